@@ -1,0 +1,58 @@
+//! The test bed: real servers on loopback, started by the tests themselves.
+//!
+//! - [`TestDatabase`]: a fresh PostgreSQL database per test, in a private cluster started once
+//!   per test process (or on the server named by `VTE_TEST_DATABASE_URL`).
+//! - [`TestKafka`]: an embedded Kafka-protocol broker per test (or the cluster named by
+//!   `VTE_TEST_KAFKA_BROKERS`, with topics and groups namespaced per test).
+//! - [`eventually`]: poll a condition with a deadline instead of sleeping.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod database;
+mod kafka;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub use database::TestDatabase;
+pub use kafka::TestKafka;
+
+/// The reference data directory the tests load: `$VTE_REFERENCE_DIR`, else `../shared/reference`
+/// beside the workspace root.
+pub fn reference_dir() -> std::path::PathBuf {
+    match std::env::var_os("VTE_REFERENCE_DIR") {
+        Some(dir) => dir.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"),
+    }
+}
+
+/// Sends the code's tracing to the test's captured output (once per process); `RUST_LOG`
+/// filters it, `warn` by default.
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+/// Polls `check` every 20 ms until it returns `Some`, or panics with `what` after `deadline`.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let until = Instant::now() + deadline;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < until,
+            "timed out after {deadline:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
