@@ -1,0 +1,208 @@
+//! [`ServiceHost`]: what every service is before it has any behaviour of its own. It verifies
+//! the auth settings, connects to and migrates the database, binds the gRPC and metrics ports,
+//! mounts health, reflection and the identity service, then runs until shutdown. A service adds
+//! its own gRPC services and background tasks through [`ServiceHost::grpc`] and
+//! [`ServiceHost::spawn`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use vte_proto::vte::identity::v1::identity_service_server::IdentityServiceServer;
+
+use crate::auth::{Authenticator, KeyError};
+use crate::identity::IdentityApi;
+use crate::metrics::Metrics;
+use crate::server::GrpcServer;
+use crate::settings::Settings;
+
+/// A service could not start; each variant names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("auth settings: {0}")]
+    Auth(#[from] KeyError),
+    #[error("database.url: cannot connect: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migrations failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{setting}: cannot listen on {addr}: {source}")]
+    Bind {
+        setting: &'static str,
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A service stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("gRPC server: {0}")]
+    Grpc(#[from] tonic::transport::Error),
+    #[error("metrics endpoint: {0}")]
+    Metrics(#[from] std::io::Error),
+    #[error("background task {name}: {message}")]
+    Task { name: &'static str, message: String },
+}
+
+/// The parts every service shares, assembled and ready to run.
+pub struct ServiceHost {
+    pub settings: Settings,
+    pub pool: PgPool,
+    pub auth: Authenticator,
+    pub metrics: Metrics,
+    grpc: GrpcServer,
+    metrics_listener: TcpListener,
+    grpc_addr: SocketAddr,
+    metrics_addr: SocketAddr,
+    tasks: Vec<(&'static str, BackgroundTask)>,
+}
+
+impl std::fmt::Debug for ServiceHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceHost")
+            .field("service", &self.settings.service_name)
+            .field("grpc_addr", &self.grpc_addr)
+            .field("metrics_addr", &self.metrics_addr)
+            .field("tasks", &self.tasks.iter().map(|(name, _)| *name).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+type BackgroundTask = Box<
+    dyn FnOnce(CancellationToken) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
+        + Send,
+>;
+
+impl ServiceHost {
+    /// Builds the host: auth keys, database and migrations, listeners.
+    pub async fn build(settings: Settings, migrator: &Migrator) -> Result<Self, StartError> {
+        let auth = Authenticator::from_settings(&settings.auth)?;
+        let pool = crate::database::connect(&settings.database).await?;
+        migrator.run(&pool).await?;
+        let metrics = Metrics::new(&settings.service_name);
+        let grpc_listener = bind("server.grpc_addr", settings.server.grpc_addr).await?;
+        let metrics_listener = bind("server.metrics_addr", settings.server.metrics_addr).await?;
+        let grpc_addr = local_addr("server.grpc_addr", &grpc_listener)?;
+        let metrics_addr = local_addr("server.metrics_addr", &metrics_listener)?;
+        let mut grpc = GrpcServer::new(grpc_listener, metrics.clone());
+        grpc.add_service(IdentityServiceServer::with_interceptor(
+            IdentityApi,
+            auth.interceptor(),
+        ));
+        Ok(Self {
+            settings,
+            pool,
+            auth,
+            metrics,
+            grpc,
+            metrics_listener,
+            grpc_addr,
+            metrics_addr,
+            tasks: Vec::new(),
+        })
+    }
+
+    /// The gRPC server, to mount the service's own APIs.
+    pub fn grpc(&mut self) -> &mut GrpcServer {
+        &mut self.grpc
+    }
+
+    /// Where gRPC listens (the real port when the settings asked for port 0).
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc_addr
+    }
+
+    /// Where `/metrics` is served.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics_addr
+    }
+
+    /// Adds a background task (a consumer, a relay, a sweep) that runs beside the server and
+    /// must return once its token is cancelled.
+    pub fn spawn<F, Fut>(&mut self, name: &'static str, task: F)
+    where
+        F: FnOnce(CancellationToken) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.tasks
+            .push((name, Box::new(move |token| Box::pin(task(token)))));
+    }
+
+    /// Runs the server, the metrics endpoint and the background tasks until `shutdown` is
+    /// cancelled or one of them fails (which stops the others).
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), RunError> {
+        let stop = shutdown.child_token();
+        let grace = self.settings.server.shutdown_grace();
+        let mut set: JoinSet<Result<(), RunError>> = JoinSet::new();
+        set.spawn(self.grpc.serve(stop.clone(), grace).map_into());
+        set.spawn(self.metrics.serve(self.metrics_listener, stop.clone()).map_into());
+        for (name, task) in self.tasks {
+            let future = task(stop.clone());
+            set.spawn(async move {
+                future
+                    .await
+                    .map_err(|message| RunError::Task { name, message })
+            });
+        }
+        tracing::info!(
+            service = %self.settings.service_name,
+            grpc = %self.grpc_addr,
+            metrics = %self.metrics_addr,
+            "service started"
+        );
+        let mut outcome = Ok(());
+        while let Some(joined) = set.join_next().await {
+            // Whatever ends first (a failure, or everything after the signal), stop the rest.
+            stop.cancel();
+            let result = joined.unwrap_or_else(|error| {
+                Err(RunError::Task {
+                    name: "join",
+                    message: error.to_string(),
+                })
+            });
+            if let (Ok(()), Err(error)) = (&outcome, result) {
+                tracing::error!(%error, "service part failed");
+                outcome = Err(error);
+            }
+        }
+        tracing::info!(service = %self.settings.service_name, "service stopped");
+        outcome
+    }
+}
+
+trait MapInto<T, E> {
+    fn map_into(self) -> impl Future<Output = Result<T, RunError>> + Send;
+}
+
+impl<F, T, E> MapInto<T, E> for F
+where
+    F: Future<Output = Result<T, E>> + Send,
+    E: Into<RunError>,
+{
+    async fn map_into(self) -> Result<T, RunError> {
+        self.await.map_err(Into::into)
+    }
+}
+
+async fn bind(setting: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            setting,
+            addr,
+            source,
+        })
+}
+
+fn local_addr(setting: &'static str, listener: &TcpListener) -> Result<SocketAddr, StartError> {
+    listener.local_addr().map_err(|source| StartError::Bind {
+        setting,
+        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        source,
+    })
+}

@@ -1,0 +1,282 @@
+//! Typed settings, layered: built-in defaults (each service brings its own ports and database),
+//! then a TOML file named by `VTE_CONFIG`, then environment variables `VTE_<SECTION>__<KEY>`
+//! (and `VTE_<SERVICE>__<SECTION>__<KEY>` for one service only, when several share a process
+//! environment), then the conventional `DATABASE_URL`, `KAFKA_BROKERS` and
+//! `OTEL_EXPORTER_OTLP_ENDPOINT`. Secrets are wrapped so they never reach a log.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// What distinguishes one service's defaults from another's.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceDefaults {
+    /// The service's name: `offers`, `candidates`, `matching`, `notifications`.
+    pub name: &'static str,
+    /// Default gRPC port on loopback.
+    pub grpc_port: u16,
+    /// Default Prometheus port on loopback.
+    pub metrics_port: u16,
+}
+
+/// Everything a service reads from its environment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// The service's name, used in telemetry, health and the consumer group.
+    pub service_name: String,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub kafka: KafkaSettings,
+    pub auth: AuthSettings,
+    #[serde(default)]
+    pub telemetry: TelemetrySettings,
+    pub reference: ReferenceSettings,
+}
+
+/// Where the service listens.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// gRPC address; port 0 picks a free port.
+    pub grpc_addr: SocketAddr,
+    /// Prometheus `/metrics` address; port 0 picks a free port.
+    pub metrics_addr: SocketAddr,
+    /// How long in-flight calls may take to finish after a shutdown signal, in seconds.
+    #[serde(default = "default_grace_secs")]
+    pub shutdown_grace_secs: u64,
+}
+
+impl ServerSettings {
+    /// The shutdown grace period.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+fn default_grace_secs() -> u64 {
+    10
+}
+
+/// The service's own PostgreSQL database.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `postgres://user:password@host:port/database`; may carry a password, so it is secret.
+    pub url: SecretString,
+    /// Pool size.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+    /// How long to keep trying to reach the database at start-up, in seconds.
+    #[serde(default = "default_connect_timeout_secs")]
+    pub connect_timeout_secs: u64,
+}
+
+fn default_max_connections() -> u32 {
+    10
+}
+
+fn default_connect_timeout_secs() -> u64 {
+    30
+}
+
+/// The Kafka cluster.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KafkaSettings {
+    /// `bootstrap.servers`: comma-separated `host:port` list.
+    pub brokers: String,
+    /// Prefix for every topic and consumer group, to share a cluster between environments.
+    #[serde(default)]
+    pub namespace: String,
+    /// Partitions of topics this service creates at start-up.
+    #[serde(default = "default_partitions")]
+    pub partitions: i32,
+}
+
+fn default_partitions() -> i32 {
+    6
+}
+
+/// How tokens are verified.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuthSettings {
+    /// HS256 shared secret, for development only.
+    #[serde(default)]
+    pub hs256_secret: Option<SecretString>,
+    /// Asymmetric public keys (production); several at once while keys rotate.
+    #[serde(default)]
+    pub public_keys: Vec<PublicKeySettings>,
+    /// Required `iss` claim, if set.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Required `aud` claim, if set.
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// Clock skew tolerated on `exp`, in seconds.
+    #[serde(default = "default_leeway_secs")]
+    pub leeway_secs: u64,
+}
+
+fn default_leeway_secs() -> u64 {
+    30
+}
+
+/// One public key of the identity provider.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PublicKeySettings {
+    /// The `kid` tokens name this key by.
+    pub kid: String,
+    pub algorithm: KeyAlgorithm,
+    /// The PEM-encoded public key.
+    pub pem: String,
+}
+
+/// Asymmetric algorithms accepted in production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum KeyAlgorithm {
+    #[serde(rename = "RS256")]
+    Rs256,
+    #[serde(rename = "ES256")]
+    Es256,
+}
+
+/// Logs and traces.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    /// OTLP/gRPC endpoint (e.g. `http://otel-collector:4317`); traces are exported only if set.
+    #[serde(default)]
+    pub otlp_endpoint: Option<String>,
+    /// `text` for people, `json` for log collectors.
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info,vte_offers=debug`; `RUST_LOG` overrides it.
+    #[serde(default = "default_log_filter")]
+    pub log_filter: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: None,
+            log_format: LogFormat::default(),
+            log_filter: default_log_filter(),
+        }
+    }
+}
+
+fn default_log_filter() -> String {
+    String::from("info")
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Where the reference data (communes, Territoires d'industrie) is read from.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReferenceSettings {
+    pub dir: PathBuf,
+}
+
+/// Settings could not be read; the message names the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid settings: {0}")]
+pub struct SettingsError(#[from] Box<figment::Error>);
+
+impl Settings {
+    /// Loads the settings of a service from its defaults, the `VTE_CONFIG` file and the
+    /// environment.
+    pub fn load(defaults: ServiceDefaults) -> Result<Self, SettingsError> {
+        Self::figment(defaults)
+            .extract()
+            .map_err(|e| SettingsError(Box::new(e)))
+    }
+
+    /// The layered sources, for callers that add their own (the embedded run sets ports and
+    /// databases for four services in one process).
+    pub fn figment(defaults: ServiceDefaults) -> Figment {
+        let mut figment = Figment::new()
+            .merge(Serialized::default("service_name", defaults.name))
+            .merge(Serialized::default(
+                "server.grpc_addr",
+                format!("127.0.0.1:{}", defaults.grpc_port),
+            ))
+            .merge(Serialized::default(
+                "server.metrics_addr",
+                format!("127.0.0.1:{}", defaults.metrics_port),
+            ))
+            .merge(Serialized::default(
+                "database.url",
+                format!("postgres://postgres@127.0.0.1:5432/{}", defaults.name),
+            ))
+            .merge(Serialized::default("kafka.brokers", "127.0.0.1:9092"))
+            .merge(Serialized::default("reference.dir", "../shared/reference"));
+        if let Ok(path) = std::env::var("VTE_CONFIG") {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let service_prefix = format!("VTE_{}__", defaults.name.to_ascii_uppercase());
+        figment
+            .merge(Env::prefixed("VTE_").split("__").filter(|key| {
+                // Keys of one service's own prefix and the test bed's are not general settings.
+                let key = key.as_str().to_ascii_uppercase();
+                !key.starts_with("TEST_") && key != "CONFIG"
+            }))
+            .merge(Env::prefixed(&service_prefix).split("__"))
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
+            .merge(Env::raw().only(&["KAFKA_BROKERS"]).map(|_| "kafka.brokers".into()))
+            .merge(
+                Env::raw()
+                    .only(&["OTEL_EXPORTER_OTLP_ENDPOINT"])
+                    .map(|_| "telemetry.otlp_endpoint".into()),
+            )
+    }
+}
+
+impl Settings {
+    /// Settings for a service on loopback with free ports, the given database and broker and a
+    /// development HS256 secret, read from nowhere else: how tests (and the embedded platform,
+    /// which then sets its fixed ports) start services.
+    pub fn local(
+        defaults: ServiceDefaults,
+        database_url: &str,
+        kafka_brokers: &str,
+        hs256_secret: &str,
+        reference_dir: &std::path::Path,
+    ) -> Self {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self {
+            service_name: defaults.name.to_owned(),
+            server: ServerSettings {
+                grpc_addr: loopback,
+                metrics_addr: loopback,
+                shutdown_grace_secs: default_grace_secs(),
+            },
+            database: DatabaseSettings {
+                url: SecretString::from(database_url.to_owned()),
+                max_connections: default_max_connections(),
+                connect_timeout_secs: default_connect_timeout_secs(),
+            },
+            kafka: KafkaSettings {
+                brokers: kafka_brokers.to_owned(),
+                namespace: String::new(),
+                partitions: default_partitions(),
+            },
+            auth: AuthSettings {
+                hs256_secret: Some(SecretString::from(hs256_secret.to_owned())),
+                leeway_secs: default_leeway_secs(),
+                ..AuthSettings::default()
+            },
+            telemetry: TelemetrySettings::default(),
+            reference: ReferenceSettings {
+                dir: reference_dir.to_owned(),
+            },
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Logs and traces: one `tracing` subscriber per process (the only global we keep), printing
+//! text or JSON lines and feeding an OpenTelemetry tracer, so every span has a W3C trace id that
+//! can travel in gRPC metadata and Kafka headers. Spans are exported over OTLP/gRPC only when an
+//! endpoint is configured.
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::settings::{LogFormat, TelemetrySettings};
+
+/// Flushes and stops trace export when dropped: keep it alive until `main` returns.
+#[derive(Debug)]
+pub struct TelemetryGuard {
+    provider: SdkTracerProvider,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        let _ = self.provider.shutdown();
+    }
+}
+
+/// Telemetry could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    #[error("telemetry.otlp_endpoint: cannot build the OTLP exporter: {0}")]
+    Exporter(String),
+    #[error("telemetry.log_filter: {0}")]
+    Filter(String),
+}
+
+/// Installs the process's subscriber. Call once, from `main`; a second call (tests that start
+/// several services in one process) keeps the first subscriber and returns a guard anyway.
+pub fn init(service_name: &str, settings: &TelemetrySettings) -> Result<TelemetryGuard, TelemetryError> {
+    let mut provider = SdkTracerProvider::builder().with_resource(
+        Resource::builder()
+            .with_service_name(service_name.to_owned())
+            .build(),
+    );
+    if let Some(endpoint) = &settings.otlp_endpoint {
+        use opentelemetry_otlp::WithExportConfig;
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint.clone())
+            .build()
+            .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
+        provider = provider.with_batch_exporter(exporter);
+    }
+    let provider = provider.build();
+    let tracer = provider.tracer("vte");
+    let filter = match EnvFilter::try_from_default_env() {
+        Ok(filter) => filter,
+        Err(_) => EnvFilter::try_new(&settings.log_filter)
+            .map_err(|e| TelemetryError::Filter(e.to_string()))?,
+    };
+    let otel = tracing_opentelemetry::layer().with_tracer(tracer);
+    let registry = tracing_subscriber::registry().with(filter).with(otel);
+    let _ = match settings.log_format {
+        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer()).try_init(),
+        LogFormat::Json => registry
+            .with(tracing_subscriber::fmt::layer().json().flatten_event(true))
+            .try_init(),
+    };
+    Ok(TelemetryGuard { provider })
+}

@@ -1,0 +1,191 @@
+//! The auth layer: every kind of bad token is refused, good tokens hand role and tenant on.
+
+#![allow(clippy::unwrap_used)]
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Duration;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secrecy::SecretString;
+use vte_domain::{CandidateId, SchoolId, Siren};
+use vte_service::auth::{AuthError, Authenticator, Caller, Claims, Role, sign_hs256};
+use vte_service::settings::{AuthSettings, KeyAlgorithm, PublicKeySettings};
+
+const SECRET: &str = "development-secret-of-the-tests";
+
+fn development() -> Authenticator {
+    Authenticator::from_settings(&AuthSettings {
+        hs256_secret: Some(SecretString::from(SECRET)),
+        leeway_secs: 0,
+        ..AuthSettings::default()
+    })
+    .unwrap()
+}
+
+fn key(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn production() -> Authenticator {
+    Authenticator::from_settings(&AuthSettings {
+        public_keys: vec![
+            PublicKeySettings {
+                kid: "2026-rsa".into(),
+                algorithm: KeyAlgorithm::Rs256,
+                pem: key("rs256-public.pem"),
+            },
+            PublicKeySettings {
+                kid: "2026-ec".into(),
+                algorithm: KeyAlgorithm::Es256,
+                pem: key("es256-public.pem"),
+            },
+        ],
+        issuer: Some("https://id.vte-france.fr".into()),
+        leeway_secs: 0,
+        ..AuthSettings::default()
+    })
+    .unwrap()
+}
+
+fn claims(caller: &Caller) -> Claims {
+    Claims::new(caller, "account-42", Duration::minutes(5))
+}
+
+fn signed(algorithm: Algorithm, kid: &str, private_pem: &str, claims: &Claims) -> String {
+    let mut header = Header::new(algorithm);
+    header.kid = Some(kid.into());
+    let key = match algorithm {
+        Algorithm::RS256 => EncodingKey::from_rsa_pem(private_pem.as_bytes()).unwrap(),
+        _ => EncodingKey::from_ec_pem(private_pem.as_bytes()).unwrap(),
+    };
+    jsonwebtoken::encode(&header, claims, &key).unwrap()
+}
+
+fn siren() -> Siren {
+    Siren::parse("732829320").unwrap()
+}
+
+#[test]
+fn a_valid_token_of_every_role_hands_its_role_and_tenant_to_the_handler() {
+    let callers = [
+        Caller::Site,
+        Caller::School {
+            school_id: SchoolId::new(),
+        },
+        Caller::Company { siren: siren() },
+        Caller::Candidate {
+            candidate_id: CandidateId::new(),
+        },
+        Caller::Bpifrance,
+        Caller::Admin,
+        Caller::Service,
+    ];
+    let auth = development();
+    for caller in callers {
+        let token = sign_hs256(SECRET, &claims(&caller)).unwrap();
+        let identity = auth.verify(&token).unwrap();
+        assert_eq!(identity.caller, caller);
+        assert_eq!(identity.subject, "account-42");
+    }
+}
+
+#[test]
+fn an_expired_token_is_refused() {
+    let caller = Caller::Admin;
+    let expired = Claims::new(&caller, "account-42", Duration::minutes(-10));
+    let token = sign_hs256(SECRET, &expired).unwrap();
+    assert_eq!(development().verify(&token), Err(AuthError::Expired));
+}
+
+#[test]
+fn a_token_signed_with_another_secret_is_refused() {
+    let token = sign_hs256("not-the-secret", &claims(&Caller::Admin)).unwrap();
+    assert_eq!(development().verify(&token), Err(AuthError::BadSignature));
+}
+
+#[test]
+fn an_unsigned_alg_none_token_is_refused() {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(&Caller::Admin)).unwrap());
+    for token in [format!("{header}.{body}."), format!("{header}.{body}")] {
+        let refused = development().verify(&token).unwrap_err();
+        assert!(
+            matches!(refused, AuthError::AlgorithmNotAccepted | AuthError::Malformed),
+            "{refused:?}"
+        );
+    }
+}
+
+#[test]
+fn a_malformed_token_is_refused() {
+    for token in ["", "abc", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln"] {
+        assert!(development().verify(token).is_err(), "{token:?} was accepted");
+    }
+}
+
+#[test]
+fn a_tenant_role_without_its_tenant_is_refused() {
+    let mut school = claims(&Caller::School {
+        school_id: SchoolId::new(),
+    });
+    school.school_id = None;
+    let mut company = claims(&Caller::Company { siren: siren() });
+    company.siren = Some("123456789".into()); // fails the SIREN checksum
+    let mut unknown = claims(&Caller::Admin);
+    unknown.role = "superuser".into();
+    for claims in [school, company, unknown] {
+        let token = sign_hs256(SECRET, &claims).unwrap();
+        assert!(matches!(
+            development().verify(&token),
+            Err(AuthError::InvalidClaims(_))
+        ));
+    }
+}
+
+#[test]
+fn production_keys_verify_rs256_and_es256_tokens_chosen_by_kid() {
+    let mut claims = claims(&Caller::Bpifrance);
+    claims.iss = Some("https://id.vte-france.fr".into());
+    let auth = production();
+    let rsa = signed(Algorithm::RS256, "2026-rsa", &key("rs256-private.pem"), &claims);
+    let ec = signed(Algorithm::ES256, "2026-ec", &key("es256-private.pem"), &claims);
+    assert_eq!(auth.verify(&rsa).unwrap().caller.role(), Role::Bpifrance);
+    assert_eq!(auth.verify(&ec).unwrap().caller.role(), Role::Bpifrance);
+
+    let unknown_kid = signed(Algorithm::ES256, "2024-ec", &key("es256-private.pem"), &claims);
+    assert_eq!(auth.verify(&unknown_kid), Err(AuthError::AlgorithmNotAccepted));
+    let forged = signed(Algorithm::ES256, "2026-ec", &key("es256-other-private.pem"), &claims);
+    assert_eq!(auth.verify(&forged), Err(AuthError::BadSignature));
+
+    let mut wrong_issuer = claims.clone();
+    wrong_issuer.iss = Some("https://evil.example".into());
+    let token = signed(Algorithm::ES256, "2026-ec", &key("es256-private.pem"), &wrong_issuer);
+    assert!(matches!(auth.verify(&token), Err(AuthError::InvalidClaims(_))));
+}
+
+#[test]
+fn production_refuses_development_tokens_and_the_public_key_used_as_a_secret() {
+    let auth = production();
+    let development = sign_hs256(SECRET, &claims(&Caller::Admin)).unwrap();
+    assert_eq!(auth.verify(&development), Err(AuthError::AlgorithmNotAccepted));
+    // Algorithm confusion: an HS256 token "signed" with the RSA public key as its secret.
+    let confused = sign_hs256(&key("rs256-public.pem"), &claims(&Caller::Admin)).unwrap();
+    assert_eq!(auth.verify(&confused), Err(AuthError::AlgorithmNotAccepted));
+}
+
+#[test]
+fn development_refuses_asymmetric_tokens_it_has_no_key_for() {
+    let token = signed(
+        Algorithm::ES256,
+        "2026-ec",
+        &key("es256-private.pem"),
+        &claims(&Caller::Admin),
+    );
+    assert_eq!(development().verify(&token), Err(AuthError::AlgorithmNotAccepted));
+}
+
+#[test]
+fn a_service_with_no_verification_key_does_not_start() {
+    let error = Authenticator::from_settings(&AuthSettings::default()).unwrap_err();
+    assert!(error.to_string().contains("hs256_secret"));
+}

@@ -1,0 +1,6 @@
+//! The candidates service as its own process (one container per service in production).
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    vte_service::run_main::<vte_candidates::Application>().await
+}

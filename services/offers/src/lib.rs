@@ -1,0 +1,8 @@
+//! The offers service: companies' VTE offers, applications followed to a hire, placements and Bpifrance label decisions.
+//! See DESIGN.md section 2 for what it owns, produces and consumes. [`Application`] is the
+//! whole service; its binary and the embedded platform both start it through
+//! [`vte_service::Service`].
+
+mod app;
+
+pub use app::{Application, MIGRATOR};
