@@ -107,6 +107,9 @@ pub trait EventEnvelope: prost::Message + Default {
     fn key(&self) -> &str;
     /// When the change happened.
     fn occurred_at(&self) -> Option<&prost_types::Timestamp>;
+    /// Whether the envelope carries an event this build knows: `false` when the `oneof` is
+    /// empty, as it is for an event type added by a newer producer.
+    fn has_known_event(&self) -> bool;
 }
 
 macro_rules! event_envelope {
@@ -121,6 +124,9 @@ macro_rules! event_envelope {
             }
             fn occurred_at(&self) -> Option<&prost_types::Timestamp> {
                 self.occurred_at.as_ref()
+            }
+            fn has_known_event(&self) -> bool {
+                self.event.is_some()
             }
         }
     )+};

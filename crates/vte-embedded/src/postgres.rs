@@ -141,7 +141,9 @@ struct RunAs {
 }
 
 fn running_as_root() -> bool {
-    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
 
 /// Reads the `postgres` user's ids from /etc/passwd.
@@ -232,10 +234,7 @@ impl PostgresCluster {
 
     /// A connection URL for `database` as the superuser.
     pub fn url(&self, database: &str) -> String {
-        format!(
-            "postgres://{SUPERUSER}@127.0.0.1:{}/{database}",
-            self.port
-        )
+        format!("postgres://{SUPERUSER}@127.0.0.1:{}/{database}", self.port)
     }
 
     /// Stops the server (fast shutdown, then kill after a deadline) and removes a temporary
@@ -285,12 +284,23 @@ impl PostgresCluster {
         Ok(())
     }
 
-    fn initdb(&self, binaries: &PostgresBinaries, run_as: Option<RunAs>) -> Result<(), PostgresError> {
+    fn initdb(
+        &self,
+        binaries: &PostgresBinaries,
+        run_as: Option<RunAs>,
+    ) -> Result<(), PostgresError> {
         let mut command = Command::new(&binaries.initdb);
         command
             .arg("--pgdata")
             .arg(&self.data_dir)
-            .args(["--username", SUPERUSER, "--auth", "trust", "--encoding", "UTF8"])
+            .args([
+                "--username",
+                SUPERUSER,
+                "--auth",
+                "trust",
+                "--encoding",
+                "UTF8",
+            ])
             .args(["--locale", "C", "--no-sync", "--no-instructions"])
             .stdin(Stdio::null())
             .current_dir("/");
@@ -329,7 +339,10 @@ impl PostgresCluster {
             .args(["-p", &self.port.to_string()])
             .args(["-c", "listen_addresses=127.0.0.1"])
             .args(["-c", "unix_socket_directories="])
-            .args(["-c", &format!("max_connections={}", options.max_connections)])
+            .args([
+                "-c",
+                &format!("max_connections={}", options.max_connections),
+            ])
             .args(["-c", &format!("fsync={durable}")])
             .args(["-c", &format!("synchronous_commit={durable}")])
             .args(["-c", &format!("full_page_writes={durable}")])
@@ -351,10 +364,7 @@ impl PostgresCluster {
             if self.is_ready() {
                 return Ok(());
             }
-            let exited = match self.server.as_mut().map(Child::try_wait) {
-                Some(Ok(None)) => false,
-                _ => true,
-            };
+            let exited = !matches!(self.server.as_mut().map(Child::try_wait), Some(Ok(None)));
             if exited || Instant::now() > deadline {
                 if let Some(mut server) = self.server.take() {
                     let _ = server.kill();

@@ -320,21 +320,22 @@ impl Authenticator {
         if let Some(issuer) = &self.issuer {
             validation.set_issuer(&[issuer]);
         }
-        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|error| {
-            use jsonwebtoken::errors::ErrorKind;
-            match error.kind() {
-                ErrorKind::ExpiredSignature => AuthError::Expired,
-                ErrorKind::InvalidSignature => AuthError::BadSignature,
-                ErrorKind::InvalidAlgorithm => AuthError::AlgorithmNotAccepted,
-                ErrorKind::InvalidIssuer => AuthError::InvalidClaims("wrong issuer".into()),
-                ErrorKind::InvalidAudience => AuthError::InvalidClaims("wrong audience".into()),
-                ErrorKind::MissingRequiredClaim(claim) => {
-                    AuthError::InvalidClaims(format!("missing {claim}"))
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|error| {
+                use jsonwebtoken::errors::ErrorKind;
+                match error.kind() {
+                    ErrorKind::ExpiredSignature => AuthError::Expired,
+                    ErrorKind::InvalidSignature => AuthError::BadSignature,
+                    ErrorKind::InvalidAlgorithm => AuthError::AlgorithmNotAccepted,
+                    ErrorKind::InvalidIssuer => AuthError::InvalidClaims("wrong issuer".into()),
+                    ErrorKind::InvalidAudience => AuthError::InvalidClaims("wrong audience".into()),
+                    ErrorKind::MissingRequiredClaim(claim) => {
+                        AuthError::InvalidClaims(format!("missing {claim}"))
+                    }
+                    ErrorKind::Json(_) => AuthError::InvalidClaims("unreadable claims".into()),
+                    _ => AuthError::Malformed,
                 }
-                ErrorKind::Json(_) => AuthError::InvalidClaims("unreadable claims".into()),
-                _ => AuthError::Malformed,
-            }
-        })?;
+            })?;
         data.claims.into_identity()
     }
 

@@ -68,13 +68,18 @@ impl std::fmt::Debug for ServiceHost {
             .field("service", &self.settings.service_name)
             .field("grpc_addr", &self.grpc_addr)
             .field("metrics_addr", &self.metrics_addr)
-            .field("tasks", &self.tasks.iter().map(|(name, _)| *name).collect::<Vec<_>>())
+            .field(
+                "tasks",
+                &self.tasks.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
 
 type BackgroundTask = Box<
-    dyn FnOnce(CancellationToken) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
+    dyn FnOnce(
+            CancellationToken,
+        ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
         + Send,
 >;
 
@@ -140,7 +145,11 @@ impl ServiceHost {
         let grace = self.settings.server.shutdown_grace();
         let mut set: JoinSet<Result<(), RunError>> = JoinSet::new();
         set.spawn(self.grpc.serve(stop.clone(), grace).map_into());
-        set.spawn(self.metrics.serve(self.metrics_listener, stop.clone()).map_into());
+        set.spawn(
+            self.metrics
+                .serve(self.metrics_listener, stop.clone())
+                .map_into(),
+        );
         for (name, task) in self.tasks {
             let future = task(stop.clone());
             set.spawn(async move {

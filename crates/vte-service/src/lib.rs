@@ -4,18 +4,17 @@
 //! - [`auth`]: bearer JWT verification and the caller's [`auth::Identity`] for handlers;
 //! - [`host`]: [`ServiceHost`], which connects, migrates, binds and runs a service;
 //! - [`server`]: the gRPC server with health, reflection and per-call spans and metrics;
-//! - [`telemetry`], [`metrics`], [`propagation`], [`shutdown`], [`database`]: the plumbing.
+//! - [`metrics`], [`shutdown`], [`database`]: the plumbing; logs and traces come from
+//!   `vte-telemetry`.
 
 pub mod auth;
 pub mod database;
 pub mod host;
 pub mod identity;
 pub mod metrics;
-pub mod propagation;
 pub mod server;
 pub mod settings;
 pub mod shutdown;
-pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -47,7 +46,7 @@ pub trait Service: Sized + Send {
 /// build, run.
 pub async fn run_main<S: Service>() -> anyhow::Result<()> {
     let settings = Settings::load(S::DEFAULTS)?;
-    let _telemetry = telemetry::init(&settings.service_name, &settings.telemetry)?;
+    let _telemetry = vte_telemetry::init(&settings.service_name, &settings.telemetry)?;
     let shutdown = shutdown::on_signal();
     let service = S::build(settings).await?;
     service.run_until_stopped(shutdown).await?;

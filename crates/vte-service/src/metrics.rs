@@ -5,7 +5,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -24,13 +26,21 @@ impl Metrics {
         let registry = Registry::new_custom(Some("vte".into()), Some(labels))
             .expect("the metric prefix is a valid name");
         let grpc_calls = IntCounterVec::new(
-            Opts::new("grpc_calls_total", "gRPC calls handled, by method and status code"),
+            Opts::new(
+                "grpc_calls_total",
+                "gRPC calls handled, by method and status code",
+            ),
             &["method", "code"],
         )
         .expect("a valid metric");
         let grpc_seconds = HistogramVec::new(
-            HistogramOpts::new("grpc_call_seconds", "Time to the response headers of a gRPC call")
-                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0]),
+            HistogramOpts::new(
+                "grpc_call_seconds",
+                "Time to the response headers of a gRPC call",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+            ]),
             &["method"],
         )
         .expect("a valid metric");
@@ -68,7 +78,11 @@ impl Metrics {
     }
 
     /// Serves `GET /metrics` on `listener` until `shutdown`.
-    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
         let app = axum::Router::new().route(
             "/metrics",
             axum::routing::get(move || {

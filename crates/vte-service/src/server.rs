@@ -19,7 +19,7 @@ use tonic_health::server::HealthReporter;
 use tracing::Instrument;
 
 use crate::metrics::Metrics;
-use crate::propagation::{HeaderExtractor, continue_trace};
+use vte_telemetry::propagation::{HeaderExtractor, continue_trace};
 
 /// A gRPC server being assembled.
 #[derive(Debug)]

@@ -12,6 +12,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::Deserialize;
+pub use vte_telemetry::{LogFormat, TelemetrySettings};
 
 /// What distinguishes one service's defaults from another's.
 #[derive(Debug, Clone, Copy)]
@@ -142,43 +143,6 @@ pub enum KeyAlgorithm {
     Es256,
 }
 
-/// Logs and traces.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TelemetrySettings {
-    /// OTLP/gRPC endpoint (e.g. `http://otel-collector:4317`); traces are exported only if set.
-    #[serde(default)]
-    pub otlp_endpoint: Option<String>,
-    /// `text` for people, `json` for log collectors.
-    #[serde(default)]
-    pub log_format: LogFormat,
-    /// A `tracing` filter such as `info,vte_offers=debug`; `RUST_LOG` overrides it.
-    #[serde(default = "default_log_filter")]
-    pub log_filter: String,
-}
-
-impl Default for TelemetrySettings {
-    fn default() -> Self {
-        Self {
-            otlp_endpoint: None,
-            log_format: LogFormat::default(),
-            log_filter: default_log_filter(),
-        }
-    }
-}
-
-fn default_log_filter() -> String {
-    String::from("info")
-}
-
-/// Log line format.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    #[default]
-    Text,
-    Json,
-}
-
 /// Where the reference data (communes, Territoires d'industrie) is read from.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReferenceSettings {
@@ -229,8 +193,16 @@ impl Settings {
                 !key.starts_with("TEST_") && key != "CONFIG"
             }))
             .merge(Env::prefixed(&service_prefix).split("__"))
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
-            .merge(Env::raw().only(&["KAFKA_BROKERS"]).map(|_| "kafka.brokers".into()))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
+            .merge(
+                Env::raw()
+                    .only(&["KAFKA_BROKERS"])
+                    .map(|_| "kafka.brokers".into()),
+            )
             .merge(
                 Env::raw()
                     .only(&["OTEL_EXPORTER_OTLP_ENDPOINT"])

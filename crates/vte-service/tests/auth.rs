@@ -110,7 +110,10 @@ fn an_unsigned_alg_none_token_is_refused() {
     for token in [format!("{header}.{body}."), format!("{header}.{body}")] {
         let refused = development().verify(&token).unwrap_err();
         assert!(
-            matches!(refused, AuthError::AlgorithmNotAccepted | AuthError::Malformed),
+            matches!(
+                refused,
+                AuthError::AlgorithmNotAccepted | AuthError::Malformed
+            ),
             "{refused:?}"
         );
     }
@@ -119,7 +122,10 @@ fn an_unsigned_alg_none_token_is_refused() {
 #[test]
 fn a_malformed_token_is_refused() {
     for token in ["", "abc", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln"] {
-        assert!(development().verify(token).is_err(), "{token:?} was accepted");
+        assert!(
+            development().verify(token).is_err(),
+            "{token:?} was accepted"
+        );
     }
 }
 
@@ -147,27 +153,61 @@ fn production_keys_verify_rs256_and_es256_tokens_chosen_by_kid() {
     let mut claims = claims(&Caller::Bpifrance);
     claims.iss = Some("https://id.vte-france.fr".into());
     let auth = production();
-    let rsa = signed(Algorithm::RS256, "2026-rsa", &key("rs256-private.pem"), &claims);
-    let ec = signed(Algorithm::ES256, "2026-ec", &key("es256-private.pem"), &claims);
+    let rsa = signed(
+        Algorithm::RS256,
+        "2026-rsa",
+        &key("rs256-private.pem"),
+        &claims,
+    );
+    let ec = signed(
+        Algorithm::ES256,
+        "2026-ec",
+        &key("es256-private.pem"),
+        &claims,
+    );
     assert_eq!(auth.verify(&rsa).unwrap().caller.role(), Role::Bpifrance);
     assert_eq!(auth.verify(&ec).unwrap().caller.role(), Role::Bpifrance);
 
-    let unknown_kid = signed(Algorithm::ES256, "2024-ec", &key("es256-private.pem"), &claims);
-    assert_eq!(auth.verify(&unknown_kid), Err(AuthError::AlgorithmNotAccepted));
-    let forged = signed(Algorithm::ES256, "2026-ec", &key("es256-other-private.pem"), &claims);
+    let unknown_kid = signed(
+        Algorithm::ES256,
+        "2024-ec",
+        &key("es256-private.pem"),
+        &claims,
+    );
+    assert_eq!(
+        auth.verify(&unknown_kid),
+        Err(AuthError::AlgorithmNotAccepted)
+    );
+    let forged = signed(
+        Algorithm::ES256,
+        "2026-ec",
+        &key("es256-other-private.pem"),
+        &claims,
+    );
     assert_eq!(auth.verify(&forged), Err(AuthError::BadSignature));
 
     let mut wrong_issuer = claims.clone();
     wrong_issuer.iss = Some("https://evil.example".into());
-    let token = signed(Algorithm::ES256, "2026-ec", &key("es256-private.pem"), &wrong_issuer);
-    assert!(matches!(auth.verify(&token), Err(AuthError::InvalidClaims(_))));
+    let token = signed(
+        Algorithm::ES256,
+        "2026-ec",
+        &key("es256-private.pem"),
+        &wrong_issuer,
+    );
+    assert!(matches!(
+        auth.verify(&token),
+        Err(AuthError::InvalidClaims(_))
+    ));
 }
 
 #[test]
 fn production_refuses_development_tokens_and_the_public_key_used_as_a_secret() {
     let auth = production();
     let development = sign_hs256(SECRET, &claims(&Caller::Admin)).unwrap();
-    assert_eq!(auth.verify(&development), Err(AuthError::AlgorithmNotAccepted));
+    assert_eq!(
+        auth.verify(&development),
+        Err(AuthError::AlgorithmNotAccepted)
+    );
     // Algorithm confusion: an HS256 token "signed" with the RSA public key as its secret.
     let confused = sign_hs256(&key("rs256-public.pem"), &claims(&Caller::Admin)).unwrap();
     assert_eq!(auth.verify(&confused), Err(AuthError::AlgorithmNotAccepted));
@@ -181,7 +221,10 @@ fn development_refuses_asymmetric_tokens_it_has_no_key_for() {
         &key("es256-private.pem"),
         &claims(&Caller::Admin),
     );
-    assert_eq!(development().verify(&token), Err(AuthError::AlgorithmNotAccepted));
+    assert_eq!(
+        development().verify(&token),
+        Err(AuthError::AlgorithmNotAccepted)
+    );
 }
 
 #[test]

@@ -46,7 +46,9 @@ async fn start() -> Running {
         &vte_testbed::reference_dir(),
     );
     let migrations = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/migrations");
-    let migrator = Migrator::new(std::path::Path::new(migrations)).await.unwrap();
+    let migrator = Migrator::new(std::path::Path::new(migrations))
+        .await
+        .unwrap();
     let host = ServiceHost::build(settings, &migrator).await.unwrap();
     let grpc_addr = host.grpc_addr();
     let metrics_addr = host.metrics_addr();
@@ -67,8 +69,11 @@ async fn start() -> Running {
 }
 
 fn bearer<T>(message: T, caller: &Caller) -> tonic::Request<T> {
-    let token = sign_hs256(SECRET, &Claims::new(caller, "account-7", chrono::Duration::minutes(5)))
-        .unwrap();
+    let token = sign_hs256(
+        SECRET,
+        &Claims::new(caller, "account-7", chrono::Duration::minutes(5)),
+    )
+    .unwrap();
     let mut request = tonic::Request::new(message);
     request
         .metadata_mut()
@@ -116,8 +121,11 @@ async fn who_am_i_refuses_a_missing_token_and_tells_a_school_its_tenant() {
 async fn a_token_signed_with_another_secret_gets_unauthenticated_over_grpc() {
     let service = start().await;
     let mut identity = IdentityServiceClient::new(service.channel.clone());
-    let forged = sign_hs256("guess", &Claims::new(&Caller::Admin, "x", chrono::Duration::minutes(5)))
-        .unwrap();
+    let forged = sign_hs256(
+        "guess",
+        &Claims::new(&Caller::Admin, "x", chrono::Duration::minutes(5)),
+    )
+    .unwrap();
     let mut request = tonic::Request::new(WhoAmIRequest {});
     request
         .metadata_mut()
@@ -138,10 +146,10 @@ async fn migrations_run_at_start_up() {
 
 #[tokio::test]
 async fn reflection_lists_the_whole_contract() {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
     use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
     use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
     use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-    use tonic_reflection::pb::v1::ServerReflectionRequest;
 
     let service = start().await;
     let mut reflection = ServerReflectionClient::new(service.channel.clone());
@@ -167,7 +175,10 @@ async fn reflection_lists_the_whole_contract() {
         "vte.identity.v1.IdentityService",
         "grpc.health.v1.Health",
     ] {
-        assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
     }
 }
 
@@ -177,19 +188,25 @@ async fn the_metrics_endpoint_counts_grpc_calls() {
     let mut identity = IdentityServiceClient::new(service.channel.clone());
     let _ = identity.who_am_i(WhoAmIRequest {}).await;
 
-    let mut stream = tokio::net::TcpStream::connect(service.metrics_addr).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(service.metrics_addr)
+        .await
+        .unwrap();
     stream
         .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
         .await
         .unwrap();
     let mut body = String::new();
     stream.read_to_string(&mut body).await.unwrap();
-    assert!(body.starts_with("HTTP/1.0 200") || body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(
-        body.lines().any(|line| line.starts_with("vte_grpc_calls_total")
-            && line.contains("/vte.identity.v1.IdentityService/WhoAmI")
-            && line.contains("code=\"16\"")
-            && line.contains("service=\"probe\"")),
+        body.starts_with("HTTP/1.0 200") || body.starts_with("HTTP/1.1 200"),
+        "{body}"
+    );
+    assert!(
+        body.lines()
+            .any(|line| line.starts_with("vte_grpc_calls_total")
+                && line.contains("/vte.identity.v1.IdentityService/WhoAmI")
+                && line.contains("code=\"16\"")
+                && line.contains("service=\"probe\"")),
         "{body}"
     );
 }

@@ -1,6 +1,6 @@
 //! Settings: defaults per service, a TOML file, environment overrides, secrets kept out of logs.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::result_large_err)] // figment::Jail's closures return its large error
 
 use secrecy::ExposeSecret;
 use vte_service::settings::LogFormat;
@@ -66,7 +66,10 @@ fn secrets_never_appear_in_debug_output() {
 fn a_bad_value_is_reported_with_its_key() {
     figment::Jail::expect_with(|jail| {
         jail.set_env("VTE_SERVER__GRPC_ADDR", "not-an-address");
-        let error = Settings::load(OFFERS).unwrap_err().to_string().to_lowercase();
+        let error = Settings::load(OFFERS)
+            .unwrap_err()
+            .to_string()
+            .to_lowercase();
         assert!(error.contains("grpc_addr"), "{error}");
         Ok(())
     });

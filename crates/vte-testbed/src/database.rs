@@ -113,9 +113,9 @@ impl Drop for TestDatabase {
                 sqlx::query(AssertSqlSafe(format!(
                     "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
                 )))
-                    .execute(&mut connection)
-                    .await
-                    .ok()
+                .execute(&mut connection)
+                .await
+                .ok()
             })
         })
         .join();

@@ -78,9 +78,17 @@ async fn a_consumer_group_resumes_after_a_restart_without_losing_a_record() {
     let second = consumer(&kafka, &group, &topic);
     let after_restart = take(&second, 32).await;
 
-    let all: Vec<u32> = before_restart.iter().chain(&after_restart).copied().collect();
+    let all: Vec<u32> = before_restart
+        .iter()
+        .chain(&after_restart)
+        .copied()
+        .collect();
     let distinct: BTreeSet<u32> = all.iter().copied().collect();
-    assert_eq!(all.len(), distinct.len(), "a record was delivered twice: {all:?}");
+    assert_eq!(
+        all.len(),
+        distinct.len(),
+        "a record was delivered twice: {all:?}"
+    );
     assert_eq!(distinct, (0..40).collect(), "a record was lost");
 }
 

@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::settings::{LogFormat, TelemetrySettings};
+use serde::Deserialize;
 
 /// Flushes and stops trace export when dropped: keep it alive until `main` returns.
 #[derive(Debug)]
@@ -35,7 +35,10 @@ pub enum TelemetryError {
 
 /// Installs the process's subscriber. Call once, from `main`; a second call (tests that start
 /// several services in one process) keeps the first subscriber and returns a guard anyway.
-pub fn init(service_name: &str, settings: &TelemetrySettings) -> Result<TelemetryGuard, TelemetryError> {
+pub fn init(
+    service_name: &str,
+    settings: &TelemetrySettings,
+) -> Result<TelemetryGuard, TelemetryError> {
     let mut provider = SdkTracerProvider::builder().with_resource(
         Resource::builder()
             .with_service_name(service_name.to_owned())
@@ -66,4 +69,41 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> Result<Telemetr
             .try_init(),
     };
     Ok(TelemetryGuard { provider })
+}
+
+/// Logs and traces.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    /// OTLP/gRPC endpoint (e.g. `http://otel-collector:4317`); traces are exported only if set.
+    #[serde(default)]
+    pub otlp_endpoint: Option<String>,
+    /// `text` for people, `json` for log collectors.
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info,vte_offers=debug`; `RUST_LOG` overrides it.
+    #[serde(default = "default_log_filter")]
+    pub log_filter: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: None,
+            log_format: LogFormat::default(),
+            log_filter: default_log_filter(),
+        }
+    }
+}
+
+fn default_log_filter() -> String {
+    String::from("info")
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }

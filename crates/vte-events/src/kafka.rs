@@ -1,0 +1,184 @@
+//! Kafka as every service uses it: the settings, topic and group names (a deployment namespace
+//! in front of the contract's names), the producer and consumer configurations, and the topic
+//! bootstrap run at start-up.
+
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::error::KafkaError;
+use rdkafka::producer::FutureProducer;
+use rdkafka::types::RDKafkaErrorCode;
+use serde::Deserialize;
+
+/// The Kafka cluster, as configured for a service.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KafkaSettings {
+    /// `bootstrap.servers`: comma-separated `host:port` list.
+    pub brokers: String,
+    /// Put in front of every topic and consumer group name, to share a cluster between
+    /// environments (`staging.` gives `staging.vte.offers.v1`). Empty by default.
+    #[serde(default)]
+    pub namespace: String,
+    /// Partitions of the topics created at start-up.
+    #[serde(default = "default_partitions")]
+    pub partitions: i32,
+    /// Replication factor of the topics created at start-up (3 in production).
+    #[serde(default = "default_replication")]
+    pub replication: i32,
+    /// How long the producer keeps retrying a record before the relay hears of the failure and
+    /// tries again later (the row stays in the outbox meanwhile), in milliseconds.
+    #[serde(default = "default_delivery_timeout_ms")]
+    pub delivery_timeout_ms: u32,
+}
+
+fn default_delivery_timeout_ms() -> u32 {
+    30_000
+}
+
+fn default_partitions() -> i32 {
+    6
+}
+
+fn default_replication() -> i32 {
+    1
+}
+
+impl KafkaSettings {
+    /// Settings for `brokers` with the defaults.
+    pub fn new(brokers: impl Into<String>) -> Self {
+        Self {
+            brokers: brokers.into(),
+            namespace: String::new(),
+            partitions: default_partitions(),
+            replication: default_replication(),
+            delivery_timeout_ms: default_delivery_timeout_ms(),
+        }
+    }
+
+    /// The names of this deployment's topics and groups.
+    pub fn topics(&self) -> Topics {
+        Topics {
+            namespace: self.namespace.clone(),
+        }
+    }
+
+    /// The idempotent producer the relay and the dead-letter path share: `acks=all`, ordered
+    /// retries, the Java client's partitioner so every client puts a key on the same partition.
+    pub fn producer(&self) -> Result<FutureProducer, KafkaError> {
+        ClientConfig::new()
+            .set("bootstrap.servers", &self.brokers)
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("partitioner", "murmur2_random")
+            .set("linger.ms", "2")
+            .set("compression.type", "lz4")
+            .set("message.timeout.ms", self.delivery_timeout_ms.to_string())
+            .create()
+    }
+
+    /// The configuration of a consumer in `group` (already namespaced): offsets are stored by
+    /// the runner only after the handler's transaction commits, and committed in the background
+    /// and once more, synchronously, at shutdown.
+    pub fn consumer_config(&self, group: &str) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config
+            .set("bootstrap.servers", &self.brokers)
+            .set("group.id", group)
+            .set("enable.auto.commit", "true")
+            .set("auto.commit.interval.ms", "1000")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", "10000")
+            .set("heartbeat.interval.ms", "1000")
+            .set("fetch.wait.max.ms", "50")
+            .set("partition.assignment.strategy", "cooperative-sticky");
+        config
+    }
+}
+
+/// Topic and consumer-group names of one deployment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Topics {
+    namespace: String,
+}
+
+impl Topics {
+    /// Names in `namespace` (empty: the contract's names as they are).
+    pub fn new(namespace: impl Into<String>) -> Self {
+        Self {
+            namespace: namespace.into(),
+        }
+    }
+
+    /// The deployed name of a logical topic such as `vte.offers.v1`.
+    pub fn topic(&self, logical: &str) -> String {
+        format!("{}{logical}", self.namespace)
+    }
+
+    /// The dead-letter topic of a logical topic: `<topic>.dlq`.
+    pub fn dead_letters(&self, logical: &str) -> String {
+        format!("{}{logical}.dlq", self.namespace)
+    }
+
+    /// The consumer group of a service: one group per service.
+    pub fn group(&self, service: &str) -> String {
+        format!("{}vte.{service}", self.namespace)
+    }
+
+    /// The logical topic of a deployed name, if it is one of ours.
+    pub fn logical<'a>(&self, deployed: &'a str) -> Option<&'a str> {
+        deployed.strip_prefix(self.namespace.as_str())
+    }
+}
+
+/// Creates the platform's topics and their dead-letter topics where the broker allows it.
+/// Topics that exist already are left alone. A broker that does not implement CreateTopics
+/// (librdkafka's embedded cluster) is not an error: topics are then created on first use.
+pub async fn bootstrap_topics(
+    settings: &KafkaSettings,
+    logical: &[&str],
+) -> Result<(), KafkaError> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &settings.brokers)
+        .create()?;
+    let topics = settings.topics();
+    let names: Vec<String> = logical
+        .iter()
+        .flat_map(|topic| [topics.topic(topic), topics.dead_letters(topic)])
+        .collect();
+    let new_topics: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|name| {
+            NewTopic::new(
+                name,
+                settings.partitions,
+                TopicReplication::Fixed(settings.replication),
+            )
+        })
+        .collect();
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = match admin.create_topics(&new_topics, &options).await {
+        Ok(results) => results,
+        Err(error) => {
+            tracing::warn!(%error, "could not create topics; relying on the broker's auto-creation");
+            return Ok(());
+        }
+    };
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((
+                name,
+                RDKafkaErrorCode::UnsupportedVersion | RDKafkaErrorCode::InvalidRequest,
+            )) => {
+                tracing::info!(topic = %name, "the broker does not create topics on request");
+            }
+            Err((name, code)) => {
+                tracing::warn!(topic = %name, %code, "could not create topic");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! Appending an event to the outbox inside the caller's transaction: the state change and the
+//! event commit together or not at all. Appends of one key are serialised by a transaction-level
+//! advisory lock, so outbox ids follow commit order within a key and the relay can publish a
+//! key's events in the order they were committed.
+
+use std::collections::HashMap;
+
+use sqlx::{Postgres, Transaction};
+use vte_proto::EventEnvelope;
+
+/// Advisory-lock class of outbox appends (the relay's leadership lock uses another class).
+pub(crate) const APPEND_LOCK_CLASS: i32 = 0x7654_0001;
+/// The channel the relay listens on to wake as soon as an append commits.
+pub(crate) const NOTIFY_CHANNEL: &str = "vte_outbox";
+
+/// An event could not be appended. Nothing was written; the caller's transaction should be
+/// rolled back.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("event_id must be a UUID, got {0:?}")]
+    BadEventId(String),
+    #[error("the event has no aggregate key")]
+    MissingKey,
+    #[error("the event envelope carries no event")]
+    EmptyEnvelope,
+    #[error("outbox: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Appends `event` to the outbox in `transaction`; it is published after the transaction
+/// commits, and never if it rolls back. The current span's trace context goes with it.
+pub async fn append<E: EventEnvelope>(
+    transaction: &mut Transaction<'_, Postgres>,
+    event: &E,
+) -> Result<(), OutboxError> {
+    let event_id = uuid::Uuid::parse_str(event.event_id())
+        .map_err(|_| OutboxError::BadEventId(event.event_id().to_owned()))?;
+    if event.key().is_empty() {
+        return Err(OutboxError::MissingKey);
+    }
+    if !event.has_known_event() {
+        return Err(OutboxError::EmptyEnvelope);
+    }
+    let mut trace = HashMap::new();
+    vte_telemetry::propagation::inject(&tracing::Span::current(), &mut trace);
+    sqlx::query(
+        "WITH serialised AS (
+             SELECT pg_advisory_xact_lock($1, hashtext($3)), pg_notify($2, '')
+         )
+         INSERT INTO outbox (topic, message_key, event_id, payload, traceparent, tracestate)
+         SELECT $4, $3, $5, $6, $7, $8 FROM serialised",
+    )
+    .bind(APPEND_LOCK_CLASS)
+    .bind(NOTIFY_CHANNEL)
+    .bind(event.key())
+    .bind(E::TOPIC)
+    .bind(event_id)
+    .bind(event.encode_to_vec())
+    .bind(trace.remove("traceparent"))
+    .bind(trace.remove("tracestate"))
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}

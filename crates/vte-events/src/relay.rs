@@ -1,0 +1,374 @@
+//! The relay: publishes committed outbox rows to Kafka and deletes each row only once the broker
+//! has acknowledged it (`acks=all`, idempotent producer). One instance at a time is the leader,
+//! by a session advisory lock held on the connection it reads the outbox with; the others stand
+//! by and take over when that connection goes. Rows are read in id order, which is commit order
+//! within a key, and a key always maps to one partition: each key's events arrive in order.
+//! While the broker is unreachable nothing is deleted; the relay backs off and tries again.
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use prometheus::{IntCounter, IntGauge, Registry};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+use sqlx::Row;
+use sqlx::postgres::{PgListener, PgPool};
+use tokio_util::sync::CancellationToken;
+
+use crate::kafka::Topics;
+use crate::outbox::NOTIFY_CHANNEL;
+
+/// Advisory-lock key of the relay's leadership (class, object).
+const LEADER_LOCK: (i32, i32) = (0x7654_0002, 0);
+
+/// How the relay paces itself.
+#[derive(Debug, Clone)]
+pub struct RelayOptions {
+    /// Rows read and published per round.
+    pub batch_size: i64,
+    /// Longest wait for new rows when the outbox is empty (a commit's NOTIFY wakes it sooner).
+    pub idle_wait: Duration,
+    /// Longest pause between attempts while the broker or the database fails.
+    pub max_backoff: Duration,
+    /// How often a standby instance tries to become the leader.
+    pub standby_poll: Duration,
+}
+
+impl Default for RelayOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 1000,
+            idle_wait: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(5),
+            standby_poll: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Why a round of the relay failed; the relay logs it and tries again.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("outbox database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{failed} of {total} records were not acknowledged by the broker: {first}")]
+    Delivery {
+        failed: usize,
+        total: usize,
+        first: String,
+    },
+}
+
+/// The relay's metrics.
+#[derive(Debug, Clone)]
+struct RelayMetrics {
+    published: IntCounter,
+    backlog: IntGauge,
+    leader: IntGauge,
+}
+
+impl RelayMetrics {
+    fn new(registry: &Registry) -> Self {
+        let published = IntCounter::new(
+            "outbox_published_total",
+            "Outbox events published and acknowledged by the broker",
+        )
+        .expect("a valid metric");
+        let backlog = IntGauge::new(
+            "outbox_backlog",
+            "Committed outbox events not yet acknowledged by the broker",
+        )
+        .expect("a valid metric");
+        let leader = IntGauge::new("outbox_relay_leader", "1 while this instance relays")
+            .expect("a valid metric");
+        for metric in [
+            Box::new(published.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(backlog.clone()),
+            Box::new(leader.clone()),
+        ] {
+            // One relay per registry: a second one's series would be left unregistered.
+            let _ = registry.register(metric);
+        }
+        Self {
+            published,
+            backlog,
+            leader,
+        }
+    }
+}
+
+/// Publishes one service's outbox.
+#[derive(Clone)]
+pub struct Relay {
+    pool: PgPool,
+    producer: FutureProducer,
+    topics: Topics,
+    options: RelayOptions,
+    metrics: RelayMetrics,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay")
+            .field("topics", &self.topics)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+struct OutboxRow {
+    id: i64,
+    topic: String,
+    key: String,
+    payload: Vec<u8>,
+    traceparent: Option<String>,
+    tracestate: Option<String>,
+}
+
+impl Relay {
+    /// A relay for the outbox in `pool`, publishing with `producer` (see
+    /// [`crate::KafkaSettings::producer`]) and registering its metrics in `registry`.
+    pub fn new(
+        pool: PgPool,
+        producer: FutureProducer,
+        topics: Topics,
+        options: RelayOptions,
+        registry: &Registry,
+    ) -> Self {
+        Self {
+            pool,
+            producer,
+            topics,
+            options,
+            metrics: RelayMetrics::new(registry),
+        }
+    }
+
+    /// Relays until `shutdown`: becomes the leader (or stands by), then publishes batches as
+    /// rows arrive. Errors are logged and retried with backoff; it returns only on shutdown.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut backoff = Backoff::new(self.options.max_backoff);
+        while !shutdown.is_cancelled() {
+            match self.lead(&shutdown).await {
+                Ok(()) => backoff.reset(),
+                Err(error) => {
+                    tracing::warn!(%error, "outbox relay interrupted; retrying");
+                    self.metrics.leader.set(0);
+                    backoff.wait(&shutdown).await;
+                }
+            }
+        }
+        self.metrics.leader.set(0);
+    }
+
+    /// One term as leader: returns when shutdown is requested, `Err` when the leader connection
+    /// fails (leadership is then lost with it).
+    async fn lead(&self, shutdown: &CancellationToken) -> Result<(), RelayError> {
+        let mut leader = self.pool.acquire().await?;
+        let acquired: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+            .bind(LEADER_LOCK.0)
+            .bind(LEADER_LOCK.1)
+            .fetch_one(&mut *leader)
+            .await?;
+        if !acquired {
+            // Another instance relays; look again later.
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep(self.options.standby_poll) => {}
+            }
+            return Ok(());
+        }
+        // The lock lives with this session: the connection must never go back to the pool.
+        let mut leader = leader.detach();
+        self.metrics.leader.set(1);
+        tracing::info!("outbox relay is the leader");
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(NOTIFY_CHANNEL).await?;
+        let mut backoff = Backoff::new(self.options.max_backoff);
+        while !shutdown.is_cancelled() {
+            match self.publish_batch_on(&mut leader).await {
+                Ok(published) if published as i64 == self.options.batch_size => backoff.reset(),
+                Ok(_) => {
+                    backoff.reset();
+                    tokio::select! {
+                        () = shutdown.cancelled() => {}
+                        _ = tokio::time::timeout(self.options.idle_wait, listener.recv()) => {}
+                    }
+                }
+                Err(RelayError::Database(error)) => return Err(RelayError::Database(error)),
+                Err(error) => {
+                    tracing::warn!(%error, "outbox relay could not publish; backing off");
+                    backoff.wait(shutdown).await;
+                }
+            }
+        }
+        // Give the lock back now rather than when the connection is eventually closed.
+        let _ = sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+            .bind(LEADER_LOCK.0)
+            .bind(LEADER_LOCK.1)
+            .execute(&mut leader)
+            .await;
+        Ok(())
+    }
+
+    /// Publishes one batch without taking leadership: for tests, benchmarks and draining an
+    /// outbox at shutdown while no other relay runs. Returns how many rows were published.
+    pub async fn publish_batch(&self) -> Result<usize, RelayError> {
+        let mut connection = self.pool.acquire().await?;
+        self.publish_batch_on(&mut connection).await
+    }
+
+    async fn publish_batch_on(
+        &self,
+        connection: &mut sqlx::PgConnection,
+    ) -> Result<usize, RelayError> {
+        let rows: Vec<OutboxRow> = sqlx::query(
+            "SELECT id, topic, message_key, payload, traceparent, tracestate
+             FROM outbox ORDER BY id LIMIT $1",
+        )
+        .bind(self.options.batch_size)
+        .fetch_all(&mut *connection)
+        .await?
+        .into_iter()
+        .map(|row| OutboxRow {
+            id: row.get(0),
+            topic: row.get(1),
+            key: row.get(2),
+            payload: row.get(3),
+            traceparent: row.get(4),
+            tracestate: row.get(5),
+        })
+        .collect();
+        if rows.is_empty() {
+            self.metrics.backlog.set(0);
+            return Ok(0);
+        }
+        let started = Instant::now();
+        // Enqueue in id order (the producer keeps that order per partition), then wait for every
+        // acknowledgement. A record that cannot even be enqueued stops the batch there, so no
+        // later record of its key overtakes it.
+        let mut pending = Vec::with_capacity(rows.len());
+        let mut failures = Vec::new();
+        for row in &rows {
+            match self.enqueue(row) {
+                Ok(delivery) => pending.push((row.id, delivery)),
+                Err(error) => {
+                    failures.push(error);
+                    break;
+                }
+            }
+        }
+        let outcomes = join_all(
+            pending
+                .into_iter()
+                .map(|(id, delivery)| async move { (id, delivery.await) }),
+        )
+        .await;
+        let mut acknowledged = Vec::with_capacity(rows.len());
+        for (id, outcome) in outcomes {
+            match outcome {
+                Ok(Ok(_)) => acknowledged.push(id),
+                Ok(Err((error, _))) => failures.push(error.to_string()),
+                Err(_) => failures.push(String::from("the producer dropped the record")),
+            }
+        }
+        if !acknowledged.is_empty() {
+            sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
+                .bind(&acknowledged)
+                .execute(&mut *connection)
+                .await?;
+            self.metrics.published.inc_by(acknowledged.len() as u64);
+        }
+        self.update_backlog(connection, rows.len()).await;
+        tracing::debug!(
+            published = acknowledged.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "outbox batch"
+        );
+        match failures.first() {
+            None => Ok(acknowledged.len()),
+            Some(first) => Err(RelayError::Delivery {
+                failed: failures.len(),
+                total: rows.len(),
+                first: first.clone(),
+            }),
+        }
+    }
+
+    /// Hands a row to the producer, which retries on its own until `message.timeout.ms`.
+    fn enqueue(&self, row: &OutboxRow) -> Result<DeliveryFuture, String> {
+        let topic = self.topics.topic(&row.topic);
+        let mut headers = OwnedHeaders::new();
+        for (name, value) in [
+            ("traceparent", &row.traceparent),
+            ("tracestate", &row.tracestate),
+        ] {
+            if let Some(value) = value {
+                headers = headers.insert(Header {
+                    key: name,
+                    value: Some(value.as_bytes()),
+                });
+            }
+        }
+        let record = FutureRecord::to(&topic)
+            .key(&row.key)
+            .payload(&row.payload)
+            .headers(headers);
+        self.producer
+            .send_result(record)
+            .map_err(|(error, _)| error.to_string())
+    }
+
+    async fn update_backlog(&self, connection: &mut sqlx::PgConnection, fetched: usize) {
+        if (fetched as i64) < self.options.batch_size {
+            // The whole outbox was in this batch: whatever failed is the backlog.
+            let remaining: Result<i64, _> = sqlx::query_scalar("SELECT count(*) FROM outbox")
+                .fetch_one(&mut *connection)
+                .await;
+            if let Ok(remaining) = remaining {
+                self.metrics.backlog.set(remaining);
+            }
+        } else if let Ok(estimate) =
+            sqlx::query_scalar::<_, i64>("SELECT coalesce(max(id) - min(id) + 1, 0) FROM outbox")
+                .fetch_one(&mut *connection)
+                .await
+        {
+            // A cheap upper bound while a large backlog drains.
+            self.metrics.backlog.set(estimate);
+        }
+    }
+
+    /// How many rows are waiting in the outbox.
+    pub async fn backlog(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT count(*) FROM outbox")
+            .fetch_one(&self.pool)
+            .await
+    }
+}
+
+/// Exponential backoff from 50 ms, capped, cut short by shutdown.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    pub(crate) fn new(max: Duration) -> Self {
+        Self {
+            next: Duration::from_millis(50),
+            max,
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.next = Duration::from_millis(50);
+    }
+
+    pub(crate) async fn wait(&mut self, shutdown: &CancellationToken) {
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            () = tokio::time::sleep(self.next) => {}
+        }
+        self.next = (self.next * 2).min(self.max);
+    }
+}
