@@ -14,13 +14,14 @@ use vte_testbed::{TestDatabase, TestKafka};
 async fn starts_and_answers_health<S: Service + 'static>() {
     let database = TestDatabase::create().await;
     let kafka = TestKafka::start();
-    let settings = Settings::local(
+    let mut settings = Settings::local(
         S::DEFAULTS,
         &database.url(),
         kafka.brokers(),
         "services-start-secret",
         &vte_testbed::reference_dir(),
     );
+    settings.kafka.create_topics = !kafka.is_embedded();
     let service = S::build(settings).await.unwrap();
     let addr = service.grpc_addr();
     assert_ne!(addr.port(), 0);

@@ -31,6 +31,14 @@ pub struct KafkaSettings {
     /// tries again later (the row stays in the outbox meanwhile), in milliseconds.
     #[serde(default = "default_delivery_timeout_ms")]
     pub delivery_timeout_ms: u32,
+    /// Whether start-up creates the topics (`false` for a broker without CreateTopics, such as
+    /// librdkafka's embedded cluster, whose topics are made through its own API).
+    #[serde(default = "default_create_topics")]
+    pub create_topics: bool,
+}
+
+fn default_create_topics() -> bool {
+    true
 }
 
 fn default_delivery_timeout_ms() -> u32 {
@@ -54,6 +62,7 @@ impl KafkaSettings {
             partitions: default_partitions(),
             replication: default_replication(),
             delivery_timeout_ms: default_delivery_timeout_ms(),
+            create_topics: default_create_topics(),
         }
     }
 
@@ -133,13 +142,17 @@ impl Topics {
     }
 }
 
-/// Creates the platform's topics and their dead-letter topics where the broker allows it.
-/// Topics that exist already are left alone. A broker that does not implement CreateTopics
-/// (librdkafka's embedded cluster) is not an error: topics are then created on first use.
+/// Creates the platform's topics and their dead-letter topics where the broker allows it, unless
+/// `create_topics` is off. Topics that exist already are left alone. A broker that does not
+/// answer CreateTopics within a few seconds is not an error: the service starts and relies on
+/// the broker's auto-creation.
 pub async fn bootstrap_topics(
     settings: &KafkaSettings,
     logical: &[&str],
 ) -> Result<(), KafkaError> {
+    if !settings.create_topics {
+        return Ok(());
+    }
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", &settings.brokers)
         .create()?;
@@ -158,7 +171,9 @@ pub async fn bootstrap_topics(
             )
         })
         .collect();
-    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let options = AdminOptions::new()
+        .request_timeout(Some(Duration::from_secs(5)))
+        .operation_timeout(Some(Duration::from_secs(5)));
     let results = match admin.create_topics(&new_topics, &options).await {
         Ok(results) => results,
         Err(error) => {

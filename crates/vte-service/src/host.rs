@@ -1,8 +1,9 @@
 //! [`ServiceHost`]: what every service is before it has any behaviour of its own. It verifies
-//! the auth settings, connects to and migrates the database, binds the gRPC and metrics ports,
-//! mounts health, reflection and the identity service, then runs until shutdown. A service adds
-//! its own gRPC services and background tasks through [`ServiceHost::grpc`] and
-//! [`ServiceHost::spawn`].
+//! the auth settings, connects to and migrates the database (the event backbone's tables first),
+//! creates the topics, binds the gRPC and metrics ports, mounts health, reflection and the
+//! identity service, runs the outbox relay, then runs until shutdown. A service adds its own
+//! gRPC services, consumers and background tasks through [`ServiceHost::grpc`],
+//! [`ServiceHost::consumer`] and [`ServiceHost::spawn`].
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -13,6 +14,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use vte_proto::vte::identity::v1::identity_service_server::IdentityServiceServer;
+
+use rdkafka::producer::FutureProducer;
+use vte_events::ConsumerRunner;
+use vte_events::consumer::ConsumerOptions;
+use vte_events::relay::{Relay, RelayOptions};
 
 use crate::auth::{Authenticator, KeyError};
 use crate::identity::IdentityApi;
@@ -29,6 +35,8 @@ pub enum StartError {
     Database(#[from] sqlx::Error),
     #[error("database migrations failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("kafka: cannot create the producer: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
     #[error("{setting}: cannot listen on {addr}: {source}")]
     Bind {
         setting: &'static str,
@@ -55,6 +63,8 @@ pub struct ServiceHost {
     pub pool: PgPool,
     pub auth: Authenticator,
     pub metrics: Metrics,
+    /// The idempotent producer shared by the relay and dead letters.
+    pub producer: FutureProducer,
     grpc: GrpcServer,
     metrics_listener: TcpListener,
     grpc_addr: SocketAddr,
@@ -84,12 +94,17 @@ type BackgroundTask = Box<
 >;
 
 impl ServiceHost {
-    /// Builds the host: auth keys, database and migrations, listeners.
+    /// Builds the host: auth keys, database and migrations (the backbone's, then `migrator`'s),
+    /// topics, listeners, and the outbox relay.
     pub async fn build(settings: Settings, migrator: &Migrator) -> Result<Self, StartError> {
         let auth = Authenticator::from_settings(&settings.auth)?;
         let pool = crate::database::connect(&settings.database).await?;
-        migrator.run(&pool).await?;
+        vte_events::migrations::with_service(migrator)
+            .run(&pool)
+            .await?;
         let metrics = Metrics::new(&settings.service_name);
+        let producer = settings.kafka.producer()?;
+        vte_events::kafka::bootstrap_topics(&settings.kafka, &vte_proto::TOPICS).await?;
         let grpc_listener = bind("server.grpc_addr", settings.server.grpc_addr).await?;
         let metrics_listener = bind("server.metrics_addr", settings.server.metrics_addr).await?;
         let grpc_addr = local_addr("server.grpc_addr", &grpc_listener)?;
@@ -99,17 +114,50 @@ impl ServiceHost {
             IdentityApi,
             auth.interceptor(),
         ));
-        Ok(Self {
+        let relay = Relay::new(
+            pool.clone(),
+            producer.clone(),
+            settings.kafka.topics(),
+            RelayOptions::default(),
+            metrics.registry(),
+        );
+        let mut host = Self {
             settings,
             pool,
             auth,
             metrics,
+            producer,
             grpc,
             metrics_listener,
             grpc_addr,
             metrics_addr,
             tasks: Vec::new(),
-        })
+        };
+        host.spawn("outbox relay", move |stop| async move {
+            relay.run(stop).await;
+            Ok(())
+        });
+        Ok(host)
+    }
+
+    /// A consumer runner in this service's consumer group, on its database, producer and
+    /// metrics; add handlers with [`ConsumerRunner::on`] and hand it to [`ServiceHost::consume`].
+    pub fn consumer(&self) -> ConsumerRunner {
+        ConsumerRunner::new(
+            &self.settings.kafka,
+            &self.settings.service_name,
+            self.pool.clone(),
+            self.producer.clone(),
+            ConsumerOptions::default(),
+            self.metrics.registry(),
+        )
+    }
+
+    /// Runs `runner` beside the server until shutdown.
+    pub fn consume(&mut self, runner: ConsumerRunner) {
+        self.spawn("event consumer", move |stop| async move {
+            runner.run(stop).await.map_err(|error| error.to_string())
+        });
     }
 
     /// The gRPC server, to mount the service's own APIs.

@@ -12,6 +12,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::Deserialize;
+pub use vte_events::KafkaSettings;
 pub use vte_telemetry::{LogFormat, TelemetrySettings};
 
 /// What distinguishes one service's defaults from another's.
@@ -81,23 +82,6 @@ fn default_max_connections() -> u32 {
 
 fn default_connect_timeout_secs() -> u64 {
     30
-}
-
-/// The Kafka cluster.
-#[derive(Debug, Clone, Deserialize)]
-pub struct KafkaSettings {
-    /// `bootstrap.servers`: comma-separated `host:port` list.
-    pub brokers: String,
-    /// Prefix for every topic and consumer group, to share a cluster between environments.
-    #[serde(default)]
-    pub namespace: String,
-    /// Partitions of topics this service creates at start-up.
-    #[serde(default = "default_partitions")]
-    pub partitions: i32,
-}
-
-fn default_partitions() -> i32 {
-    6
 }
 
 /// How tokens are verified.
@@ -235,11 +219,7 @@ impl Settings {
                 max_connections: default_max_connections(),
                 connect_timeout_secs: default_connect_timeout_secs(),
             },
-            kafka: KafkaSettings {
-                brokers: kafka_brokers.to_owned(),
-                namespace: String::new(),
-                partitions: default_partitions(),
-            },
+            kafka: KafkaSettings::new(kafka_brokers),
             auth: AuthSettings {
                 hs256_secret: Some(SecretString::from(hs256_secret.to_owned())),
                 leeway_secs: default_leeway_secs(),

@@ -19,7 +19,7 @@ use vte_proto::vte::identity::v1::identity_service_client::IdentityServiceClient
 use vte_proto::vte::identity::v1::who_am_i_response::Tenant;
 use vte_service::auth::{Caller, Claims, sign_hs256};
 use vte_service::{ServiceDefaults, ServiceHost, Settings};
-use vte_testbed::TestDatabase;
+use vte_testbed::{TestDatabase, TestKafka};
 
 const SECRET: &str = "host-test-secret";
 const DEFAULTS: ServiceDefaults = ServiceDefaults {
@@ -34,17 +34,20 @@ struct Running {
     shutdown: CancellationToken,
     stopped: tokio::task::JoinHandle<Result<(), vte_service::RunError>>,
     database: TestDatabase,
+    _kafka: TestKafka,
 }
 
 async fn start() -> Running {
     let database = TestDatabase::create().await;
-    let settings = Settings::local(
+    let kafka = TestKafka::start();
+    let mut settings = Settings::local(
         DEFAULTS,
         &database.url(),
-        "127.0.0.1:9",
+        kafka.brokers(),
         SECRET,
         &vte_testbed::reference_dir(),
     );
+    settings.kafka.create_topics = !kafka.is_embedded();
     let migrations = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/migrations");
     let migrator = Migrator::new(std::path::Path::new(migrations))
         .await
@@ -65,6 +68,7 @@ async fn start() -> Running {
         shutdown,
         stopped,
         database,
+        _kafka: kafka,
     }
 }
 
@@ -135,13 +139,17 @@ async fn a_token_signed_with_another_secret_gets_unauthenticated_over_grpc() {
 }
 
 #[tokio::test]
-async fn migrations_run_at_start_up() {
+async fn the_backbone_and_service_migrations_run_at_start_up() {
     let service = start().await;
-    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM host_probe")
-        .fetch_one(&service.database.pool().await)
-        .await
-        .unwrap();
-    assert_eq!(applied, 0);
+    let pool = service.database.pool().await;
+    for table in ["host_probe", "outbox", "processed_events"] {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+            .bind(table)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(exists, "{table} was not created");
+    }
 }
 
 #[tokio::test]
