@@ -35,6 +35,14 @@ pub struct KafkaSettings {
     /// librdkafka's embedded cluster, whose topics are made through its own API).
     #[serde(default = "default_create_topics")]
     pub create_topics: bool,
+    /// How long handled event ids are remembered against redelivery, in hours; keep it above
+    /// the topics' retention.
+    #[serde(default = "default_dedupe_window_hours")]
+    pub dedupe_window_hours: u32,
+}
+
+fn default_dedupe_window_hours() -> u32 {
+    24 * 30
 }
 
 fn default_create_topics() -> bool {
@@ -63,7 +71,13 @@ impl KafkaSettings {
             replication: default_replication(),
             delivery_timeout_ms: default_delivery_timeout_ms(),
             create_topics: default_create_topics(),
+            dedupe_window_hours: default_dedupe_window_hours(),
         }
+    }
+
+    /// The dedupe window of `processed_events`.
+    pub fn dedupe_window(&self) -> Duration {
+        Duration::from_secs(u64::from(self.dedupe_window_hours) * 3600)
     }
 
     /// The names of this deployment's topics and groups.

@@ -7,7 +7,8 @@
 //! - [`consumer`]: at-least-once consumption with idempotent handlers, retries, dead letters and
 //!   a bounded shutdown;
 //! - [`kafka`]: settings, topic names (with a deployment namespace), clients, topic bootstrap;
-//! - [`migrations`]: the outbox and processed-events tables, merged into each service's schema.
+//! - [`migrations`]: the outbox and processed-events tables, merged into each service's schema;
+//! - [`retention`]: forgets processed event ids once Kafka can no longer redeliver them.
 //!
 //! Topics and keys come from the contract ([`vte_proto::EventEnvelope`]): nothing here or in a
 //! service writes a topic name by hand. W3C trace context travels in Kafka headers.
@@ -17,6 +18,7 @@ pub mod kafka;
 pub mod migrations;
 pub mod outbox;
 pub mod relay;
+pub mod retention;
 
 pub use consumer::{ConsumerRunner, HandlerError, Handles, RecordMeta};
 pub use kafka::{KafkaSettings, Topics};

@@ -473,3 +473,28 @@ async fn several_relays_at_once_publish_every_row_exactly_once() {
         committed
     );
 }
+
+#[tokio::test]
+async fn processed_event_ids_are_forgotten_after_the_dedupe_window() {
+    let bed = Bed::start().await;
+    sqlx::query(
+        "INSERT INTO processed_events (event_id, topic, processed_at) VALUES
+         ($1, 'vte.offers.v1', now() - interval '40 days'),
+         ($2, 'vte.offers.v1', now() - interval '1 day')",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(uuid::Uuid::now_v7())
+    .execute(&bed.pool)
+    .await
+    .unwrap();
+    let window = bed.settings.dedupe_window();
+    let pruned = vte_events::retention::prune_processed_events(&bed.pool, window)
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM processed_events")
+        .fetch_one(&bed.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
+}

@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
@@ -135,6 +136,11 @@ impl ServiceHost {
         };
         host.spawn("outbox relay", move |stop| async move {
             relay.run(stop).await;
+            Ok(())
+        });
+        let (pool, window) = (host.pool.clone(), host.settings.kafka.dedupe_window());
+        host.spawn("processed-events retention", move |stop| async move {
+            vte_events::retention::run(pool, window, Duration::from_secs(3600), stop).await;
             Ok(())
         });
         Ok(host)

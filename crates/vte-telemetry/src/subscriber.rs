@@ -7,6 +7,7 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -29,7 +30,7 @@ impl Drop for TelemetryGuard {
 pub enum TelemetryError {
     #[error("telemetry.otlp_endpoint: cannot build the OTLP exporter: {0}")]
     Exporter(String),
-    #[error("telemetry.log_filter: {0}")]
+    #[error("{0}")]
     Filter(String),
 }
 
@@ -55,17 +56,29 @@ pub fn init(
     }
     let provider = provider.build();
     let tracer = provider.tracer("vte");
-    let filter = match EnvFilter::try_from_default_env() {
+    // Logs and traces are filtered apart: quiet logs must not cut spans out of a trace.
+    let log_filter = match EnvFilter::try_from_default_env() {
         Ok(filter) => filter,
         Err(_) => EnvFilter::try_new(&settings.log_filter)
-            .map_err(|e| TelemetryError::Filter(e.to_string()))?,
+            .map_err(|e| TelemetryError::Filter(format!("telemetry.log_filter: {e}")))?,
     };
-    let otel = tracing_opentelemetry::layer().with_tracer(tracer);
-    let registry = tracing_subscriber::registry().with(filter).with(otel);
+    let trace_filter = EnvFilter::try_new(&settings.trace_filter)
+        .map_err(|e| TelemetryError::Filter(format!("telemetry.trace_filter: {e}")))?;
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(trace_filter);
+    let registry = tracing_subscriber::registry().with(otel);
     let _ = match settings.log_format {
-        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer()).try_init(),
+        LogFormat::Text => registry
+            .with(tracing_subscriber::fmt::layer().with_filter(log_filter))
+            .try_init(),
         LogFormat::Json => registry
-            .with(tracing_subscriber::fmt::layer().json().flatten_event(true))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_filter(log_filter),
+            )
             .try_init(),
     };
     Ok(TelemetryGuard { provider })
@@ -80,9 +93,13 @@ pub struct TelemetrySettings {
     /// `text` for people, `json` for log collectors.
     #[serde(default)]
     pub log_format: LogFormat,
-    /// A `tracing` filter such as `info,vte_offers=debug`; `RUST_LOG` overrides it.
+    /// Which events are logged, as a `tracing` filter such as `info,vte_offers=debug`;
+    /// `RUST_LOG` overrides it.
     #[serde(default = "default_log_filter")]
     pub log_filter: String,
+    /// Which spans are traced (independent of the log filter).
+    #[serde(default = "default_log_filter")]
+    pub trace_filter: String,
 }
 
 impl Default for TelemetrySettings {
@@ -91,6 +108,7 @@ impl Default for TelemetrySettings {
             otlp_endpoint: None,
             log_format: LogFormat::default(),
             log_filter: default_log_filter(),
+            trace_filter: default_log_filter(),
         }
     }
 }

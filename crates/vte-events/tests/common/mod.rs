@@ -36,7 +36,7 @@ impl Bed {
             std::sync::OnceLock::new();
         TELEMETRY.get_or_init(|| {
             let quiet = vte_telemetry::TelemetrySettings {
-                log_filter: "warn".into(),
+                log_filter: "off".into(),
                 ..Default::default()
             };
             vte_telemetry::init("vte-events-tests", &quiet).unwrap()
