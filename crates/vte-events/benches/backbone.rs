@@ -72,10 +72,22 @@ fn event(offer: usize) -> OfferEvent {
 }
 
 struct Bed {
-    _database: TestDatabase,
-    kafka: TestKafka,
+    _database: Option<TestDatabase>,
+    kafka: Arc<TestKafka>,
     pool: PgPool,
     settings: KafkaSettings,
+}
+
+impl Bed {
+    /// The same servers, for a run with other settings.
+    fn shallow(&self) -> Bed {
+        Bed {
+            _database: None,
+            kafka: self.kafka.clone(),
+            pool: self.pool.clone(),
+            settings: self.settings.clone(),
+        }
+    }
 }
 
 async fn bed() -> Bed {
@@ -95,8 +107,8 @@ async fn bed() -> Bed {
         .await;
     kafka.create_topic(&topics.topic("raw.baseline"), 6).await;
     Bed {
-        _database: database,
-        kafka,
+        _database: Some(database),
+        kafka: Arc::new(kafka),
         pool,
         settings,
     }
@@ -188,6 +200,16 @@ impl Handles<OfferEvent> for Stopwatch {
 
 /// Commits one event per tick at `rate` for `seconds`, relayed and consumed as in a service.
 async fn backbone_latency(bed: &Bed, rate: u64, seconds: u64) -> Vec<Duration> {
+    // A namespace of its own: the throughput run left 20,000 events on the offers topic.
+    let mut settings = bed.settings.clone();
+    settings.namespace = format!("{}latency.", bed.settings.namespace);
+    bed.kafka
+        .create_topic(&settings.topics().topic(OfferEvent::TOPIC), 6)
+        .await;
+    let bed = &Bed {
+        settings,
+        ..bed.shallow()
+    };
     let stop = CancellationToken::new();
     let relay = Relay::new(
         bed.pool.clone(),
