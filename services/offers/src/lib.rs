@@ -4,5 +4,7 @@
 //! [`vte_service::Service`].
 
 mod app;
+pub mod domain;
+pub mod store;
 
 pub use app::{Application, MIGRATOR};

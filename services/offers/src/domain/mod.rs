@@ -1,0 +1,47 @@
+//! The offers service's domain: offers, applications, placements and label decisions as pure
+//! logic (no gRPC, no SQL, no Kafka, no clock: callers pass `today` and `now`, and the ids of
+//! what they create). The gRPC layer converts requests into the input types here and maps
+//! [`DomainError::kind`] to a status code; the store saves what the functions return.
+//!
+//! - Content: [`offer`] (input, draft and complete spec), [`validation`], [`location`], [`aid`].
+//! - Lives: [`lifecycle`] (offers), [`application_state`] and [`application`], [`acceptance`],
+//!   [`placement`], [`label`]; [`actor`] says who acts, [`values`] holds checked text and dates.
+
+pub mod acceptance;
+pub mod actor;
+pub mod aid;
+pub mod application;
+pub mod application_state;
+pub mod error;
+pub mod label;
+pub mod lifecycle;
+pub mod location;
+pub mod offer;
+pub mod placement;
+pub mod validation;
+pub mod values;
+
+#[cfg(test)]
+mod testing;
+
+pub use acceptance::{Acceptance, AcceptanceTerms, accept};
+pub use actor::{Actor, Party, Role};
+pub use aid::{Aid, AidKind, COMPANY_AID, INSTALLATION_AID, aids};
+pub use application::{
+    Application, ApplicationTransition, ExpiryCause, ObsoleteCause, UNANSWERED_EXPIRY,
+    close_out_applications, is_due_for_expiry,
+};
+pub use application_state::{ApplicationAction, ApplicationStatus, IllegalTransition, transition};
+pub use error::{DomainError, ErrorKind};
+pub use label::{LabelDecided, LabelDecision, LabelOutcome, NewLabelDecision, decide_label};
+pub use lifecycle::{Offer, OfferAction, OfferChange, OfferContent, OfferStatus};
+pub use location::{Location, TerritoryRef};
+pub use offer::{
+    DraftSpec, LanguageRequirement, NewLanguage, NewMoney, NewOffer, NewSalaryRange, OfferSpec,
+    Positions, RemotePolicy, SalaryRange,
+};
+pub use placement::{
+    EarlyEnd, EarlyEndReason, Placement, PlacementAction, PlacementStatus, planned_end_date,
+};
+pub use validation::{validate_draft, validate_offer};
+pub use values::RawDate;

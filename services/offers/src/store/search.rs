@@ -1,0 +1,181 @@
+//! Browsing published offers for the website: filters on mission type, region, département,
+//! Territoire d'industrie, contract kind and level, "within R km of a commune", newest first with
+//! a stable cursor. The radius is a GiST bounding-box scan on the commune centres, refined by
+//! the haversine distance in SQL, so a page costs the same whatever the number of offers.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+use vte_domain::{ContractKind, EducationLevel, InvalidValue, MissionType};
+use vte_reference::{EARTH_RADIUS_KM, GeoPoint};
+
+/// Kilometres per degree of latitude.
+const KM_PER_DEGREE: f64 = 111.195;
+/// Largest page.
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// Widest radius.
+pub const MAX_RADIUS_KM: f64 = 1000.0;
+
+/// Which territories to browse.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TerritoryFilter {
+    /// Anywhere.
+    #[default]
+    Any,
+    /// Only offers in some Territoire d'industrie.
+    AnyTerritoire,
+    /// Only offers in this Territoire d'industrie (`ti-7603`).
+    Territoire(String),
+}
+
+/// A website search, already validated at the edge.
+#[derive(Debug, Clone, Default)]
+pub struct OfferSearch {
+    /// Offers whose primary or secondary mission is one of these; empty means any.
+    pub mission_types: Vec<MissionType>,
+    /// INSEE région code.
+    pub region: Option<String>,
+    /// Département code (`46`, `2A`, `971`).
+    pub departement: Option<String>,
+    pub territory: TerritoryFilter,
+    pub contract_kind: Option<ContractKind>,
+    /// Offers whose level range contains this level.
+    pub level: Option<EducationLevel>,
+    /// Offers within `radius_km` of this point.
+    pub near: Option<(GeoPoint, f64)>,
+    pub page_size: u32,
+    /// Where the previous page stopped.
+    pub after: Option<Cursor>,
+}
+
+/// A position in the newest-first order: opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    published_at: DateTime<Utc>,
+    id: Uuid,
+}
+
+impl Cursor {
+    /// The cursor's text form, as sent to clients.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!(
+            "{}:{}",
+            self.published_at.timestamp_micros(),
+            self.id
+        ))
+    }
+
+    /// Reads a cursor a client sent back.
+    pub fn decode(text: &str) -> Result<Self, InvalidValue> {
+        let invalid = || InvalidValue::new("is not a cursor this service gave out");
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let (micros, id) = text.split_once(':').ok_or_else(invalid)?;
+        let micros: i64 = micros.parse().map_err(|_| invalid())?;
+        Ok(Self {
+            published_at: DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?,
+            id: Uuid::parse_str(id).map_err(|_| invalid())?,
+        })
+    }
+}
+
+/// One page of results: offer ids in order, and the cursor of the next page if there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPage {
+    pub offer_ids: Vec<Uuid>,
+    pub next: Option<Cursor>,
+}
+
+/// Runs a search over published offers.
+pub async fn search(pool: &PgPool, search: &OfferSearch) -> Result<SearchPage, sqlx::Error> {
+    let page_size = search.page_size.clamp(1, MAX_PAGE_SIZE);
+    let mut query = QueryBuilder::<Postgres>::new(
+        "SELECT id, published_at FROM offers WHERE status = 'PUBLISHED'",
+    );
+    if !search.mission_types.is_empty() {
+        let codes: Vec<&str> = search.mission_types.iter().map(|m| m.code()).collect();
+        query.push(" AND (primary_mission = ANY(");
+        query.push_bind(codes.clone());
+        query.push(") OR secondary_mission = ANY(");
+        query.push_bind(codes);
+        query.push("))");
+    }
+    if let Some(region) = &search.region {
+        query.push(" AND region = ").push_bind(region.clone());
+    }
+    if let Some(departement) = &search.departement {
+        query
+            .push(" AND departement = ")
+            .push_bind(departement.clone());
+    }
+    match &search.territory {
+        TerritoryFilter::Any => {}
+        TerritoryFilter::AnyTerritoire => {
+            query.push(" AND territory_id IS NOT NULL");
+        }
+        TerritoryFilter::Territoire(id) => {
+            query.push(" AND territory_id = ").push_bind(id.clone());
+        }
+    }
+    if let Some(kind) = search.contract_kind {
+        query.push(" AND contract_kind = ").push_bind(kind.code());
+    }
+    if let Some(level) = search.level {
+        let years = i16::from(level.years());
+        query.push(" AND min_level <= ").push_bind(years);
+        query.push(" AND max_level >= ").push_bind(years);
+    }
+    if let Some((centre, radius_km)) = search.near {
+        push_within(&mut query, centre, radius_km.clamp(0.0, MAX_RADIUS_KM));
+    }
+    if let Some(after) = &search.after {
+        query.push(" AND (published_at, id) < (");
+        query.push_bind(after.published_at);
+        query.push(", ");
+        query.push_bind(after.id);
+        query.push(")");
+    }
+    query.push(" ORDER BY published_at DESC, id DESC LIMIT ");
+    query.push_bind(i64::from(page_size) + 1);
+    let mut rows: Vec<(Uuid, DateTime<Utc>)> = query.build_query_as().fetch_all(pool).await?;
+    let next = if rows.len() > page_size as usize {
+        rows.truncate(page_size as usize);
+        rows.last()
+            .map(|&(id, published_at)| Cursor { published_at, id })
+    } else {
+        None
+    };
+    Ok(SearchPage {
+        offer_ids: rows.into_iter().map(|(id, _)| id).collect(),
+        next,
+    })
+}
+
+/// Bounding box on the GiST index, then the exact great-circle distance.
+fn push_within(query: &mut QueryBuilder<Postgres>, centre: GeoPoint, radius_km: f64) {
+    let lat_delta = radius_km / KM_PER_DEGREE;
+    // Longitude degrees shrink with latitude; near the poles the box is the whole circle.
+    let cos_lat = centre.lat.to_radians().cos().max(0.01);
+    let lon_delta = (radius_km / (KM_PER_DEGREE * cos_lat)).min(180.0);
+    query.push(" AND position <@ box(point(");
+    query.push_bind(centre.lon - lon_delta);
+    query.push(", ");
+    query.push_bind(centre.lat - lat_delta);
+    query.push("), point(");
+    query.push_bind(centre.lon + lon_delta);
+    query.push(", ");
+    query.push_bind(centre.lat + lat_delta);
+    query.push("))");
+    query.push(" AND 2 * ");
+    query.push_bind(EARTH_RADIUS_KM);
+    query.push(" * asin(sqrt(power(sin(radians(position[1] - ");
+    query.push_bind(centre.lat);
+    query.push(") / 2), 2) + cos(radians(");
+    query.push_bind(centre.lat);
+    query.push(")) * cos(radians(position[1])) * power(sin(radians(position[0] - ");
+    query.push_bind(centre.lon);
+    query.push(") / 2), 2))) <= ");
+    query.push_bind(radius_km);
+}
