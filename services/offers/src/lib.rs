@@ -5,6 +5,7 @@
 
 mod app;
 pub mod domain;
+pub mod mapping;
 pub mod store;
 
 pub use app::{Application, MIGRATOR};

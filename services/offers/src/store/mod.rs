@@ -1,4 +1,35 @@
 //! The offers service's PostgreSQL storage: queries returning domain types, every one exercised
-//! by a test against the test bed's database. [`search`] serves the website's browsing.
+//! by a test against the test bed's database. [`search`] serves the website's browsing;
+//! [`offers`], [`applications`], [`placements`] and [`labels`] save and load the aggregates,
+//! [`candidates`] keeps what `vte.candidates.v1` says. Writes take the caller's connection
+//! (`&mut *tx`): the service locks, calls the domain, saves and appends its event in one
+//! transaction. Reads take any executor; lists are cursor pages ([`page`]).
 
+pub mod applications;
+pub mod candidates;
+mod error;
+pub mod labels;
+pub mod offers;
+pub mod page;
+pub mod placements;
 pub mod search;
+
+pub use applications::{
+    ApplicationScope, applications_due_for_expiry, insert_application, list_applications,
+    load_application, lock_application, open_applications_of_candidate, open_applications_of_offer,
+    save_application,
+};
+pub use candidates::{
+    Anonymised, KnownCandidate, anonymise_candidate_applications, load_candidate, upsert_candidate,
+};
+pub use error::{StoreError, UniqueRule};
+pub use labels::{LabelScope, insert_label_decision, label_history, list_label_decisions};
+pub use offers::{
+    insert_offer, list_company_offers, load_offer, load_offers, lock_offer, offers_due_for_expiry,
+    save_offer,
+};
+pub use page::{MAX_PAGE_SIZE, Page, PageCursor, PageRequest};
+pub use placements::{
+    PlacementFilter, insert_placement, list_placements, load_placement, lock_placement,
+    save_placement,
+};

@@ -1,0 +1,139 @@
+//! What this service knows of candidates, from `vte.candidates.v1`: each one's school and
+//! whether they were erased. Events may arrive twice or out of order, so an event is applied
+//! only when its revision is above the stored one. Erasing a candidate blanks the free text
+//! people wrote about them here, and keeps the history (who, when, from, to).
+
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+use vte_domain::{CandidateId, SchoolId};
+
+use super::error::{StoreError, convert};
+
+/// A candidate as this service knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownCandidate {
+    /// The candidate.
+    pub id: CandidateId,
+    /// Their school, if any.
+    pub school_id: Option<SchoolId>,
+    /// Whether the candidates service erased them.
+    pub erased: bool,
+    /// The revision of the candidate's last event applied.
+    pub revision: u64,
+}
+
+/// Records what the candidate's event at `revision` says, unless the stored revision is as
+/// high or higher (a replay, or an event overtaken by a later one). Returns whether it was
+/// applied. An erasure keeps the time this service first learnt of it.
+pub async fn upsert_candidate(
+    conn: &mut PgConnection,
+    candidate_id: CandidateId,
+    school_id: Option<SchoolId>,
+    erased: bool,
+    revision: u64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO candidates AS c (id, school_id, erased_at, revision)
+         VALUES ($1, $2, CASE WHEN $3 THEN now() END, $4)
+         ON CONFLICT (id) DO UPDATE SET
+             school_id = EXCLUDED.school_id,
+             erased_at = CASE WHEN $3 THEN coalesce(c.erased_at, now()) END,
+             revision = EXCLUDED.revision
+         WHERE c.revision < EXCLUDED.revision",
+    )
+    .bind(candidate_id.as_uuid())
+    .bind(school_id.map(|id| id.as_uuid()))
+    .bind(erased)
+    .bind(convert::<i64, _>(revision, "revision")?)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The candidate, if an event about them was applied.
+pub async fn load_candidate<'e>(
+    executor: impl PgExecutor<'e>,
+    id: CandidateId,
+) -> Result<Option<KnownCandidate>, StoreError> {
+    let row: Option<(Uuid, Option<Uuid>, bool, i64)> = sqlx::query_as(
+        "SELECT id, school_id, erased_at IS NOT NULL, revision FROM candidates WHERE id = $1",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(executor)
+    .await?;
+    row.map(|(id, school_id, erased, revision)| {
+        Ok(KnownCandidate {
+            id: CandidateId::from_uuid(id),
+            school_id: school_id.map(SchoolId::from_uuid),
+            erased,
+            revision: convert(revision, "candidate revision")?,
+        })
+    })
+    .transpose()
+}
+
+/// How many rows an anonymisation changed, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Anonymised {
+    /// Applications whose message was blanked.
+    pub applications: u64,
+    /// Log entries whose reason or subject was blanked.
+    pub transitions: u64,
+    /// Placements whose early-end note was blanked.
+    pub placements: u64,
+    /// Label decisions whose reason was blanked.
+    pub label_decisions: u64,
+}
+
+/// Blanks the personal free text about an erased candidate: the messages of their
+/// applications, the reasons people wrote in those applications' logs (the platform's own
+/// sentences stay) and the candidate's own token subject there, the early-end notes of their
+/// placements and the reasons of their label decisions. Statuses, dates, roles and ids stay,
+/// so the history still reads; revisions do not move (no event follows). Run it in the
+/// transaction that records the erasure; running it again changes nothing.
+pub async fn anonymise_candidate_applications(
+    conn: &mut PgConnection,
+    candidate_id: CandidateId,
+) -> Result<Anonymised, StoreError> {
+    let id = candidate_id.as_uuid();
+    let applications = sqlx::query(
+        "UPDATE applications SET message = '' WHERE candidate_id = $1 AND message <> ''",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let transitions = sqlx::query(
+        "UPDATE application_transitions t SET
+             reason = CASE WHEN t.actor_role = 'service' THEN t.reason ELSE '' END,
+             actor_subject = CASE WHEN t.actor_role = 'candidate' THEN '' ELSE t.actor_subject END
+         FROM applications a
+         WHERE t.application_id = a.id AND a.candidate_id = $1
+           AND ((t.actor_role <> 'service' AND t.reason <> '')
+                OR (t.actor_role = 'candidate' AND t.actor_subject <> ''))",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let placements = sqlx::query(
+        "UPDATE placements SET end_note = '' WHERE candidate_id = $1 AND end_note <> ''",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let label_decisions = sqlx::query(
+        "UPDATE label_decisions SET reason = '' WHERE candidate_id = $1 AND reason <> ''",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(Anonymised {
+        applications,
+        transitions,
+        placements,
+        label_decisions,
+    })
+}
