@@ -38,6 +38,12 @@ pub enum StartError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("kafka: cannot create the producer: {0}")]
     Kafka(#[from] rdkafka::error::KafkaError),
+    /// A service's own setting is unusable (for example reference data it cannot load).
+    #[error("{setting}: {message}")]
+    Setting {
+        setting: &'static str,
+        message: String,
+    },
     #[error("{setting}: cannot listen on {addr}: {source}")]
     Bind {
         setting: &'static str,

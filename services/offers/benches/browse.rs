@@ -123,7 +123,7 @@ async fn main() {
             .unwrap();
         let two_filters_and_radius = OfferSearch {
             mission_types: vec![MissionType::ALL[rng.below(8)]],
-            contract_kind: Some(ContractKind::ALL[rng.below(3)]),
+            contract_kinds: vec![ContractKind::ALL[rng.below(3)]],
             near: Some((centre, 50.0)),
             page_size: 20,
             ..OfferSearch::default()

@@ -29,6 +29,7 @@ CREATE TABLE offers (
     region              text,
     territory_id        text,                   -- Territoire d'industrie 2023-2027, if any
     position            point,                  -- (longitude, latitude) of the commune's centre
+    ecological_transition boolean   NOT NULL DEFAULT false,
     start_date          date,
     application_deadline date
 );

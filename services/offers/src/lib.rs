@@ -3,9 +3,13 @@
 //! whole service; its binary and the embedded platform both start it through
 //! [`vte_service::Service`].
 
+mod access;
+mod api;
 mod app;
 pub mod domain;
 pub mod mapping;
 pub mod store;
 
 pub use app::{Application, MIGRATOR};
+pub mod consumer;
+pub mod sweeps;

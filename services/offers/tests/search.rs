@@ -138,7 +138,7 @@ async fn region_departement_contract_and_level_filters_combine() {
     assert_eq!(catalogue.find(lot).await, [0, 1]);
     let occitanie_cdd = OfferSearch {
         region: Some("76".into()),
-        contract_kind: Some(ContractKind::Cdd),
+        contract_kinds: vec![ContractKind::Cdd],
         ..OfferSearch::default()
     };
     assert_eq!(catalogue.find(occitanie_cdd).await, [3]);

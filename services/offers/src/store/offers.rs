@@ -39,9 +39,9 @@ pub async fn insert_offer(
              close_reason, created_at, updated_at, published_at, ended_at, primary_mission,
              secondary_mission, contract_kind, min_level, max_level, insee, departement, region,
              territory_id, position, start_date, application_deadline, positions,
-             positions_remaining)
+             positions_remaining, ecological_transition)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-             $19, $20, point($21, $22), $23, $24, $25, $26)",
+             $19, $20, point($21, $22), $23, $24, $25, $26, $27)",
     );
     bind_offer(query, &OfferWrite::of(offer, reference)?)
         .execute(conn)
@@ -65,8 +65,9 @@ pub async fn save_offer(
              ended_at = $11, primary_mission = $12, secondary_mission = $13, contract_kind = $14,
              min_level = $15, max_level = $16, insee = $17, departement = $18, region = $19,
              territory_id = $20, position = point($21, $22), start_date = $23,
-             application_deadline = $24, positions = $25, positions_remaining = $26
-         WHERE id = $1 AND company_siren = $2 AND revision = $27",
+             application_deadline = $24, positions = $25, positions_remaining = $26,
+             ecological_transition = $27
+         WHERE id = $1 AND company_siren = $2 AND revision = $28",
     );
     let previous: i64 = convert(previous_revision, "previous revision")?;
     let done = bind_offer(query, &OfferWrite::of(offer, reference)?)
@@ -274,6 +275,7 @@ struct OfferWrite {
     application_deadline: Option<NaiveDate>,
     positions: i32,
     positions_remaining: i32,
+    ecological_transition: bool,
 }
 
 impl OfferWrite {
@@ -323,11 +325,12 @@ impl OfferWrite {
             application_deadline: draft.application_deadline,
             positions: convert(positions, "positions")?,
             positions_remaining: convert(offer.positions_remaining(), "positions remaining")?,
+            ecological_transition: draft.ecological_transition,
         })
     }
 }
 
-/// Binds `$1` to `$26` in the order of [`insert_offer`]'s columns.
+/// Binds `$1` to `$27` in the order of [`insert_offer`]'s columns.
 fn bind_offer<'q>(
     query: Query<'q, Postgres, PgArguments>,
     row: &OfferWrite,
@@ -359,4 +362,5 @@ fn bind_offer<'q>(
         .bind(row.application_deadline)
         .bind(row.positions)
         .bind(row.positions_remaining)
+        .bind(row.ecological_transition)
 }

@@ -40,7 +40,10 @@ pub struct OfferSearch {
     /// Département code (`46`, `2A`, `971`).
     pub departement: Option<String>,
     pub territory: TerritoryFilter,
-    pub contract_kind: Option<ContractKind>,
+    /// Offers of one of these contract kinds; empty means any.
+    pub contract_kinds: Vec<ContractKind>,
+    /// Only offers flagged as ecological-transition missions.
+    pub ecological_transition_only: bool,
     /// Offers whose level range contains this level.
     pub level: Option<EducationLevel>,
     /// Offers within `radius_km` of this point.
@@ -119,8 +122,15 @@ pub async fn search(pool: &PgPool, search: &OfferSearch) -> Result<SearchPage, s
             query.push(" AND territory_id = ").push_bind(id.clone());
         }
     }
-    if let Some(kind) = search.contract_kind {
-        query.push(" AND contract_kind = ").push_bind(kind.code());
+    if !search.contract_kinds.is_empty() {
+        let codes: Vec<&str> = search.contract_kinds.iter().map(|k| k.code()).collect();
+        query
+            .push(" AND contract_kind = ANY(")
+            .push_bind(codes)
+            .push(")");
+    }
+    if search.ecological_transition_only {
+        query.push(" AND ecological_transition");
     }
     if let Some(level) = search.level {
         let years = i16::from(level.years());
