@@ -6,11 +6,17 @@ use std::sync::Arc;
 
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
+use vte_proto::vte::candidates::v1::CandidateEvent;
 use vte_proto::vte::offers::v1::offers_service_server::OffersServiceServer;
 use vte_reference::ReferenceData;
 use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
 
 use crate::api::OffersApi;
+use crate::consumer::CandidatesHandler;
+use crate::sweeps;
+
+/// How often offers past their deadline and applications unanswered for 60 days are expired.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -36,10 +42,18 @@ impl Service for Application {
             })?;
         let reference = Arc::new(reference);
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let api = OffersApi::new(host.pool.clone(), reference);
+        let api = OffersApi::new(host.pool.clone(), reference.clone());
         let interceptor = host.auth.interceptor();
         host.grpc()
             .add_service(OffersServiceServer::with_interceptor(api, interceptor));
+        // What the service learns of candidates: their school, and their erasure.
+        let candidates = host.consumer().on::<CandidateEvent, _>(CandidatesHandler);
+        host.consume(candidates);
+        let pool = host.pool.clone();
+        host.spawn("expiry sweeps", move |stop| async move {
+            sweeps::run(pool, reference, SWEEP_EVERY, stop).await;
+            Ok(())
+        });
         Ok(Self { host })
     }
 

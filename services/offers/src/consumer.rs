@@ -1,0 +1,130 @@
+//! What the offers service takes from `vte.candidates.v1`: each candidate's school (from their
+//! profile's changes, in revision order) and their erasure, which anonymises their applications
+//! while keeping their history. [`CandidatesHandler`] runs in the consumer runner's transaction,
+//! which also records the event id, so each event is applied once. Reasons given for a refused
+//! event go into dead-letter headers: they name fields, never values.
+
+use sqlx::{Postgres, Transaction};
+use vte_domain::{CandidateId, SchoolId};
+use vte_events::consumer::{HandlerError, Handles, RecordMeta};
+use vte_proto::vte::candidates::v1::candidate_event::Event;
+use vte_proto::vte::candidates::v1::{CandidateErased, CandidateEvent, CandidateProfileChanged};
+
+use crate::store::{self, StoreError};
+
+/// The revision an erasure is recorded at: the highest the store keeps, so the erasure always
+/// applies and no profile event delivered after it (a late or replayed one) undoes it.
+/// `CandidateErased` carries no revision, and an erased candidate never comes back.
+pub const ERASURE_REVISION: u64 = i64::MAX as u64;
+
+/// The handler of `vte.candidates.v1` events; mount it with
+/// `ConsumerRunner::on::<CandidateEvent, _>(CandidatesHandler)`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CandidatesHandler;
+
+impl Handles<CandidateEvent> for CandidatesHandler {
+    async fn handle(
+        &self,
+        transaction: &mut Transaction<'static, Postgres>,
+        event: &CandidateEvent,
+        meta: &RecordMeta,
+    ) -> Result<(), HandlerError> {
+        let candidate = parse_candidate_id(&event.candidate_id, "candidate_id")?;
+        match &event.event {
+            Some(Event::ProfileChanged(changed)) => {
+                profile_changed(transaction, candidate, changed).await
+            }
+            Some(Event::Erased(erased)) => erase(transaction, candidate, erased, meta).await,
+            None => Err(HandlerError::Permanent(
+                "the envelope carries no event".to_owned(),
+            )),
+        }
+    }
+}
+
+/// Records the candidate's school at the profile's revision (the store ignores a revision it
+/// already has or has overtaken). Whether the profile is matchable is the matching service's
+/// concern: applications do not depend on it.
+async fn profile_changed(
+    transaction: &mut Transaction<'static, Postgres>,
+    candidate: CandidateId,
+    changed: &CandidateProfileChanged,
+) -> Result<(), HandlerError> {
+    let profile = changed
+        .profile
+        .as_ref()
+        .ok_or_else(|| permanent("profile_changed.profile is missing"))?;
+    if !profile.id.is_empty() && parse_candidate_id(&profile.id, "profile.id")? != candidate {
+        return Err(permanent("profile.id is not the envelope's candidate_id"));
+    }
+    let school = if profile.school_id.trim().is_empty() {
+        None
+    } else {
+        Some(
+            SchoolId::parse(&profile.school_id)
+                .map_err(|_| permanent("profile.school_id is not a UUID"))?,
+        )
+    };
+    if profile.revision == 0 || profile.revision >= ERASURE_REVISION {
+        return Err(permanent("profile.revision is out of range"));
+    }
+    store::upsert_candidate(transaction, candidate, school, false, profile.revision)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+/// Marks the candidate erased and blanks the personal free text of their applications,
+/// placements and label decisions, keeping statuses, dates and transitions. Anonymising runs
+/// even when the erasure was already recorded: it changes nothing the second time.
+async fn erase(
+    transaction: &mut Transaction<'static, Postgres>,
+    candidate: CandidateId,
+    erased: &CandidateErased,
+    meta: &RecordMeta,
+) -> Result<(), HandlerError> {
+    if !erased.candidate_id.is_empty()
+        && parse_candidate_id(&erased.candidate_id, "erased.candidate_id")? != candidate
+    {
+        return Err(permanent(
+            "erased.candidate_id is not the envelope's candidate_id",
+        ));
+    }
+    // The school is not kept: nothing here needs to know anything more of an erased candidate.
+    store::upsert_candidate(transaction, candidate, None, true, ERASURE_REVISION)
+        .await
+        .map_err(store_error)?;
+    let anonymised = store::anonymise_candidate_applications(transaction, candidate)
+        .await
+        .map_err(store_error)?;
+    tracing::info!(
+        event_id = %meta.event_id,
+        applications = anonymised.applications,
+        transitions = anonymised.transitions,
+        placements = anonymised.placements,
+        label_decisions = anonymised.label_decisions,
+        "anonymised an erased candidate"
+    );
+    Ok(())
+}
+
+/// A candidate id sent in `field`; the reason names the field, never the value.
+fn parse_candidate_id(raw: &str, field: &str) -> Result<CandidateId, HandlerError> {
+    CandidateId::parse(raw).map_err(|_| permanent(&format!("{field} is not a UUID")))
+}
+
+fn permanent(reason: &str) -> HandlerError {
+    HandlerError::Permanent(reason.to_owned())
+}
+
+/// A database failure is worth retrying; anything else the store refuses will be refused
+/// again.
+fn store_error(error: StoreError) -> HandlerError {
+    match error {
+        StoreError::Database(error) => HandlerError::Transient(error.to_string()),
+        StoreError::ConcurrentChange => HandlerError::Transient(error.to_string()),
+        StoreError::Corrupt { .. } | StoreError::Duplicate { .. } => {
+            permanent("the store refused the candidate's event")
+        }
+    }
+}
