@@ -132,7 +132,7 @@ async fn main() {
         found += search(&pool, &two_filters_and_radius)
             .await
             .unwrap()
-            .offer_ids
+            .found
             .len();
         filtered.push(started.elapsed());
     }
@@ -144,7 +144,7 @@ async fn main() {
     );
     println!(
         "{:<52} p50={f50:>7.2} ms  p99={f99:>7.2} ms  max={fmax:>7.2} ms",
-        "mission + contract kind + 50 km radius, 20 per page"
+        "mission + contract + 50 km, nearest first, 20/page"
     );
     println!(
         "{:<52} p50 x{:.2}  p99 x{:.2}",

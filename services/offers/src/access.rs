@@ -28,11 +28,22 @@ fn denied(rule: &str) -> Status {
     Status::permission_denied(rule.to_owned())
 }
 
-/// Writing offers: a company, for itself.
-pub fn company_siren(caller: &Caller) -> Result<&Siren, Status> {
-    match caller {
-        Caller::Company { siren } => Ok(siren),
-        _ => Err(denied("only a company writes offers, with its own token")),
+/// Creating an offer: a company for itself (naming itself or no one), or an operator naming the
+/// company.
+pub fn offer_owner(caller: &Caller, named: Option<Siren>) -> Result<Siren, Status> {
+    match (caller, named) {
+        (Caller::Company { siren }, None) => Ok(*siren),
+        (Caller::Company { siren }, Some(named)) if named == *siren => Ok(named),
+        (Caller::Company { .. }, Some(_)) => {
+            Err(denied("a company creates offers only for itself"))
+        }
+        (Caller::Admin, Some(named)) => Ok(named),
+        (Caller::Admin, None) => Err(Status::invalid_argument(
+            "company_siren: an operator must name the company",
+        )),
+        _ => Err(denied(
+            "only a company, or an operator for it, creates offers",
+        )),
     }
 }
 
@@ -46,13 +57,13 @@ pub fn manage_offer(caller: &Caller, owner: &Siren) -> Result<(), Status> {
     }
 }
 
-/// Reading an offer: anyone when it is published; otherwise its company, operators, services
-/// and Bpifrance.
+/// Reading an offer: anyone when it is published; otherwise (drafts, ended offers) its company,
+/// operators and the platform's services.
 pub fn read_offer(caller: &Caller, owner: &Siren, published: bool) -> Result<(), Status> {
     match caller {
         _ if published => Ok(()),
         Caller::Company { siren } if siren == owner => Ok(()),
-        Caller::Admin | Caller::Service | Caller::Bpifrance => Ok(()),
+        Caller::Admin | Caller::Service => Ok(()),
         _ => Err(denied("this offer is not published")),
     }
 }
@@ -90,6 +101,25 @@ pub fn read_case(
         Caller::Bpifrance if bpifrance => Ok(()),
         Caller::Admin | Caller::Service => Ok(()),
         _ => act_for(caller, person).map_err(|_| denied("this is not yours to read")),
+    }
+}
+
+/// Recording how a VTE ended: the company, Bpifrance or an operator; an early end may also be
+/// recorded by the candidate's school.
+pub fn record_placement_end(
+    caller: &Caller,
+    company: &Siren,
+    school: Option<&SchoolId>,
+    school_may: bool,
+) -> Result<(), Status> {
+    match caller {
+        Caller::Company { siren } if siren == company => Ok(()),
+        Caller::Bpifrance | Caller::Admin => Ok(()),
+        Caller::School { school_id } if school_may && Some(school_id) == school => Ok(()),
+        Caller::Company { .. } => Err(denied("this placement belongs to another company")),
+        _ => Err(denied(
+            "only the company, Bpifrance or an operator may record this",
+        )),
     }
 }
 

@@ -85,7 +85,7 @@ impl Catalogue {
             .await
             .unwrap();
         found
-            .offer_ids
+            .offer_ids()
             .iter()
             .map(|id| self.ids.iter().position(|known| known == id).unwrap())
             .collect()
@@ -185,7 +185,7 @@ async fn the_cursor_walks_every_offer_once_even_when_offers_are_published_meanwh
         )
         .await
         .unwrap();
-        seen.extend(found.offer_ids);
+        seen.extend(found.offer_ids());
         if seen.len() == 2 {
             // A newer offer appears between two pages: it does not shift the next ones.
             insert(&catalogue.pool, &[Published::at(RENNES, Utc::now())]).await;

@@ -23,13 +23,8 @@ impl OffersApi {
         request: Request<CreateOfferRequest>,
     ) -> Answer<CreateOfferResponse> {
         let (identity, _) = caller(&request)?;
-        let siren = *access::company_siren(&identity.caller)?;
         let input = decoded(mapping::create_offer_input(request.get_ref()))?;
-        if input.company_siren.is_some_and(|given| given != siren) {
-            return Err(Status::permission_denied(
-                "a company creates offers only for itself",
-            ));
-        }
+        let siren = access::offer_owner(&identity.caller, input.company_siren)?;
         let draft = decoded(validate_draft(&input.spec, &self.reference))?;
         let offer = Offer::draft(OfferId::new(), siren, draft, now());
         let mut transaction = self.begin().await?;
@@ -135,8 +130,8 @@ impl OffersApi {
         let company = match (&identity.caller, input.company_siren) {
             (Caller::Company { siren }, None) => *siren,
             (Caller::Company { siren }, Some(given)) if given == *siren => given,
-            (Caller::Admin | Caller::Service | Caller::Bpifrance, Some(given)) => given,
-            (Caller::Admin | Caller::Service | Caller::Bpifrance, None) => {
+            (Caller::Admin | Caller::Service, Some(given)) => given,
+            (Caller::Admin | Caller::Service, None) => {
                 return Err(invalid_field(
                     "company_siren",
                     InvalidValue::new("is required for this role"),
@@ -215,20 +210,21 @@ impl OffersApi {
         };
         let page = search::search(&self.pool, &query).await.map_err(internal)?;
         let ids: Vec<OfferId> = page
-            .offer_ids
-            .iter()
-            .copied()
+            .offer_ids()
+            .into_iter()
             .map(OfferId::from_uuid)
             .collect();
         let offers = stored(store::load_offers(&self.pool, &ids, &self.reference).await)?;
         let results = offers
             .iter()
             .map(|offer| OfferSearchResult {
-                distance_km: near.and_then(|(centre, _)| {
-                    let insee = offer.spec()?.location.insee();
-                    let there = self.reference.commune(&insee)?.centre()?;
-                    Some(vte_reference::haversine_km(centre, there))
-                }),
+                // One decimal, as the contract says.
+                distance_km: page
+                    .found
+                    .iter()
+                    .find(|found| found.offer_id == offer.id.as_uuid())
+                    .and_then(|found| found.distance_km)
+                    .map(|km| (km * 10.0).round() / 10.0),
                 offer: Some(mapping::offer_to_proto(offer)),
             })
             .collect();

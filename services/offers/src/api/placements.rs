@@ -107,7 +107,7 @@ impl OffersApi {
         let input = decoded(mapping::complete_placement_input(request.get_ref()))?;
         let now = now();
         let placement = self
-            .change_placement(&identity.caller, input.placement_id, |placement| {
+            .change_placement(&identity.caller, input.placement_id, false, |placement| {
                 placement.complete(input.completed_on, today(now), now)
             })
             .await?;
@@ -124,7 +124,7 @@ impl OffersApi {
         let input = decoded(mapping::end_placement_early_input(request.get_ref()))?;
         let now = now();
         let placement = self
-            .change_placement(&identity.caller, input.placement_id, |placement| {
+            .change_placement(&identity.caller, input.placement_id, true, |placement| {
                 placement.end_early(input.ended_on, &input.reason, &input.note, today(now), now)
             })
             .await?;
@@ -133,17 +133,24 @@ impl OffersApi {
         }))
     }
 
-    /// The company that hired (or an operator) records how the VTE ended.
+    /// The company that hired, Bpifrance or an operator (and for an early end the candidate's
+    /// school) records how the VTE ended.
     async fn change_placement(
         &self,
         caller: &Caller,
         id: PlacementId,
+        school_may: bool,
         change: impl FnOnce(&Placement) -> Result<Placement, DomainError>,
     ) -> Result<Placement, Status> {
         let mut transaction = self.begin().await?;
         let placement = stored(store::lock_placement(&mut transaction, id, &self.reference).await)?
             .ok_or_else(|| not_found("placement"))?;
-        access::manage_offer(caller, &placement.company_siren)?;
+        access::record_placement_end(
+            caller,
+            &placement.company_siren,
+            placement.school_id.as_ref(),
+            school_may,
+        )?;
         let next = ruled(change(&placement))?;
         stored(store::save_placement(&mut transaction, &next, placement.revision).await)?;
         append(&mut transaction, &mapping::placement_event(&next, None)).await?;

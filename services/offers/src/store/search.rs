@@ -53,21 +53,30 @@ pub struct OfferSearch {
     pub after: Option<Cursor>,
 }
 
-/// A position in the newest-first order: opaque to clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    published_at: DateTime<Utc>,
-    id: Uuid,
+/// A position in the results' order, opaque to clients: newest first, or nearest first when
+/// the search has a radius.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cursor {
+    Newest {
+        published_at: DateTime<Utc>,
+        id: Uuid,
+    },
+    Nearest {
+        distance_km: f64,
+        id: Uuid,
+    },
 }
 
 impl Cursor {
     /// The cursor's text form, as sent to clients.
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!(
-            "{}:{}",
-            self.published_at.timestamp_micros(),
-            self.id
-        ))
+        let text = match self {
+            Cursor::Newest { published_at, id } => {
+                format!("t:{}:{id}", published_at.timestamp_micros())
+            }
+            Cursor::Nearest { distance_km, id } => format!("d:{}:{id}", distance_km.to_bits()),
+        };
+        URL_SAFE_NO_PAD.encode(text)
     }
 
     /// Reads a cursor a client sent back.
@@ -75,28 +84,116 @@ impl Cursor {
         let invalid = || InvalidValue::new("is not a cursor this service gave out");
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let (micros, id) = text.split_once(':').ok_or_else(invalid)?;
-        let micros: i64 = micros.parse().map_err(|_| invalid())?;
-        Ok(Self {
-            published_at: DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?,
-            id: Uuid::parse_str(id).map_err(|_| invalid())?,
-        })
+        let mut parts = text.splitn(3, ':');
+        let (kind, key, id) = (parts.next(), parts.next(), parts.next());
+        let id = Uuid::parse_str(id.ok_or_else(invalid)?).map_err(|_| invalid())?;
+        let key = key.ok_or_else(invalid)?;
+        match kind {
+            Some("t") => Ok(Cursor::Newest {
+                published_at: key
+                    .parse()
+                    .ok()
+                    .and_then(DateTime::from_timestamp_micros)
+                    .ok_or_else(invalid)?,
+                id,
+            }),
+            Some("d") => Ok(Cursor::Nearest {
+                distance_km: f64::from_bits(key.parse().map_err(|_| invalid())?),
+                id,
+            }),
+            _ => Err(invalid()),
+        }
     }
 }
 
-/// One page of results: offer ids in order, and the cursor of the next page if there is one.
+/// One result: the offer and, for a search with a radius, its distance in km.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Found {
+    pub offer_id: Uuid,
+    pub distance_km: Option<f64>,
+}
+
+/// One page of results in order, and the cursor of the next page if there is one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchPage {
-    pub offer_ids: Vec<Uuid>,
+    pub found: Vec<Found>,
     pub next: Option<Cursor>,
 }
 
-/// Runs a search over published offers.
+impl SearchPage {
+    /// The offer ids, in order.
+    pub fn offer_ids(&self) -> Vec<Uuid> {
+        self.found.iter().map(|found| found.offer_id).collect()
+    }
+}
+
+/// Runs a search over published offers: newest first, or nearest first within a radius.
 pub async fn search(pool: &PgPool, search: &OfferSearch) -> Result<SearchPage, sqlx::Error> {
     let page_size = search.page_size.clamp(1, MAX_PAGE_SIZE);
     let mut query = QueryBuilder::<Postgres>::new(
-        "SELECT id, published_at FROM offers WHERE status = 'PUBLISHED'",
+        "SELECT id, published_at, distance FROM (SELECT id, published_at, ",
     );
+    match search.near {
+        Some((centre, _)) => push_distance(&mut query, centre),
+        None => {
+            query.push("NULL::float8");
+        }
+    }
+    query.push(" AS distance FROM offers WHERE status = 'PUBLISHED'");
+    push_filters(&mut query, search);
+    query.push(") AS matching WHERE true");
+    if let Some((_, radius_km)) = search.near {
+        query
+            .push(" AND distance <= ")
+            .push_bind(radius_km.clamp(0.0, MAX_RADIUS_KM));
+    }
+    match (&search.after, search.near.is_some()) {
+        (Some(Cursor::Nearest { distance_km, id }), true) => {
+            query
+                .push(" AND (distance, id) > (")
+                .push_bind(*distance_km);
+            query.push(", ").push_bind(*id).push(")");
+        }
+        (Some(Cursor::Newest { published_at, id }), false) => {
+            query
+                .push(" AND (published_at, id) < (")
+                .push_bind(*published_at);
+            query.push(", ").push_bind(*id).push(")");
+        }
+        // A cursor from a search of the other order starts from the beginning.
+        _ => {}
+    }
+    if search.near.is_some() {
+        query.push(" ORDER BY distance, id");
+    } else {
+        query.push(" ORDER BY published_at DESC, id DESC");
+    }
+    query.push(" LIMIT ").push_bind(i64::from(page_size) + 1);
+    let mut rows: Vec<(Uuid, DateTime<Utc>, Option<f64>)> =
+        query.build_query_as().fetch_all(pool).await?;
+    let next = if rows.len() > page_size as usize {
+        rows.truncate(page_size as usize);
+        rows.last()
+            .map(|&(id, published_at, distance)| match distance {
+                Some(distance_km) => Cursor::Nearest { distance_km, id },
+                None => Cursor::Newest { published_at, id },
+            })
+    } else {
+        None
+    };
+    Ok(SearchPage {
+        found: rows
+            .into_iter()
+            .map(|(offer_id, _, distance_km)| Found {
+                offer_id,
+                distance_km,
+            })
+            .collect(),
+        next,
+    })
+}
+
+fn push_filters(query: &mut QueryBuilder<Postgres>, search: &OfferSearch) {
     if !search.mission_types.is_empty() {
         let codes: Vec<&str> = search.mission_types.iter().map(|m| m.code()).collect();
         query.push(" AND (primary_mission = ANY(");
@@ -138,33 +235,12 @@ pub async fn search(pool: &PgPool, search: &OfferSearch) -> Result<SearchPage, s
         query.push(" AND max_level >= ").push_bind(years);
     }
     if let Some((centre, radius_km)) = search.near {
-        push_within(&mut query, centre, radius_km.clamp(0.0, MAX_RADIUS_KM));
+        push_box(query, centre, radius_km.clamp(0.0, MAX_RADIUS_KM));
     }
-    if let Some(after) = &search.after {
-        query.push(" AND (published_at, id) < (");
-        query.push_bind(after.published_at);
-        query.push(", ");
-        query.push_bind(after.id);
-        query.push(")");
-    }
-    query.push(" ORDER BY published_at DESC, id DESC LIMIT ");
-    query.push_bind(i64::from(page_size) + 1);
-    let mut rows: Vec<(Uuid, DateTime<Utc>)> = query.build_query_as().fetch_all(pool).await?;
-    let next = if rows.len() > page_size as usize {
-        rows.truncate(page_size as usize);
-        rows.last()
-            .map(|&(id, published_at)| Cursor { published_at, id })
-    } else {
-        None
-    };
-    Ok(SearchPage {
-        offer_ids: rows.into_iter().map(|(id, _)| id).collect(),
-        next,
-    })
 }
 
-/// Bounding box on the GiST index, then the exact great-circle distance.
-fn push_within(query: &mut QueryBuilder<Postgres>, centre: GeoPoint, radius_km: f64) {
+/// The bounding box of the circle, on the GiST index; the exact distance refines it.
+fn push_box(query: &mut QueryBuilder<Postgres>, centre: GeoPoint, radius_km: f64) {
     let lat_delta = radius_km / KM_PER_DEGREE;
     // Longitude degrees shrink with latitude; near the poles the box is the whole circle.
     let cos_lat = centre.lat.to_radians().cos().max(0.01);
@@ -178,7 +254,11 @@ fn push_within(query: &mut QueryBuilder<Postgres>, centre: GeoPoint, radius_km: 
     query.push(", ");
     query.push_bind(centre.lat + lat_delta);
     query.push("))");
-    query.push(" AND 2 * ");
+}
+
+/// The great-circle distance in km from `centre` to the offer's commune (haversine).
+fn push_distance(query: &mut QueryBuilder<Postgres>, centre: GeoPoint) {
+    query.push("2 * ");
     query.push_bind(EARTH_RADIUS_KM);
     query.push(" * asin(sqrt(power(sin(radians(position[1] - ");
     query.push_bind(centre.lat);
@@ -186,6 +266,5 @@ fn push_within(query: &mut QueryBuilder<Postgres>, centre: GeoPoint, radius_km: 
     query.push_bind(centre.lat);
     query.push(")) * cos(radians(position[1])) * power(sin(radians(position[0] - ");
     query.push_bind(centre.lon);
-    query.push(") / 2), 2))) <= ");
-    query.push_bind(radius_km);
+    query.push(") / 2), 2)))");
 }

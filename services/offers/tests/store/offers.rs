@@ -53,7 +53,7 @@ async fn a_published_offer_is_loaded_back_equal_to_itself_and_found_by_browsing(
     )
     .await
     .unwrap();
-    assert_eq!(search_page.offer_ids, [offer.id.as_uuid()]);
+    assert_eq!(search_page.offer_ids(), [offer.id.as_uuid()]);
     let loaded = store::load_offers(&db.pool, &[offer.id], &reference())
         .await
         .unwrap();

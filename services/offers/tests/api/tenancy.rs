@@ -1,0 +1,662 @@
+//! Who may call what: every RPC against every caller, as a matrix. The objects belong to one
+//! company (the owner), one candidate and that candidate's school; the other company, the other
+//! candidate and the other school (with its own student) own nothing of them. A call without a
+//! token is UNAUTHENTICATED; a caller outside the rules gets PERMISSION_DENIED; a list filtered
+//! by the caller's tenant answers, but shows only what the caller may see.
+//!
+//! Where the contract names who may (`offers_service.proto` and its request messages), the
+//! matrix follows it; `service` (another platform service) reads like an operator but changes
+//! nothing, as in `src/access.rs`. Every call that could change something runs on objects made
+//! for it, so one cell never depends on another.
+
+use tonic::Code;
+use vte_domain::{CandidateId, SchoolId};
+use vte_proto::vte::applications::v1::Application;
+use vte_proto::vte::common::v1::PageRequest;
+use vte_proto::vte::offers::v1::{
+    AcceptApplicationRequest, ApplyRequest, CloseOfferRequest, CompletePlacementRequest,
+    CreateOfferRequest, DecideLabelRequest, EndPlacementEarlyRequest, GetApplicationRequest,
+    GetOfferRequest, GetPlacementRequest, ListApplicationsRequest, ListLabelDecisionsRequest,
+    ListOffersRequest, ListPlacementsRequest, Offer, OfferSpec, PublishOfferRequest,
+    RefuseApplicationRequest, ReviewApplicationRequest, ScheduleInterviewRequest,
+    SearchOffersRequest, UpdateOfferRequest, WithdrawApplicationRequest, list_applications_request,
+    list_label_decisions_request,
+};
+use vte_proto::vte::placements::v1::{EarlyEndReason, LabelOutcome, Placement};
+
+use crate::fixtures::{
+    Answer, accept, apply, complete, date, days_from_today, draft, figeac_cdi, months_from_today,
+    published, start_long_ago,
+};
+use crate::harness::{Api, Client, OTHER_SIREN, SIREN};
+
+/// The callers, in the matrix's column order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Nobody,
+    Site,
+    Owner,
+    OtherCompany,
+    Candidate,
+    OtherCandidate,
+    School,
+    OtherSchool,
+    Bpifrance,
+    Admin,
+    Service,
+}
+
+const COLUMNS: [Who; 11] = [
+    Who::Nobody,
+    Who::Site,
+    Who::Owner,
+    Who::OtherCompany,
+    Who::Candidate,
+    Who::OtherCandidate,
+    Who::School,
+    Who::OtherSchool,
+    Who::Bpifrance,
+    Who::Admin,
+    Who::Service,
+];
+
+/// What a cell expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Answered.
+    Ok,
+    /// PERMISSION_DENIED.
+    Denied,
+    /// UNAUTHENTICATED.
+    Unauth,
+    /// Answered, and the list shows the owner's object.
+    Sees,
+    /// Answered, and the list does not show it.
+    Blind,
+}
+
+const OK: Expect = Expect::Ok;
+const NO: Expect = Expect::Denied;
+const UN: Expect = Expect::Unauth;
+const SEES: Expect = Expect::Sees;
+const BLIND: Expect = Expect::Blind;
+
+/// What a call did: its code, and for the lists that check it whether the object showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Answered { sees: Option<bool> },
+    Refused(Code),
+}
+
+impl Outcome {
+    fn of<T>(result: Result<tonic::Response<T>, tonic::Status>) -> Self {
+        match result {
+            Ok(_) => Self::Answered { sees: None },
+            Err(status) => Self::Refused(status.code()),
+        }
+    }
+
+    fn meets(self, expect: Expect) -> bool {
+        match (expect, self) {
+            (Expect::Ok, Self::Answered { .. }) => true,
+            (Expect::Sees, Self::Answered { sees }) => sees == Some(true),
+            (Expect::Blind, Self::Answered { sees }) => sees == Some(false),
+            (Expect::Denied, Self::Refused(code)) => code == Code::PermissionDenied,
+            (Expect::Unauth, Self::Refused(code)) => code == Code::Unauthenticated,
+            _ => false,
+        }
+    }
+}
+
+/// Every RPC of `OffersService`, on the object the row names.
+#[derive(Debug, Clone, Copy)]
+enum Rpc {
+    CreateOffer,
+    UpdateOffer,
+    PublishOffer,
+    CloseOffer,
+    GetPublishedOffer,
+    GetDraft,
+    ListOffers,
+    SearchOffers,
+    Apply,
+    GetApplication,
+    ListApplicationsOfOffer,
+    ListApplicationsOfCandidate,
+    ReviewApplication,
+    ScheduleInterview,
+    AcceptApplication,
+    RefuseApplication,
+    WithdrawApplication,
+    GetPlacement,
+    ListPlacements,
+    CompletePlacement,
+    EndPlacementEarly,
+    DecideLabel,
+    ListLabelDecisions,
+}
+
+/// The objects the reads look at, and their owners.
+struct World {
+    api: Api,
+    school: SchoolId,
+    other_school: SchoolId,
+    candidate: CandidateId,
+    other_candidate: CandidateId,
+    /// Published, with positions left, owned by [`SIREN`].
+    offer: Offer,
+    /// A draft of [`SIREN`].
+    draft: Offer,
+    /// The candidate's, to `offer`, accepted.
+    application: Application,
+    /// Its placement, completed and labelled.
+    placement: Placement,
+}
+
+impl World {
+    async fn build() -> Self {
+        let api = Api::start().await;
+        let (school, other_school) = (SchoolId::new(), SchoolId::new());
+        let candidate = api.enrol(school).await;
+        let other_candidate = api.enrol(other_school).await;
+        let owner = api.owner();
+        let offer = published(
+            &owner,
+            OfferSpec {
+                positions: 5,
+                ..figeac_cdi()
+            },
+        )
+        .await;
+        let draft = draft(&owner, figeac_cdi()).await;
+        let application = apply(&api.candidate(candidate), &offer.id, candidate).await;
+        let (application, placement) =
+            accept(&owner, &application.id, Some(start_long_ago())).await;
+        let placement = complete(&owner, &placement.id).await;
+        api.bpifrance()
+            .decide_label(DecideLabelRequest {
+                placement_id: placement.id.clone(),
+                outcome: LabelOutcome::Granted as i32,
+                reason: String::new(),
+                reconsiders_decision_id: String::new(),
+            })
+            .await
+            .answer();
+        // The other company's offer, and the other candidate's application to it, exist too.
+        let elsewhere = published(&api.company(OTHER_SIREN), figeac_cdi()).await;
+        apply(
+            &api.candidate(other_candidate),
+            &elsewhere.id,
+            other_candidate,
+        )
+        .await;
+        Self {
+            api,
+            school,
+            other_school,
+            candidate,
+            other_candidate,
+            offer,
+            draft,
+            application,
+            placement,
+        }
+    }
+
+    fn client(&self, who: Who) -> Client {
+        match who {
+            Who::Nobody => self.api.anonymous(),
+            Who::Site => self.api.site(),
+            Who::Owner => self.api.owner(),
+            Who::OtherCompany => self.api.other_company(),
+            Who::Candidate => self.api.candidate(self.candidate),
+            Who::OtherCandidate => self.api.candidate(self.other_candidate),
+            Who::School => self.api.school(self.school),
+            Who::OtherSchool => self.api.school(self.other_school),
+            Who::Bpifrance => self.api.bpifrance(),
+            Who::Admin => self.api.admin(),
+            Who::Service => self.api.service(),
+        }
+    }
+
+    /// A published offer of the owner, for a call that may change it.
+    async fn fresh_offer(&self) -> Offer {
+        published(&self.api.owner(), figeac_cdi()).await
+    }
+
+    /// The candidate's application to a fresh offer, SUBMITTED.
+    async fn fresh_application(&self) -> Application {
+        let offer = self.fresh_offer().await;
+        apply(
+            &self.api.candidate(self.candidate),
+            &offer.id,
+            self.candidate,
+        )
+        .await
+    }
+
+    /// An ACTIVE placement of the candidate with the owner, started `months` months ago.
+    async fn fresh_placement(&self, months: i32) -> Placement {
+        let application = self.fresh_application().await;
+        let start = months_from_today(-months);
+        accept(&self.api.owner(), &application.id, Some(start))
+            .await
+            .1
+    }
+
+    /// Every placement `client` lists, page after page.
+    async fn listed_placements(&self, client: &Client) -> Result<Vec<String>, Code> {
+        let mut ids = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = client
+                .clone()
+                .list_placements(ListPlacementsRequest {
+                    page: Some(PageRequest {
+                        page_size: 100,
+                        page_token: token,
+                    }),
+                    ..ListPlacementsRequest::default()
+                })
+                .await
+                .map_err(|status| status.code())?
+                .into_inner();
+            ids.extend(page.placements.into_iter().map(|p| p.id));
+            token = page.page.map(|p| p.next_page_token).unwrap_or_default();
+            if token.is_empty() {
+                return Ok(ids);
+            }
+        }
+    }
+
+    async fn call(&self, rpc: Rpc, who: Who) -> Outcome {
+        let mut client = self.client(who);
+        match rpc {
+            Rpc::CreateOffer => Outcome::of(
+                client
+                    .create_offer(CreateOfferRequest {
+                        company_siren: SIREN.to_owned(),
+                        spec: Some(figeac_cdi()),
+                    })
+                    .await,
+            ),
+            Rpc::UpdateOffer => {
+                let target = draft(&self.api.owner(), figeac_cdi()).await;
+                let spec = OfferSpec {
+                    title: "Ingénieure méthodes".to_owned(),
+                    ..figeac_cdi()
+                };
+                Outcome::of(
+                    client
+                        .update_offer(UpdateOfferRequest {
+                            offer_id: target.id,
+                            spec: Some(spec),
+                            expected_revision: 0,
+                        })
+                        .await,
+                )
+            }
+            Rpc::PublishOffer => {
+                let target = draft(&self.api.owner(), figeac_cdi()).await;
+                Outcome::of(
+                    client
+                        .publish_offer(PublishOfferRequest {
+                            offer_id: target.id,
+                            expected_revision: 0,
+                        })
+                        .await,
+                )
+            }
+            Rpc::CloseOffer => {
+                let target = self.fresh_offer().await;
+                Outcome::of(
+                    client
+                        .close_offer(CloseOfferRequest {
+                            offer_id: target.id,
+                            reason: String::new(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::GetPublishedOffer => Outcome::of(
+                client
+                    .get_offer(GetOfferRequest {
+                        offer_id: self.offer.id.clone(),
+                    })
+                    .await,
+            ),
+            Rpc::GetDraft => Outcome::of(
+                client
+                    .get_offer(GetOfferRequest {
+                        offer_id: self.draft.id.clone(),
+                    })
+                    .await,
+            ),
+            Rpc::ListOffers => Outcome::of(
+                client
+                    .list_offers(ListOffersRequest {
+                        company_siren: SIREN.to_owned(),
+                        ..ListOffersRequest::default()
+                    })
+                    .await,
+            ),
+            Rpc::SearchOffers => {
+                Outcome::of(client.search_offers(SearchOffersRequest::default()).await)
+            }
+            Rpc::Apply => {
+                let target = self.fresh_offer().await;
+                Outcome::of(
+                    client
+                        .apply(ApplyRequest {
+                            offer_id: target.id,
+                            candidate_id: self.candidate.to_string(),
+                            message: String::new(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::GetApplication => Outcome::of(
+                client
+                    .get_application(GetApplicationRequest {
+                        application_id: self.application.id.clone(),
+                    })
+                    .await,
+            ),
+            Rpc::ListApplicationsOfOffer => Outcome::of(
+                client
+                    .list_applications(ListApplicationsRequest {
+                        scope: Some(list_applications_request::Scope::OfferId(
+                            self.offer.id.clone(),
+                        )),
+                        ..ListApplicationsRequest::default()
+                    })
+                    .await,
+            ),
+            Rpc::ListApplicationsOfCandidate => Outcome::of(
+                client
+                    .list_applications(ListApplicationsRequest {
+                        scope: Some(list_applications_request::Scope::CandidateId(
+                            self.candidate.to_string(),
+                        )),
+                        ..ListApplicationsRequest::default()
+                    })
+                    .await,
+            ),
+            Rpc::ReviewApplication => {
+                let target = self.fresh_application().await;
+                Outcome::of(
+                    client
+                        .review_application(ReviewApplicationRequest {
+                            application_id: target.id,
+                            note: String::new(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::ScheduleInterview => {
+                let target = self.fresh_application().await;
+                Outcome::of(
+                    client
+                        .schedule_interview(ScheduleInterviewRequest {
+                            application_id: target.id,
+                            interview_at: None,
+                            note: String::new(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::AcceptApplication => {
+                let target = self.fresh_application().await;
+                Outcome::of(
+                    client
+                        .accept_application(AcceptApplicationRequest {
+                            application_id: target.id,
+                            ..AcceptApplicationRequest::default()
+                        })
+                        .await,
+                )
+            }
+            Rpc::RefuseApplication => {
+                let target = self.fresh_application().await;
+                Outcome::of(
+                    client
+                        .refuse_application(RefuseApplicationRequest {
+                            application_id: target.id,
+                            reason: "Profil trop éloigné du poste.".to_owned(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::WithdrawApplication => {
+                let target = self.fresh_application().await;
+                Outcome::of(
+                    client
+                        .withdraw_application(WithdrawApplicationRequest {
+                            application_id: target.id,
+                            reason: String::new(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::GetPlacement => Outcome::of(
+                client
+                    .get_placement(GetPlacementRequest {
+                        placement_id: self.placement.id.clone(),
+                    })
+                    .await,
+            ),
+            Rpc::ListPlacements => match self.listed_placements(&client).await {
+                Ok(ids) => Outcome::Answered {
+                    sees: Some(ids.contains(&self.placement.id)),
+                },
+                Err(code) => Outcome::Refused(code),
+            },
+            Rpc::CompletePlacement => {
+                let target = self.fresh_placement(13).await;
+                Outcome::of(
+                    client
+                        .complete_placement(CompletePlacementRequest {
+                            placement_id: target.id,
+                            completed_on: Some(date(days_from_today(-1))),
+                        })
+                        .await,
+                )
+            }
+            Rpc::EndPlacementEarly => {
+                let target = self.fresh_placement(2).await;
+                Outcome::of(
+                    client
+                        .end_placement_early(EndPlacementEarlyRequest {
+                            placement_id: target.id,
+                            ended_on: Some(date(months_from_today(-1))),
+                            reason: EarlyEndReason::Dismissal as i32,
+                            note: String::new(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::DecideLabel => {
+                let active = self.fresh_placement(13).await;
+                let target = complete(&self.api.owner(), &active.id).await;
+                Outcome::of(
+                    client
+                        .decide_label(DecideLabelRequest {
+                            placement_id: target.id,
+                            outcome: LabelOutcome::Granted as i32,
+                            reason: String::new(),
+                            reconsiders_decision_id: String::new(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::ListLabelDecisions => Outcome::of(
+                client
+                    .list_label_decisions(ListLabelDecisionsRequest {
+                        scope: Some(list_label_decisions_request::Scope::PlacementId(
+                            self.placement.id.clone(),
+                        )),
+                        page: None,
+                    })
+                    .await,
+            ),
+        }
+    }
+
+    /// Runs every cell of `rows`; fails listing every cell that did not answer as expected.
+    async fn check(&self, rows: &[(Rpc, [Expect; 11])]) {
+        let mut wrong = Vec::new();
+        for (rpc, expected) in rows {
+            for (who, expect) in COLUMNS.into_iter().zip(expected) {
+                let outcome = self.call(*rpc, who).await;
+                if !outcome.meets(*expect) {
+                    wrong.push(format!(
+                        "{rpc:?} by {who:?}: expected {expect:?}, got {outcome:?}"
+                    ));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} cells of the matrix are wrong:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_offer_rpc_answers_every_caller_as_the_access_rules_say() {
+    let world = World::build().await;
+    #[rustfmt::skip]
+    let rows = [
+        //                          nobody site  owner other_co cand  other_c school other_s bpi   admin service
+        (Rpc::CreateOffer,         [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::UpdateOffer,         [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::PublishOffer,        [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::CloseOffer,          [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::GetPublishedOffer,   [UN,    OK,   OK,   OK,      OK,   OK,     OK,    OK,     OK,   OK,   OK]),
+        (Rpc::GetDraft,            [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   OK]),
+        (Rpc::ListOffers,          [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   OK]),
+        (Rpc::SearchOffers,        [UN,    OK,   OK,   OK,      OK,   OK,     OK,    OK,     OK,   OK,   OK]),
+    ];
+    world.check(&rows).await;
+}
+
+#[tokio::test]
+async fn every_application_rpc_answers_every_caller_as_the_access_rules_say() {
+    let world = World::build().await;
+    #[rustfmt::skip]
+    let rows = [
+        //                          nobody site  owner other_co cand  other_c school other_s bpi   admin service
+        (Rpc::Apply,               [UN,    NO,   NO,   NO,      OK,   NO,     OK,    NO,     NO,   NO,   NO]),
+        (Rpc::GetApplication,      [UN,    NO,   OK,   NO,      OK,   NO,     OK,    NO,     NO,   OK,   OK]),
+        (Rpc::ListApplicationsOfOffer,     [UN, NO, OK, NO,     NO,   NO,     NO,    NO,     NO,   OK,   OK]),
+        (Rpc::ListApplicationsOfCandidate, [UN, NO, NO, NO,     OK,   NO,     OK,    NO,     NO,   OK,   OK]),
+        (Rpc::ReviewApplication,   [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::ScheduleInterview,   [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::AcceptApplication,   [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::RefuseApplication,   [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::WithdrawApplication, [UN,    NO,   NO,   NO,      OK,   NO,     OK,    NO,     NO,   OK,   NO]),
+    ];
+    world.check(&rows).await;
+}
+
+#[tokio::test]
+async fn every_placement_and_label_rpc_answers_every_caller_as_the_access_rules_say() {
+    let world = World::build().await;
+    #[rustfmt::skip]
+    let rows = [
+        //                          nobody site  owner other_co cand  other_c school other_s bpi   admin service
+        (Rpc::GetPlacement,        [UN,    NO,   OK,   NO,      OK,   NO,     OK,    NO,     OK,   OK,   OK]),
+        (Rpc::ListPlacements,      [UN,    NO,   SEES, BLIND,   SEES, BLIND,  SEES,  BLIND,  SEES, SEES, SEES]),
+        (Rpc::CompletePlacement,   [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     OK,   OK,   NO]),
+        (Rpc::EndPlacementEarly,   [UN,    NO,   OK,   NO,      NO,   NO,     OK,    NO,     OK,   OK,   NO]),
+        (Rpc::DecideLabel,         [UN,    NO,   NO,   NO,      NO,   NO,     NO,    NO,     OK,   NO,   NO]),
+        (Rpc::ListLabelDecisions,  [UN,    NO,   OK,   NO,      OK,   NO,     OK,    NO,     OK,   OK,   OK]),
+    ];
+    world.check(&rows).await;
+}
+
+#[tokio::test]
+async fn a_school_cannot_apply_for_another_schools_student_nor_read_their_applications() {
+    let world = World::build().await;
+    let offer = world.fresh_offer().await;
+
+    let apply_for_theirs = world
+        .client(Who::OtherSchool)
+        .apply(ApplyRequest {
+            offer_id: offer.id.clone(),
+            candidate_id: world.candidate.to_string(),
+            message: String::new(),
+        })
+        .await
+        .code();
+    let read_theirs = world
+        .client(Who::OtherSchool)
+        .list_applications(ListApplicationsRequest {
+            scope: Some(list_applications_request::Scope::CandidateId(
+                world.candidate.to_string(),
+            )),
+            ..ListApplicationsRequest::default()
+        })
+        .await
+        .code();
+    let own = world
+        .client(Who::OtherSchool)
+        .list_applications(ListApplicationsRequest {
+            scope: Some(list_applications_request::Scope::CandidateId(
+                world.other_candidate.to_string(),
+            )),
+            ..ListApplicationsRequest::default()
+        })
+        .await
+        .answer()
+        .applications;
+
+    assert_eq!(apply_for_theirs, Code::PermissionDenied);
+    assert_eq!(read_theirs, Code::PermissionDenied);
+    assert_eq!(own.len(), 1, "its own student's application: {own:?}");
+    assert_eq!(own[0].candidate_id, world.other_candidate.to_string());
+}
+
+#[tokio::test]
+async fn a_company_sees_only_its_own_offers_and_the_applications_to_them() {
+    let world = World::build().await;
+
+    let others = world
+        .client(Who::OtherCompany)
+        .list_offers(ListOffersRequest::default())
+        .await
+        .answer()
+        .offers;
+    let own = world
+        .client(Who::Owner)
+        .list_offers(ListOffersRequest::default())
+        .await
+        .answer()
+        .offers;
+    let applications = world
+        .client(Who::Owner)
+        .list_applications(ListApplicationsRequest {
+            scope: Some(list_applications_request::Scope::OfferId(
+                world.offer.id.clone(),
+            )),
+            ..ListApplicationsRequest::default()
+        })
+        .await
+        .answer()
+        .applications;
+
+    assert!(
+        others
+            .iter()
+            .all(|offer| offer.company_siren == OTHER_SIREN)
+    );
+    assert_eq!(others.len(), 1);
+    assert!(own.iter().all(|offer| offer.company_siren == SIREN));
+    let own_ids: Vec<&str> = own.iter().map(|offer| offer.id.as_str()).collect();
+    assert!(own_ids.contains(&world.offer.id.as_str()));
+    assert!(own_ids.contains(&world.draft.id.as_str()), "its drafts too");
+    let application_ids: Vec<&str> = applications.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(application_ids, [world.application.id.as_str()]);
+}
