@@ -33,15 +33,23 @@ impl ReferenceData {
     }
 
     /// The reference directory for tests and local runs: `$VTE_REFERENCE_DIR` if set, else
-    /// `../shared/reference` next to the workspace root.
+    /// `../shared/reference` next to the workspace root, found at run time from the package
+    /// being run (cargo's `CARGO_MANIFEST_DIR`) or the current directory. Never from a path
+    /// fixed at compile time: a build cache shared between checkouts would point at an old one.
     pub fn default_dir() -> PathBuf {
-        match std::env::var_os(REFERENCE_DIR_VAR) {
-            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-            _ => {
-                let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
-                dir.canonicalize().unwrap_or(dir)
-            }
+        if let Some(dir) = std::env::var_os(REFERENCE_DIR_VAR).filter(|dir| !dir.is_empty()) {
+            return PathBuf::from(dir);
         }
+        let start = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let root = start
+            .ancestors()
+            .find(|dir| dir.join("Cargo.lock").is_file())
+            .unwrap_or(&start);
+        let dir = root.join("../shared/reference");
+        dir.canonicalize().unwrap_or(dir)
     }
 
     pub(crate) fn new(

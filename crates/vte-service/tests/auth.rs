@@ -23,7 +23,9 @@ fn development() -> Authenticator {
 }
 
 fn key(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    // At run time: a build cache shared between checkouts keeps compile-time paths.
+    let package = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    std::fs::read_to_string(format!("{package}/tests/keys/{name}")).unwrap()
 }
 
 fn production() -> Authenticator {

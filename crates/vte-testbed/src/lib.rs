@@ -18,12 +18,9 @@ pub use database::TestDatabase;
 pub use kafka::TestKafka;
 
 /// The reference data directory the tests load: `$VTE_REFERENCE_DIR`, else `../shared/reference`
-/// beside the workspace root.
+/// beside the workspace root (see `vte_reference::ReferenceData::default_dir`).
 pub fn reference_dir() -> std::path::PathBuf {
-    match std::env::var_os("VTE_REFERENCE_DIR") {
-        Some(dir) => dir.into(),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"),
-    }
+    vte_reference::ReferenceData::default_dir()
 }
 
 /// Sends the code's tracing to the test's captured output (once per process); `RUST_LOG`
