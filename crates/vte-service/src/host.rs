@@ -204,12 +204,10 @@ impl ServiceHost {
         let stop = shutdown.child_token();
         let grace = self.settings.server.shutdown_grace();
         let mut set: JoinSet<Result<(), RunError>> = JoinSet::new();
-        set.spawn(self.grpc.serve(stop.clone(), grace).map_into());
-        set.spawn(
-            self.metrics
-                .serve(self.metrics_listener, stop.clone())
-                .map_into(),
-        );
+        let grpc = self.grpc.serve(stop.clone(), grace);
+        set.spawn(async move { grpc.await.map_err(RunError::from) });
+        let metrics = self.metrics.serve(self.metrics_listener, stop.clone());
+        set.spawn(async move { metrics.await.map_err(RunError::from) });
         for (name, task) in self.tasks {
             let future = task(stop.clone());
             set.spawn(async move {
@@ -241,20 +239,6 @@ impl ServiceHost {
         }
         tracing::info!(service = %self.settings.service_name, "service stopped");
         outcome
-    }
-}
-
-trait MapInto<T, E> {
-    fn map_into(self) -> impl Future<Output = Result<T, RunError>> + Send;
-}
-
-impl<F, T, E> MapInto<T, E> for F
-where
-    F: Future<Output = Result<T, E>> + Send,
-    E: Into<RunError>,
-{
-    async fn map_into(self) -> Result<T, RunError> {
-        self.await.map_err(Into::into)
     }
 }
 

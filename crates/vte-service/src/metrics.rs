@@ -2,7 +2,6 @@
 //! counters and latency histogram every service shares, and the `/metrics` endpoint that
 //! Prometheus scrapes. Services register their own metrics on [`Metrics::registry`].
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use prometheus::{
@@ -99,9 +98,4 @@ impl Metrics {
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
     }
-}
-
-/// Binds the metrics listener (port 0 picks a free port).
-pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::bind(addr).await
 }

@@ -9,7 +9,6 @@ mod common;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use vte_domain::{ApplicationId, CandidateId, OfferId, SchoolId, Siren};
 use vte_events::consumer::{ConsumerOptions, HandlerError, Handles, RecordMeta};
@@ -24,25 +23,11 @@ use vte_proto::vte::candidates::v1::candidate_event::Event;
 use vte_proto::vte::candidates::v1::{
     CandidateErased, CandidateEvent, CandidateProfile, CandidateProfileChanged,
 };
-use vte_testbed::{TestDatabase, TestKafka};
 
-/// A migrated database of its own.
-struct Db {
-    _database: TestDatabase,
-    pool: PgPool,
-}
+use common::Db;
+use vte_testbed::TestKafka;
 
 impl Db {
-    async fn create() -> Self {
-        let database = TestDatabase::create().await;
-        let pool = database.pool().await;
-        common::migrate(&pool).await;
-        Self {
-            _database: database,
-            pool,
-        }
-    }
-
     /// Runs the handler on `event` in a transaction of its own, committed when it succeeds, as
     /// the consumer runner does.
     async fn handle(&self, event: &CandidateEvent) -> Result<(), HandlerError> {

@@ -18,38 +18,14 @@ mod offers;
 mod placements;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use sqlx::PgPool;
-use sqlx::pool::PoolConnection;
 use vte_domain::{ApplicationId, CandidateId, OfferId, PlacementId, SchoolId, Siren};
 use vte_offers::domain::{
     AcceptanceTerms, Actor, Application, NewLanguage, NewMoney, NewOffer, NewSalaryRange, Offer,
     Placement, RawDate, Role, accept, validate_draft,
 };
 use vte_offers::store;
-use vte_testbed::TestDatabase;
 
-/// A migrated database of its own.
-#[derive(Debug)]
-pub struct Db {
-    _database: TestDatabase,
-    pub pool: PgPool,
-}
-
-impl Db {
-    pub async fn create() -> Self {
-        let database = TestDatabase::create().await;
-        let pool = database.pool().await;
-        common::migrate(&pool).await;
-        Self {
-            _database: database,
-            pool,
-        }
-    }
-
-    pub async fn conn(&self) -> PoolConnection<sqlx::Postgres> {
-        self.pool.acquire().await.unwrap()
-    }
-}
+pub use common::Db;
 
 /// The instant the tests start at: 2026-03-02 09:00 UTC (whole microseconds, as PostgreSQL
 /// keeps them).

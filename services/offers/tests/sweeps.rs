@@ -24,25 +24,8 @@ use vte_proto::vte::applications::v1::ApplicationEvent;
 use vte_proto::vte::applications::v1::application_event::Event as ApplicationChange;
 use vte_proto::vte::offers::v1::OfferEvent;
 use vte_proto::vte::offers::v1::offer_event::Event as OfferChange;
-use vte_testbed::TestDatabase;
 
-/// A migrated database of its own.
-struct Db {
-    _database: TestDatabase,
-    pool: PgPool,
-}
-
-impl Db {
-    async fn create() -> Self {
-        let database = TestDatabase::create().await;
-        let pool = database.pool().await;
-        common::migrate(&pool).await;
-        Self {
-            _database: database,
-            pool,
-        }
-    }
-}
+use common::Db;
 
 /// The instant the sweeps run at: 2026-03-02 09:00 UTC.
 fn now() -> DateTime<Utc> {

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 use vte_domain::{ApplicationId, CandidateId, OfferId, PlacementId, SchoolId, Siren};
 
-use super::error::{StoreError, convert, corrupt, on_insert};
+use super::error::{StoreError, convert, corrupt, on_insert, one_row};
 use super::page::{Page, PageRequest};
 use crate::domain::values::{ApplicationMessage, Note};
 use crate::domain::{
@@ -93,9 +93,7 @@ pub async fn save_application(
     .bind(convert::<i64, _>(previous_revision, "previous revision")?)
     .execute(&mut *conn)
     .await?;
-    if done.rows_affected() != 1 {
-        return Err(StoreError::ConcurrentChange);
-    }
+    one_row(done)?;
     append_transitions(conn, application).await
 }
 
@@ -244,24 +242,25 @@ pub async fn list_applications<'e>(
     Ok(page.page(applications, |a| (a.updated_at, a.id.as_uuid())))
 }
 
+/// The open-and-locked tail of the queries for open applications.
+macro_rules! open_locked {
+    () => {
+        "AND a.status IN ('SUBMITTED', 'IN_REVIEW', 'INTERVIEW') ORDER BY a.id FOR UPDATE OF a"
+    };
+}
+
 /// The candidate's open applications (SUBMITTED, IN_REVIEW, INTERVIEW), locked for the
 /// caller's transaction: those an acceptance makes obsolete.
 pub async fn open_applications_of_candidate(
     conn: &mut PgConnection,
     candidate: CandidateId,
 ) -> Result<Vec<Application>, StoreError> {
-    let rows: Vec<ApplicationRow> = sqlx::query_as(concat!(
+    let sql = concat!(
         application_select!(),
-        "WHERE a.candidate_id = $1 AND a.status IN ('SUBMITTED', 'IN_REVIEW', 'INTERVIEW')
-         ORDER BY a.id
-         FOR UPDATE OF a"
-    ))
-    .bind(candidate.as_uuid())
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(ApplicationRow::into_application)
-        .collect()
+        "WHERE a.candidate_id = $1 ",
+        open_locked!()
+    );
+    open_applications(conn, sql, candidate.as_uuid()).await
 }
 
 /// The offer's open applications, locked for the caller's transaction: those an offer's end
@@ -270,15 +269,20 @@ pub async fn open_applications_of_offer(
     conn: &mut PgConnection,
     offer: OfferId,
 ) -> Result<Vec<Application>, StoreError> {
-    let rows: Vec<ApplicationRow> = sqlx::query_as(concat!(
+    let sql = concat!(
         application_select!(),
-        "WHERE a.offer_id = $1 AND a.status IN ('SUBMITTED', 'IN_REVIEW', 'INTERVIEW')
-         ORDER BY a.id
-         FOR UPDATE OF a"
-    ))
-    .bind(offer.as_uuid())
-    .fetch_all(conn)
-    .await?;
+        "WHERE a.offer_id = $1 ",
+        open_locked!()
+    );
+    open_applications(conn, sql, offer.as_uuid()).await
+}
+
+async fn open_applications(
+    conn: &mut PgConnection,
+    sql: &'static str,
+    key: uuid::Uuid,
+) -> Result<Vec<Application>, StoreError> {
+    let rows: Vec<ApplicationRow> = sqlx::query_as(sql).bind(key).fetch_all(conn).await?;
     rows.into_iter()
         .map(ApplicationRow::into_application)
         .collect()

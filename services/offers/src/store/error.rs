@@ -95,6 +95,15 @@ pub(crate) fn on_insert(error: sqlx::Error) -> StoreError {
 }
 
 /// A stored row that does not parse: `what` names the row, `why` the rule it breaks.
+/// The outcome of a revision-guarded update: one row, or someone changed it meanwhile.
+pub(crate) fn one_row(done: sqlx::postgres::PgQueryResult) -> Result<(), StoreError> {
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::ConcurrentChange)
+    }
+}
+
 pub(crate) fn corrupt(what: impl fmt::Display, why: impl fmt::Display) -> StoreError {
     StoreError::Corrupt {
         what: format!("{what}: {why}"),

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use vte_domain::{ContractKind, EducationLevel, MissionType, OfferId, Siren};
 use vte_reference::ReferenceData;
 
-use super::error::{StoreError, convert, corrupt, on_insert};
+use super::error::{StoreError, convert, corrupt, on_insert, one_row};
 use super::page::{Page, PageRequest};
 use crate::domain::values::CloseReason;
 use crate::domain::{
@@ -74,11 +74,7 @@ pub async fn save_offer(
         .bind(previous)
         .execute(conn)
         .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::ConcurrentChange)
-    }
+    one_row(done)
 }
 
 /// The offer, if it exists.

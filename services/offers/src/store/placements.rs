@@ -15,7 +15,7 @@ use vte_domain::{
 };
 use vte_reference::ReferenceData;
 
-use super::error::{StoreError, convert, corrupt, on_insert};
+use super::error::{StoreError, convert, corrupt, on_insert, one_row};
 use super::labels::LabelDecisionRow;
 use super::page::{Page, PageRequest};
 use crate::domain::values::{CompanyName, Note, Title};
@@ -79,11 +79,7 @@ pub async fn save_placement(
         .bind(previous)
         .execute(conn)
         .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::ConcurrentChange)
-    }
+    one_row(done)
 }
 
 /// The placement, if it exists.

@@ -27,6 +27,29 @@ pub async fn migrate(pool: &PgPool) {
         .unwrap();
 }
 
+/// A migrated database of its own, dropped with the value.
+#[derive(Debug)]
+pub struct Db {
+    _database: vte_testbed::TestDatabase,
+    pub pool: PgPool,
+}
+
+impl Db {
+    pub async fn create() -> Self {
+        let database = vte_testbed::TestDatabase::create().await;
+        let pool = database.pool().await;
+        migrate(&pool).await;
+        Self {
+            _database: database,
+            pool,
+        }
+    }
+
+    pub async fn conn(&self) -> sqlx::pool::PoolConnection<sqlx::Postgres> {
+        self.pool.acquire().await.unwrap()
+    }
+}
+
 /// What a browsing test needs of a published offer.
 #[derive(Debug, Clone)]
 pub struct Published {
