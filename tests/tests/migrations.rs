@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-const BACKBONE_TABLES: [&str; 2] = ["outbox", "processed_events"];
+const BACKBONE_TABLES: [&str; 3] = ["outbox", "processed_events", "erasure_confirmations"];
 
 #[test]
 fn no_service_carries_a_copy_of_the_backbone_migration() {

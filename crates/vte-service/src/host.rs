@@ -14,6 +14,7 @@ use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use vte_proto::vte::common::v1::PlatformService;
 use vte_proto::vte::identity::v1::identity_service_server::IdentityServiceServer;
 
 use rdkafka::producer::FutureProducer;
@@ -22,8 +23,10 @@ use vte_events::consumer::ConsumerOptions;
 use vte_events::relay::{Relay, RelayOptions};
 
 use crate::auth::{Authenticator, KeyError};
+use crate::erasure::ErasureConfirmer;
 use crate::identity::IdentityApi;
 use crate::metrics::Metrics;
+use crate::peers::{Peers, PeersError};
 use crate::server::GrpcServer;
 use crate::settings::Settings;
 
@@ -44,6 +47,8 @@ pub enum StartError {
         setting: &'static str,
         message: String,
     },
+    #[error(transparent)]
+    Peers(#[from] PeersError),
     #[error("{setting}: cannot listen on {addr}: {source}")]
     Bind {
         setting: &'static str,
@@ -72,6 +77,8 @@ pub struct ServiceHost {
     pub metrics: Metrics,
     /// The idempotent producer shared by the relay and dead letters.
     pub producer: FutureProducer,
+    /// Channels and tokens to call the other services.
+    pub peers: Peers,
     grpc: GrpcServer,
     metrics_listener: TcpListener,
     grpc_addr: SocketAddr,
@@ -105,6 +112,7 @@ impl ServiceHost {
     /// topics, listeners, and the outbox relay.
     pub async fn build(settings: Settings, migrator: &Migrator) -> Result<Self, StartError> {
         let auth = Authenticator::from_settings(&settings.auth)?;
+        let peers = Peers::new(&settings.service_name, &settings.peers, &settings.auth)?;
         let pool = crate::database::connect(&settings.database).await?;
         vte_events::migrations::with_service(migrator)
             .run(&pool)
@@ -134,6 +142,7 @@ impl ServiceHost {
             auth,
             metrics,
             producer,
+            peers,
             grpc,
             metrics_listener,
             grpc_addr,
@@ -149,6 +158,19 @@ impl ServiceHost {
             vte_events::retention::run(pool, window, Duration::from_secs(3600), stop).await;
             Ok(())
         });
+        // Every service but the candidates service itself confirms the erasures it applied.
+        match crate::peers::platform_service(&host.settings.service_name) {
+            Some(PlatformService::Candidates) => {}
+            Some(service) => {
+                let confirmer =
+                    ErasureConfirmer::new(host.pool.clone(), host.peers.clone(), service);
+                host.spawn("erasure confirmations", move |stop| async move {
+                    confirmer.run(stop).await;
+                    Ok(())
+                });
+            }
+            None => tracing::debug!("not a platform service: erasures are not confirmed"),
+        }
         Ok(host)
     }
 

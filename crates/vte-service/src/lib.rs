@@ -4,14 +4,18 @@
 //! - [`auth`]: bearer JWT verification and the caller's [`auth::Identity`] for handlers;
 //! - [`host`]: [`ServiceHost`], which connects, migrates, binds and runs a service;
 //! - [`server`]: the gRPC server with health, reflection and per-call spans and metrics;
+//! - [`erasure`]: confirming to the candidates service the erasures a service applied;
+//! - [`peers`]: calls to the other services with a `service` token;
 //! - [`metrics`], [`shutdown`], [`database`]: the plumbing; logs and traces come from
 //!   `vte-telemetry`.
 
 pub mod auth;
 pub mod database;
+pub mod erasure;
 pub mod host;
 pub mod identity;
 pub mod metrics;
+pub mod peers;
 pub mod server;
 pub mod settings;
 pub mod shutdown;

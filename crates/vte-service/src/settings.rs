@@ -13,6 +13,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::Deserialize;
 pub use vte_events::KafkaSettings;
+
+pub use crate::peers::{PeersSettings, SigningKeySettings};
 pub use vte_telemetry::{LogFormat, TelemetrySettings};
 
 /// What distinguishes one service's defaults from another's.
@@ -38,6 +40,9 @@ pub struct Settings {
     #[serde(default)]
     pub telemetry: TelemetrySettings,
     pub reference: ReferenceSettings,
+    /// Where the other services listen, for the few calls one service makes to another.
+    #[serde(default)]
+    pub peers: PeersSettings,
 }
 
 /// Where the service listens.
@@ -102,6 +107,10 @@ pub struct AuthSettings {
     /// Clock skew tolerated on `exp`, in seconds.
     #[serde(default = "default_leeway_secs")]
     pub leeway_secs: u64,
+    /// The private key this service signs its `service` tokens with when it calls another
+    /// service (production); without it, the development HS256 secret signs them.
+    #[serde(default)]
+    pub signing_key: Option<SigningKeySettings>,
 }
 
 fn default_leeway_secs() -> u64 {
@@ -229,6 +238,7 @@ impl Settings {
             reference: ReferenceSettings {
                 dir: reference_dir.to_owned(),
             },
+            peers: PeersSettings::default(),
         }
     }
 }

@@ -75,7 +75,8 @@ async fn profile_changed(
 }
 
 /// Marks the candidate erased and blanks the personal free text of their applications,
-/// placements and label decisions, keeping statuses, dates and transitions. Anonymising runs
+/// placements and label decisions, keeping statuses, dates and transitions, and records the
+/// confirmation owed to the candidates service. Anonymising runs
 /// even when the erasure was already recorded: it changes nothing the second time.
 async fn erase(
     transaction: &mut Transaction<'static, Postgres>,
@@ -97,6 +98,13 @@ async fn erase(
     let anonymised = store::anonymise_candidate_applications(transaction, candidate)
         .await
         .map_err(store_error)?;
+    // Confirmed to the candidates service once this transaction commits (vte-service's
+    // confirmer); an erasure id that is missing or unreadable still gets confirmed by candidate.
+    let erasure_id =
+        uuid::Uuid::try_parse(&erased.erasure_id).unwrap_or_else(|_| uuid::Uuid::nil());
+    vte_service::erasure::confirm_later(&mut *transaction, candidate, erasure_id)
+        .await
+        .map_err(|error| HandlerError::Transient(error.to_string()))?;
     tracing::info!(
         event_id = %meta.event_id,
         applications = anonymised.applications,

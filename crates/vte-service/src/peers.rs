@@ -1,0 +1,332 @@
+//! Calls from one service to another. DESIGN.md keeps them to what must not travel in an event
+//! (a candidate's contact data) and to confirmations (erasure). A service reaches its peers at
+//! the addresses of [`PeersSettings`] and proves who it is with a short-lived `service` token
+//! it signs itself: with `auth.signing_key` in production (the identity provider's public half
+//! is among every service's `auth.public_keys`), or with the development HS256 secret.
+//!
+//! ```ignore
+//! let client = CandidatesServiceClient::with_interceptor(
+//!     peers.channel(PlatformService::Candidates),
+//!     peers.auth(),
+//! );
+//! ```
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tonic::metadata::MetadataValue;
+use tonic::service::Interceptor;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
+use vte_proto::vte::common::v1::PlatformService;
+
+use crate::auth::{Caller, Claims};
+use crate::settings::{AuthSettings, KeyAlgorithm};
+
+/// Where the other services listen (gRPC URLs).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PeersSettings {
+    pub offers: String,
+    pub candidates: String,
+    pub matching: String,
+    pub notifications: String,
+}
+
+impl Default for PeersSettings {
+    fn default() -> Self {
+        Self {
+            offers: String::from("http://127.0.0.1:50051"),
+            candidates: String::from("http://127.0.0.1:50052"),
+            matching: String::from("http://127.0.0.1:50053"),
+            notifications: String::from("http://127.0.0.1:50054"),
+        }
+    }
+}
+
+impl PeersSettings {
+    /// The URL of `service`.
+    pub fn url(&self, service: PlatformService) -> Option<&str> {
+        match service {
+            PlatformService::Offers => Some(&self.offers),
+            PlatformService::Candidates => Some(&self.candidates),
+            PlatformService::Matching => Some(&self.matching),
+            PlatformService::Notifications => Some(&self.notifications),
+            PlatformService::Unspecified => None,
+        }
+    }
+}
+
+/// The private key a service signs its own `service` tokens with (production).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SigningKeySettings {
+    /// The `kid` put in the tokens' header; its public half is configured under that kid.
+    pub kid: String,
+    pub algorithm: KeyAlgorithm,
+    /// The PEM-encoded private key.
+    pub pem: SecretString,
+}
+
+/// The platform service a service name stands for (`offers` → `PLATFORM_SERVICE_OFFERS`).
+pub fn platform_service(name: &str) -> Option<PlatformService> {
+    match name {
+        "offers" => Some(PlatformService::Offers),
+        "candidates" => Some(PlatformService::Candidates),
+        "matching" => Some(PlatformService::Matching),
+        "notifications" => Some(PlatformService::Notifications),
+        _ => None,
+    }
+}
+
+/// The token subject a service signs as, and which the callee checks (its service name).
+pub fn service_subject(service: PlatformService) -> Option<&'static str> {
+    match service {
+        PlatformService::Offers => Some("offers"),
+        PlatformService::Candidates => Some("candidates"),
+        PlatformService::Matching => Some("matching"),
+        PlatformService::Notifications => Some("notifications"),
+        PlatformService::Unspecified => None,
+    }
+}
+
+/// A peer URL or the signing key in the settings is unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct PeersError {
+    pub setting: &'static str,
+    pub message: String,
+}
+
+/// Channels to the other services and the token to call them with. Cheap to clone.
+#[derive(Clone)]
+pub struct Peers {
+    offers: Channel,
+    candidates: Channel,
+    matching: Channel,
+    notifications: Channel,
+    auth: ServiceAuth,
+}
+
+impl std::fmt::Debug for Peers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peers")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Peers {
+    /// Lazily connected channels to every peer, and tokens for `service_name`.
+    pub fn new(
+        service_name: &str,
+        peers: &PeersSettings,
+        auth: &AuthSettings,
+    ) -> Result<Self, PeersError> {
+        let channel = |setting: &'static str, url: &str| {
+            Endpoint::from_shared(url.to_owned())
+                .map(|endpoint| {
+                    endpoint
+                        .connect_timeout(std::time::Duration::from_secs(5))
+                        .timeout(std::time::Duration::from_secs(30))
+                        .connect_lazy()
+                })
+                .map_err(|error| PeersError {
+                    setting,
+                    message: format!("not a usable URL: {error}"),
+                })
+        };
+        Ok(Self {
+            offers: channel("peers.offers", &peers.offers)?,
+            candidates: channel("peers.candidates", &peers.candidates)?,
+            matching: channel("peers.matching", &peers.matching)?,
+            notifications: channel("peers.notifications", &peers.notifications)?,
+            auth: ServiceAuth::new(service_name, auth)?,
+        })
+    }
+
+    /// The channel to `service` (connects on first use, reconnects as needed).
+    ///
+    /// # Panics
+    /// On `PlatformService::Unspecified`, which names no service: a programming error.
+    pub fn channel(&self, service: PlatformService) -> Channel {
+        match service {
+            PlatformService::Offers => self.offers.clone(),
+            PlatformService::Candidates => self.candidates.clone(),
+            PlatformService::Matching => self.matching.clone(),
+            PlatformService::Notifications => self.notifications.clone(),
+            PlatformService::Unspecified => {
+                panic!("PlatformService::Unspecified names no peer")
+            }
+        }
+    }
+
+    /// The interceptor that adds this service's token and the current trace context.
+    pub fn auth(&self) -> ServiceAuth {
+        self.auth.clone()
+    }
+}
+
+/// A tonic interceptor adding `authorization: Bearer <service token>` (renewed before it
+/// expires) and the W3C trace context of the current span.
+#[derive(Clone)]
+pub struct ServiceAuth {
+    inner: Arc<TokenSource>,
+}
+
+impl std::fmt::Debug for ServiceAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceAuth")
+            .field("subject", &self.inner.subject)
+            .field("can_sign", &self.inner.key.is_some())
+            .finish()
+    }
+}
+
+struct TokenSource {
+    subject: String,
+    key: Option<(Header, EncodingKey)>,
+    cached: Mutex<Option<(String, DateTime<Utc>)>>,
+}
+
+/// How long a service token lives, and how long before its end a new one is signed.
+const TOKEN_TTL_SECS: i64 = 300;
+const RENEW_BEFORE_SECS: i64 = 60;
+
+impl ServiceAuth {
+    fn new(service_name: &str, auth: &AuthSettings) -> Result<Self, PeersError> {
+        let key = match (&auth.signing_key, &auth.hs256_secret) {
+            (Some(signing), _) => {
+                let pem = signing.pem.expose_secret().as_bytes();
+                let (algorithm, key) = match signing.algorithm {
+                    KeyAlgorithm::Rs256 => (Algorithm::RS256, EncodingKey::from_rsa_pem(pem)),
+                    KeyAlgorithm::Es256 => (Algorithm::ES256, EncodingKey::from_ec_pem(pem)),
+                };
+                let key = key.map_err(|error| PeersError {
+                    setting: "auth.signing_key.pem",
+                    message: error.to_string(),
+                })?;
+                let mut header = Header::new(algorithm);
+                header.kid = Some(signing.kid.clone());
+                Some((header, key))
+            }
+            (None, Some(secret)) => Some((
+                Header::new(Algorithm::HS256),
+                EncodingKey::from_secret(secret.expose_secret().as_bytes()),
+            )),
+            (None, None) => None,
+        };
+        Ok(Self {
+            inner: Arc::new(TokenSource {
+                subject: service_name.to_owned(),
+                key,
+                cached: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// A valid token, signed anew when the cached one is close to its end.
+    fn token(&self) -> Result<String, Status> {
+        let source = &self.inner;
+        let (header, key) = source.key.as_ref().ok_or_else(|| {
+            Status::unauthenticated(
+                "this service cannot sign service tokens: set auth.signing_key (or \
+                 auth.hs256_secret in development)",
+            )
+        })?;
+        let now = Utc::now();
+        let mut cached = source
+            .cached
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((token, expires_at)) = cached.as_ref()
+            && (*expires_at - now).num_seconds() > RENEW_BEFORE_SECS
+        {
+            return Ok(token.clone());
+        }
+        let claims = Claims::new(
+            &Caller::Service,
+            source.subject.clone(),
+            chrono::Duration::seconds(TOKEN_TTL_SECS),
+        );
+        let token = jsonwebtoken::encode(header, &claims, key)
+            .map_err(|error| Status::internal(format!("cannot sign a service token: {error}")))?;
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
+        *cached = Some((token.clone(), expires_at));
+        Ok(token)
+    }
+}
+
+impl Interceptor for ServiceAuth {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        let token = self.token()?;
+        let value = MetadataValue::try_from(format!("Bearer {token}"))
+            .map_err(|_| Status::internal("a service token is not a valid header value"))?;
+        request.metadata_mut().insert("authorization", value);
+        vte_telemetry::propagation::inject(
+            &tracing::Span::current(),
+            &mut vte_telemetry::propagation::MetadataInjector(request.metadata_mut()),
+        );
+        Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{Authenticator, Caller};
+
+    fn dev_auth() -> AuthSettings {
+        AuthSettings {
+            hs256_secret: Some(SecretString::from("peer-test-secret".to_owned())),
+            leeway_secs: 0,
+            ..AuthSettings::default()
+        }
+    }
+
+    #[test]
+    fn a_service_token_verifies_as_the_service_role_with_the_service_as_subject() {
+        let auth = ServiceAuth::new("offers", &dev_auth()).expect("auth");
+        let token = auth.token().expect("token");
+        let identity = Authenticator::from_settings(&dev_auth())
+            .expect("authenticator")
+            .verify(&token)
+            .expect("verifies");
+        assert_eq!(identity.caller, Caller::Service);
+        assert_eq!(identity.subject, "offers");
+        assert_eq!(auth.token().expect("cached"), token, "reused while fresh");
+    }
+
+    #[test]
+    fn without_a_key_the_call_is_refused_with_the_setting_to_fix() {
+        let auth = ServiceAuth::new("offers", &AuthSettings::default()).expect("auth");
+        let error = auth.token().expect_err("no key");
+        assert!(error.message().contains("auth.signing_key"), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn a_peer_url_that_is_not_a_url_names_its_setting() {
+        let settings = PeersSettings {
+            candidates: String::from("not a url"),
+            ..PeersSettings::default()
+        };
+        let error = Peers::new("offers", &settings, &dev_auth()).expect_err("bad url");
+        assert_eq!(error.setting, "peers.candidates");
+    }
+
+    #[test]
+    fn service_names_and_subjects_round_trip() {
+        for service in [
+            PlatformService::Offers,
+            PlatformService::Candidates,
+            PlatformService::Matching,
+            PlatformService::Notifications,
+        ] {
+            let subject = service_subject(service).expect("named");
+            assert_eq!(platform_service(subject), Some(service));
+        }
+        assert_eq!(platform_service("billing"), None);
+    }
+}
