@@ -13,6 +13,7 @@ mod serde_str;
 
 pub mod company;
 pub mod contract;
+pub mod date;
 pub mod education;
 pub mod error;
 pub mod ids;
@@ -25,6 +26,7 @@ pub mod siren;
 
 pub use company::CompanySize;
 pub use contract::{Contract, ContractKind};
+pub use date::RawDate;
 pub use education::{EducationLevel, LevelRange};
 pub use error::{AtField, FieldError, FieldErrors, InvalidValue};
 pub use ids::{
