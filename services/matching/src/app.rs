@@ -1,10 +1,23 @@
-//! Builds the matching service from its settings and runs it until shutdown.
+//! Builds the matching service from its settings and runs it until shutdown: the shared host
+//! (database, auth, health, relay), the index loaded from the read model, its follower, the
+//! consumer of the three topics and the matching API.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
 
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
+use vte_proto::vte::applications::v1::ApplicationEvent;
+use vte_proto::vte::candidates::v1::CandidateEvent;
+use vte_proto::vte::matching::v1::matching_service_server::MatchingServiceServer;
+use vte_proto::vte::offers::v1::OfferEvent;
+use vte_reference::ReferenceData;
 use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
+
+use crate::api::MatchingApi;
+use crate::config::MatchingSettings;
+use crate::consumer::Handlers;
+use crate::follower;
 
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -15,6 +28,55 @@ pub struct Application {
     host: ServiceHost,
 }
 
+impl Application {
+    /// Builds the service with its own settings given rather than read from the environment
+    /// (tests, the embedded platform).
+    pub async fn build_with(
+        settings: Settings,
+        matching: MatchingSettings,
+    ) -> Result<Self, StartError> {
+        matching.check().map_err(|message| StartError::Setting {
+            setting: "matching",
+            message,
+        })?;
+        let reference =
+            ReferenceData::load(&settings.reference.dir).map_err(|error| StartError::Setting {
+                setting: "reference.dir",
+                message: error.to_string(),
+            })?;
+        let reference = Arc::new(reference);
+        let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
+        let (index, cursor) = follower::load(&host.pool, &reference).await?;
+        let index = Arc::new(RwLock::new(index));
+        let api = MatchingApi::new(
+            host.pool.clone(),
+            index.clone(),
+            reference.clone(),
+            matching,
+        );
+        let interceptor = host.auth.interceptor();
+        host.grpc()
+            .add_service(MatchingServiceServer::with_interceptor(api, interceptor));
+        let handlers = Handlers {
+            index: index.clone(),
+            reference: reference.clone(),
+            settings: matching,
+        };
+        let consumer = host
+            .consumer()
+            .on::<OfferEvent, _>(handlers.clone())
+            .on::<CandidateEvent, _>(handlers.clone())
+            .on::<ApplicationEvent, _>(handlers);
+        host.consume(consumer);
+        let pool = host.pool.clone();
+        host.spawn("index follower", move |stop| async move {
+            follower::follow(pool, index, reference, cursor, stop).await;
+            Ok(())
+        });
+        Ok(Self { host })
+    }
+}
+
 impl Service for Application {
     const DEFAULTS: ServiceDefaults = ServiceDefaults {
         name: "matching",
@@ -23,8 +85,12 @@ impl Service for Application {
     };
 
     async fn build(settings: Settings) -> Result<Self, StartError> {
-        let host = ServiceHost::build(settings, &MIGRATOR).await?;
-        Ok(Self { host })
+        let matching =
+            MatchingSettings::load(Self::DEFAULTS).map_err(|message| StartError::Setting {
+                setting: "matching",
+                message,
+            })?;
+        Self::build_with(settings, matching).await
     }
 
     fn grpc_addr(&self) -> SocketAddr {

@@ -1,0 +1,2 @@
+// Placeholder so the workspace manifest parses until the matching benchmark is written.
+fn main() {}

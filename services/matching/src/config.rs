@@ -1,0 +1,110 @@
+//! The matching service's own settings, the `matching` section of the same layered sources as
+//! the shared [`vte_service::Settings`] (defaults, the `VTE_CONFIG` TOML file, then
+//! `VTE_MATCHING__RULES__WEIGHTS__SKILLS=0.3` and the like: `__` separates nested keys). This
+//! is the only place the service reads its environment.
+//!
+//! ```toml
+//! [matching.rules]                  # see vte_matching::domain::Rules
+//! availability_tolerance_days = 30
+//! secondary_mission_share = 0.5
+//! international_languages_factor = 3.0
+//! min_distance_scale_km = 10.0
+//! [matching.rules.weights]          # relative; they need not sum to 1
+//! mission_fit = 0.30
+//! skills = 0.20
+//! field_of_study = 0.15
+//! distance = 0.10
+//! territory = 0.10
+//! languages = 0.05
+//! availability = 0.10
+//! [matching.suggestions]
+//! min_score = 0.6
+//! count = 10
+//! ```
+
+use serde::Deserialize;
+use vte_service::{ServiceDefaults, Settings};
+
+use crate::domain::Rules;
+
+/// What the matching service reads beyond the shared settings.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MatchingSettings {
+    pub rules: Rules,
+    pub suggestions: SuggestionSettings,
+}
+
+/// When suggestions are published on `vte.matching.v1`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SuggestionSettings {
+    /// Only pairs scoring at least this, in [0, 1] (default 0.6).
+    pub min_score: f32,
+    /// At most this many per event (default 10, as the contract says).
+    pub count: usize,
+}
+
+impl Default for SuggestionSettings {
+    fn default() -> Self {
+        Self {
+            min_score: 0.6,
+            count: 10,
+        }
+    }
+}
+
+impl MatchingSettings {
+    /// Reads the `matching` section (all defaults when absent) and checks it.
+    pub fn load(defaults: ServiceDefaults) -> Result<Self, String> {
+        let figment = Settings::figment(defaults);
+        let settings = if figment.contains("matching") {
+            figment
+                .extract_inner::<Self>("matching")
+                .map_err(|error| format!("matching: {error}"))?
+        } else {
+            Self::default()
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// The checks settings must pass; each message names the setting.
+    pub fn check(&self) -> Result<(), String> {
+        self.rules.check()?;
+        if !(0.0..=1.0).contains(&self.suggestions.min_score) {
+            return Err("matching.suggestions.min_score: must lie in 0..=1".into());
+        }
+        if !(1..=100).contains(&self.suggestions.count) {
+            return Err("matching.suggestions.count: must lie in 1..=100".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_pass_their_own_checks() {
+        assert_eq!(MatchingSettings::default().check(), Ok(()));
+        let weights = crate::domain::Weights::default();
+        let sum = weights.mission_fit
+            + weights.skills
+            + weights.field_of_study
+            + weights.distance
+            + weights.territory
+            + weights.languages
+            + weights.availability;
+        assert!((sum - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_negative_weight_is_refused_by_name() {
+        let mut settings = MatchingSettings::default();
+        settings.rules.weights.skills = -1.0;
+        let refusal = settings.check().expect_err("a negative weight");
+        assert!(refusal.starts_with("matching.rules.weights"), "{refusal}");
+    }
+}

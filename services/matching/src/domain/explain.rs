@@ -1,0 +1,443 @@
+//! The words of matching: every filter and component of an [`Assessment`] said in French to
+//! the side that asked, the company ("le candidat", "son rayon") or the student ("vous",
+//! "votre rayon"), e.g. "À 43 km de chez vous, dans votre rayon de 50 km". Sentences name no
+//! person: a company reads distances, levels and fields, never who the candidate is.
+
+use chrono::NaiveDate;
+
+use super::model::{CandidateModel, OfferModel};
+use super::score::{Assessment, ComponentKind, RegionPreference, level_in};
+use super::text::RELATED_FIELD;
+
+/// Who reads the explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The company (or an operator): the candidate in the third person.
+    Company,
+    /// The candidate (or their school, the website): addressed as "vous".
+    Candidate,
+}
+
+/// The hard filters, in the contract's order (`FilterKind` 1..=7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterKind {
+    OfferOpen,
+    ContractKind,
+    EducationLevel,
+    Availability,
+    Consent,
+    Visibility,
+    Mobility,
+}
+
+/// One filter's outcome, worded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterOutcome {
+    pub kind: FilterKind,
+    pub passed: bool,
+    pub reason: String,
+}
+
+/// One component, worded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Component {
+    pub kind: ComponentKind,
+    pub weight: f32,
+    pub value: f32,
+    pub sentence: String,
+}
+
+/// A pair explained: every filter, every component (strongest first) and a summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub filters: Vec<FilterOutcome>,
+    pub components: Vec<Component>,
+    pub summary: String,
+}
+
+/// Words `assessment` of (`offer`, `candidate`) for `audience`. The candidate is matchable
+/// (consent given, search not paused): the consent and visibility filters pass.
+pub fn explain(
+    offer: &OfferModel,
+    candidate: &CandidateModel,
+    assessment: &Assessment,
+    tolerance_days: u32,
+    audience: Audience,
+) -> Explanation {
+    let you = Words::for_audience(audience);
+    let f = &assessment.filters;
+    let filters = vec![
+        FilterOutcome {
+            kind: FilterKind::OfferOpen,
+            passed: f.offer_open,
+            reason: if f.offer_open {
+                "L'offre est publiée et a encore des postes à pourvoir.".to_owned()
+            } else {
+                "L'offre n'est plus ouverte : pourvue, close ou expirée.".to_owned()
+            },
+        },
+        FilterOutcome {
+            kind: FilterKind::ContractKind,
+            passed: f.contract,
+            reason: contract_reason(offer, candidate, f.contract, &you),
+        },
+        FilterOutcome {
+            kind: FilterKind::EducationLevel,
+            passed: f.level,
+            reason: format!(
+                "L'offre demande {}, le profil est bac+{}.",
+                level_range(offer.min_level, offer.max_level),
+                candidate.level
+            ),
+        },
+        FilterOutcome {
+            kind: FilterKind::Availability,
+            passed: f.availability,
+            reason: availability_reason(
+                offer.start_date,
+                candidate.available_from,
+                f.days_late,
+                f.availability,
+                tolerance_days,
+            ),
+        },
+        FilterOutcome {
+            kind: FilterKind::Consent,
+            passed: true,
+            reason: you.consent.to_owned(),
+        },
+        FilterOutcome {
+            kind: FilterKind::Visibility,
+            passed: true,
+            reason: you.visible.to_owned(),
+        },
+        FilterOutcome {
+            kind: FilterKind::Mobility,
+            passed: f.mobility,
+            reason: mobility_reason(f.distance_km, candidate, f.mobility, &you),
+        },
+    ];
+    let mut components: Vec<Component> = ComponentKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| Component {
+            kind: *kind,
+            weight: assessment.weights[i],
+            value: assessment.values[i],
+            sentence: sentence(*kind, offer, candidate, assessment, &you),
+        })
+        .collect();
+    // Strongest first; the contract's order breaks ties, so the order is stable.
+    components.sort_by(|a, b| (b.weight * b.value).total_cmp(&(a.weight * a.value)));
+    let summary = summarise(&filters, &components);
+    Explanation {
+        filters,
+        components,
+        summary,
+    }
+}
+
+/// One or two sentences: the first filter that excludes the pair, or the two strongest
+/// components.
+fn summarise(filters: &[FilterOutcome], components: &[Component]) -> String {
+    if let Some(failed) = filters.iter().find(|filter| !filter.passed) {
+        return failed.reason.clone();
+    }
+    components
+        .iter()
+        .filter(|c| c.weight * c.value > 0.0)
+        .take(2)
+        .map(|c| c.sentence.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The pronouns and set phrases of one audience.
+struct Words {
+    from_home: &'static str,
+    radius: &'static str,
+    seeks: &'static str,
+    consent: &'static str,
+    visible: &'static str,
+    interest: &'static str,
+    moves: &'static str,
+    stays: &'static str,
+    preferred: &'static str,
+    not_preferred: &'static str,
+    declared: &'static str,
+}
+
+impl Words {
+    fn for_audience(audience: Audience) -> Self {
+        match audience {
+            Audience::Candidate => Self {
+                from_home: "de chez vous",
+                radius: "votre rayon",
+                seeks: "vous cherchez",
+                consent: "Vous avez donné votre consentement au matching.",
+                visible: "Votre recherche est active.",
+                interest: "Votre intérêt",
+                moves: "mais vous êtes prêt à déménager",
+                stays: "et vous n'êtes pas prêt à déménager",
+                preferred: "une de vos régions préférées",
+                not_preferred: "hors de vos régions préférées",
+                declared: "vous avez",
+            },
+            Audience::Company => Self {
+                from_home: "du domicile du candidat",
+                radius: "son rayon",
+                seeks: "le candidat cherche",
+                consent: "Le candidat a donné son consentement au matching.",
+                visible: "Le candidat recherche activement.",
+                interest: "L'intérêt du candidat",
+                moves: "mais il est prêt à déménager",
+                stays: "et il n'est pas prêt à déménager",
+                preferred: "une des régions préférées du candidat",
+                not_preferred: "hors des régions préférées du candidat",
+                declared: "le candidat a",
+            },
+        }
+    }
+}
+
+/// A distance as people read it: one decimal under 10 km, whole km above.
+pub fn km(distance: f32) -> String {
+    if distance < 10.0 {
+        format!("{:.1} km", distance).replace('.', ",")
+    } else {
+        format!("{:.0} km", distance)
+    }
+}
+
+fn date(day: NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
+}
+
+fn level_range(min: u8, max: u8) -> String {
+    if min == max {
+        format!("bac+{min}")
+    } else {
+        format!("bac+{min} à bac+{max}")
+    }
+}
+
+fn contract_reason(
+    offer: &OfferModel,
+    candidate: &CandidateModel,
+    passed: bool,
+    you: &Words,
+) -> String {
+    let sought: Vec<&str> = candidate.contract_kinds.iter().map(|k| k.label()).collect();
+    let sought = if sought.is_empty() {
+        "rien de précis".to_owned()
+    } else {
+        sought.join(", ")
+    };
+    if passed {
+        format!(
+            "L'offre propose un {} ; {} : {}.",
+            offer.contract.label(),
+            you.seeks,
+            sought
+        )
+    } else {
+        format!(
+            "L'offre propose un {}, ce que {} pas : {} seulement.",
+            offer.contract.label(),
+            you.seeks.replacen("cherche", "ne cherche", 1),
+            sought
+        )
+    }
+}
+
+fn availability_reason(
+    start: NaiveDate,
+    from: NaiveDate,
+    late: i32,
+    passed: bool,
+    tolerance: u32,
+) -> String {
+    if late <= 0 {
+        format!(
+            "Disponible dès le {}, pour un début le {}.",
+            date(from),
+            date(start)
+        )
+    } else if passed {
+        format!(
+            "Disponible le {}, {late} jours après le début prévu le {} (tolérance : {tolerance} jours).",
+            date(from),
+            date(start)
+        )
+    } else {
+        format!(
+            "Disponible le {}, {late} jours après le début prévu le {} : au-delà de la tolérance de {tolerance} jours.",
+            date(from),
+            date(start)
+        )
+    }
+}
+
+fn mobility_reason(distance: f32, candidate: &CandidateModel, passed: bool, you: &Words) -> String {
+    if distance.is_nan() {
+        return "Distance inconnue (commune sans centre connu) : la mobilité n'exclut rien."
+            .to_owned();
+    }
+    let radius = candidate.radius_km;
+    let mut shown = km(distance);
+    if distance > radius as f32 && shown == format!("{radius} km") {
+        shown = format!("{:.1} km", distance).replace('.', ",");
+    }
+    if distance <= radius as f32 {
+        format!(
+            "À {shown} {}, dans {} de {radius} km.",
+            you.from_home, you.radius
+        )
+    } else {
+        let relocation = if passed { you.moves } else { you.stays };
+        format!(
+            "À {shown} {}, au-delà de {} de {radius} km, {relocation}.",
+            you.from_home, you.radius
+        )
+    }
+}
+
+fn sentence(
+    kind: ComponentKind,
+    offer: &OfferModel,
+    candidate: &CandidateModel,
+    a: &Assessment,
+    you: &Words,
+) -> String {
+    match kind {
+        ComponentKind::MissionFit => {
+            let primary = candidate.weight_of(offer.primary);
+            let mut text = format!(
+                "{} pour la mission « {} » : {primary}/100.",
+                you.interest,
+                offer.primary.label()
+            );
+            if let Some(secondary) = offer.secondary {
+                text.push_str(&format!(
+                    " Mission secondaire « {} » : {}/100.",
+                    secondary.label(),
+                    candidate.weight_of(secondary)
+                ));
+            }
+            text
+        }
+        ComponentKind::Skills => {
+            if offer.skills.is_empty() {
+                return "L'offre ne liste pas de compétences.".to_owned();
+            }
+            let names: Vec<&str> = a
+                .matched_skills
+                .iter()
+                .map(|i| candidate.skills[*i].text.as_str())
+                .collect();
+            if names.is_empty() {
+                format!("Aucune des {} compétences demandées.", offer.skills.len())
+            } else {
+                format!(
+                    "{} des {} compétences demandées : {}.",
+                    names.len(),
+                    offer.skills.len(),
+                    names.join(", ")
+                )
+            }
+        }
+        ComponentKind::FieldOfStudy => {
+            let field = &candidate.field_of_study.text;
+            let sought: Vec<&str> = offer.fields.iter().map(|f| f.text.as_str()).collect();
+            let value = a.values[2];
+            if sought.is_empty() {
+                format!("Formation en {field} : l'offre accepte toutes les formations.")
+            } else if value >= 1.0 {
+                format!("Formation en {field}, recherchée par l'offre.")
+            } else if value >= RELATED_FIELD {
+                format!(
+                    "Formation en {field}, proche de celles recherchées ({}).",
+                    sought.join(", ")
+                )
+            } else {
+                format!(
+                    "Formation en {field}, hors de celles recherchées ({}).",
+                    sought.join(", ")
+                )
+            }
+        }
+        ComponentKind::Distance => {
+            let distance = a.filters.distance_km;
+            if distance.is_nan() {
+                "Distance inconnue.".to_owned()
+            } else {
+                format!("À {} {}.", km(distance), you.from_home)
+            }
+        }
+        ComponentKind::Territory => {
+            let place = &offer.place;
+            let territory = match &place.territory {
+                Some(name) => format!("Dans le Territoire d'industrie {name}"),
+                None => format!(
+                    "{} n'est pas dans un Territoire d'industrie",
+                    place.commune_name
+                ),
+            };
+            let region = match a.region {
+                RegionPreference::Preferred => {
+                    format!(", en {}, {}", place.region_name, you.preferred)
+                }
+                RegionPreference::NotPreferred => {
+                    format!(", en {}, {}", place.region_name, you.not_preferred)
+                }
+                RegionPreference::NoPreference => String::new(),
+            };
+            format!("{territory}{region}.")
+        }
+        ComponentKind::Languages => {
+            if offer.languages.is_empty() {
+                return "Aucune langue exigée.".to_owned();
+            }
+            let parts: Vec<String> = offer
+                .languages
+                .iter()
+                .map(|need| {
+                    let have = level_in(&candidate.languages, need);
+                    let have = if have == 0 {
+                        "non déclaré".to_owned()
+                    } else {
+                        cefr(have).to_owned()
+                    };
+                    format!(
+                        "{} {} demandé, {} {have}",
+                        need.code,
+                        cefr(need.level),
+                        you.declared
+                    )
+                })
+                .collect();
+            format!("Langues : {}.", parts.join(" ; "))
+        }
+        ComponentKind::Availability => {
+            let late = a.filters.days_late;
+            if late <= 0 {
+                "Disponible dès le début du contrat.".to_owned()
+            } else {
+                format!("Disponible {late} jours après le début du contrat.")
+            }
+        }
+    }
+}
+
+/// The CEFR name of a level number (1 = A1 ... 6 = C2).
+pub fn cefr(level: u8) -> &'static str {
+    match level {
+        1 => "A1",
+        2 => "A2",
+        3 => "B1",
+        4 => "B2",
+        5 => "C1",
+        6 => "C2",
+        _ => "?",
+    }
+}

@@ -1,0 +1,21 @@
+//! The matching rules, pure: no tonic, no sqlx.
+//!
+//! - [`model`]: offers and candidates as matching sees them; [`text`] and [`geo`]: how free
+//!   text and places compare;
+//! - [`score`]: the hard filters and score components as numbers, [`assess`] for one pair;
+//! - [`explain`]: the same in words, for the company or for the student.
+
+pub mod explain;
+pub mod geo;
+pub mod model;
+pub mod score;
+pub mod text;
+
+pub use explain::{Audience, Component, Explanation, FilterKind, FilterOutcome, explain};
+pub use geo::{Unit, distance_km, one_decimal};
+pub use model::{
+    Academic, CandidateModel, Language, OfferModel, PROGRAMME, Place, Term, contract_index,
+    mission_index, mission_weights,
+};
+pub use score::{Assessment, ComponentKind, Rules, Weights, assess};
+pub use text::{field_fit, normalize};

@@ -1,0 +1,208 @@
+//! What matching knows of an offer and of a candidate: the parts of `vte.offers.v1.Offer` and
+//! `vte.candidates.v1.CandidateProfile` that filters and scores read, parsed once when the
+//! event arrives (or the row is loaded), with places resolved against the reference data.
+//! Nothing here is contact data: a candidate is an id, a home commune and their preferences.
+
+use chrono::NaiveDate;
+use vte_domain::{
+    CandidateId, ContractKind, InseeCode, LanguageCode, MissionType, OfferId, SchoolId, Siren,
+};
+use vte_reference::{Programme, ReferenceData};
+
+use super::geo::Unit;
+use super::text::normalize;
+
+/// The Territoires d'industrie programme matching scores against: the current one.
+pub const PROGRAMME: Programme = Programme::Ti2023_2027;
+
+/// A commune, resolved: the names explanations use and the centre distances are taken from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub insee: InseeCode,
+    pub commune_name: String,
+    pub region_code: String,
+    pub region_name: String,
+    /// The Territoire d'industrie (2023-2027) the commune lies in, by name.
+    pub territory: Option<String>,
+    /// The commune's centre; [`Unit::UNKNOWN`] for the few without one.
+    pub unit: Unit,
+}
+
+impl Place {
+    /// Resolves an INSEE code; the error says why in words fit for a dead-letter header.
+    pub fn resolve(reference: &ReferenceData, raw: &str) -> Result<Self, String> {
+        let commune = reference
+            .resolve(raw)
+            .map_err(|error| format!("names no commune: {error}"))?;
+        let insee = commune.insee();
+        let region_code = commune.region().to_owned();
+        Ok(Self {
+            insee,
+            commune_name: commune.name().to_owned(),
+            region_name: reference
+                .region(&region_code)
+                .map(|region| region.name().to_owned())
+                .unwrap_or_default(),
+            region_code,
+            territory: reference
+                .territory_of(&insee, PROGRAMME)
+                .map(|territory| territory.name().to_owned()),
+            unit: commune.centre().map_or(Unit::UNKNOWN, Unit::of),
+        })
+    }
+}
+
+/// A language and a CEFR level (1 = A1 ... 6 = C2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Language {
+    pub code: LanguageCode,
+    pub level: u8,
+}
+
+/// Text as written and its comparison key ([`normalize`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub text: String,
+    pub key: String,
+}
+
+impl Term {
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.trim().to_owned(),
+            key: normalize(text),
+        }
+    }
+}
+
+/// A published offer as matching sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferModel {
+    pub id: OfferId,
+    pub siren: Siren,
+    pub title: String,
+    pub company_name: String,
+    /// Published with positions remaining: rankable.
+    pub open: bool,
+    pub primary: MissionType,
+    pub secondary: Option<MissionType>,
+    pub contract: ContractKind,
+    pub min_level: u8,
+    pub max_level: u8,
+    /// Fields of study sought; empty means any.
+    pub fields: Vec<Term>,
+    pub skills: Vec<Term>,
+    pub languages: Vec<Language>,
+    pub place: Place,
+    pub start_date: NaiveDate,
+}
+
+impl OfferModel {
+    /// Whether `other` would match differently: anything but the title, names and openness.
+    pub fn same_terms(&self, other: &OfferModel) -> bool {
+        self.primary == other.primary
+            && self.secondary == other.secondary
+            && self.contract == other.contract
+            && (self.min_level, self.max_level) == (other.min_level, other.max_level)
+            && self.fields == other.fields
+            && self.skills == other.skills
+            && self.languages == other.languages
+            && self.place.insee == other.place.insee
+            && self.start_date == other.start_date
+    }
+}
+
+/// The candidate's academic situation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Academic {
+    Student,
+    Graduate,
+    /// Not stated (an older producer): neither aid can be promised.
+    Unknown,
+}
+
+impl Academic {
+    /// The number stored and sent on the wire (`vte.candidates.v1.AcademicStatus`).
+    pub const fn number(self) -> i32 {
+        match self {
+            Self::Student => 1,
+            Self::Graduate => 2,
+            Self::Unknown => 0,
+        }
+    }
+
+    pub const fn from_number(number: i32) -> Self {
+        match number {
+            1 => Self::Student,
+            2 => Self::Graduate,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// A matchable candidate's profile as matching sees it: pseudonymous, without contact data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateModel {
+    pub id: CandidateId,
+    pub school: Option<SchoolId>,
+    pub academic: Academic,
+    /// Years after the bac as the profile states them; may lie outside bac+2..=bac+5 (then no
+    /// offer's level range contains it).
+    pub level: u8,
+    pub field_of_study: Term,
+    pub skills: Vec<Term>,
+    pub languages: Vec<Language>,
+    pub home: Place,
+    /// Interest in each mission type, 0..=100, in [`MissionType::ALL`] order.
+    pub mission_weights: [u8; 8],
+    pub radius_km: u32,
+    pub open_to_relocation: bool,
+    pub preferred_regions: Vec<String>,
+    /// Contract kinds sought.
+    pub contract_kinds: Vec<ContractKind>,
+    pub available_from: NaiveDate,
+    pub labels_count: u32,
+}
+
+impl CandidateModel {
+    /// Whether the candidate seeks `kind`.
+    pub fn seeks(&self, kind: ContractKind) -> bool {
+        self.contract_kinds.contains(&kind)
+    }
+
+    /// The candidate's interest in `mission`, 0..=100.
+    pub fn weight_of(&self, mission: MissionType) -> u8 {
+        self.mission_weights[mission_index(mission)]
+    }
+}
+
+/// The position of a mission type in [`MissionType::ALL`] (and in mission weights).
+pub fn mission_index(mission: MissionType) -> usize {
+    MissionType::ALL
+        .iter()
+        .position(|m| *m == mission)
+        .unwrap_or(MissionType::ALL.len() - 1)
+}
+
+/// The position of a contract kind in [`ContractKind::ALL`].
+pub fn contract_index(kind: ContractKind) -> usize {
+    ContractKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(0)
+}
+
+/// Mission weights from a profile's list: listed types weigh what they say (capped at 100),
+/// unlisted ones 0; an empty list means no preference, every type 50.
+pub fn mission_weights(listed: impl IntoIterator<Item = (MissionType, u32)>) -> [u8; 8] {
+    let mut weights = [0u8; 8];
+    let mut any = false;
+    for (mission, weight) in listed {
+        weights[mission_index(mission)] = u8::try_from(weight.min(100)).unwrap_or(100);
+        any = true;
+    }
+    if !any {
+        weights = [50; 8];
+    }
+    weights
+}

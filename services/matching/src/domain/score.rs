@@ -1,0 +1,361 @@
+//! The matching rules as numbers: the hard filters and the seven score components, each a
+//! small pure function of plain values. [`assess`] applies them to one pair of models; the
+//! index applies the very same functions to its columns, so a score in a ranking, in a
+//! suggestion and in an explanation is the same number.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use vte_domain::MissionType;
+
+use super::geo::distance_km;
+use super::model::{CandidateModel, Language, OfferModel, mission_index};
+use super::text::field_fit;
+
+/// The named components of a score, in the contract's order (`ScoreComponentKind` 1..=7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ComponentKind {
+    MissionFit,
+    Skills,
+    FieldOfStudy,
+    Distance,
+    Territory,
+    Languages,
+    Availability,
+}
+
+impl ComponentKind {
+    pub const ALL: [ComponentKind; 7] = [
+        Self::MissionFit,
+        Self::Skills,
+        Self::FieldOfStudy,
+        Self::Distance,
+        Self::Territory,
+        Self::Languages,
+        Self::Availability,
+    ];
+}
+
+/// The weight of each component before per-offer adjustment. Defaults (they sum to 1):
+/// mission fit 0.30, skills 0.20, field of study 0.15, distance 0.10, territory 0.10,
+/// languages 0.05, availability 0.10.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    pub mission_fit: f32,
+    pub skills: f32,
+    pub field_of_study: f32,
+    pub distance: f32,
+    pub territory: f32,
+    pub languages: f32,
+    pub availability: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Self {
+            mission_fit: 0.30,
+            skills: 0.20,
+            field_of_study: 0.15,
+            distance: 0.10,
+            territory: 0.10,
+            languages: 0.05,
+            availability: 0.10,
+        }
+    }
+}
+
+impl Weights {
+    fn as_array(&self) -> [f32; 7] {
+        [
+            self.mission_fit,
+            self.skills,
+            self.field_of_study,
+            self.distance,
+            self.territory,
+            self.languages,
+            self.availability,
+        ]
+    }
+}
+
+/// The tunable part of matching: the `matching.rules` settings. Every field has a documented
+/// default; see [`crate::config`].
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rules {
+    pub weights: Weights,
+    /// A candidate available up to this many days after the start date still passes the
+    /// availability filter (default 30).
+    pub availability_tolerance_days: u32,
+    /// The part of the candidate's weight for an offer's secondary mission type that counts in
+    /// mission fit (default 0.5).
+    pub secondary_mission_share: f32,
+    /// Languages weigh this many times more for an `INTERNATIONAL` mission (default 3; half
+    /// of the extra when it is the secondary type).
+    pub international_languages_factor: f32,
+    /// The distance component halves at the candidate's mobility radius, but never at less
+    /// than this many km (default 10).
+    pub min_distance_scale_km: f32,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            weights: Weights::default(),
+            availability_tolerance_days: 30,
+            secondary_mission_share: 0.5,
+            international_languages_factor: 3.0,
+            min_distance_scale_km: 10.0,
+        }
+    }
+}
+
+impl Rules {
+    /// The checks settings must pass; each message names the setting.
+    pub fn check(&self) -> Result<(), String> {
+        let weights = self.weights.as_array();
+        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err("matching.rules.weights: every weight must be a number >= 0".into());
+        }
+        if weights.iter().sum::<f32>() <= 0.0 {
+            return Err("matching.rules.weights: at least one weight must be above 0".into());
+        }
+        if !(0.0..=1.0).contains(&self.secondary_mission_share) {
+            return Err("matching.rules.secondary_mission_share: must lie in 0..=1".into());
+        }
+        if self.international_languages_factor.is_nan() || self.international_languages_factor < 1.0
+        {
+            return Err("matching.rules.international_languages_factor: must be >= 1".into());
+        }
+        if self.min_distance_scale_km.is_nan() || self.min_distance_scale_km <= 0.0 {
+            return Err("matching.rules.min_distance_scale_km: must be > 0".into());
+        }
+        Ok(())
+    }
+
+    /// The weights for one offer, summing to 1: skills weigh nothing when the offer lists none,
+    /// languages more for an international mission.
+    pub fn weights_for(&self, offer: &OfferModel) -> [f32; 7] {
+        let mut weights = self.weights.as_array();
+        if offer.skills.is_empty() {
+            weights[1] = 0.0;
+        }
+        let extra = self.international_languages_factor - 1.0;
+        if offer.primary == MissionType::International {
+            weights[5] *= 1.0 + extra;
+        } else if offer.secondary == Some(MissionType::International) {
+            weights[5] *= 1.0 + extra / 2.0;
+        }
+        let total: f32 = weights.iter().sum();
+        if total > 0.0 {
+            for weight in &mut weights {
+                *weight /= total;
+            }
+        }
+        weights
+    }
+}
+
+/// Mission fit: the candidate's interest in the primary type, or the configured share of their
+/// interest in the secondary type when that is higher; in [0, 1].
+#[inline]
+pub fn mission_fit(weights: &[u8; 8], primary: usize, secondary: Option<usize>, share: f32) -> f32 {
+    let primary = f32::from(weights[primary]) / 100.0;
+    let secondary = secondary.map_or(0.0, |s| share * f32::from(weights[s]) / 100.0);
+    primary.max(secondary)
+}
+
+/// Skills: the share of the offer's skills the candidate has.
+#[inline]
+pub fn skills_fit(matched: u32, sought: u32) -> f32 {
+    if sought == 0 {
+        0.0
+    } else {
+        (matched as f32 / sought as f32).min(1.0)
+    }
+}
+
+/// Distance: 1 at home, one half at the candidate's radius (or the minimum scale), smoothly
+/// towards 0 beyond; one half when the distance is unknown.
+#[inline]
+pub fn distance_fit(km: f32, radius_km: f32, min_scale_km: f32) -> f32 {
+    if km.is_nan() {
+        return 0.5;
+    }
+    let ratio = km / radius_km.max(min_scale_km);
+    1.0 / (1.0 + ratio * ratio)
+}
+
+/// Whether the offer's région is among the candidate's preferred ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionPreference {
+    Preferred,
+    NotPreferred,
+    /// The candidate named no région.
+    NoPreference,
+}
+
+/// Territory: 0.6 for a workplace in a Territoire d'industrie, plus 0.4 when its région is one
+/// the candidate prefers (0.2 when they prefer none).
+#[inline]
+pub fn territory_fit(in_territory: bool, region: RegionPreference) -> f32 {
+    let territory = if in_territory { 0.6 } else { 0.0 };
+    let region = match region {
+        RegionPreference::Preferred => 0.4,
+        RegionPreference::NoPreference => 0.2,
+        RegionPreference::NotPreferred => 0.0,
+    };
+    territory + region
+}
+
+/// Languages: the mean, over the offer's requirements, of the candidate's level over the level
+/// required (capped at 1; 0 without the language); 1 when the offer requires none.
+#[inline]
+pub fn languages_fit(required: &[Language], level_of: impl Fn(&Language) -> u8) -> f32 {
+    if required.is_empty() {
+        return 1.0;
+    }
+    let sum: f32 = required
+        .iter()
+        .map(|need| (f32::from(level_of(need)) / f32::from(need.level.max(1))).min(1.0))
+        .sum();
+    sum / required.len() as f32
+}
+
+/// Availability: 1 when available by the start date, falling linearly to 0 over the tolerance.
+#[inline]
+pub fn availability_fit(days_late: i32, tolerance_days: u32) -> f32 {
+    if days_late <= 0 {
+        1.0
+    } else {
+        (1.0 - days_late as f32 / (tolerance_days as f32 + 1.0)).max(0.0)
+    }
+}
+
+/// The mobility filter: within the radius, open to relocation, or at an unknown distance.
+#[inline]
+pub fn mobility_passes(km: f32, radius_km: f32, open_to_relocation: bool) -> bool {
+    open_to_relocation || km.is_nan() || km <= radius_km
+}
+
+/// The score: the weighted sum of the values, weights summing to 1.
+#[inline]
+pub fn weighted(weights: &[f32; 7], values: &[f32; 7]) -> f32 {
+    let mut score = 0.0;
+    for i in 0..7 {
+        score += weights[i] * values[i];
+    }
+    score
+}
+
+/// Days from `from` to `to` (negative when `to` is earlier).
+pub fn days_between(from: NaiveDate, to: NaiveDate) -> i32 {
+    i32::try_from((to - from).num_days()).unwrap_or(i32::MAX)
+}
+
+/// The hard filters of one pair, as facts; [`super::explain`] words them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Filters {
+    pub offer_open: bool,
+    pub contract: bool,
+    pub level: bool,
+    /// Days between the start date and the candidate's first day (positive: late).
+    pub days_late: i32,
+    pub availability: bool,
+    /// Distance home to workplace, NaN when unknown.
+    pub distance_km: f32,
+    pub mobility: bool,
+}
+
+impl Filters {
+    pub fn all_pass(&self) -> bool {
+        self.offer_open && self.contract && self.level && self.availability && self.mobility
+    }
+}
+
+/// One pair weighed: the filters, the value and weight of each component, the score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub filters: Filters,
+    pub weights: [f32; 7],
+    pub values: [f32; 7],
+    pub score: f32,
+    /// Offer skills the candidate has, by their position in the candidate's list.
+    pub matched_skills: Vec<usize>,
+    pub region: RegionPreference,
+}
+
+impl Assessment {
+    pub fn eligible(&self) -> bool {
+        self.filters.all_pass()
+    }
+}
+
+/// Weighs one pair with every rule (filters and components), whatever the outcome.
+pub fn assess(offer: &OfferModel, candidate: &CandidateModel, rules: &Rules) -> Assessment {
+    let km = distance_km(&offer.place.unit.0, &candidate.home.unit.0);
+    let days_late = days_between(offer.start_date, candidate.available_from);
+    let filters = Filters {
+        offer_open: offer.open,
+        contract: candidate.seeks(offer.contract),
+        level: (offer.min_level..=offer.max_level).contains(&candidate.level),
+        days_late,
+        availability: days_late
+            <= i32::try_from(rules.availability_tolerance_days).unwrap_or(i32::MAX),
+        distance_km: km,
+        mobility: mobility_passes(km, candidate.radius_km as f32, candidate.open_to_relocation),
+    };
+    let matched_skills: Vec<usize> = candidate
+        .skills
+        .iter()
+        .enumerate()
+        .filter(|(_, skill)| offer.skills.iter().any(|sought| sought.key == skill.key))
+        .map(|(i, _)| i)
+        .collect();
+    let fields: Vec<String> = offer.fields.iter().map(|f| f.key.clone()).collect();
+    let region = region_preference(&candidate.preferred_regions, &offer.place.region_code);
+    let values = [
+        mission_fit(
+            &candidate.mission_weights,
+            mission_index(offer.primary),
+            offer.secondary.map(mission_index),
+            rules.secondary_mission_share,
+        ),
+        skills_fit(matched_skills.len() as u32, offer.skills.len() as u32),
+        field_fit(&candidate.field_of_study.key, &fields),
+        distance_fit(km, candidate.radius_km as f32, rules.min_distance_scale_km),
+        territory_fit(offer.place.territory.is_some(), region),
+        languages_fit(&offer.languages, |need| {
+            level_in(&candidate.languages, need)
+        }),
+        availability_fit(days_late, rules.availability_tolerance_days),
+    ];
+    let weights = rules.weights_for(offer);
+    Assessment {
+        filters,
+        weights,
+        score: weighted(&weights, &values),
+        values,
+        matched_skills,
+        region,
+    }
+}
+
+/// The candidate's level in the language `need` names, 0 without it.
+pub fn level_in(languages: &[Language], need: &Language) -> u8 {
+    languages
+        .iter()
+        .find(|language| language.code == need.code)
+        .map_or(0, |language| language.level)
+}
+
+/// Whether `region` is among `preferred`.
+pub fn region_preference(preferred: &[String], region: &str) -> RegionPreference {
+    if preferred.is_empty() {
+        RegionPreference::NoPreference
+    } else if preferred.iter().any(|r| r == region) {
+        RegionPreference::Preferred
+    } else {
+        RegionPreference::NotPreferred
+    }
+}

@@ -1,0 +1,217 @@
+//! Keeps the in-memory index equal to the read model: [`load`] builds it from the tables at
+//! start-up; [`follow`] then applies every aggregate the journal (`index_changes`) names, woken
+//! by the NOTIFY each handler's transaction sends when it commits, or at the latest every
+//! [`POLL`]. A change is visible to ranking well within a second of its commit, on every
+//! instance of the service, whichever instance consumed the event.
+//!
+//! Journal numbers come from a sequence, so a number may appear after a higher one has been
+//! read (two transactions committing out of order): numbers skipped are re-read for a minute
+//! before being taken for rolled back. Applying a change reloads the aggregate's current rows,
+//! so applying one twice or late is harmless.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use prost::Message as _;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+use vte_proto::vte::offers::v1::Offer;
+use vte_reference::ReferenceData;
+
+use crate::index::{Index, SharedIndex};
+use crate::mapping;
+use crate::store::{self, CHANGES_CHANNEL, Changed};
+
+/// The longest wait between two looks at the journal.
+pub const POLL: Duration = Duration::from_millis(250);
+/// How long a skipped journal number is waited for.
+const GAP_PATIENCE: Duration = Duration::from_secs(60);
+/// How long journal entries are kept.
+const JOURNAL_KEPT: Duration = Duration::from_secs(3600);
+/// Profiles loaded per query at start-up.
+const LOAD_BATCH: i64 = 20_000;
+/// Entries before the start-up snapshot read again, for transactions that committed late.
+const RELOAD_SLACK: i64 = 1_000;
+
+/// Where the follower is in the journal.
+#[derive(Debug, Clone, Default)]
+pub struct Cursor {
+    last: i64,
+    gaps: Vec<(i64, Instant)>,
+}
+
+/// Builds the index from the read model, in one snapshot; returns it with the journal position
+/// to follow from.
+pub async fn load(
+    pool: &PgPool,
+    reference: &ReferenceData,
+) -> Result<(Index, Cursor), sqlx::Error> {
+    let mut index = Index::new(reference);
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let last = store::last_change(&mut tx).await?;
+    for bytes in store::load_open_offers(&mut tx).await? {
+        match Offer::decode(bytes.as_slice())
+            .map_err(|e| e.to_string())
+            .and_then(|o| mapping::offer_model(&o, reference))
+        {
+            Ok(offer) => index.upsert_offer(offer),
+            Err(reason) => tracing::error!(%reason, "an offer of the read model cannot be indexed"),
+        }
+    }
+    let mut after = Uuid::nil();
+    loop {
+        let rows = store::load_profiles(&mut tx, after, LOAD_BATCH).await?;
+        let Some(last_row) = rows.last() else {
+            break;
+        };
+        after = last_row.candidate_id;
+        for row in rows {
+            match row.into_model(reference) {
+                Ok(candidate) => index.upsert_candidate(candidate),
+                Err(reason) => {
+                    tracing::error!(%reason, "a profile of the read model cannot be indexed")
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    let (candidates, offers) = index.len();
+    tracing::info!(candidates, offers, "matching index loaded");
+    Ok((
+        index,
+        Cursor {
+            last: (last - RELOAD_SLACK).max(0),
+            gaps: Vec::new(),
+        },
+    ))
+}
+
+/// Follows the journal into `index` until `stop`.
+pub async fn follow(
+    pool: PgPool,
+    index: SharedIndex,
+    reference: Arc<ReferenceData>,
+    mut cursor: Cursor,
+    stop: CancellationToken,
+) {
+    let mut listener = match PgListener::connect_with(&pool).await {
+        Ok(mut listener) => match listener.listen(CHANGES_CHANNEL).await {
+            Ok(()) => Some(listener),
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for index changes; polling only");
+                None
+            }
+        },
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for index changes; polling only");
+            None
+        }
+    };
+    let mut pruned = Instant::now();
+    loop {
+        if let Err(error) = refresh(&pool, &index, &reference, &mut cursor).await {
+            tracing::warn!(%error, "index refresh failed; retrying");
+        }
+        if pruned.elapsed() > Duration::from_secs(600) {
+            pruned = Instant::now();
+            if let Err(error) = store::prune_changes(&pool, JOURNAL_KEPT).await {
+                tracing::warn!(%error, "cannot prune the index journal");
+            }
+        }
+        let woken = async {
+            match listener.as_mut() {
+                Some(listener) => {
+                    if listener.recv().await.is_err() {
+                        tokio::time::sleep(POLL).await;
+                    }
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = woken => {}
+            () = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// Applies every journal entry after the cursor (and any skipped number that appeared).
+pub async fn refresh(
+    pool: &PgPool,
+    index: &SharedIndex,
+    reference: &ReferenceData,
+    cursor: &mut Cursor,
+) -> Result<usize, sqlx::Error> {
+    let gaps: Vec<i64> = cursor.gaps.iter().map(|(seq, _)| *seq).collect();
+    let entries = store::changes(pool, cursor.last, &gaps).await?;
+    let mut seen = HashSet::new();
+    let mut changed = Vec::new();
+    let mut expected = cursor.last + 1;
+    for (seq, aggregate) in &entries {
+        if *seq > cursor.last {
+            // Numbers between the previous and this one may still commit.
+            for missing in expected..*seq {
+                if cursor.gaps.len() < 10_000 {
+                    cursor.gaps.push((missing, Instant::now()));
+                }
+            }
+            expected = seq + 1;
+        }
+        cursor.gaps.retain(|(gap, _)| gap != seq);
+        if seen.insert(*aggregate) {
+            changed.push(*aggregate);
+        }
+    }
+    cursor.last = cursor.last.max(expected - 1);
+    cursor
+        .gaps
+        .retain(|(_, since)| since.elapsed() < GAP_PATIENCE);
+    for aggregate in &changed {
+        apply(pool, index, reference, *aggregate).await?;
+    }
+    Ok(changed.len())
+}
+
+/// Reloads one aggregate's rows into the index.
+async fn apply(
+    pool: &PgPool,
+    index: &SharedIndex,
+    reference: &ReferenceData,
+    changed: Changed,
+) -> Result<(), sqlx::Error> {
+    match changed {
+        Changed::Offer(id) => {
+            let model = store::load_offer(pool, id)
+                .await?
+                .and_then(|bytes| Offer::decode(bytes.as_slice()).ok())
+                .and_then(|offer| mapping::offer_model(&offer, reference).ok());
+            let mut index = index
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match model {
+                Some(model) => index.upsert_offer(model),
+                None => index.remove_offer(&id),
+            }
+        }
+        Changed::Candidate(id) => {
+            let model = store::load_profile(pool, id)
+                .await?
+                .and_then(|row| row.into_model(reference).ok());
+            let mut index = index
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match model {
+                Some(model) => index.upsert_candidate(model),
+                None => index.remove_candidate(&id),
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,470 @@
+//! The in-memory index matching ranks from (DESIGN.md section 4): every matchable candidate in
+//! column partitions by contract kind sought and level ([`partition`]), every open offer, and
+//! the dictionaries that turn skills and fields of study into integers. Ranking candidates for
+//! an offer scans only the partitions of the offer's contract kind and levels, applies the hard
+//! filters and the score components to the columns with the functions of
+//! [`crate::domain::score`], and keeps the best in a bounded heap ([`topk`]): no allocation per
+//! candidate. Offers are few: ranking them for a candidate weighs each with
+//! [`crate::domain::assess`].
+
+pub mod partition;
+pub mod topk;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use chrono::{Datelike, NaiveDate};
+use vte_domain::{CandidateId, ContractKind, MissionType, OfferId};
+use vte_reference::ReferenceData;
+
+use crate::domain::score::{
+    RegionPreference, availability_fit, distance_fit, languages_fit, level_in, mission_fit,
+    mobility_passes, skills_fit, territory_fit, weighted,
+};
+use crate::domain::{
+    Assessment, CandidateModel, OfferModel, Rules, assess, contract_index, distance_km, field_fit,
+    mission_index,
+};
+use partition::{Partition, Row, skill_bit};
+use topk::TopK;
+
+/// The index shared by the API, the event handlers and the follower that keeps it fresh.
+pub type SharedIndex = Arc<RwLock<Index>>;
+
+/// Levels with a partition: bac+2 to bac+5.
+const LEVELS: std::ops::RangeInclusive<u8> = 2..=5;
+
+fn partition_of(kind: ContractKind, level: u8) -> Option<usize> {
+    LEVELS
+        .contains(&level)
+        .then(|| contract_index(kind) * 4 + usize::from(level - 2))
+}
+
+/// Strings numbered in order of first sight.
+#[derive(Debug, Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn intern(&mut self, key: &str) -> u32 {
+        if let Some(id) = self.ids.get(key) {
+            return *id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.ids.insert(key.to_owned(), id);
+        self.names.push(key.to_owned());
+        id
+    }
+
+    fn get(&self, key: &str) -> Option<u32> {
+        self.ids.get(key).copied()
+    }
+}
+
+/// Where a candidate's rows are, and their whole profile for explanations.
+#[derive(Debug)]
+struct Entry {
+    model: Arc<CandidateModel>,
+    rows: Vec<(usize, usize)>,
+}
+
+/// Restrictions of a RankCandidates request on top of the hard filters.
+#[derive(Debug, Clone, Default)]
+pub struct CandidateFilter {
+    /// Only these levels (intersected with the offer's range); `None` for the offer's range.
+    pub levels: Option<Vec<u8>>,
+    /// Only candidates at most this far (an unknown distance is then excluded).
+    pub max_distance_km: Option<f32>,
+    /// Only candidates available on or before this day.
+    pub available_by: Option<NaiveDate>,
+    /// Candidates to leave out (applicants, already suggested).
+    pub exclude: HashSet<CandidateId>,
+}
+
+/// Restrictions of a RankOffers request on top of the hard filters.
+#[derive(Debug, Clone, Default)]
+pub struct OfferFilter {
+    /// Search radius replacing the candidate's mobility (an unknown distance is then excluded).
+    pub radius_km: Option<f32>,
+    pub region_code: Option<String>,
+    pub only_in_territory: bool,
+    /// Offers whose primary or secondary type is one of these; empty for any.
+    pub mission_types: Vec<MissionType>,
+    /// Offers to leave out (already suggested).
+    pub exclude: HashSet<OfferId>,
+}
+
+/// The best candidates for an offer.
+#[derive(Debug, Clone)]
+pub struct CandidateRanking {
+    /// Best first, with their scores.
+    pub hits: Vec<(Arc<CandidateModel>, f32)>,
+    /// How many passed every filter.
+    pub eligible: u32,
+}
+
+/// The best offers for a candidate.
+#[derive(Debug, Clone)]
+pub struct OfferRanking {
+    /// Best first, each with its assessment.
+    pub hits: Vec<(Arc<OfferModel>, Assessment)>,
+    pub eligible: u32,
+}
+
+/// Every matchable candidate and open offer, laid out for ranking.
+#[derive(Debug)]
+pub struct Index {
+    partitions: Vec<Partition>,
+    candidates: HashMap<CandidateId, Entry>,
+    offers: HashMap<OfferId, Arc<OfferModel>>,
+    skills: Interner,
+    fields: Interner,
+    /// One bit per région code of the reference data.
+    regions: HashMap<String, u32>,
+}
+
+impl Index {
+    /// An empty index knowing the régions of `reference`.
+    pub fn new(reference: &ReferenceData) -> Self {
+        let regions = reference
+            .regions()
+            .iter()
+            .take(32)
+            .enumerate()
+            .map(|(i, region)| (region.code().to_owned(), 1u32 << i))
+            .collect();
+        Self {
+            partitions: (0..ContractKind::ALL.len() * 4)
+                .map(|_| Partition::default())
+                .collect(),
+            candidates: HashMap::new(),
+            offers: HashMap::new(),
+            skills: Interner::default(),
+            fields: Interner::default(),
+            regions,
+        }
+    }
+
+    /// How many candidates and open offers it holds.
+    pub fn len(&self) -> (usize, usize) {
+        (self.candidates.len(), self.offers.len())
+    }
+
+    pub fn candidate(&self, id: &CandidateId) -> Option<&Arc<CandidateModel>> {
+        self.candidates.get(id).map(|entry| &entry.model)
+    }
+
+    pub fn offer(&self, id: &OfferId) -> Option<&Arc<OfferModel>> {
+        self.offers.get(id)
+    }
+
+    /// Adds or replaces an offer; one that is not open is removed.
+    pub fn upsert_offer(&mut self, offer: OfferModel) {
+        if offer.open {
+            self.offers.insert(offer.id, Arc::new(offer));
+        } else {
+            self.offers.remove(&offer.id);
+        }
+    }
+
+    pub fn remove_offer(&mut self, id: &OfferId) {
+        self.offers.remove(id);
+    }
+
+    /// Adds or replaces a matchable candidate.
+    pub fn upsert_candidate(&mut self, candidate: CandidateModel) {
+        self.remove_candidate(&candidate.id);
+        let skills: Box<[u32]> = candidate
+            .skills
+            .iter()
+            .map(|skill| self.skills.intern(&skill.key))
+            .collect();
+        let field = self.fields.intern(&candidate.field_of_study.key);
+        let regions = candidate
+            .preferred_regions
+            .iter()
+            .filter_map(|code| self.regions.get(code))
+            .fold(0, |mask, bit| mask | bit);
+        let mut rows = Vec::with_capacity(candidate.contract_kinds.len());
+        for kind in &candidate.contract_kinds {
+            let Some(p) = partition_of(*kind, candidate.level) else {
+                continue;
+            };
+            let at = self.partitions[p].push(Row {
+                id: candidate.id,
+                unit: candidate.home.unit.0,
+                radius_km: candidate.radius_km as f32,
+                relocation: candidate.open_to_relocation,
+                available: candidate.available_from.num_days_from_ce(),
+                missions: candidate.mission_weights,
+                regions,
+                field,
+                skills: skills.clone(),
+                languages: candidate.languages.clone().into_boxed_slice(),
+            });
+            rows.push((p, at));
+        }
+        self.candidates.insert(
+            candidate.id,
+            Entry {
+                model: Arc::new(candidate),
+                rows,
+            },
+        );
+    }
+
+    /// Removes a candidate (no longer matchable, or erased).
+    pub fn remove_candidate(&mut self, id: &CandidateId) {
+        let Some(entry) = self.candidates.remove(id) else {
+            return;
+        };
+        for (p, at) in entry.rows {
+            if let Some(moved) = self.partitions[p].swap_remove(at)
+                && let Some(moved) = self.candidates.get_mut(&moved)
+                && let Some(row) = moved.rows.iter_mut().find(|(q, _)| *q == p)
+            {
+                row.1 = at;
+            }
+        }
+    }
+
+    /// The best `limit` candidates for `offer` that pass every filter and `filter`.
+    pub fn rank_candidates(
+        &self,
+        offer: &OfferModel,
+        rules: &Rules,
+        filter: &CandidateFilter,
+        limit: usize,
+    ) -> CandidateRanking {
+        let query = Query::new(self, offer, rules, filter);
+        let mut top = TopK::new(limit);
+        let mut eligible = 0u32;
+        if offer.open {
+            for level in offer.min_level..=offer.max_level {
+                if filter
+                    .levels
+                    .as_ref()
+                    .is_some_and(|levels| !levels.contains(&level))
+                {
+                    continue;
+                }
+                if let Some(p) = partition_of(offer.contract, level) {
+                    eligible += query.scan(&self.partitions[p], filter, &mut top);
+                }
+            }
+        }
+        let hits = top
+            .into_sorted()
+            .into_iter()
+            .filter_map(|hit| {
+                self.candidates
+                    .get(&hit.key)
+                    .map(|entry| (entry.model.clone(), hit.score))
+            })
+            .collect();
+        CandidateRanking { hits, eligible }
+    }
+
+    /// The best `limit` open offers for `candidate` that pass every filter and `filter`.
+    pub fn rank_offers(
+        &self,
+        candidate: &CandidateModel,
+        rules: &Rules,
+        filter: &OfferFilter,
+        limit: usize,
+    ) -> OfferRanking {
+        let mut top = TopK::new(limit);
+        let mut eligible = 0u32;
+        for offer in self.offers.values() {
+            if filter.exclude.contains(&offer.id) || !offer_wanted(offer, filter) {
+                continue;
+            }
+            let assessment = assess(offer, candidate, rules);
+            let f = &assessment.filters;
+            let mobility = match filter.radius_km {
+                Some(radius) => f.distance_km <= radius,
+                None => f.mobility,
+            };
+            if f.offer_open && f.contract && f.level && f.availability && mobility {
+                eligible += 1;
+                top.offer(assessment.score, offer.id);
+            }
+        }
+        let hits = top
+            .into_sorted()
+            .into_iter()
+            .filter_map(|hit| self.offers.get(&hit.key).cloned())
+            .map(|offer| {
+                let assessment = assess(&offer, candidate, rules);
+                (offer, assessment)
+            })
+            .collect();
+        OfferRanking { hits, eligible }
+    }
+}
+
+fn offer_wanted(offer: &OfferModel, filter: &OfferFilter) -> bool {
+    if filter.only_in_territory && offer.place.territory.is_none() {
+        return false;
+    }
+    if let Some(region) = &filter.region_code
+        && *region != offer.place.region_code
+    {
+        return false;
+    }
+    filter.mission_types.is_empty()
+        || filter.mission_types.contains(&offer.primary)
+        || offer
+            .secondary
+            .is_some_and(|s| filter.mission_types.contains(&s))
+}
+
+/// An offer prepared for scanning candidates: everything per query computed once.
+struct Query<'a> {
+    weights: [f32; 7],
+    unit: [f32; 3],
+    primary: usize,
+    secondary: Option<usize>,
+    share: f32,
+    start: i32,
+    tolerance: i32,
+    available_by: i32,
+    max_distance_km: Option<f32>,
+    min_scale_km: f32,
+    tolerance_days: u32,
+    /// Interned ids of the offer's skills (sorted), their count and signature.
+    skills: Vec<u32>,
+    skills_sought: u32,
+    skill_signature: u64,
+    /// The field-of-study value of every interned field.
+    field_values: Vec<f32>,
+    offer: &'a OfferModel,
+    in_territory: bool,
+    region_bit: u32,
+}
+
+impl<'a> Query<'a> {
+    fn new(index: &Index, offer: &'a OfferModel, rules: &Rules, filter: &CandidateFilter) -> Self {
+        let mut skills: Vec<u32> = offer
+            .skills
+            .iter()
+            .filter_map(|skill| index.skills.get(&skill.key))
+            .collect();
+        skills.sort_unstable();
+        let sought: Vec<String> = offer.fields.iter().map(|f| f.key.clone()).collect();
+        Self {
+            weights: rules.weights_for(offer),
+            unit: offer.place.unit.0,
+            primary: mission_index(offer.primary),
+            secondary: offer.secondary.map(mission_index),
+            share: rules.secondary_mission_share,
+            start: offer.start_date.num_days_from_ce(),
+            tolerance: i32::try_from(rules.availability_tolerance_days).unwrap_or(i32::MAX),
+            available_by: filter
+                .available_by
+                .map_or(i32::MAX, |day| day.num_days_from_ce()),
+            max_distance_km: filter.max_distance_km,
+            min_scale_km: rules.min_distance_scale_km,
+            tolerance_days: rules.availability_tolerance_days,
+            skill_signature: skills.iter().fold(0, |sig, skill| sig | skill_bit(*skill)),
+            skills,
+            skills_sought: u32::try_from(offer.skills.len()).unwrap_or(u32::MAX),
+            field_values: index
+                .fields
+                .names
+                .iter()
+                .map(|field| field_fit(field, &sought))
+                .collect(),
+            offer,
+            in_territory: offer.place.territory.is_some(),
+            region_bit: index
+                .regions
+                .get(&offer.place.region_code)
+                .copied()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Scans one partition: filters, scores, offers the survivors to `top`; returns how many
+    /// passed every filter.
+    fn scan(&self, p: &Partition, filter: &CandidateFilter, top: &mut TopK<CandidateId>) -> u32 {
+        let n = p.len();
+        let (ids, units, radii, relocation) = (
+            &p.ids[..n],
+            &p.unit[..n],
+            &p.radius_km[..n],
+            &p.relocation[..n],
+        );
+        let (available, missions, regions, fields) = (
+            &p.available[..n],
+            &p.missions[..n],
+            &p.regions[..n],
+            &p.field[..n],
+        );
+        let (signatures, skills, languages) =
+            (&p.skill_signature[..n], &p.skills[..n], &p.languages[..n]);
+        let w = &self.weights;
+        // Skills and languages are the costly components: skipped when even full marks on
+        // both could not reach the heap.
+        let costly_bound = w[1] + w[5] + 1e-5;
+        let mut eligible = 0;
+        for i in 0..n {
+            let late = available[i] - self.start;
+            if late > self.tolerance || available[i] > self.available_by {
+                continue;
+            }
+            let km = distance_km(&units[i], &self.unit);
+            if !mobility_passes(km, radii[i], relocation[i]) {
+                continue;
+            }
+            if let Some(max) = self.max_distance_km
+                && (km.is_nan() || km > max)
+            {
+                continue;
+            }
+            if !filter.exclude.is_empty() && filter.exclude.contains(&ids[i]) {
+                continue;
+            }
+            eligible += 1;
+            let region = if regions[i] == 0 {
+                RegionPreference::NoPreference
+            } else if regions[i] & self.region_bit != 0 {
+                RegionPreference::Preferred
+            } else {
+                RegionPreference::NotPreferred
+            };
+            let mut values = [
+                mission_fit(&missions[i], self.primary, self.secondary, self.share),
+                0.0,
+                self.field_values
+                    .get(fields[i] as usize)
+                    .copied()
+                    .unwrap_or(0.0),
+                distance_fit(km, radii[i], self.min_scale_km),
+                territory_fit(self.in_territory, region),
+                0.0,
+                availability_fit(late, self.tolerance_days),
+            ];
+            if let Some(threshold) = top.threshold() {
+                let cheap = weighted(w, &values);
+                if cheap + costly_bound < threshold {
+                    continue;
+                }
+            }
+            values[1] = if signatures[i] & self.skill_signature == 0 {
+                skills_fit(0, self.skills_sought)
+            } else {
+                let matched = skills[i]
+                    .iter()
+                    .filter(|skill| self.skills.binary_search(skill).is_ok())
+                    .count();
+                skills_fit(matched as u32, self.skills_sought)
+            };
+            values[5] = languages_fit(&self.offer.languages, |need| level_in(&languages[i], need));
+            top.offer(weighted(w, &values), ids[i]);
+        }
+        eligible
+    }
+}

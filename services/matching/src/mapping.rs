@@ -1,0 +1,334 @@
+//! The conversions between the wire contract and the domain: offers and profiles from events
+//! into models (every refusal names the field, never a value, as it may end in a dead-letter
+//! header), requests into queries (every invalid field named with its rule), and explanations,
+//! summaries and aids back into `vte.matching.v1` messages.
+
+use chrono::{Datelike, NaiveDate};
+use vte_domain::{
+    CandidateId, ContractKind, FieldErrors, InvalidValue, LanguageCode, MissionType, OfferId,
+    SchoolId, Siren,
+};
+use vte_proto::vte::candidates::v1::CandidateProfile;
+use vte_proto::vte::common::v1 as common;
+use vte_proto::vte::matching::v1 as wire;
+use vte_proto::vte::offers::v1::{Offer, OfferStatus};
+use vte_reference::ReferenceData;
+
+use crate::domain::{
+    Academic, Assessment, CandidateModel, ComponentKind, Explanation, FilterKind, Language,
+    OfferModel, Place, Term, mission_weights, one_decimal,
+};
+
+/// A mission type from its wire number (1..=8).
+pub fn mission(number: i32) -> Option<MissionType> {
+    usize::try_from(number - 1)
+        .ok()
+        .and_then(|i| MissionType::ALL.get(i).copied())
+}
+
+/// A contract kind from its wire number (1..=3).
+pub fn contract(number: i32) -> Option<ContractKind> {
+    usize::try_from(number - 1)
+        .ok()
+        .and_then(|i| ContractKind::ALL.get(i).copied())
+}
+
+/// A calendar date from the wire, when valid.
+pub fn date(date: Option<&common::Date>) -> Option<NaiveDate> {
+    let date = date?;
+    NaiveDate::from_ymd_opt(
+        date.year,
+        u32::try_from(date.month).ok()?,
+        u32::try_from(date.day).ok()?,
+    )
+}
+
+/// A calendar date for the wire.
+pub fn date_to_proto(day: NaiveDate) -> common::Date {
+    common::Date {
+        year: day.year(),
+        month: i32::try_from(day.month()).unwrap_or(1),
+        day: i32::try_from(day.day()).unwrap_or(1),
+    }
+}
+
+/// Terms with their duplicates (same key) and empty ones dropped, first spelling kept.
+fn terms<'a>(raw: impl IntoIterator<Item = &'a String>) -> Vec<Term> {
+    let mut terms: Vec<Term> = Vec::new();
+    for text in raw {
+        let term = Term::new(text);
+        if !term.key.is_empty() && !terms.iter().any(|t| t.key == term.key) {
+            terms.push(term);
+        }
+    }
+    terms
+}
+
+/// Languages with a valid code and level, one per code (the highest level).
+fn languages(raw: &[common::LanguageSkill]) -> Vec<Language> {
+    let mut languages: Vec<Language> = Vec::new();
+    for skill in raw {
+        let (Ok(code), Ok(level)) = (
+            LanguageCode::parse(&skill.language),
+            u8::try_from(skill.level),
+        ) else {
+            continue;
+        };
+        if !(1..=6).contains(&level) {
+            continue;
+        }
+        match languages.iter_mut().find(|l| l.code == code) {
+            Some(known) => known.level = known.level.max(level),
+            None => languages.push(Language { code, level }),
+        }
+    }
+    languages
+}
+
+/// The offer of an event as matching sees it; the error names the missing or invalid field.
+pub fn offer_model(offer: &Offer, reference: &ReferenceData) -> Result<OfferModel, String> {
+    let spec = offer.spec.as_ref().ok_or("offer.spec is missing")?;
+    let level = |n: i32, field: &str| {
+        u8::try_from(n)
+            .ok()
+            .filter(|l| (2..=5).contains(l))
+            .ok_or(format!("offer.spec.{field} is not bac+2..=bac+5"))
+    };
+    let location = spec
+        .location
+        .as_ref()
+        .ok_or("offer.spec.location is missing")?;
+    Ok(OfferModel {
+        id: OfferId::parse(&offer.id).map_err(|_| "offer.id is not a UUID")?,
+        siren: Siren::parse(&offer.company_siren)
+            .map_err(|_| "offer.company_siren is not a SIREN")?,
+        title: spec.title.clone(),
+        company_name: spec.company_name.clone(),
+        open: offer.status == OfferStatus::Published as i32 && offer.positions_remaining > 0,
+        primary: mission(spec.primary_mission_type)
+            .ok_or("offer.spec.primary_mission_type is not a mission type")?,
+        secondary: mission(spec.secondary_mission_type),
+        contract: contract(spec.contract_kind)
+            .ok_or("offer.spec.contract_kind is not a contract kind")?,
+        min_level: level(spec.min_level, "min_level")?,
+        max_level: level(spec.max_level, "max_level")?,
+        fields: terms(&spec.fields_of_study),
+        skills: terms(&spec.skills),
+        languages: languages(&spec.languages),
+        place: Place::resolve(reference, &location.insee_code)
+            .map_err(|e| format!("offer.spec.location.insee_code {e}"))?,
+        start_date: date(spec.start_date.as_ref())
+            .ok_or("offer.spec.start_date is missing or invalid")?,
+    })
+}
+
+/// A matchable profile as matching sees it; the error names the missing or invalid field.
+pub fn candidate_model(
+    profile: &CandidateProfile,
+    reference: &ReferenceData,
+) -> Result<CandidateModel, String> {
+    let preferences = profile
+        .preferences
+        .as_ref()
+        .ok_or("profile.preferences is missing")?;
+    let home = profile.home.as_ref().ok_or("profile.home is missing")?;
+    let mut kinds: Vec<ContractKind> = Vec::new();
+    for kind in preferences
+        .contract_kinds_sought
+        .iter()
+        .filter_map(|n| contract(*n))
+    {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Ok(CandidateModel {
+        id: CandidateId::parse(&profile.id).map_err(|_| "profile.id is not a UUID")?,
+        school: SchoolId::parse(&profile.school_id).ok(),
+        academic: Academic::from_number(profile.status),
+        level: u8::try_from(profile.level.clamp(0, 255)).unwrap_or(0),
+        field_of_study: Term::new(&profile.field_of_study),
+        skills: terms(&profile.skills),
+        languages: languages(&profile.languages),
+        home: Place::resolve(reference, &home.insee_code)
+            .map_err(|e| format!("profile.home.insee_code {e}"))?,
+        mission_weights: mission_weights(
+            preferences
+                .mission_type_weights
+                .iter()
+                .filter_map(|w| mission(w.mission_type).map(|m| (m, w.weight))),
+        ),
+        radius_km: preferences.mobility_radius_km.min(1_000),
+        open_to_relocation: preferences.open_to_relocation,
+        preferred_regions: preferences
+            .preferred_region_codes
+            .iter()
+            .filter(|code| reference.region(code).is_some())
+            .cloned()
+            .collect(),
+        contract_kinds: kinds,
+        available_from: date(preferences.available_from.as_ref())
+            .ok_or("profile.preferences.available_from is missing or invalid")?,
+        labels_count: u32::try_from(profile.labels.len()).unwrap_or(u32::MAX),
+    })
+}
+
+fn filter_number(kind: FilterKind) -> i32 {
+    use wire::FilterKind as W;
+    (match kind {
+        FilterKind::OfferOpen => W::OfferOpen,
+        FilterKind::ContractKind => W::ContractKind,
+        FilterKind::EducationLevel => W::EducationLevel,
+        FilterKind::Availability => W::Availability,
+        FilterKind::Consent => W::Consent,
+        FilterKind::Visibility => W::Visibility,
+        FilterKind::Mobility => W::Mobility,
+    }) as i32
+}
+
+fn component_number(kind: ComponentKind) -> i32 {
+    use wire::ScoreComponentKind as W;
+    (match kind {
+        ComponentKind::MissionFit => W::MissionFit,
+        ComponentKind::Skills => W::Skills,
+        ComponentKind::FieldOfStudy => W::FieldOfStudy,
+        ComponentKind::Distance => W::Distance,
+        ComponentKind::Territory => W::Territory,
+        ComponentKind::Languages => W::Languages,
+        ComponentKind::Availability => W::Availability,
+    }) as i32
+}
+
+/// A score for the wire: the f32 the index computed, rounded to 4 decimals.
+pub fn score(value: f32) -> f64 {
+    (f64::from(value) * 10_000.0).round() / 10_000.0
+}
+
+/// The explanation message (summary and components, strongest first).
+pub fn explanation_to_proto(explanation: &Explanation) -> wire::Explanation {
+    wire::Explanation {
+        summary: explanation.summary.clone(),
+        components: explanation
+            .components
+            .iter()
+            .map(|c| wire::ScoreComponent {
+                kind: component_number(c.kind),
+                weight: score(c.weight),
+                value: score(c.value),
+                sentence: c.sentence.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Every filter's outcome for the wire.
+pub fn filters_to_proto(explanation: &Explanation) -> Vec<wire::FilterResult> {
+    explanation
+        .filters
+        .iter()
+        .map(|f| wire::FilterResult {
+            kind: filter_number(f.kind),
+            passed: f.passed,
+            reason: f.reason.clone(),
+        })
+        .collect()
+}
+
+/// The distance for the wire: one decimal, absent when unknown.
+pub fn distance(km: f32) -> Option<f64> {
+    (!km.is_nan()).then(|| one_decimal(km))
+}
+
+/// What a company may know of a ranked candidate.
+pub fn candidate_summary(
+    candidate: &CandidateModel,
+    assessment: &Assessment,
+) -> wire::CandidateSummary {
+    wire::CandidateSummary {
+        status: candidate.academic.number(),
+        level: i32::from(candidate.level),
+        field_of_study: candidate.field_of_study.text.clone(),
+        distance_km: distance(assessment.filters.distance_km),
+        available_from: Some(date_to_proto(candidate.available_from)),
+        matching_skills: assessment
+            .matched_skills
+            .iter()
+            .map(|i| candidate.skills[*i].text.clone())
+            .collect(),
+        labels_count: candidate.labels_count,
+    }
+}
+
+/// The aids a pair opens: the offer's own aids (computed by the offers service from its place
+/// and contract) narrowed by who the candidate is. The company aid is for hiring a young
+/// graduate, the installation aid for a work-study student.
+pub fn pair_aids(offer: &Offer, academic: Academic) -> Vec<common::Aid> {
+    offer
+        .aids
+        .iter()
+        .map(|aid| {
+            let mut aid = aid.clone();
+            let (wanted, label) = if aid.kind == common::AidKind::CompanyGraduateHire as i32 {
+                (Academic::Graduate, "L'aide de 4 000 € à l'entreprise est réservée au recrutement d'un jeune diplômé ; ce profil est étudiant.")
+            } else if aid.kind == common::AidKind::WorkStudyInstallation as i32 {
+                (Academic::Student, "L'aide à l'installation de 1 200 € est réservée aux étudiants en alternance ; ce profil est diplômé.")
+            } else {
+                return aid;
+            };
+            if aid.eligible && academic != wanted {
+                aid.eligible = false;
+                aid.reason = if academic == Academic::Unknown {
+                    "La situation du profil (étudiant ou diplômé) n'est pas connue : l'aide ne peut pas être confirmée.".to_owned()
+                } else {
+                    label.to_owned()
+                };
+            }
+            aid
+        })
+        .collect()
+}
+
+/// The number of results wanted: 0 means 20, at most 100.
+pub fn limit(raw: u32, errors: &mut FieldErrors) -> usize {
+    match raw {
+        0 => 20,
+        1..=100 => raw as usize,
+        _ => {
+            errors.push(
+                InvalidValue::new(format!("must be 1..=100 (0 means 20), got {raw}")).at("limit"),
+            );
+            20
+        }
+    }
+}
+
+/// A UUID field.
+pub fn id<T>(
+    raw: &str,
+    field: &str,
+    parse: fn(&str) -> Result<T, InvalidValue>,
+    errors: &mut FieldErrors,
+) -> Option<T> {
+    if raw.trim().is_empty() {
+        errors.push(InvalidValue::new("is required").at(field));
+        return None;
+    }
+    match parse(raw) {
+        Ok(value) => Some(value),
+        Err(rule) => {
+            errors.push(rule.at(field));
+            None
+        }
+    }
+}
+
+/// A distance in km, 1..=1,000.
+pub fn km_bound(raw: Option<u32>, field: &str, errors: &mut FieldErrors) -> Option<f32> {
+    let raw = raw?;
+    if (1..=1_000).contains(&raw) {
+        Some(raw as f32)
+    } else {
+        errors.push(InvalidValue::new(format!("must be 1..=1,000 km, got {raw}")).at(field));
+        None
+    }
+}
