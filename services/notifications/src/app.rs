@@ -1,10 +1,29 @@
-//! Builds the notifications service from its settings and runs it until shutdown.
+//! Builds the notifications service from its settings and runs it until shutdown: the shared
+//! host (database, auth, health, relay, erasure confirmations) plus the notifications API, the
+//! consumer of the five topics it listens to, the delivery worker and the reminder sweep.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
+use vte_proto::vte::applications::v1::ApplicationEvent;
+use vte_proto::vte::candidates::v1::CandidateEvent;
+use vte_proto::vte::matching::v1::MatchingEvent;
+use vte_proto::vte::notifications::v1::notifications_service_server::NotificationsServiceServer;
+use vte_proto::vte::offers::v1::OfferEvent;
+use vte_proto::vte::placements::v1::PlacementEvent;
 use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
+
+use crate::api::NotificationsApi;
+use crate::channels::contacts::Contacts;
+use crate::channels::email::Mailer;
+use crate::channels::webhook::WebhookSender;
+use crate::config::NotificationsSettings;
+use crate::consumer::EventsHandler;
+use crate::domain::Backoff;
+use crate::reminders;
+use crate::worker::Deliverer;
 
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -15,6 +34,82 @@ pub struct Application {
     host: ServiceHost,
 }
 
+impl Application {
+    /// Builds the service from the shared settings and its own (`notifications` section).
+    pub async fn build_with(
+        settings: Settings,
+        own: NotificationsSettings,
+    ) -> Result<Self, StartError> {
+        let setting = |setting: &'static str| {
+            move |error: &dyn std::fmt::Display| StartError::Setting {
+                setting,
+                message: error.to_string(),
+            }
+        };
+        let mailer = Mailer::new(&own.smtp).map_err(|e| setting("notifications.smtp")(&e))?;
+        let webhooks = WebhookSender::new(Duration::from_secs(own.webhooks.timeout_secs))
+            .map_err(|e| setting("notifications.webhooks")(&e))?;
+        let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
+        let api = NotificationsApi::new(host.pool.clone(), own.webhooks.clone());
+        let interceptor = host.auth.interceptor();
+        host.grpc()
+            .add_service(NotificationsServiceServer::with_interceptor(
+                api,
+                interceptor,
+            ));
+        let handler = EventsHandler {
+            remind_after_days: own.reminders.unanswered_after_days,
+            digest_hour: own.digest.hour_utc,
+        };
+        let consumer = host
+            .consumer()
+            .on::<MatchingEvent, _>(handler)
+            .on::<ApplicationEvent, _>(handler)
+            .on::<PlacementEvent, _>(handler)
+            .on::<OfferEvent, _>(handler)
+            .on::<CandidateEvent, _>(handler);
+        host.consume(consumer);
+        let backoff = Backoff {
+            first_delay: Duration::from_millis(own.retry.first_delay_ms),
+            max_delay: Duration::from_millis(own.retry.max_delay_ms),
+            max_attempts: own.retry.max_attempts.max(1),
+        };
+        let deliverer = Deliverer::new(
+            host.pool.clone(),
+            mailer,
+            webhooks,
+            Contacts::new(&host.peers),
+            backoff,
+            own.site_url.clone(),
+            own.worker.clone(),
+        );
+        host.spawn("delivery worker", move |stop| async move {
+            deliverer.run(stop).await;
+            Ok(())
+        });
+        let pool = host.pool.clone();
+        let reminders = own.reminders.clone();
+        let digest_hour = own.digest.hour_utc;
+        host.spawn("reminder sweep", move |stop| async move {
+            reminders::run(
+                pool,
+                reminders.unanswered_after_days,
+                digest_hour,
+                Duration::from_secs(reminders.sweep_every_secs.max(1)),
+                stop,
+            )
+            .await;
+            Ok(())
+        });
+        Ok(Self { host })
+    }
+
+    /// Where `/metrics` is served.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.host.metrics_addr()
+    }
+}
+
 impl Service for Application {
     const DEFAULTS: ServiceDefaults = ServiceDefaults {
         name: "notifications",
@@ -23,8 +118,12 @@ impl Service for Application {
     };
 
     async fn build(settings: Settings) -> Result<Self, StartError> {
-        let host = ServiceHost::build(settings, &MIGRATOR).await?;
-        Ok(Self { host })
+        let own =
+            NotificationsSettings::load(Self::DEFAULTS).map_err(|error| StartError::Setting {
+                setting: "notifications",
+                message: error.to_string(),
+            })?;
+        Self::build_with(settings, own).await
     }
 
     fn grpc_addr(&self) -> SocketAddr {

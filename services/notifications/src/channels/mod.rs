@@ -1,0 +1,7 @@
+//! How notifications leave the service: [`email`] over SMTP (lettre), signed [`webhook`] POSTs,
+//! and the [`contacts`] lookup that gives a candidate's address at delivery time. In-app
+//! notifications need no channel: they are delivered by being written.
+
+pub mod contacts;
+pub mod email;
+pub mod webhook;

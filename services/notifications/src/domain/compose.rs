@@ -1,0 +1,546 @@
+//! The French text of every notification, written from the facts an event carries (offer title,
+//! company, commune, the reason it matches, the next step). Texts name offers and companies,
+//! never a person: a candidate is "un candidat" to a company, and the greeting of an email is
+//! added at delivery time from the contact lookup. Titles are cut at 120 characters and
+//! bodies at 2,000, as the contract says.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::{Kind, Recipient};
+
+/// Longest title, in characters.
+pub const MAX_TITLE: usize = 120;
+/// Longest body, in characters.
+pub const MAX_BODY: usize = 2_000;
+
+/// A notification to create for one recipient, before channels are chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub recipient: Recipient,
+    pub kind: Kind,
+    pub text: Text,
+    /// What it is about (offer, application, placement...).
+    pub subject_id: Option<Uuid>,
+    /// When the fact happened.
+    pub occurred_at: DateTime<Utc>,
+    /// The fact in full, for webhooks.
+    pub subject: Option<Subject>,
+}
+
+/// The fact a webhook carries besides the notification: an aggregate, encoded as on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A `vte.applications.v1.Application` (its `message` is always empty in events).
+    Application(Vec<u8>),
+    /// A `vte.placements.v1.Placement`.
+    Placement(Vec<u8>),
+}
+
+/// The human-readable part of a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// 1..=120 characters.
+    pub title: String,
+    /// Plain text, 0..=2,000 characters.
+    pub body: String,
+    /// Path on the website to act on it.
+    pub link: String,
+}
+
+impl Text {
+    fn new(title: String, body: String, link: String) -> Self {
+        Self {
+            title: cut(&title, MAX_TITLE),
+            body: cut(&body, MAX_BODY),
+            link,
+        }
+    }
+}
+
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// What the service knows of an offer (from `vte.offers.v1`); empty strings when it has not
+/// heard of the offer yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfferFacts {
+    pub title: String,
+    pub company_name: String,
+    /// The workplace's commune, e.g. "Figeac".
+    pub commune: String,
+}
+
+impl OfferFacts {
+    /// « Titre » (Commune), or what is known of it.
+    fn named(&self) -> String {
+        let title = if self.title.is_empty() {
+            String::from("votre offre")
+        } else {
+            format!("« {} »", self.title)
+        };
+        if self.commune.is_empty() {
+            title
+        } else {
+            format!("{title} ({})", self.commune)
+        }
+    }
+
+    fn company(&self) -> &str {
+        if self.company_name.is_empty() {
+            "L'entreprise"
+        } else {
+            &self.company_name
+        }
+    }
+
+    /// « Titre » chez Entreprise (Commune).
+    fn offer_at_company(&self) -> String {
+        let title = if self.title.is_empty() {
+            String::from("l'offre")
+        } else {
+            format!("« {} »", self.title)
+        };
+        let mut text = title;
+        if !self.company_name.is_empty() {
+            text.push_str(&format!(" chez {}", self.company_name));
+        }
+        if !self.commune.is_empty() {
+            text.push_str(&format!(" ({})", self.commune));
+        }
+        text
+    }
+}
+
+fn date_fr(date: NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
+/// Where an application went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplicationStep {
+    Submitted,
+    InReview,
+    Interview { at: Option<DateTime<Utc>> },
+    Accepted,
+    Refused { reason: String },
+    Withdrawn,
+    Obsolete,
+    Expired,
+}
+
+/// Ids an application's texts link to.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplicationRef {
+    pub application_id: Uuid,
+    pub offer_id: Uuid,
+}
+
+/// To the company: a candidate applied.
+pub fn application_received(
+    offer: &OfferFacts,
+    ids: ApplicationRef,
+    remind_after_days: u32,
+) -> Text {
+    Text::new(
+        format!(
+            "Nouvelle candidature : {}",
+            title_or(&offer.title, "votre offre")
+        ),
+        format!(
+            "Un candidat a postulé à votre offre {}.\n\nProchaine étape : consultez sa \
+             candidature et répondez-lui. Sans réponse de votre part dans {remind_after_days} \
+             jours, nous vous le rappellerons.",
+            offer.named()
+        ),
+        company_application_link(ids),
+    )
+}
+
+/// To the company: a candidate withdrew.
+pub fn application_withdrawn_for_company(offer: &OfferFacts, ids: ApplicationRef) -> Text {
+    Text::new(
+        format!(
+            "Candidature retirée : {}",
+            title_or(&offer.title, "votre offre")
+        ),
+        format!(
+            "Un candidat a retiré sa candidature à votre offre {}.\n\nProchaine étape : aucune \
+             action n'est nécessaire ; les autres candidatures restent ouvertes.",
+            offer.named()
+        ),
+        company_application_link(ids),
+    )
+}
+
+/// To the company: an application has waited for an answer since `submitted_on`.
+pub fn awaiting_review(
+    offer: &OfferFacts,
+    ids: ApplicationRef,
+    submitted_on: NaiveDate,
+    days: u32,
+) -> Text {
+    Text::new(
+        format!("Une candidature attend votre réponse depuis {days} jours"),
+        format!(
+            "Une candidature reçue le {} pour votre offre {} attend toujours votre réponse.\n\n\
+             Prochaine étape : ouvrez la candidature pour l'examiner, proposer un entretien ou \
+             y répondre. Un candidat sans nouvelles se tourne vers d'autres offres.",
+            date_fr(submitted_on),
+            offer.named()
+        ),
+        company_application_link(ids),
+    )
+}
+
+fn company_application_link(ids: ApplicationRef) -> String {
+    format!(
+        "/offres/{}/candidatures/{}",
+        ids.offer_id, ids.application_id
+    )
+}
+
+fn title_or<'a>(title: &'a str, fallback: &'a str) -> &'a str {
+    if title.is_empty() { fallback } else { title }
+}
+
+/// To the candidate: where their application went.
+pub fn application_for_candidate(
+    step: &ApplicationStep,
+    offer: &OfferFacts,
+    ids: ApplicationRef,
+) -> Text {
+    let what = offer.offer_at_company();
+    let company = offer.company();
+    let (title, body) = match step {
+        ApplicationStep::Submitted => (
+            "Votre candidature est envoyée".to_owned(),
+            format!(
+                "Votre candidature à {what} est bien envoyée.\n\nProchaine étape : l'entreprise \
+                 l'examine ; vous serez prévenu de sa réponse."
+            ),
+        ),
+        ApplicationStep::InReview => (
+            "Votre candidature est en cours d'examen".to_owned(),
+            format!(
+                "{company} examine votre candidature à {what}.\n\nProchaine étape : l'entreprise \
+                 reviendra vers vous, pour un entretien ou une réponse."
+            ),
+        ),
+        ApplicationStep::Interview { at } => (
+            "Entretien proposé".to_owned(),
+            match at {
+                Some(at) => format!(
+                    "{company} vous propose un entretien pour {what}, le {} à {} (heure UTC).\n\n\
+                     Prochaine étape : préparez l'entretien ; en cas d'empêchement, prévenez \
+                     l'entreprise au plus tôt.",
+                    date_fr(at.date_naive()),
+                    at.format("%H:%M")
+                ),
+                None => format!(
+                    "{company} vous propose un entretien pour {what}.\n\nProchaine étape : \
+                     l'entreprise vous précisera la date."
+                ),
+            },
+        ),
+        ApplicationStep::Accepted => (
+            "Félicitations, votre candidature est retenue".to_owned(),
+            format!(
+                "{company} a retenu votre candidature à {what}.\n\nProchaine étape : \
+                 l'entreprise vous contacte pour signer le contrat et préparer votre arrivée."
+            ),
+        ),
+        ApplicationStep::Refused { reason } => (
+            "Votre candidature n'est pas retenue".to_owned(),
+            format!(
+                "{company} n'a pas retenu votre candidature à {what}.{}\n\nProchaine étape : \
+                 d'autres offres VTE vous attendent ; consultez vos suggestions.",
+                reason_sentence(reason)
+            ),
+        ),
+        ApplicationStep::Withdrawn => (
+            "Votre candidature est retirée".to_owned(),
+            format!(
+                "Votre candidature à {what} est retirée.\n\nProchaine étape : consultez vos \
+                 suggestions pour postuler ailleurs."
+            ),
+        ),
+        ApplicationStep::Obsolete => (
+            "L'offre n'est plus ouverte".to_owned(),
+            format!(
+                "L'offre {what} a été pourvue ou fermée ; votre candidature est close.\n\n\
+                 Prochaine étape : consultez vos suggestions pour postuler à d'autres offres."
+            ),
+        ),
+        ApplicationStep::Expired => (
+            "Votre candidature a expiré".to_owned(),
+            format!(
+                "Votre candidature à {what} a expiré sans réponse de l'entreprise.\n\n\
+                 Prochaine étape : consultez vos suggestions et postulez à d'autres offres."
+            ),
+        ),
+    };
+    Text::new(title, body, format!("/candidatures/{}", ids.application_id))
+}
+
+/// To the candidate's school: their student's application moved on.
+pub fn application_for_school(
+    step: &ApplicationStep,
+    offer: &OfferFacts,
+    ids: ApplicationRef,
+) -> Text {
+    let what = offer.offer_at_company();
+    let status = match step {
+        ApplicationStep::Submitted => "envoyée",
+        ApplicationStep::InReview => "en cours d'examen",
+        ApplicationStep::Interview { .. } => "au stade de l'entretien",
+        ApplicationStep::Accepted => "retenue",
+        ApplicationStep::Refused { .. } => "non retenue",
+        ApplicationStep::Withdrawn => "retirée",
+        ApplicationStep::Obsolete => "close (offre pourvue ou fermée)",
+        ApplicationStep::Expired => "expirée",
+    };
+    let reason = match step {
+        ApplicationStep::Refused { reason } => reason_sentence(reason),
+        _ => String::new(),
+    };
+    Text::new(
+        format!("Candidature d'un étudiant : {status}"),
+        format!(
+            "La candidature d'un de vos étudiants à {what} est {status}.{reason}\n\nProchaine \
+             étape : le détail est dans votre espace école."
+        ),
+        format!("/ecole/candidatures/{}", ids.application_id),
+    )
+}
+
+fn reason_sentence(reason: &str) -> String {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(" Motif : {reason}")
+    }
+}
+
+/// What happened to a placement (the VTE itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlacementStep {
+    Started { start_date: Option<NaiveDate> },
+    Completed,
+    EndedEarly { reason: String },
+    LabelGranted,
+    LabelRefused { reason: String },
+}
+
+impl PlacementStep {
+    /// The kind of notification the step makes.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Self::LabelGranted | Self::LabelRefused { .. } => Kind::LabelDecided,
+            _ => Kind::PlacementStatusChanged,
+        }
+    }
+}
+
+/// The facts of a placement shared by its texts.
+#[derive(Debug, Clone)]
+pub struct PlacementFacts {
+    pub placement_id: Uuid,
+    pub offer: OfferFacts,
+}
+
+/// To one party of a placement (company, candidate, school or Bpifrance).
+pub fn placement_text(step: &PlacementStep, facts: &PlacementFacts, recipient: &Recipient) -> Text {
+    let what = facts.offer.offer_at_company();
+    let link = match recipient {
+        Recipient::Bpifrance => format!("/bpifrance/vte/{}", facts.placement_id),
+        Recipient::School(_) => format!("/ecole/vte/{}", facts.placement_id),
+        _ => format!("/vte/{}", facts.placement_id),
+    };
+    let whose = match recipient {
+        Recipient::Candidate(_) => "Votre VTE",
+        Recipient::School(_) => "Le VTE d'un de vos étudiants",
+        _ => "Le VTE",
+    };
+    let (title, body) = match step {
+        PlacementStep::Started { start_date } => (
+            "Le VTE commence".to_owned(),
+            format!(
+                "{whose} {what} est signé{}.\n\nProchaine étape : le VTE dure au moins un an ; \
+                 sa fin sera enregistrée par l'entreprise.",
+                start_date
+                    .map(|date| format!(" et commence le {}", date_fr(date)))
+                    .unwrap_or_default()
+            ),
+        ),
+        PlacementStep::Completed => (
+            "VTE terminé".to_owned(),
+            match recipient {
+                Recipient::Bpifrance => {
+                    format!("Le VTE {what} est terminé.\n\nProchaine étape : décider du label VTE.")
+                }
+                _ => format!(
+                    "{whose} {what} est terminé.\n\nProchaine étape : Bpifrance décide du label \
+                     VTE ; vous serez prévenu de sa décision."
+                ),
+            },
+        ),
+        PlacementStep::EndedEarly { reason } => (
+            "VTE interrompu".to_owned(),
+            format!(
+                "{whose} {what} s'est arrêté avant son terme.{}\n\nProchaine étape : un VTE \
+                 interrompu ne peut pas être labellisé.",
+                reason_sentence(reason)
+            ),
+        ),
+        PlacementStep::LabelGranted => (
+            "Label VTE accordé".to_owned(),
+            format!(
+                "Bpifrance a accordé le label VTE pour {what}.\n\nProchaine étape : le label \
+                 peut figurer sur le CV du jeune diplômé."
+            ),
+        ),
+        PlacementStep::LabelRefused { reason } => (
+            "Label VTE refusé".to_owned(),
+            format!(
+                "Bpifrance a refusé le label VTE pour {what}.{}\n\nProchaine étape : la décision \
+                 peut être réexaminée sur demande auprès de Bpifrance.",
+                reason_sentence(reason)
+            ),
+        ),
+    };
+    Text::new(title, body, link)
+}
+
+/// One offer suggested to a candidate.
+#[derive(Debug, Clone)]
+pub struct SuggestedOffer {
+    pub offer: OfferFacts,
+    /// Why it matches, in one sentence.
+    pub summary: String,
+    /// In [0, 1].
+    pub score: f64,
+}
+
+/// To the candidate: offers that match their profile.
+pub fn offers_suggested(offers: &[SuggestedOffer]) -> Text {
+    let title = match offers.len() {
+        1 => "Une offre VTE pour vous".to_owned(),
+        n => format!("{n} offres VTE pour vous"),
+    };
+    let mut body = String::from("Ces offres correspondent à votre profil :\n");
+    for suggestion in offers {
+        body.push_str(&format!(
+            "\n• {} — {} % : {}",
+            suggestion.offer.offer_at_company(),
+            percent(suggestion.score),
+            suggestion.summary.trim()
+        ));
+    }
+    body.push_str(
+        "\n\nProchaine étape : consultez ces offres et postulez à celles qui vous plaisent.",
+    );
+    Text::new(title, body, String::from("/offres-suggerees"))
+}
+
+/// To the company: candidates that match one of its offers (pseudonymous summaries only).
+pub fn candidates_suggested(
+    offer_title: &str,
+    offer_id: Uuid,
+    summaries: &[(f64, String)],
+) -> Text {
+    let title = match summaries.len() {
+        1 => format!("Un candidat suggéré pour « {offer_title} »"),
+        n => format!("{n} candidats suggérés pour « {offer_title} »"),
+    };
+    let mut body = format!("Ces profils correspondent à votre offre « {offer_title} » :\n");
+    for (score, summary) in summaries {
+        body.push_str(&format!("\n• {} % : {}", percent(*score), summary.trim()));
+    }
+    body.push_str(
+        "\n\nProchaine étape : consultez les profils suggérés ; les candidats voient vos offres \
+         et peuvent postuler.",
+    );
+    Text::new(title, body, format!("/offres/{offer_id}/candidats"))
+}
+
+/// To the candidate: their school created their profile, which waits for their consent.
+pub fn consent_requested() -> Text {
+    Text::new(
+        "Votre école a créé votre profil VTE".to_owned(),
+        "Votre école a inscrit votre profil sur la plateforme VTE, qui met en relation les \
+         jeunes diplômés et les PME et ETI industrielles des territoires.\n\nProchaine étape : \
+         donnez votre accord pour recevoir des offres qui vous correspondent."
+            .to_owned(),
+        String::from("/profil/consentement"),
+    )
+}
+
+fn percent(score: f64) -> u32 {
+    // A score is in [0, 1]; anything else from a producer is clamped, not trusted.
+    (score.clamp(0.0, 1.0) * 100.0).round() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figeac() -> OfferFacts {
+        OfferFacts {
+            title: "Ingénieur méthodes".to_owned(),
+            company_name: "Usinage du Célé".to_owned(),
+            commune: "Figeac".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_suggestion_names_the_offer_the_company_the_commune_and_why() {
+        let text = offers_suggested(&[SuggestedOffer {
+            offer: figeac(),
+            summary: "Mission technologie, 12 km de chez vous".to_owned(),
+            score: 0.873,
+        }]);
+        assert_eq!(text.title, "Une offre VTE pour vous");
+        assert!(
+            text.body
+                .contains("« Ingénieur méthodes » chez Usinage du Célé (Figeac) — 87 %")
+        );
+        assert!(text.body.contains("12 km de chez vous"));
+        assert!(text.body.contains("Prochaine étape"));
+    }
+
+    #[test]
+    fn long_texts_are_cut_to_the_contracts_limits() {
+        let summary = "x".repeat(3_000);
+        let text = offers_suggested(&[SuggestedOffer {
+            offer: figeac(),
+            summary,
+            score: 0.5,
+        }]);
+        assert_eq!(text.body.chars().count(), MAX_BODY);
+        assert!(text.body.ends_with('…'));
+    }
+
+    #[test]
+    fn an_unknown_offer_still_reads_as_french() {
+        let ids = ApplicationRef {
+            application_id: Uuid::nil(),
+            offer_id: Uuid::nil(),
+        };
+        let text =
+            application_for_candidate(&ApplicationStep::Expired, &OfferFacts::default(), ids);
+        assert!(
+            text.body
+                .starts_with("Votre candidature à l'offre a expiré"),
+            "{}",
+            text.body
+        );
+    }
+}

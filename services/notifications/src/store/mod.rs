@@ -1,0 +1,34 @@
+//! The notifications service's PostgreSQL storage, queries returning domain types, every one
+//! exercised by the tests against the test bed's database: [`notifications`] (fan-out into
+//! deliveries, the in-app list), [`deliveries`] (the worker's queue and the delivery log),
+//! [`preferences`], [`webhooks`], and [`facts`] (what the events said of offers, applications
+//! and erased candidates). Writes take the caller's transaction.
+
+pub mod deliveries;
+pub mod facts;
+pub mod notifications;
+pub mod page;
+pub mod preferences;
+pub mod webhooks;
+
+pub use page::{Page, PageCursor, PageRequest};
+
+/// A store operation that failed; the caller's transaction should roll back.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed or refused the query.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored row does not make a valid domain value; `what` names the row and the rule.
+    #[error("stored data no longer fits the domain: {what}")]
+    Corrupt { what: String },
+}
+
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what: what.to_string(),
+    }
+}
+
+/// The channel the worker listens on: a delivery became due.
+pub const WAKE_CHANNEL: &str = "vte_deliveries";

@@ -1,0 +1,120 @@
+//! Recipients' preferences per kind: on/off and the email cadence. A kind without a row is on
+//! and immediate.
+
+use std::collections::HashMap;
+
+use sqlx::{PgConnection, PgExecutor};
+
+use super::{StoreError, corrupt};
+use crate::domain::{Cadence, Kind, Recipient};
+
+/// A recipient's choice for one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preference {
+    pub kind: Kind,
+    pub enabled: bool,
+    pub cadence: Cadence,
+}
+
+impl Preference {
+    /// What applies without a stored choice.
+    pub fn default_for(kind: Kind) -> Self {
+        Self {
+            kind,
+            enabled: true,
+            cadence: Cadence::Immediate,
+        }
+    }
+}
+
+/// Every kind `recipient` can receive, with its stored choice or the default, in the contract's
+/// order.
+pub async fn load<'e>(
+    executor: impl PgExecutor<'e>,
+    recipient: &Recipient,
+) -> Result<Vec<Preference>, StoreError> {
+    let rows: Vec<(String, bool, String)> = sqlx::query_as(
+        "SELECT kind, enabled, cadence FROM preferences
+         WHERE recipient_role = $1 AND recipient_tenant = $2",
+    )
+    .bind(recipient.role().code())
+    .bind(recipient.tenant())
+    .fetch_all(executor)
+    .await?;
+    let mut stored = HashMap::new();
+    for (kind, enabled, cadence) in rows {
+        let kind = Kind::parse(&kind).ok_or_else(|| corrupt(format!("preference kind {kind}")))?;
+        let cadence = Cadence::parse(&cadence)
+            .ok_or_else(|| corrupt(format!("preference cadence {cadence}")))?;
+        stored.insert(
+            kind,
+            Preference {
+                kind,
+                enabled,
+                cadence,
+            },
+        );
+    }
+    Ok(recipient
+        .audience()
+        .iter()
+        .map(|kind| {
+            stored
+                .get(kind)
+                .copied()
+                .unwrap_or_else(|| Preference::default_for(*kind))
+        })
+        .collect())
+}
+
+/// The choice that applies to `kind` for `recipient`.
+pub async fn for_kind(
+    connection: &mut PgConnection,
+    recipient: &Recipient,
+    kind: Kind,
+) -> Result<Preference, StoreError> {
+    let row: Option<(bool, String)> = sqlx::query_as(
+        "SELECT enabled, cadence FROM preferences
+         WHERE recipient_role = $1 AND recipient_tenant = $2 AND kind = $3",
+    )
+    .bind(recipient.role().code())
+    .bind(recipient.tenant())
+    .bind(kind.code())
+    .fetch_optional(connection)
+    .await?;
+    match row {
+        None => Ok(Preference::default_for(kind)),
+        Some((enabled, cadence)) => Ok(Preference {
+            kind,
+            enabled,
+            cadence: Cadence::parse(&cadence)
+                .ok_or_else(|| corrupt(format!("preference cadence {cadence}")))?,
+        }),
+    }
+}
+
+/// Saves `changes` (each kind once, each in the recipient's audience); other kinds keep theirs.
+pub async fn save(
+    connection: &mut PgConnection,
+    recipient: &Recipient,
+    changes: &[Preference],
+) -> Result<(), StoreError> {
+    let kinds: Vec<&str> = changes.iter().map(|p| p.kind.code()).collect();
+    let enabled: Vec<bool> = changes.iter().map(|p| p.enabled).collect();
+    let cadences: Vec<&str> = changes.iter().map(|p| p.cadence.code()).collect();
+    sqlx::query(
+        "INSERT INTO preferences (recipient_role, recipient_tenant, kind, enabled, cadence)
+         SELECT $1, $2, kind, enabled, cadence
+         FROM UNNEST($3::text[], $4::bool[], $5::text[]) AS t(kind, enabled, cadence)
+         ON CONFLICT (recipient_role, recipient_tenant, kind)
+         DO UPDATE SET enabled = EXCLUDED.enabled, cadence = EXCLUDED.cadence",
+    )
+    .bind(recipient.role().code())
+    .bind(recipient.tenant())
+    .bind(&kinds)
+    .bind(&enabled)
+    .bind(&cadences)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
