@@ -22,7 +22,7 @@ pub mod retention;
 
 pub use consumer::{ConsumerRunner, HandlerError, Handles, RecordMeta};
 pub use kafka::{KafkaSettings, Topics};
-pub use outbox::append;
+pub use outbox::{append, append_all};
 pub use relay::Relay;
 pub use vte_proto::EventEnvelope;
 

@@ -62,3 +62,61 @@ pub async fn append<E: EventEnvelope>(
     .await?;
     Ok(())
 }
+
+/// Appends `events` (of one topic) in `transaction`, in one statement: how a bulk change (a
+/// school's push of hundreds of profiles) writes its events without a round trip each. The
+/// keys' locks are taken in key order, so two bulk appends never deadlock; within a key, the
+/// events keep the order of the slice.
+pub async fn append_all<E: EventEnvelope>(
+    transaction: &mut Transaction<'_, Postgres>,
+    events: &[E],
+) -> Result<(), OutboxError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut keys = Vec::with_capacity(events.len());
+    let mut ids = Vec::with_capacity(events.len());
+    let mut payloads = Vec::with_capacity(events.len());
+    for event in events {
+        let event_id = uuid::Uuid::parse_str(event.event_id())
+            .map_err(|_| OutboxError::BadEventId(event.event_id().to_owned()))?;
+        if event.key().is_empty() {
+            return Err(OutboxError::MissingKey);
+        }
+        if !event.has_known_event() {
+            return Err(OutboxError::EmptyEnvelope);
+        }
+        keys.push(event.key().to_owned());
+        ids.push(event_id);
+        payloads.push(event.encode_to_vec());
+    }
+    let mut trace = HashMap::new();
+    vte_telemetry::propagation::inject(&tracing::Span::current(), &mut trace);
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock($1, hashtext(key)) \
+         FROM (SELECT DISTINCT key FROM unnest($2::text[]) AS key ORDER BY key) AS keys",
+    )
+    .bind(APPEND_LOCK_CLASS)
+    .bind(&keys)
+    .execute(&mut **transaction)
+    .await?;
+    sqlx::query(
+        "INSERT INTO outbox (topic, message_key, event_id, payload, traceparent, tracestate)
+         SELECT $1, e.key, e.id, e.payload, $5, $6
+         FROM unnest($2::text[], $3::uuid[], $4::bytea[]) WITH ORDINALITY AS e(key, id, payload, n)
+         ORDER BY e.n",
+    )
+    .bind(E::TOPIC)
+    .bind(&keys)
+    .bind(&ids)
+    .bind(&payloads)
+    .bind(trace.remove("traceparent"))
+    .bind(trace.remove("tracestate"))
+    .execute(&mut **transaction)
+    .await?;
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(NOTIFY_CHANNEL)
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
+}

@@ -1,13 +1,26 @@
-//! Builds the candidates service from its settings and runs it until shutdown.
+//! Builds the candidates service from its settings and runs it until shutdown: the shared host
+//! (database, auth, health, relay) plus the candidates API and the labels consumer, loaded with
+//! the reference data.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
+use tonic::service::interceptor::InterceptedService;
+use vte_proto::vte::candidates::v1::candidates_service_server::CandidatesServiceServer;
+use vte_proto::vte::placements::v1::PlacementEvent;
+use vte_reference::ReferenceData;
 use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
+
+use crate::api::{CandidatesApi, DEFAULT_TERMS_VERSION};
+use crate::consumer::PlacementsHandler;
 
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// A stream of 500-row messages carries about 1 MiB per message at most.
+const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The candidates service, built and ready to run.
 #[derive(Debug)]
@@ -23,7 +36,23 @@ impl Service for Application {
     };
 
     async fn build(settings: Settings) -> Result<Self, StartError> {
-        let host = ServiceHost::build(settings, &MIGRATOR).await?;
+        let reference =
+            ReferenceData::load(&settings.reference.dir).map_err(|error| StartError::Setting {
+                setting: "reference.dir",
+                message: error.to_string(),
+            })?;
+        let reference = Arc::new(reference);
+        let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
+        let api = CandidatesApi::new(host.pool.clone(), reference.clone(), DEFAULT_TERMS_VERSION);
+        let interceptor = host.auth.interceptor();
+        let server = CandidatesServiceServer::new(api).max_decoding_message_size(MAX_MESSAGE_BYTES);
+        host.grpc()
+            .add_service(InterceptedService::new(server, interceptor));
+        // What the service learns of placements: the labels granted.
+        let placements = host
+            .consumer()
+            .on::<PlacementEvent, _>(PlacementsHandler::new(reference));
+        host.consume(placements);
         Ok(Self { host })
     }
 

@@ -1,0 +1,199 @@
+//! Who may see and change what (DESIGN.md section 5), checked before anything is read or
+//! written: a school only its own students; a candidate only themself (and alone gives or
+//! withdraws consent); contact data only to the platform's services and the person themself;
+//! operators (`admin`) may act for a school; companies, the site and Bpifrance have no access
+//! to profiles here (companies see candidates pseudonymously through matching). A refusal is
+//! `PERMISSION_DENIED` naming the rule, never whose data.
+
+use tonic::Status;
+use vte_domain::{CandidateId, SchoolId};
+use vte_proto::vte::common::v1::{PlatformService, Role};
+use vte_service::auth::{Caller, Identity};
+
+use crate::domain::{Erasure, Requester};
+
+fn denied(rule: &str) -> Status {
+    Status::permission_denied(rule.to_owned())
+}
+
+/// The school a push or a listing is for: a school for itself (naming itself or no one), or an
+/// operator naming the school.
+pub fn school_scope(caller: &Caller, named: Option<SchoolId>) -> Result<SchoolId, Status> {
+    match (caller, named) {
+        (Caller::School { school_id }, None) => Ok(*school_id),
+        (Caller::School { school_id }, Some(named)) if named == *school_id => Ok(named),
+        (Caller::School { .. }, Some(_)) => {
+            Err(denied("a school pushes and lists only its own students"))
+        }
+        (Caller::Admin, Some(named)) => Ok(named),
+        (Caller::Admin, None) => Err(Status::invalid_argument(
+            "school_id: an operator must name the school",
+        )),
+        _ => Err(denied(
+            "only a school, or an operator for it, pushes and lists students",
+        )),
+    }
+}
+
+/// Reading a profile: its school, the candidate themself, operators and the platform's
+/// services.
+pub fn read_profile(
+    caller: &Caller,
+    candidate: CandidateId,
+    school: SchoolId,
+) -> Result<(), Status> {
+    match caller {
+        Caller::School { school_id } if *school_id == school => Ok(()),
+        Caller::Candidate { candidate_id } if *candidate_id == candidate => Ok(()),
+        Caller::Admin | Caller::Service => Ok(()),
+        Caller::School { .. } => Err(denied("this student belongs to another school")),
+        Caller::Candidate { .. } => Err(denied("a candidate reads only their own profile")),
+        _ => Err(denied(
+            "profiles are read by their school, the candidate and operators only",
+        )),
+    }
+}
+
+/// The candidate a self-service call is about: the caller (a candidate, naming themself or no
+/// one). Consent and preferences belong to the person alone.
+pub fn self_service(caller: &Caller, named: Option<CandidateId>) -> Result<CandidateId, Status> {
+    match (caller, named) {
+        (Caller::Candidate { candidate_id }, None) => Ok(*candidate_id),
+        (Caller::Candidate { candidate_id }, Some(named)) if named == *candidate_id => Ok(named),
+        (Caller::Candidate { .. }, Some(_)) => {
+            Err(denied("a candidate acts only on their own profile"))
+        }
+        _ => Err(denied(
+            "only the candidate themself sets their preferences and consent",
+        )),
+    }
+}
+
+/// The candidate a call names, or the caller when a candidate names no one.
+pub fn target(caller: &Caller, named: Option<CandidateId>) -> Result<CandidateId, Status> {
+    match (caller, named) {
+        (_, Some(named)) => Ok(named),
+        (Caller::Candidate { candidate_id }, None) => Ok(*candidate_id),
+        (_, None) => Err(Status::invalid_argument(
+            "candidate_id: is required unless the caller is the candidate",
+        )),
+    }
+}
+
+/// Asking for an erasure: the candidate themself, their school, or an operator.
+pub fn request_erasure(
+    caller: &Caller,
+    candidate: CandidateId,
+    school: SchoolId,
+) -> Result<(), Status> {
+    match caller {
+        Caller::Candidate { candidate_id } if *candidate_id == candidate => Ok(()),
+        Caller::School { school_id } if *school_id == school => Ok(()),
+        Caller::Admin => Ok(()),
+        Caller::Candidate { .. } => Err(denied("a candidate erases only themself")),
+        Caller::School { .. } => Err(denied("this student belongs to another school")),
+        _ => Err(denied(
+            "an erasure is asked by the candidate, their school or an operator",
+        )),
+    }
+}
+
+/// Reading an erasure's progress: those who may ask for it, and the platform's services.
+pub fn read_erasure(caller: &Caller, erasure: &Erasure) -> Result<(), Status> {
+    match caller {
+        Caller::Service => Ok(()),
+        _ => request_erasure(caller, erasure.candidate, erasure.school),
+    }
+}
+
+/// Confirming an erasure: a platform service, for itself only.
+pub fn confirm_erasure(identity: &Identity, service: PlatformService) -> Result<(), Status> {
+    if identity.caller != Caller::Service {
+        return Err(denied("only the platform's services confirm erasures"));
+    }
+    match vte_service::peers::service_subject(service) {
+        Some(subject) if subject == identity.subject => Ok(()),
+        Some(_) => Err(denied("a service confirms only its own erasures")),
+        None => Err(Status::invalid_argument(
+            "service: must name the confirming platform service",
+        )),
+    }
+}
+
+/// Reading contact data: the platform's services and the person themself, no one else.
+pub fn read_contact(caller: &Caller, candidate: CandidateId) -> Result<(), Status> {
+    match caller {
+        Caller::Service => Ok(()),
+        Caller::Candidate { candidate_id } if *candidate_id == candidate => Ok(()),
+        _ => Err(denied(
+            "contact data is read only by the platform's services and the person themself",
+        )),
+    }
+}
+
+/// Who asks, as recorded in an erasure.
+pub fn requester(identity: &Identity) -> Requester {
+    let (role, tenant) = match &identity.caller {
+        Caller::Site => (Role::Site, None),
+        Caller::School { school_id } => (Role::School, Some(school_id.to_string())),
+        Caller::Company { siren } => (Role::Company, Some(siren.to_string())),
+        Caller::Candidate { candidate_id } => (Role::Candidate, Some(candidate_id.to_string())),
+        Caller::Bpifrance => (Role::Bpifrance, None),
+        Caller::Admin => (Role::Admin, None),
+        Caller::Service => (Role::Service, None),
+    };
+    Requester {
+        role,
+        subject: identity.subject.clone(),
+        tenant,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vte_domain::Siren;
+
+    #[test]
+    fn a_school_acts_only_for_its_own_students() {
+        let (a, b) = (SchoolId::new(), SchoolId::new());
+        let school_a = Caller::School { school_id: a };
+        assert_eq!(school_scope(&school_a, None).ok(), Some(a));
+        assert!(school_scope(&school_a, Some(b)).is_err());
+        let student = CandidateId::new();
+        assert!(read_profile(&school_a, student, a).is_ok());
+        assert!(read_profile(&school_a, student, b).is_err());
+        assert!(request_erasure(&school_a, student, b).is_err());
+    }
+
+    #[test]
+    fn companies_and_the_site_see_no_profile_and_no_contact() {
+        let student = CandidateId::new();
+        let company = Caller::Company {
+            siren: Siren::parse("732829320").expect("siren"),
+        };
+        for caller in [company, Caller::Site, Caller::Bpifrance] {
+            assert!(read_profile(&caller, student, SchoolId::new()).is_err());
+            assert!(read_contact(&caller, student).is_err());
+            assert!(school_scope(&caller, Some(SchoolId::new())).is_err());
+        }
+        assert!(
+            read_contact(&Caller::Admin, student).is_err(),
+            "not even operators"
+        );
+        assert!(read_contact(&Caller::Service, student).is_ok());
+    }
+
+    #[test]
+    fn consent_and_preferences_belong_to_the_candidate_alone() {
+        let me = CandidateId::new();
+        let caller = Caller::Candidate { candidate_id: me };
+        assert_eq!(self_service(&caller, None).ok(), Some(me));
+        assert!(self_service(&caller, Some(CandidateId::new())).is_err());
+        let school = Caller::School {
+            school_id: SchoolId::new(),
+        };
+        assert!(self_service(&school, Some(me)).is_err());
+        assert!(self_service(&Caller::Admin, Some(me)).is_err());
+    }
+}

@@ -1,0 +1,506 @@
+//! The candidates service's tables (see `migrations/`): profiles, contact data kept apart, and
+//! erasures with each service's confirmation. Bulk writes (a school's push) go through
+//! `UNNEST` so that a message of 500 rows costs a handful of statements, not 500.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+use vte_domain::{CandidateId, SchoolId};
+use vte_proto::vte::common::v1::{PlatformService, Role};
+
+use crate::domain::{AcademicStatus, Contact, ERASING_SERVICES, Erasure, Profile, Requester};
+
+/// The store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored document no longer reads as the domain type (a bug or a bad migration).
+    #[error("stored {what} of candidate {id} is unreadable: {reason}")]
+    Corrupt {
+        what: &'static str,
+        id: Uuid,
+        reason: String,
+    },
+    /// The row moved on since it was read.
+    #[error("the profile changed meanwhile")]
+    ConcurrentChange,
+}
+
+const PROFILE_COLUMNS: &str = "p.id, p.school_id, p.school_student_ref, p.schooling, \
+     p.preferences, p.consent, p.labels, p.revision, p.created_at, p.updated_at";
+
+fn document<T: DeserializeOwned>(row: &PgRow, column: &'static str) -> Result<T, StoreError> {
+    let value: serde_json::Value = row.try_get(column)?;
+    serde_json::from_value(value).map_err(|error| StoreError::Corrupt {
+        what: column,
+        id: row.try_get("id").unwrap_or_default(),
+        reason: error.to_string(),
+    })
+}
+
+fn profile_of(row: &PgRow) -> Result<Profile, StoreError> {
+    let revision: i64 = row.try_get("revision")?;
+    Ok(Profile {
+        id: CandidateId::from_uuid(row.try_get("id")?),
+        school: SchoolId::from_uuid(row.try_get("school_id")?),
+        school_ref: row.try_get("school_student_ref")?,
+        schooling: document(row, "schooling")?,
+        preferences: document(row, "preferences")?,
+        consent: document(row, "consent")?,
+        labels: document(row, "labels")?,
+        revision: u64::try_from(revision).unwrap_or_default(),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn contact_of(row: &PgRow) -> Result<Option<Contact>, StoreError> {
+    let first_name: Option<String> = row.try_get("first_name")?;
+    Ok(match first_name {
+        Some(first_name) => Some(Contact {
+            first_name,
+            last_name: row.try_get("last_name")?,
+            email: row.try_get("email")?,
+            phone: row.try_get("phone")?,
+        }),
+        None => None,
+    })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    // The domain types serialize to JSON without failing (no maps with non-string keys).
+    serde_json::to_string(value).unwrap_or_else(|_| String::from("null"))
+}
+
+fn revision(profile: &Profile) -> i64 {
+    i64::try_from(profile.revision).unwrap_or(i64::MAX)
+}
+
+/// The stored profiles (with their contact data) of `school` among `refs`, locked for update.
+pub async fn lock_by_refs(
+    conn: &mut PgConnection,
+    school: SchoolId,
+    refs: &[String],
+) -> Result<HashMap<String, (Profile, Option<Contact>)>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROFILE_COLUMNS}, c.first_name, c.last_name, c.email, c.phone \
+         FROM profiles p LEFT JOIN contacts c ON c.candidate_id = p.id \
+         WHERE p.school_id = $1 AND p.school_student_ref = ANY($2) \
+         FOR UPDATE OF p"
+    )))
+    .bind(school.as_uuid())
+    .bind(refs)
+    .fetch_all(conn)
+    .await?;
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let profile = profile_of(row)?;
+        let contact = contact_of(row)?;
+        found.insert(profile.school_ref.clone(), (profile, contact));
+    }
+    Ok(found)
+}
+
+/// Which of `refs` name students of `school` who were erased.
+pub async fn erased_refs(
+    conn: &mut PgConnection,
+    school: SchoolId,
+    refs: &[String],
+) -> Result<HashSet<String>, StoreError> {
+    let erased: Vec<String> = sqlx::query_scalar(
+        "SELECT r FROM unnest($2::text[]) AS r \
+         WHERE EXISTS (SELECT 1 FROM erasures e \
+                       WHERE e.school_id = $1 AND e.school_ref_digest = sha256(convert_to(r, 'UTF8')))",
+    )
+    .bind(school.as_uuid())
+    .bind(refs)
+    .fetch_all(conn)
+    .await?;
+    Ok(erased.into_iter().collect())
+}
+
+/// Column arrays of profiles, for `UNNEST`.
+#[derive(Default)]
+struct ProfileColumns {
+    ids: Vec<Uuid>,
+    schools: Vec<Uuid>,
+    refs: Vec<String>,
+    statuses: Vec<&'static str>,
+    matchable: Vec<bool>,
+    schooling: Vec<String>,
+    preferences: Vec<String>,
+    consent: Vec<String>,
+    labels: Vec<String>,
+    revisions: Vec<i64>,
+    created: Vec<DateTime<Utc>>,
+    updated: Vec<DateTime<Utc>>,
+}
+
+impl ProfileColumns {
+    fn of(profiles: &[&Profile]) -> Self {
+        let mut columns = Self::default();
+        for profile in profiles {
+            columns.ids.push(profile.id.as_uuid());
+            columns.schools.push(profile.school.as_uuid());
+            columns.refs.push(profile.school_ref.clone());
+            columns.statuses.push(profile.schooling.status.as_str());
+            columns.matchable.push(profile.matchable());
+            columns.schooling.push(json(&profile.schooling));
+            columns.preferences.push(json(&profile.preferences));
+            columns.consent.push(json(&profile.consent));
+            columns.labels.push(json(&profile.labels));
+            columns.revisions.push(revision(profile));
+            columns.created.push(profile.created_at);
+            columns.updated.push(profile.updated_at);
+        }
+        columns
+    }
+}
+
+/// Inserts new profiles.
+pub async fn insert_profiles(
+    conn: &mut PgConnection,
+    profiles: &[&Profile],
+) -> Result<(), StoreError> {
+    if profiles.is_empty() {
+        return Ok(());
+    }
+    let c = ProfileColumns::of(profiles);
+    sqlx::query(
+        "INSERT INTO profiles (id, school_id, school_student_ref, status, matchable, schooling, \
+             preferences, consent, labels, revision, created_at, updated_at) \
+         SELECT id, school, ref, status, matchable, schooling::jsonb, preferences::jsonb, \
+             consent::jsonb, labels::jsonb, revision, created_at, updated_at \
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bool[], $6::text[], \
+             $7::text[], $8::text[], $9::text[], $10::int8[], $11::timestamptz[], \
+             $12::timestamptz[]) \
+         AS u(id, school, ref, status, matchable, schooling, preferences, consent, labels, \
+             revision, created_at, updated_at)",
+    )
+    .bind(&c.ids)
+    .bind(&c.schools)
+    .bind(&c.refs)
+    .bind(&c.statuses)
+    .bind(&c.matchable)
+    .bind(&c.schooling)
+    .bind(&c.preferences)
+    .bind(&c.consent)
+    .bind(&c.labels)
+    .bind(&c.revisions)
+    .bind(&c.created)
+    .bind(&c.updated)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves new revisions of stored profiles; each must follow the stored revision, or nothing is
+/// saved.
+pub async fn update_profiles(
+    conn: &mut PgConnection,
+    profiles: &[&Profile],
+) -> Result<(), StoreError> {
+    if profiles.is_empty() {
+        return Ok(());
+    }
+    let c = ProfileColumns::of(profiles);
+    let updated = sqlx::query(
+        "UPDATE profiles p SET status = u.status, matchable = u.matchable, \
+             schooling = u.schooling::jsonb, preferences = u.preferences::jsonb, \
+             consent = u.consent::jsonb, labels = u.labels::jsonb, revision = u.revision, \
+             updated_at = u.updated_at \
+         FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], \
+             $7::text[], $8::int8[], $9::timestamptz[]) \
+         AS u(id, status, matchable, schooling, preferences, consent, labels, revision, updated_at) \
+         WHERE p.id = u.id AND p.revision = u.revision - 1",
+    )
+    .bind(&c.ids)
+    .bind(&c.statuses)
+    .bind(&c.matchable)
+    .bind(&c.schooling)
+    .bind(&c.preferences)
+    .bind(&c.consent)
+    .bind(&c.labels)
+    .bind(&c.revisions)
+    .bind(&c.updated)
+    .execute(conn)
+    .await?;
+    if updated.rows_affected() != profiles.len() as u64 {
+        return Err(StoreError::ConcurrentChange);
+    }
+    Ok(())
+}
+
+/// Writes contact data (new or changed).
+pub async fn upsert_contacts(
+    conn: &mut PgConnection,
+    contacts: &[(CandidateId, &Contact)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if contacts.is_empty() {
+        return Ok(());
+    }
+    let mut ids = Vec::with_capacity(contacts.len());
+    let mut first = Vec::with_capacity(contacts.len());
+    let mut last = Vec::with_capacity(contacts.len());
+    let mut emails = Vec::with_capacity(contacts.len());
+    let mut phones = Vec::with_capacity(contacts.len());
+    for (id, contact) in contacts {
+        ids.push(id.as_uuid());
+        first.push(contact.first_name.as_str());
+        last.push(contact.last_name.as_str());
+        emails.push(contact.email.as_str());
+        phones.push(contact.phone.as_deref());
+    }
+    sqlx::query(
+        "INSERT INTO contacts (candidate_id, first_name, last_name, email, phone, updated_at) \
+         SELECT id, first_name, last_name, email, phone, $6 \
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) \
+         AS u(id, first_name, last_name, email, phone) \
+         ON CONFLICT (candidate_id) DO UPDATE SET first_name = excluded.first_name, \
+             last_name = excluded.last_name, email = excluded.email, phone = excluded.phone, \
+             updated_at = excluded.updated_at",
+    )
+    .bind(&ids)
+    .bind(&first)
+    .bind(&last)
+    .bind(&emails)
+    .bind(&phones)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One profile by id; locked for update when `lock`.
+pub async fn profile(
+    conn: &mut PgConnection,
+    id: CandidateId,
+    lock: bool,
+) -> Result<Option<Profile>, StoreError> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROFILE_COLUMNS} FROM profiles p WHERE p.id = $1{lock}"
+    )))
+    .bind(id.as_uuid())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(profile_of).transpose()
+}
+
+/// One profile by its school's reference.
+pub async fn profile_by_ref(
+    conn: &mut PgConnection,
+    school: SchoolId,
+    school_ref: &str,
+) -> Result<Option<Profile>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROFILE_COLUMNS} FROM profiles p \
+         WHERE p.school_id = $1 AND p.school_student_ref = $2"
+    )))
+    .bind(school.as_uuid())
+    .bind(school_ref)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(profile_of).transpose()
+}
+
+/// Saves the next revision of one profile.
+pub async fn save(conn: &mut PgConnection, profile: &Profile) -> Result<(), StoreError> {
+    update_profiles(conn, &[profile]).await
+}
+
+/// A page of a school's profiles ordered by reference, after `after`.
+pub async fn list(
+    conn: &mut PgConnection,
+    school: SchoolId,
+    status: Option<AcademicStatus>,
+    matchable_only: bool,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Profile>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROFILE_COLUMNS} FROM profiles p \
+         WHERE p.school_id = $1 AND ($2::text IS NULL OR p.status = $2) \
+           AND (NOT $3 OR p.matchable) AND ($4::text IS NULL OR p.school_student_ref > $4) \
+         ORDER BY p.school_student_ref LIMIT $5"
+    )))
+    .bind(school.as_uuid())
+    .bind(status.map(AcademicStatus::as_str))
+    .bind(matchable_only)
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(profile_of).collect()
+}
+
+/// A candidate's contact data.
+pub async fn contact(
+    conn: &mut PgConnection,
+    id: CandidateId,
+) -> Result<Option<Contact>, StoreError> {
+    let row = sqlx::query(
+        "SELECT first_name, last_name, email, phone FROM contacts WHERE candidate_id = $1",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some(row) => contact_of(&row)?,
+        None => None,
+    })
+}
+
+/// Records an erasure (the candidates service's own confirmation included) and deletes the
+/// profile and its contact data.
+pub async fn erase(
+    conn: &mut PgConnection,
+    erasure: &Erasure,
+    school_ref: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO erasures (id, candidate_id, school_id, school_ref_digest, requested_by_role, \
+             requested_by_sub, requested_by_tenant, requested_at, completed_at) \
+         VALUES ($1, $2, $3, sha256(convert_to($4, 'UTF8')), $5, $6, $7, $8, $9)",
+    )
+    .bind(erasure.id)
+    .bind(erasure.candidate.as_uuid())
+    .bind(erasure.school.as_uuid())
+    .bind(school_ref)
+    .bind(erasure.requested_by.role as i32)
+    .bind(&erasure.requested_by.subject)
+    .bind(erasure.requested_by.tenant.as_deref())
+    .bind(erasure.requested_at)
+    .bind(erasure.completed_at)
+    .execute(&mut *conn)
+    .await?;
+    let (services, confirmed): (Vec<i32>, Vec<Option<DateTime<Utc>>>) = erasure
+        .confirmations
+        .iter()
+        .map(|(service, at)| (*service as i32, *at))
+        .unzip();
+    sqlx::query(
+        "INSERT INTO erasure_service_confirmations (erasure_id, service, confirmed_at) \
+         SELECT $1, service, confirmed_at \
+         FROM unnest($2::int4[], $3::timestamptz[]) AS u(service, confirmed_at)",
+    )
+    .bind(erasure.id)
+    .bind(&services)
+    .bind(&confirmed)
+    .execute(&mut *conn)
+    .await?;
+    // Contact data goes with the profile (ON DELETE CASCADE).
+    sqlx::query("DELETE FROM profiles WHERE id = $1")
+        .bind(erasure.candidate.as_uuid())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Which erasure to read.
+#[derive(Debug, Clone, Copy)]
+pub enum ErasureKey {
+    Candidate(CandidateId),
+    Id(Uuid),
+}
+
+/// An erasure with its confirmations; locked for update when `lock`.
+pub async fn erasure(
+    conn: &mut PgConnection,
+    key: ErasureKey,
+    lock: bool,
+) -> Result<Option<Erasure>, StoreError> {
+    let (column, id) = match key {
+        ErasureKey::Candidate(candidate) => ("candidate_id", candidate.as_uuid()),
+        ErasureKey::Id(id) => ("id", id),
+    };
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, candidate_id, school_id, requested_by_role, requested_by_sub, \
+             requested_by_tenant, requested_at, completed_at \
+         FROM erasures WHERE {column} = $1{lock}"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let id: Uuid = row.try_get("id")?;
+    let confirmations: Vec<(i32, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT service, confirmed_at FROM erasure_service_confirmations \
+         WHERE erasure_id = $1 ORDER BY service",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let role: i32 = row.try_get("requested_by_role")?;
+    Ok(Some(Erasure {
+        id,
+        candidate: CandidateId::from_uuid(row.try_get("candidate_id")?),
+        school: SchoolId::from_uuid(row.try_get("school_id")?),
+        requested_by: Requester {
+            role: Role::try_from(role).unwrap_or(Role::Unspecified),
+            subject: row.try_get("requested_by_sub")?,
+            tenant: row.try_get("requested_by_tenant")?,
+        },
+        requested_at: row.try_get("requested_at")?,
+        confirmations: confirmations
+            .into_iter()
+            .map(|(service, at)| {
+                (
+                    PlatformService::try_from(service).unwrap_or(PlatformService::Unspecified),
+                    at,
+                )
+            })
+            .collect(),
+        completed_at: row.try_get("completed_at")?,
+    }))
+}
+
+/// Records `service`'s confirmation (the first one counts) and completes the erasure once
+/// every service confirmed.
+pub async fn confirm(
+    conn: &mut PgConnection,
+    erasure: Uuid,
+    service: PlatformService,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE erasure_service_confirmations SET confirmed_at = $3 \
+         WHERE erasure_id = $1 AND service = $2 AND confirmed_at IS NULL",
+    )
+    .bind(erasure)
+    .bind(service as i32)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE erasures SET completed_at = $2 \
+         WHERE id = $1 AND completed_at IS NULL AND NOT EXISTS ( \
+             SELECT 1 FROM erasure_service_confirmations \
+             WHERE erasure_id = $1 AND confirmed_at IS NULL)",
+    )
+    .bind(erasure)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The confirmations a new erasure starts with: the candidates service's own, now.
+pub fn initial_confirmations(now: DateTime<Utc>) -> Vec<(PlatformService, Option<DateTime<Utc>>)> {
+    ERASING_SERVICES
+        .iter()
+        .map(|service| {
+            let at = (*service == PlatformService::Candidates).then_some(now);
+            (*service, at)
+        })
+        .collect()
+}
