@@ -1,0 +1,223 @@
+//! The facts the other services publish, built as they would build them: an offer published,
+//! an application's steps, a placement's, suggestions from the matching service, a candidate's
+//! erasure.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use vte_domain::{CandidateId, SchoolId, Siren};
+use vte_proto::vte::applications::v1::{
+    Application, ApplicationEvent, ApplicationExpired, ApplicationRefused, ApplicationReviewStarted,
+    ApplicationStatus, ApplicationSubmitted, ApplicationTransition, application_event,
+};
+use vte_proto::vte::candidates::v1::{CandidateErased, CandidateEvent, candidate_event};
+use vte_proto::vte::common::v1::Location;
+use vte_proto::vte::matching::v1::{
+    MatchingEvent, OfferSuggestion, OffersSuggested, SuggestionTrigger, matching_event,
+};
+use vte_proto::vte::offers::v1::{Offer, OfferEvent, OfferPublished, OfferSpec, offer_event};
+use vte_proto::vte::placements::v1::{
+    Placement, PlacementCompleted, PlacementEvent, PlacementStatus, placement_event,
+};
+
+pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    }
+}
+
+fn event_id() -> String {
+    Uuid::now_v7().to_string()
+}
+
+/// An offer of `company`: its id and what the texts say of it.
+#[derive(Debug, Clone)]
+pub struct TestOffer {
+    pub id: Uuid,
+    pub company: Siren,
+    pub title: &'static str,
+    pub company_name: &'static str,
+    pub commune: &'static str,
+}
+
+impl TestOffer {
+    pub fn figeac(company: Siren) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            company,
+            title: "Ingénieur méthodes industrialisation",
+            company_name: "Usinage du Célé",
+            commune: "Figeac",
+        }
+    }
+
+    /// `OfferPublished` for it.
+    pub fn published(&self) -> OfferEvent {
+        let offer = Offer {
+            id: self.id.to_string(),
+            company_siren: self.company.to_string(),
+            status: 2,
+            spec: Some(OfferSpec {
+                title: self.title.to_owned(),
+                company_name: self.company_name.to_owned(),
+                location: Some(Location {
+                    insee_code: "46102".to_owned(),
+                    commune_name: self.commune.to_owned(),
+                    ..Location::default()
+                }),
+                ..OfferSpec::default()
+            }),
+            revision: 2,
+            ..Offer::default()
+        };
+        OfferEvent {
+            event_id: event_id(),
+            occurred_at: Some(timestamp(Utc::now())),
+            offer_id: self.id.to_string(),
+            event: Some(offer_event::Event::Published(OfferPublished { offer: Some(offer) })),
+        }
+    }
+}
+
+/// An application of `candidate` (of `school`) to `offer`.
+#[derive(Debug, Clone)]
+pub struct TestApplication {
+    pub id: Uuid,
+    pub offer: TestOffer,
+    pub candidate: CandidateId,
+    pub school: SchoolId,
+    pub submitted_at: DateTime<Utc>,
+}
+
+impl TestApplication {
+    pub fn new(offer: &TestOffer, candidate: CandidateId, school: SchoolId) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            offer: offer.clone(),
+            candidate,
+            school,
+            submitted_at: Utc::now(),
+        }
+    }
+
+    fn state(&self, status: ApplicationStatus, revision: u64, reason: &str) -> Application {
+        Application {
+            id: self.id.to_string(),
+            offer_id: self.offer.id.to_string(),
+            company_siren: self.offer.company.to_string(),
+            candidate_id: self.candidate.to_string(),
+            school_id: self.school.to_string(),
+            status: status as i32,
+            transitions: vec![ApplicationTransition {
+                to: status as i32,
+                reason: reason.to_owned(),
+                ..ApplicationTransition::default()
+            }],
+            revision,
+            submitted_at: Some(timestamp(self.submitted_at)),
+            updated_at: Some(timestamp(Utc::now())),
+            ..Application::default()
+        }
+    }
+
+    fn envelope(&self, event: application_event::Event) -> ApplicationEvent {
+        ApplicationEvent {
+            event_id: event_id(),
+            occurred_at: Some(timestamp(Utc::now())),
+            application_id: self.id.to_string(),
+            event: Some(event),
+        }
+    }
+
+    pub fn submitted(&self) -> ApplicationEvent {
+        self.envelope(application_event::Event::Submitted(ApplicationSubmitted {
+            application: Some(self.state(ApplicationStatus::Submitted, 1, "")),
+        }))
+    }
+
+    pub fn review_started(&self) -> ApplicationEvent {
+        self.envelope(application_event::Event::ReviewStarted(ApplicationReviewStarted {
+            application: Some(self.state(ApplicationStatus::InReview, 2, "")),
+        }))
+    }
+
+    pub fn refused(&self, reason: &str) -> ApplicationEvent {
+        self.envelope(application_event::Event::Refused(ApplicationRefused {
+            application: Some(self.state(ApplicationStatus::Refused, 3, reason)),
+        }))
+    }
+
+    pub fn expired(&self) -> ApplicationEvent {
+        self.envelope(application_event::Event::Expired(ApplicationExpired {
+            application: Some(self.state(ApplicationStatus::Expired, 2, "")),
+        }))
+    }
+}
+
+/// `OffersSuggested` for `candidate`: the offers, each with its reason.
+pub fn offers_suggested(
+    candidate: CandidateId,
+    school: SchoolId,
+    offers: &[(&TestOffer, f64, &str)],
+) -> MatchingEvent {
+    MatchingEvent {
+        event_id: event_id(),
+        occurred_at: Some(timestamp(Utc::now())),
+        subject_id: candidate.to_string(),
+        event: Some(matching_event::Event::OffersSuggested(OffersSuggested {
+            candidate_id: candidate.to_string(),
+            school_id: school.to_string(),
+            trigger: SuggestionTrigger::ProfileMatchable as i32,
+            offers: offers
+                .iter()
+                .map(|(offer, score, summary)| OfferSuggestion {
+                    offer_id: offer.id.to_string(),
+                    offer_title: offer.title.to_owned(),
+                    company_name: offer.company_name.to_owned(),
+                    score: *score,
+                    summary: (*summary).to_owned(),
+                })
+                .collect(),
+        })),
+    }
+}
+
+/// `PlacementCompleted` for a placement of `candidate` at `offer`.
+pub fn placement_completed(offer: &TestOffer, candidate: CandidateId, school: SchoolId) -> PlacementEvent {
+    let id = Uuid::now_v7();
+    PlacementEvent {
+        event_id: event_id(),
+        occurred_at: Some(timestamp(Utc::now())),
+        placement_id: id.to_string(),
+        event: Some(placement_event::Event::Completed(PlacementCompleted {
+            placement: Some(Placement {
+                id: id.to_string(),
+                application_id: Uuid::now_v7().to_string(),
+                offer_id: offer.id.to_string(),
+                company_siren: offer.company.to_string(),
+                company_name: offer.company_name.to_owned(),
+                offer_title: offer.title.to_owned(),
+                candidate_id: candidate.to_string(),
+                school_id: school.to_string(),
+                status: PlacementStatus::Completed as i32,
+                revision: 2,
+                ..Placement::default()
+            }),
+        })),
+    }
+}
+
+/// `CandidateErased` for `candidate`.
+pub fn candidate_erased(candidate: CandidateId, school: SchoolId) -> CandidateEvent {
+    CandidateEvent {
+        event_id: event_id(),
+        occurred_at: Some(timestamp(Utc::now())),
+        candidate_id: candidate.to_string(),
+        event: Some(candidate_event::Event::Erased(CandidateErased {
+            candidate_id: candidate.to_string(),
+            school_id: school.to_string(),
+            erasure_id: Uuid::now_v7().to_string(),
+            requested_at: Some(timestamp(Utc::now())),
+        })),
+    }
+}
