@@ -108,11 +108,14 @@ impl MatchingApi {
             .ok_or_else(|| Status::not_found("no offer with this id"))?;
         let offer = Offer::decode(bytes.as_slice()).map_err(internal)?;
         let owner = Siren::parse(&offer.company_siren).map_err(internal)?;
+        let model = mapping::offer_model(&offer, &self.reference).ok();
+        // Committed but not yet followed into the index (well under a second): as it is now.
+        if let Some(model) = model.as_ref().filter(|m| m.open) {
+            return Ok(FoundOffer::Open(Arc::new(model.clone())));
+        }
         Ok(FoundOffer::NotOpen {
             owner,
-            model: mapping::offer_model(&offer, &self.reference)
-                .ok()
-                .map(Box::new),
+            model: model.map(Box::new),
         })
     }
 
@@ -130,6 +133,15 @@ impl MatchingApi {
             .await
             .map_err(internal)?
             .ok_or_else(|| Status::not_found("no candidate with this id"))?;
+        if state.matchable {
+            // Committed but not yet followed into the index: as it is now.
+            let profile = store::load_profile(&self.pool, id)
+                .await
+                .map_err(internal)?;
+            if let Some(model) = profile.and_then(|row| row.into_model(&self.reference).ok()) {
+                return Ok(FoundCandidate::Matchable(Arc::new(model)));
+            }
+        }
         Ok(FoundCandidate::NotMatchable(state))
     }
 

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use super::geo::one_decimal;
 use super::model::{CandidateModel, OfferModel};
 use super::score::{Assessment, ComponentKind, RegionPreference, level_in};
 use super::text::RELATED_FIELD;
@@ -200,12 +201,14 @@ impl Words {
     }
 }
 
-/// A distance as people read it: one decimal under 10 km, whole km above.
+/// A distance as people read it: one decimal under 10 km, whole km above, rounded from the
+/// one-decimal distance the answers report so both always agree.
 pub fn km(distance: f32) -> String {
-    if distance < 10.0 {
-        format!("{:.1} km", distance).replace('.', ",")
+    let shown = one_decimal(distance);
+    if shown < 10.0 {
+        format!("{shown:.1} km").replace('.', ",")
     } else {
-        format!("{:.0} km", distance)
+        format!("{} km", shown.round())
     }
 }
 

@@ -1,0 +1,203 @@
+//! Synthetic candidates and offers spread over the real communes of metropolitan France,
+//! from a small deterministic generator: the same seed gives the same data, so a test or a
+//! benchmark run can be repeated exactly.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use chrono::{Duration, NaiveDate};
+use vte_domain::{CandidateId, ContractKind, LanguageCode, MissionType, OfferId, SchoolId, Siren};
+use vte_matching::domain::{Academic, CandidateModel, Language, OfferModel, Place, Term};
+use vte_reference::ReferenceData;
+
+/// xorshift64: small, fast, deterministic.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+pub const FIELDS: [&str; 12] = [
+    "génie mécanique",
+    "génie électrique",
+    "mécanique des fluides",
+    "informatique",
+    "marketing digital",
+    "finance d'entreprise",
+    "commerce international",
+    "ressources humaines",
+    "chimie",
+    "productique",
+    "génie industriel",
+    "logistique",
+];
+
+pub const SKILLS: [&str; 24] = [
+    "SolidWorks",
+    "CATIA",
+    "Python",
+    "Lean management",
+    "Six Sigma",
+    "SAP",
+    "AutoCAD",
+    "Excel",
+    "Power BI",
+    "Java",
+    "Rust",
+    "automatisme",
+    "robotique",
+    "Salesforce",
+    "SEO",
+    "comptabilité",
+    "contrôle de gestion",
+    "paie",
+    "recrutement",
+    "achats",
+    "supply chain",
+    "qualité",
+    "HSE",
+    "anglais technique",
+];
+
+const LANGUAGES: [&str; 5] = ["en", "de", "es", "it", "zh"];
+
+/// The communes of metropolitan France that have a centre.
+pub fn communes(reference: &ReferenceData) -> Vec<String> {
+    reference
+        .communes()
+        .iter()
+        .filter(|c| c.centre().is_some() && !c.insee().is_overseas())
+        .map(|c| c.insee().as_str().to_owned())
+        .collect()
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 9, 1).unwrap()
+}
+
+/// A random matchable candidate in one of `communes`.
+pub fn candidate(rng: &mut Rng, reference: &ReferenceData, communes: &[String]) -> CandidateModel {
+    let mut weights = [0u8; 8];
+    for weight in &mut weights {
+        *weight = (rng.below(11) * 10) as u8;
+    }
+    let student = rng.chance(40);
+    let contract_kinds = if student {
+        vec![ContractKind::WorkStudy]
+    } else {
+        let mut kinds = vec![ContractKind::ALL[1 + rng.below(2)]];
+        if rng.chance(50) {
+            kinds.push(if kinds[0] == ContractKind::Cdd {
+                ContractKind::Cdi
+            } else {
+                ContractKind::Cdd
+            });
+        }
+        kinds
+    };
+    let skills: Vec<Term> = (0..rng.below(6))
+        .map(|_| Term::new(SKILLS[rng.below(SKILLS.len())]))
+        .fold(Vec::new(), |mut acc, t| {
+            if !acc.iter().any(|x: &Term| x.key == t.key) {
+                acc.push(t);
+            }
+            acc
+        });
+    let mut languages = vec![Language {
+        code: LanguageCode::parse("en").unwrap(),
+        level: 1 + rng.below(6) as u8,
+    }];
+    if rng.chance(30) {
+        languages.push(Language {
+            code: LanguageCode::parse(LANGUAGES[1 + rng.below(4)]).unwrap(),
+            level: 1 + rng.below(6) as u8,
+        });
+    }
+    let regions = reference.regions();
+    let preferred_regions = (0..rng.below(3))
+        .map(|_| regions[rng.below(regions.len())].code().to_owned())
+        .collect();
+    CandidateModel {
+        id: CandidateId::from_uuid(uuid::Uuid::from_u64_pair(rng.next(), rng.next())),
+        school: Some(SchoolId::from_uuid(uuid::Uuid::from_u64_pair(
+            1,
+            rng.below(500) as u64,
+        ))),
+        academic: if student {
+            Academic::Student
+        } else {
+            Academic::Graduate
+        },
+        level: 2 + rng.below(4) as u8,
+        field_of_study: Term::new(FIELDS[rng.below(FIELDS.len())]),
+        skills,
+        languages,
+        home: Place::resolve(reference, &communes[rng.below(communes.len())]).unwrap(),
+        mission_weights: weights,
+        radius_km: [20, 30, 50, 50, 100, 150, 200, 300][rng.below(8)],
+        open_to_relocation: rng.chance(20),
+        preferred_regions,
+        contract_kinds,
+        available_from: today() + Duration::days(rng.below(150) as i64),
+        labels_count: 0,
+    }
+}
+
+/// A random open offer in one of `communes`, starting in 60 to 120 days.
+pub fn offer(rng: &mut Rng, reference: &ReferenceData, communes: &[String]) -> OfferModel {
+    let min = 2 + rng.below(3) as u8;
+    let max = (min + rng.below(3) as u8).min(5);
+    let skills: Vec<Term> = (0..1 + rng.below(4))
+        .map(|_| Term::new(SKILLS[rng.below(SKILLS.len())]))
+        .fold(Vec::new(), |mut acc, t| {
+            if !acc.iter().any(|x: &Term| x.key == t.key) {
+                acc.push(t);
+            }
+            acc
+        });
+    let primary = MissionType::ALL[rng.below(8)];
+    OfferModel {
+        id: OfferId::from_uuid(uuid::Uuid::from_u64_pair(rng.next(), rng.next())),
+        siren: Siren::parse("732829320").unwrap(),
+        title: "Offre".into(),
+        company_name: "Entreprise".into(),
+        open: true,
+        primary,
+        secondary: rng
+            .chance(40)
+            .then(|| MissionType::ALL[rng.below(8)])
+            .filter(|s| *s != primary),
+        contract: ContractKind::ALL[rng.below(3)],
+        min_level: min,
+        max_level: max,
+        fields: if rng.chance(30) {
+            vec![]
+        } else {
+            vec![Term::new(FIELDS[rng.below(FIELDS.len())])]
+        },
+        skills,
+        languages: if rng.chance(50) {
+            vec![Language {
+                code: LanguageCode::parse("en").unwrap(),
+                level: 3 + rng.below(3) as u8,
+            }]
+        } else {
+            vec![]
+        },
+        place: Place::resolve(reference, &communes[rng.below(communes.len())]).unwrap(),
+        start_date: today() + Duration::days(60 + rng.below(60) as i64),
+    }
+}
