@@ -82,18 +82,29 @@ async fn a_redelivered_event_sends_nothing_twice() {
     service.publish(&marker).await;
     service.wait_handled(&marker.event_id).await;
 
-    eventually("the school's endpoint to get the three facts", PATIENCE, || async {
-        (endpoint.delivered().len() >= 3).then_some(())
-    })
+    eventually(
+        "the school's endpoint to get the three facts",
+        PATIENCE,
+        || async { (endpoint.delivered().len() >= 3).then_some(()) },
+    )
     .await;
     let mut company = service.company(siren());
     let received = inbox(&mut company).await;
     assert_eq!(received.len(), 1, "{received:?}");
-    assert_eq!(received[0].kind, NotificationKind::ApplicationReceived as i32);
+    assert_eq!(
+        received[0].kind,
+        NotificationKind::ApplicationReceived as i32
+    );
     assert_eq!(service.notifications_of("APPLICATION_RECEIVED").await, 1);
     let deliveries = service.deliveries().await;
-    let webhooks = deliveries.iter().filter(|(channel, ..)| channel == "WEBHOOK").count();
-    assert_eq!(webhooks, 3, "one per fact: submitted, in review, refused: {deliveries:?}");
+    let webhooks = deliveries
+        .iter()
+        .filter(|(channel, ..)| channel == "WEBHOOK")
+        .count();
+    assert_eq!(
+        webhooks, 3,
+        "one per fact: submitted, in review, refused: {deliveries:?}"
+    );
     let ids: std::collections::HashSet<String> = endpoint
         .hits()
         .iter()
@@ -131,23 +142,33 @@ async fn an_opted_out_recipient_receives_nothing_while_others_do() {
     known_offer(&service, &other_offer).await;
 
     let mine = TestApplication::new(&offer, CandidateId::new(), SchoolId::new()).submitted();
-    let theirs = TestApplication::new(&other_offer, CandidateId::new(), SchoolId::new()).submitted();
+    let theirs =
+        TestApplication::new(&other_offer, CandidateId::new(), SchoolId::new()).submitted();
     service.publish(&mine).await;
     service.publish(&theirs).await;
     service.wait_handled(&mine.event_id).await;
     service.wait_handled(&theirs.event_id).await;
 
-    assert!(inbox(&mut opted_out).await.is_empty(), "the opted-out company hears nothing");
+    assert!(
+        inbox(&mut opted_out).await.is_empty(),
+        "the opted-out company hears nothing"
+    );
     let mut other = service.company(other_siren());
-    assert_eq!(inbox(&mut other).await.len(), 1, "a company that did not opt out hears");
-    let deliveries: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM deliveries WHERE recipient_tenant = $1",
-    )
-    .bind(siren().to_string())
-    .fetch_one(&service.pool)
-    .await
-    .unwrap();
-    assert_eq!(deliveries, 0, "no delivery of any channel to the opted-out company");
+    assert_eq!(
+        inbox(&mut other).await.len(),
+        1,
+        "a company that did not opt out hears"
+    );
+    let deliveries: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE recipient_tenant = $1")
+            .bind(siren().to_string())
+            .fetch_one(&service.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        deliveries, 0,
+        "no delivery of any channel to the opted-out company"
+    );
 }
 
 #[tokio::test]
@@ -161,7 +182,12 @@ async fn the_fifteen_day_reminder_reaches_the_company_once() {
     recent.submitted_at = Utc::now() - Duration::days(3);
     let mut answered = TestApplication::new(&offer, CandidateId::new(), SchoolId::new());
     answered.submitted_at = Utc::now() - Duration::days(20);
-    for event in [waiting.submitted(), recent.submitted(), answered.submitted(), answered.review_started()] {
+    for event in [
+        waiting.submitted(),
+        recent.submitted(),
+        answered.submitted(),
+        answered.review_started(),
+    ] {
         service.publish(&event).await;
         service.wait_handled(&event.event_id).await;
     }
@@ -178,19 +204,39 @@ async fn the_fifteen_day_reminder_reaches_the_company_once() {
     })
     .await;
     assert_eq!(reminder.subject_id, waiting.id.to_string());
-    assert_eq!(reminder.title, "Une candidature attend votre réponse depuis 15 jours");
-    assert!(reminder.body.contains("« Ingénieur méthodes industrialisation » (Figeac)"), "{}", reminder.body);
-    assert!(reminder.body.contains(&waiting.submitted_at.format("%d/%m/%Y").to_string()));
+    assert_eq!(
+        reminder.title,
+        "Une candidature attend votre réponse depuis 15 jours"
+    );
+    assert!(
+        reminder
+            .body
+            .contains("« Ingénieur méthodes industrialisation » (Figeac)"),
+        "{}",
+        reminder.body
+    );
+    assert!(
+        reminder
+            .body
+            .contains(&waiting.submitted_at.format("%d/%m/%Y").to_string())
+    );
 
     // Later sweeps, and the same application's event delivered again, remind no one again.
-    let again = reminders::remind_unanswered(&service.pool, Utc::now(), 15, Utc::now()).await.unwrap();
+    let again = reminders::remind_unanswered(&service.pool, Utc::now(), 15, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(again, 0);
     let replayed = waiting.submitted();
     service.publish(&replayed).await;
     service.wait_handled(&replayed.event_id).await;
     let later = Utc::now() + Duration::days(30);
-    let reminded_later = reminders::remind_unanswered(&service.pool, later, 15, later).await.unwrap();
-    assert_eq!(reminded_later, 1, "only the recent application, once it too is 15 days old");
+    let reminded_later = reminders::remind_unanswered(&service.pool, later, 15, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        reminded_later, 1,
+        "only the recent application, once it too is 15 days old"
+    );
     let reminders: Vec<Notification> = inbox(&mut company)
         .await
         .into_iter()
@@ -200,7 +246,10 @@ async fn the_fifteen_day_reminder_reaches_the_company_once() {
     assert_eq!(about.len(), 2, "{about:?}");
     assert!(about.contains(&waiting.id.to_string().as_str()));
     assert!(about.contains(&recent.id.to_string().as_str()));
-    assert!(!about.contains(&answered.id.to_string().as_str()), "an answered application is not reminded");
+    assert!(
+        !about.contains(&answered.id.to_string().as_str()),
+        "an answered application is not reminded"
+    );
 }
 
 #[tokio::test]
@@ -211,7 +260,10 @@ async fn a_candidate_is_told_when_an_application_expires_and_reads_it() {
     let candidate = CandidateId::new();
     let application = TestApplication::new(&offer, candidate, SchoolId::new());
     let refused = TestApplication::new(&offer, candidate, SchoolId::new());
-    for event in [application.expired(), refused.refused("Le poste demande un profil plus expérimenté.")] {
+    for event in [
+        application.expired(),
+        refused.refused("Le poste demande un profil plus expérimenté."),
+    ] {
         service.publish(&event).await;
         service.wait_handled(&event.event_id).await;
     }
@@ -233,7 +285,11 @@ async fn a_candidate_is_told_when_an_application_expires_and_reads_it() {
     assert_eq!(listed.notifications.len(), 1, "one per page");
     let newest = &listed.notifications[0];
     assert_eq!(newest.title, "Votre candidature n'est pas retenue");
-    assert!(newest.body.contains("Motif : Le poste demande un profil plus expérimenté."));
+    assert!(
+        newest
+            .body
+            .contains("Motif : Le poste demande un profil plus expérimenté.")
+    );
     let next = client
         .list_notifications(ListNotificationsRequest {
             recipient: None,
@@ -248,7 +304,13 @@ async fn a_candidate_is_told_when_an_application_expires_and_reads_it() {
         .into_inner();
     let expired = &next.notifications[0];
     assert_eq!(expired.title, "Votre candidature a expiré");
-    assert!(expired.body.contains("« Ingénieur méthodes industrialisation » chez Usinage du Célé (Figeac) a expiré"), "{}", expired.body);
+    assert!(
+        expired.body.contains(
+            "« Ingénieur méthodes industrialisation » chez Usinage du Célé (Figeac) a expiré"
+        ),
+        "{}",
+        expired.body
+    );
     assert!(expired.body.contains("Prochaine étape"));
     assert!(next.page.unwrap().next_page_token.is_empty());
 
@@ -267,7 +329,11 @@ async fn a_candidate_is_told_when_an_application_expires_and_reads_it() {
         .unwrap()
         .into_inner();
     assert_eq!(after.unread_count, 1);
-    let read = after.notifications.iter().find(|n| n.id == expired.id).unwrap();
+    let read = after
+        .notifications
+        .iter()
+        .find(|n| n.id == expired.id)
+        .unwrap();
     assert!(read.read_at.is_some());
     let all = client
         .mark_read(MarkReadRequest {

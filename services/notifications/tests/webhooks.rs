@@ -23,7 +23,11 @@ fn siren() -> Siren {
     Siren::parse("732829320").unwrap()
 }
 
-async fn register(service: &Notifications, school: SchoolId, url: String) -> RegisterWebhookResponse {
+async fn register(
+    service: &Notifications,
+    school: SchoolId,
+    url: String,
+) -> RegisterWebhookResponse {
     service
         .school(school)
         .register_webhook(RegisterWebhookRequest {
@@ -56,7 +60,11 @@ async fn a_school_webhook_is_signed_with_the_schools_secret_and_no_other() {
     let registered = register(&service, school, endpoint.url()).await;
     let other = register(&service, other_school, Endpoint::start().await.url()).await;
     assert_ne!(registered.secret, other.secret);
-    assert_eq!(registered.secret.len(), 43, "32 bytes in base64url without padding");
+    assert_eq!(
+        registered.secret.len(),
+        43,
+        "32 bytes in base64url without padding"
+    );
 
     let application = student_applies(&service, school).await;
 
@@ -66,8 +74,14 @@ async fn a_school_webhook_is_signed_with_the_schools_secret_and_no_other() {
     .await;
     let signature = hit.header("vte-signature");
     assert!(signature.starts_with("t="), "{signature}");
-    assert!(verify(&registered.secret, &signature, &hit.body), "verifies with the school's secret");
-    assert!(!verify(&other.secret, &signature, &hit.body), "fails with another school's secret");
+    assert!(
+        verify(&registered.secret, &signature, &hit.body),
+        "verifies with the school's secret"
+    );
+    assert!(
+        !verify(&other.secret, &signature, &hit.body),
+        "fails with another school's secret"
+    );
     let sent_at: i64 = signature[2..signature.find(',').unwrap()].parse().unwrap();
     assert!((chrono::Utc::now().timestamp() - sent_at).abs() < 60);
 
@@ -75,10 +89,19 @@ async fn a_school_webhook_is_signed_with_the_schools_secret_and_no_other() {
     assert_eq!(json["deliveryId"], hit.header("vte-delivery-id"));
     assert_eq!(json["kind"], "NOTIFICATION_KIND_APPLICATION_STATUS_CHANGED");
     assert_eq!(json["application"]["id"], application.id.to_string());
-    assert_eq!(json["application"]["status"], "APPLICATION_STATUS_SUBMITTED");
-    assert_eq!(json["notification"]["recipient"]["tenantId"], school.to_string());
+    assert_eq!(
+        json["application"]["status"],
+        "APPLICATION_STATUS_SUBMITTED"
+    );
+    assert_eq!(
+        json["notification"]["recipient"]["tenantId"],
+        school.to_string()
+    );
     let body = json["notification"]["body"].as_str().unwrap();
-    assert!(body.contains("« Ingénieur méthodes industrialisation » chez Usinage du Célé (Figeac)"), "{body}");
+    assert!(
+        body.contains("« Ingénieur méthodes industrialisation » chez Usinage du Célé (Figeac)"),
+        "{body}"
+    );
     assert_eq!(endpoint.hits().len(), 1);
 }
 
@@ -104,11 +127,19 @@ async fn an_endpoint_down_for_several_attempts_then_up_gets_the_delivery_once() 
             .find(|(channel, status, ..)| channel == "WEBHOOK" && status == "DELIVERED")
     })
     .await;
-    assert_eq!(delivered.2, 4, "three failed attempts, then the one that worked");
+    assert_eq!(
+        delivered.2, 4,
+        "three failed attempts, then the one that worked"
+    );
     let hits = endpoint.hits();
-    assert_eq!(hits.iter().map(|hit| hit.status).collect::<Vec<_>>(), vec![503, 503, 503, 200]);
-    let ids: std::collections::HashSet<String> =
-        hits.iter().map(|hit| hit.header("vte-delivery-id")).collect();
+    assert_eq!(
+        hits.iter().map(|hit| hit.status).collect::<Vec<_>>(),
+        vec![503, 503, 503, 200]
+    );
+    let ids: std::collections::HashSet<String> = hits
+        .iter()
+        .map(|hit| hit.header("vte-delivery-id"))
+        .collect();
     assert_eq!(ids.len(), 1, "every attempt carries the same delivery id");
     assert_eq!(endpoint.delivered().len(), 1);
 }
@@ -119,7 +150,10 @@ async fn an_endpoint_never_up_is_dead_lettered_and_listed_for_its_owner_only() {
     let endpoint = Endpoint::start().await;
     endpoint.down_forever();
     let school = SchoolId::new();
-    let webhook = register(&service, school, endpoint.url()).await.webhook.unwrap();
+    let webhook = register(&service, school, endpoint.url())
+        .await
+        .webhook
+        .unwrap();
 
     student_applies(&service, school).await;
 
@@ -160,7 +194,10 @@ async fn an_endpoint_never_up_is_dead_lettered_and_listed_for_its_owner_only() {
         .await
         .unwrap()
         .into_inner();
-    assert!(theirs.dead_letters.is_empty(), "another school sees none of them");
+    assert!(
+        theirs.dead_letters.is_empty(),
+        "another school sees none of them"
+    );
     let refused = stranger
         .clone()
         .list_dead_letters(ListDeadLettersRequest {
@@ -173,7 +210,8 @@ async fn an_endpoint_never_up_is_dead_lettered_and_listed_for_its_owner_only() {
 }
 
 #[tokio::test]
-async fn bpifrance_hears_of_completed_placements_on_its_webhook_and_a_deleted_webhook_hears_nothing() {
+async fn bpifrance_hears_of_completed_placements_on_its_webhook_and_a_deleted_webhook_hears_nothing()
+ {
     let service = Notifications::start().await;
     let endpoint = Endpoint::start().await;
     let registered = service
@@ -187,15 +225,30 @@ async fn bpifrance_hears_of_completed_placements_on_its_webhook_and_a_deleted_we
         .unwrap()
         .into_inner();
     let offer = TestOffer::figeac(siren());
-    service.publish(&placement_completed(&offer, CandidateId::new(), SchoolId::new())).await;
+    service
+        .publish(&placement_completed(
+            &offer,
+            CandidateId::new(),
+            SchoolId::new(),
+        ))
+        .await;
     let hit = eventually("Bpifrance's endpoint to be called", PATIENCE, || async {
         endpoint.delivered().into_iter().next()
     })
     .await;
-    assert!(verify(&registered.secret, &hit.header("vte-signature"), &hit.body));
+    assert!(verify(
+        &registered.secret,
+        &hit.header("vte-signature"),
+        &hit.body
+    ));
     let json = hit.json();
     assert_eq!(json["placement"]["status"], "PLACEMENT_STATUS_COMPLETED");
-    assert!(json["notification"]["body"].as_str().unwrap().contains("décider du label"));
+    assert!(
+        json["notification"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("décider du label")
+    );
 
     let webhook_id = registered.webhook.unwrap().id;
     service
@@ -213,5 +266,9 @@ async fn bpifrance_hears_of_completed_placements_on_its_webhook_and_a_deleted_we
     let second = placement_completed(&offer, CandidateId::new(), SchoolId::new());
     service.publish(&second).await;
     service.wait_handled(&second.event_id).await;
-    assert_eq!(endpoint.hits().len(), 1, "nothing goes to a deleted webhook");
+    assert_eq!(
+        endpoint.hits().len(),
+        1,
+        "nothing goes to a deleted webhook"
+    );
 }

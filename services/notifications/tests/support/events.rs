@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_proto::vte::applications::v1::{
-    Application, ApplicationEvent, ApplicationExpired, ApplicationRefused, ApplicationReviewStarted,
-    ApplicationStatus, ApplicationSubmitted, ApplicationTransition, application_event,
+    Application, ApplicationEvent, ApplicationExpired, ApplicationRefused,
+    ApplicationReviewStarted, ApplicationStatus, ApplicationSubmitted, ApplicationTransition,
+    application_event,
 };
 use vte_proto::vte::candidates::v1::{CandidateErased, CandidateEvent, candidate_event};
 use vte_proto::vte::common::v1::Location;
@@ -74,7 +75,9 @@ impl TestOffer {
             event_id: event_id(),
             occurred_at: Some(timestamp(Utc::now())),
             offer_id: self.id.to_string(),
-            event: Some(offer_event::Event::Published(OfferPublished { offer: Some(offer) })),
+            event: Some(offer_event::Event::Published(OfferPublished {
+                offer: Some(offer),
+            })),
         }
     }
 }
@@ -136,9 +139,11 @@ impl TestApplication {
     }
 
     pub fn review_started(&self) -> ApplicationEvent {
-        self.envelope(application_event::Event::ReviewStarted(ApplicationReviewStarted {
-            application: Some(self.state(ApplicationStatus::InReview, 2, "")),
-        }))
+        self.envelope(application_event::Event::ReviewStarted(
+            ApplicationReviewStarted {
+                application: Some(self.state(ApplicationStatus::InReview, 2, "")),
+            },
+        ))
     }
 
     pub fn refused(&self, reason: &str) -> ApplicationEvent {
@@ -183,7 +188,11 @@ pub fn offers_suggested(
 }
 
 /// `PlacementCompleted` for a placement of `candidate` at `offer`.
-pub fn placement_completed(offer: &TestOffer, candidate: CandidateId, school: SchoolId) -> PlacementEvent {
+pub fn placement_completed(
+    offer: &TestOffer,
+    candidate: CandidateId,
+    school: SchoolId,
+) -> PlacementEvent {
     let id = Uuid::now_v7();
     PlacementEvent {
         event_id: event_id(),

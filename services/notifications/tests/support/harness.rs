@@ -14,10 +14,16 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_events::{EventEnvelope, Topics};
+use vte_notifications::channels::contacts::Contacts;
+use vte_notifications::channels::email::Mailer;
+use vte_notifications::channels::webhook::WebhookSender;
 use vte_notifications::config::SmtpTls;
+use vte_notifications::domain::Backoff;
+use vte_notifications::worker::Deliverer;
 use vte_notifications::{Application, NotificationsSettings};
 use vte_proto::vte::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use vte_service::auth::{Caller, Claims, sign_hs256};
+use vte_service::peers::Peers;
 use vte_service::{Service, Settings};
 use vte_testbed::{TestDatabase, TestKafka};
 
@@ -38,9 +44,14 @@ pub type Client = NotificationsServiceClient<InterceptedService<Channel, Bearer>
 pub struct Bearer(Option<MetadataValue<Ascii>>);
 
 impl Interceptor for Bearer {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
         if let Some(token) = &self.0 {
-            request.metadata_mut().insert("authorization", token.clone());
+            request
+                .metadata_mut()
+                .insert("authorization", token.clone());
         }
         Ok(request)
     }
@@ -48,7 +59,11 @@ impl Interceptor for Bearer {
 
 /// Signs a token for `caller`.
 pub fn bearer(caller: &Caller) -> Bearer {
-    let claims = Claims::new(caller, format!("account-of-{}", caller.role().as_str()), chrono::Duration::minutes(30));
+    let claims = Claims::new(
+        caller,
+        format!("account-of-{}", caller.role().as_str()),
+        chrono::Duration::minutes(30),
+    );
     let jwt = sign_hs256(SECRET, &claims).unwrap();
     Bearer(Some(format!("Bearer {jwt}").parse().unwrap()))
 }
@@ -92,7 +107,11 @@ impl Bed {
     }
 
     /// Settings for service `defaults` on `database` and this broker.
-    pub fn settings(&self, defaults: vte_service::ServiceDefaults, database: &TestDatabase) -> Settings {
+    pub fn settings(
+        &self,
+        defaults: vte_service::ServiceDefaults,
+        database: &TestDatabase,
+    ) -> Settings {
         let mut settings = Settings::local(
             defaults,
             &database.url(),
@@ -109,6 +128,9 @@ impl Bed {
 /// The notifications service, running on loopback for one test.
 pub struct Notifications {
     channel: Channel,
+    /// The settings the service runs with.
+    pub settings: Settings,
+    pub own: NotificationsSettings,
     pub pool: PgPool,
     pub smtp: SmtpSink,
     pub bed: Bed,
@@ -130,7 +152,9 @@ impl Notifications {
     }
 
     /// Starts the service, letting the test adjust both settings first.
-    pub async fn start_with(adjust: impl FnOnce(&mut Settings, &mut NotificationsSettings)) -> Self {
+    pub async fn start_with(
+        adjust: impl FnOnce(&mut Settings, &mut NotificationsSettings),
+    ) -> Self {
         vte_testbed::init_tracing();
         let smtp = SmtpSink::start().await;
         let bed = Bed::start().await;
@@ -148,7 +172,7 @@ impl Notifications {
         settings.peers.candidates = "http://127.0.0.1:9".to_owned();
         let mut own = fast_settings(smtp.port());
         adjust(&mut settings, &mut own);
-        let service = Application::build_with(settings, own)
+        let service = Application::build_with(settings.clone(), own.clone())
             .await
             .expect("the notifications service did not build");
         let addr = service.grpc_addr();
@@ -162,12 +186,33 @@ impl Notifications {
         let pool = database.pool().await;
         Self {
             channel,
+            settings,
+            own,
             pool,
             smtp,
             bed,
             shutdown,
             _database: database,
         }
+    }
+
+    /// A second delivery worker on the service's database, with the service's settings: what
+    /// tests use to run a round at a time of their choosing (tomorrow's digest hour).
+    pub fn worker(&self) -> Deliverer {
+        let peers = Peers::new("notifications", &self.settings.peers, &self.settings.auth).unwrap();
+        Deliverer::new(
+            self.pool.clone(),
+            Mailer::new(&self.own.smtp).unwrap(),
+            WebhookSender::new(Duration::from_secs(5)).unwrap(),
+            Contacts::new(&peers),
+            Backoff {
+                first_delay: Duration::from_millis(self.own.retry.first_delay_ms),
+                max_delay: Duration::from_millis(self.own.retry.max_delay_ms),
+                max_attempts: self.own.retry.max_attempts,
+            },
+            self.own.site_url.clone(),
+            self.own.worker.clone(),
+        )
     }
 
     /// A client calling as `caller`.
@@ -221,11 +266,13 @@ impl Notifications {
 
     /// Whether the service handled the event with this id.
     pub async fn handled(&self, event_id: &str) -> bool {
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_id = $1::uuid)")
-            .bind(event_id)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_id = $1::uuid)",
+        )
+        .bind(event_id)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
     }
 
     /// Waits until the service handled the event with this id.
@@ -248,7 +295,10 @@ pub async fn publish<E: EventEnvelope>(bed: &Bed, event: &E) {
     let key = event.key().to_owned();
     let payload = event.encode_to_vec();
     producer
-        .send(FutureRecord::to(&topic).key(&key).payload(&payload), Duration::from_secs(10))
+        .send(
+            FutureRecord::to(&topic).key(&key).payload(&payload),
+            Duration::from_secs(10),
+        )
         .await
         .map_err(|(error, _)| error)
         .expect("cannot publish an event");

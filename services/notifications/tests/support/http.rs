@@ -84,7 +84,10 @@ impl Endpoint {
 
     /// The requests answered 2xx.
     pub fn delivered(&self) -> Vec<Hit> {
-        self.hits().into_iter().filter(|hit| hit.status == 200).collect()
+        self.hits()
+            .into_iter()
+            .filter(|hit| hit.status == 200)
+            .collect()
     }
 }
 
@@ -96,7 +99,9 @@ async fn receive(
     let down = behaviour.down_forever.load(Ordering::SeqCst)
         || behaviour
             .down_for
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
             .is_ok();
     let status = if down {
         StatusCode::SERVICE_UNAVAILABLE

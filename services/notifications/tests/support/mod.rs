@@ -7,4 +7,5 @@
 pub mod events;
 pub mod harness;
 pub mod http;
+pub mod platform;
 pub mod smtp;

@@ -93,7 +93,11 @@ impl SmtpSink {
 async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
-    if write.write_all(b"220 sink.test ESMTP ready\r\n").await.is_err() {
+    if write
+        .write_all(b"220 sink.test ESMTP ready\r\n")
+        .await
+        .is_err()
+    {
         return;
     }
     let (mut from, mut to) = (String::new(), Vec::new());
@@ -105,9 +109,15 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
             Ok(_) => {}
         }
         let command = line.trim_end().to_owned();
-        let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let verb = command
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
         let answer: &str = match verb.as_str() {
-            "EHLO" => "250-sink.test greets you\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 PIPELINING\r\n",
+            "EHLO" => {
+                "250-sink.test greets you\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 PIPELINING\r\n"
+            }
             "HELO" => "250 sink.test\r\n",
             "MAIL" => {
                 from = address(&command);
@@ -119,7 +129,11 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
                 "250 2.1.5 OK\r\n"
             }
             "DATA" => {
-                if write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await.is_err() {
+                if write
+                    .write_all(b"354 end with <CRLF>.<CRLF>\r\n")
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 let mut data = Vec::new();
@@ -133,7 +147,11 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
                         break;
                     }
                     // Dot-unstuffing: a leading dot was doubled by the client.
-                    let raw = if raw.starts_with(b"..") { &raw[1..] } else { &raw[..] };
+                    let raw = if raw.starts_with(b"..") {
+                        &raw[1..]
+                    } else {
+                        &raw[..]
+                    };
                     data.extend_from_slice(raw);
                 }
                 store.lock().unwrap().push(Received {
