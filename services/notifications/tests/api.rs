@@ -11,9 +11,9 @@ use tonic::Code;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_proto::vte::common::v1::{PageRequest, Role};
 use vte_proto::vte::notifications::v1::{
-    Cadence, DeleteWebhookRequest, GetPreferencesRequest, KindPreference,
-    ListNotificationsRequest, ListWebhooksRequest, MarkReadRequest, NotificationKind, Recipient,
-    RegisterWebhookRequest, UpdatePreferencesRequest,
+    Cadence, DeleteWebhookRequest, GetPreferencesRequest, KindPreference, ListNotificationsRequest,
+    ListWebhooksRequest, MarkReadRequest, NotificationKind, Recipient, RegisterWebhookRequest,
+    UpdatePreferencesRequest,
 };
 use vte_service::auth::Caller;
 
@@ -41,16 +41,47 @@ async fn a_recipient_reads_only_their_own_and_operators_name_whom_they_read() {
         recipient: Some(company_recipient()),
         ..ListNotificationsRequest::default()
     };
-    let (code, _) = refused(service.candidate(CandidateId::new()).list_notifications(named.clone()).await);
+    let (code, _) = refused(
+        service
+            .candidate(CandidateId::new())
+            .list_notifications(named.clone())
+            .await,
+    );
     assert_eq!(code, Code::PermissionDenied);
-    let (code, _) = refused(service.client(&Caller::Site).list_notifications(ListNotificationsRequest::default()).await);
+    let (code, _) = refused(
+        service
+            .client(&Caller::Site)
+            .list_notifications(ListNotificationsRequest::default())
+            .await,
+    );
     assert_eq!(code, Code::PermissionDenied);
-    let (code, _) = refused(service.client(&Caller::Service).get_preferences(GetPreferencesRequest::default()).await);
+    let (code, _) = refused(
+        service
+            .client(&Caller::Service)
+            .get_preferences(GetPreferencesRequest::default())
+            .await,
+    );
     assert_eq!(code, Code::PermissionDenied);
-    assert!(service.company(siren()).list_notifications(named.clone()).await.is_ok(), "naming itself");
+    assert!(
+        service
+            .company(siren())
+            .list_notifications(named.clone())
+            .await
+            .is_ok(),
+        "naming itself"
+    );
     assert!(service.admin().list_notifications(named).await.is_ok());
-    let (code, message) = refused(service.admin().list_notifications(ListNotificationsRequest::default()).await);
-    assert_eq!((code, message.starts_with("recipient:")), (Code::InvalidArgument, true), "{message}");
+    let (code, message) = refused(
+        service
+            .admin()
+            .list_notifications(ListNotificationsRequest::default())
+            .await,
+    );
+    assert_eq!(
+        (code, message.starts_with("recipient:")),
+        (Code::InvalidArgument, true),
+        "{message}"
+    );
 
     let (code, message) = refused(
         service
@@ -66,14 +97,17 @@ async fn a_recipient_reads_only_their_own_and_operators_name_whom_they_read() {
     );
     assert_eq!(code, Code::InvalidArgument);
     assert!(message.starts_with("recipient.tenant_id:"), "{message}");
-
 }
 
 #[tokio::test]
 async fn preferences_list_every_kind_the_recipient_receives_and_changes_are_checked() {
     let service = Notifications::start().await;
     let mut school = service.school(SchoolId::new());
-    let defaults = school.get_preferences(GetPreferencesRequest::default()).await.unwrap().into_inner();
+    let defaults = school
+        .get_preferences(GetPreferencesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
     let kinds: Vec<i32> = defaults.preferences.iter().map(|p| p.kind).collect();
     assert_eq!(
         kinds,
@@ -83,7 +117,12 @@ async fn preferences_list_every_kind_the_recipient_receives_and_changes_are_chec
             NotificationKind::LabelDecided as i32,
         ]
     );
-    assert!(defaults.preferences.iter().all(|p| p.enabled && p.cadence == Cadence::Immediate as i32));
+    assert!(
+        defaults
+            .preferences
+            .iter()
+            .all(|p| p.enabled && p.cadence == Cadence::Immediate as i32)
+    );
 
     let entry = |kind: NotificationKind, cadence: i32| KindPreference {
         kind: kind as i32,
@@ -96,20 +135,36 @@ async fn preferences_list_every_kind_the_recipient_receives_and_changes_are_chec
     };
     let cases = [
         (vec![], "preferences:"),
-        (vec![entry(NotificationKind::OffersSuggested, 1)], "preferences[0].kind:"),
-        (vec![entry(NotificationKind::Unspecified, 1)], "preferences[0].kind:"),
         (
-            vec![entry(NotificationKind::LabelDecided, 1), entry(NotificationKind::LabelDecided, 2)],
+            vec![entry(NotificationKind::OffersSuggested, 1)],
+            "preferences[0].kind:",
+        ),
+        (
+            vec![entry(NotificationKind::Unspecified, 1)],
+            "preferences[0].kind:",
+        ),
+        (
+            vec![
+                entry(NotificationKind::LabelDecided, 1),
+                entry(NotificationKind::LabelDecided, 2),
+            ],
             "preferences[1].kind:",
         ),
-        (vec![entry(NotificationKind::LabelDecided, 7)], "preferences[0].cadence:"),
+        (
+            vec![entry(NotificationKind::LabelDecided, 7)],
+            "preferences[0].cadence:",
+        ),
     ];
     for (preferences, field) in cases {
         let (code, message) = refused(school.update_preferences(update(preferences)).await);
         assert_eq!(code, Code::InvalidArgument, "{message}");
         assert!(message.starts_with(field), "{message} should name {field}");
     }
-    let after = school.get_preferences(GetPreferencesRequest::default()).await.unwrap().into_inner();
+    let after = school
+        .get_preferences(GetPreferencesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(after, defaults, "a refused change changes nothing");
 
     let changed = school
@@ -121,7 +176,11 @@ async fn preferences_list_every_kind_the_recipient_receives_and_changes_are_chec
         .await
         .unwrap()
         .into_inner();
-    let label = changed.preferences.iter().find(|p| p.kind == NotificationKind::LabelDecided as i32).unwrap();
+    let label = changed
+        .preferences
+        .iter()
+        .find(|p| p.kind == NotificationKind::LabelDecided as i32)
+        .unwrap();
     assert!(!label.enabled);
     assert_eq!(label.cadence, Cadence::DailyDigest as i32);
     assert_eq!(changed.preferences.len(), 3);
@@ -170,19 +229,28 @@ async fn mark_read_refuses_other_recipients_ids_and_malformed_requests() {
             })
             .await,
     );
-    assert_eq!((code, message.starts_with("page.page_size:")), (Code::InvalidArgument, true));
+    assert_eq!(
+        (code, message.starts_with("page.page_size:")),
+        (Code::InvalidArgument, true)
+    );
 }
 
 #[tokio::test]
 async fn webhooks_are_for_schools_and_bpifrance_with_checked_urls_and_kinds() {
-    let service = Notifications::start_with(|_, own| own.webhooks.allow_private_targets = false).await;
+    let service =
+        Notifications::start_with(|_, own| own.webhooks.allow_private_targets = false).await;
     let school = SchoolId::new();
     let register = |url: &str, kinds: Vec<i32>| RegisterWebhookRequest {
         url: url.to_owned(),
         kinds,
         owner: None,
     };
-    let (code, _) = refused(service.company(siren()).register_webhook(register("https://93.184.215.14/hook", vec![])).await);
+    let (code, _) = refused(
+        service
+            .company(siren())
+            .register_webhook(register("https://93.184.215.14/hook", vec![]))
+            .await,
+    );
     assert_eq!(code, Code::PermissionDenied);
     let cases = [
         ("", vec![], "url:"),
@@ -191,7 +259,11 @@ async fn webhooks_are_for_schools_and_bpifrance_with_checked_urls_and_kinds() {
         ("https://10.0.0.8/hook", vec![], "url:"),
         ("https://[::1]/hook", vec![], "url:"),
         ("https://user:secret@93.184.215.14/hook", vec![], "url:"),
-        ("https://93.184.215.14/hook", vec![NotificationKind::OffersSuggested as i32], "kinds[0]:"),
+        (
+            "https://93.184.215.14/hook",
+            vec![NotificationKind::OffersSuggested as i32],
+            "kinds[0]:",
+        ),
     ];
     let mut client = service.school(school);
     for (url, kinds, field) in cases {
@@ -200,19 +272,33 @@ async fn webhooks_are_for_schools_and_bpifrance_with_checked_urls_and_kinds() {
         assert!(message.starts_with(field), "{message} should name {field}");
     }
     let registered = client
-        .register_webhook(register("https://93.184.215.14/hook", vec![NotificationKind::LabelDecided as i32]))
+        .register_webhook(register(
+            "https://93.184.215.14/hook",
+            vec![NotificationKind::LabelDecided as i32],
+        ))
         .await
         .unwrap()
         .into_inner();
     let webhook = registered.webhook.unwrap();
     assert_eq!(webhook.kinds, vec![NotificationKind::LabelDecided as i32]);
     for _ in 1..10 {
-        client.register_webhook(register("https://93.184.215.14/hook", vec![])).await.unwrap();
+        client
+            .register_webhook(register("https://93.184.215.14/hook", vec![]))
+            .await
+            .unwrap();
     }
-    let (code, _) = refused(client.register_webhook(register("https://93.184.215.14/hook", vec![])).await);
+    let (code, _) = refused(
+        client
+            .register_webhook(register("https://93.184.215.14/hook", vec![]))
+            .await,
+    );
     assert_eq!(code, Code::ResourceExhausted, "ten per owner");
 
-    let listed = client.list_webhooks(ListWebhooksRequest::default()).await.unwrap().into_inner();
+    let listed = client
+        .list_webhooks(ListWebhooksRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(listed.webhooks.len(), 10);
     assert_eq!(listed.webhooks[0].id, webhook.id, "oldest first");
     let (code, _) = refused(
@@ -235,13 +321,23 @@ async fn webhooks_are_for_schools_and_bpifrance_with_checked_urls_and_kinds() {
             })
             .await,
     );
-    assert_eq!(code, Code::NotFound, "another school's webhook is not found");
+    assert_eq!(
+        code,
+        Code::NotFound,
+        "another school's webhook is not found"
+    );
     client
         .delete_webhook(DeleteWebhookRequest {
             webhook_id: webhook.id.clone(),
         })
         .await
         .unwrap();
-    let (code, _) = refused(client.delete_webhook(DeleteWebhookRequest { webhook_id: webhook.id }).await);
+    let (code, _) = refused(
+        client
+            .delete_webhook(DeleteWebhookRequest {
+                webhook_id: webhook.id,
+            })
+            .await,
+    );
     assert_eq!(code, Code::NotFound, "deleted once");
 }
