@@ -47,8 +47,11 @@ impl Application {
             }
         };
         let mailer = Mailer::new(&own.smtp).map_err(|e| setting("notifications.smtp")(&e))?;
-        let webhooks = WebhookSender::new(Duration::from_secs(own.webhooks.timeout_secs))
-            .map_err(|e| setting("notifications.webhooks")(&e))?;
+        let webhooks = WebhookSender::new(
+            Duration::from_secs(own.webhooks.timeout_secs),
+            own.webhooks.allow_private_targets,
+        )
+        .map_err(|e| setting("notifications.webhooks")(&e))?;
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
         let api = NotificationsApi::new(host.pool.clone(), own.webhooks.clone());
         let interceptor = host.auth.interceptor();

@@ -4,6 +4,8 @@
 
 use std::net::IpAddr;
 
+use crate::channels::webhook::is_private;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{SubsecRound, Utc};
@@ -43,35 +45,6 @@ fn new_secret() -> Result<String, Status> {
     let mut bytes = [0_u8; 32];
     getrandom::fill(&mut bytes).map_err(internal)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// Whether an address is one a webhook must not target (loopback, private, link-local...).
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_multicast()
-                || (a == 100 && (64..128).contains(&b))
-                || a == 0
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-        }
-    }
 }
 
 impl NotificationsApi {
@@ -229,35 +202,5 @@ impl NotificationsApi {
                 .collect(),
             page: page_response(listed.next),
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn private_and_loopback_addresses_are_refused_public_ones_pass() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.0.1",
-            "169.254.1.1",
-            "100.64.0.1",
-            "::1",
-            "fd00::1",
-            "::ffff:10.0.0.1",
-        ] {
-            assert!(
-                is_private(private.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
-                "{private}"
-            );
-        }
-        for public in ["193.51.24.1", "2001:4860:4860::8888"] {
-            assert!(
-                !is_private(public.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
-                "{public}"
-            );
-        }
     }
 }

@@ -4,7 +4,8 @@
 //! `T.body` keyed with the webhook's secret (the base64url text returned by RegisterWebhook,
 //! used as is). A 2xx answer within the timeout counts as delivered; anything else is retried.
 
-use std::sync::OnceLock;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -64,6 +65,35 @@ pub fn verify(secret: &str, header: &str, body: &[u8]) -> bool {
     })
 }
 
+/// Whether an address is one a webhook must not target (loopback, private, link-local...).
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || (a == 100 && (64..128).contains(&b))
+                || a == 0
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
 /// The descriptor of `WebhookPayload`, from the contract's descriptor set.
 fn payload_descriptor() -> Result<&'static MessageDescriptor, String> {
     static DESCRIPTOR: OnceLock<Result<MessageDescriptor, String>> = OnceLock::new();
@@ -119,27 +149,78 @@ pub fn payload_json(delivery: &Claimed) -> Result<Vec<u8>, String> {
     serde_json::to_vec(&dynamic).map_err(|error| error.to_string())
 }
 
+/// Resolves webhook hosts to public addresses only, so a name that resolved to a public
+/// address at registration cannot be pointed at the platform's own network later (DNS
+/// rebinding).
+#[derive(Debug)]
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
+                .await?
+                .filter(|address| !is_private(address.ip()))
+                .collect();
+            if addresses.is_empty() {
+                return Err("the host resolves to no public address".into());
+            }
+            let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
+            Ok(addresses)
+        })
+    }
+}
+
 /// Posts signed payloads to webhooks.
 #[derive(Debug, Clone)]
 pub struct WebhookSender {
     client: reqwest::Client,
+    allow_private: bool,
 }
 
 impl WebhookSender {
-    /// A sender whose calls time out after `timeout`. Redirects are not followed: an endpoint
+    /// A sender whose calls time out after `timeout`; unless `allow_private` (development and
+    /// tests), it reaches public addresses only. Redirects are not followed: an endpoint
     /// answers itself.
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
+    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, reqwest::Error> {
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent("vte-notifications/1")
-            .build()?;
-        Ok(Self { client })
+            .user_agent("vte-notifications/1");
+        if !allow_private {
+            builder = builder.dns_resolver(Arc::new(PublicOnly));
+        }
+        Ok(Self {
+            client: builder.build()?,
+            allow_private,
+        })
+    }
+
+    /// Whether the endpoint's URL names a private address literally (which no resolver sees).
+    fn names_private_address(&self, url: &str) -> bool {
+        if self.allow_private {
+            return false;
+        }
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(is_private)
     }
 
     /// POSTs `body`, signed now, to `endpoint` as delivery `delivery_id`.
     pub async fn send(&self, endpoint: &Endpoint, delivery_id: Uuid, body: Vec<u8>) -> Attempt {
+        if self.names_private_address(&endpoint.url) {
+            return Attempt::Failed {
+                error: "private_address",
+                http_status: 0,
+                permanent: true,
+            };
+        }
         let timestamp = chrono::Utc::now().timestamp();
         let signature = signature(&endpoint.secret, timestamp, &body);
         let sent = self
@@ -190,5 +271,73 @@ mod tests {
         assert!(!verify("secret-b", &header, body));
         assert!(!verify("secret-a", &header, b"{}"));
         assert!(!verify("secret-a", "v1=00", body));
+    }
+
+    #[test]
+    fn private_and_loopback_addresses_are_refused_public_ones_pass() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(
+                is_private(private.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
+                "{private}"
+            );
+        }
+        for public in ["193.51.24.1", "2001:4860:4860::8888"] {
+            assert!(
+                !is_private(public.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
+                "{public}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn in_production_a_webhook_never_reaches_a_private_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let sender = WebhookSender::new(Duration::from_secs(2), false).unwrap();
+        let endpoint = |url: String| Endpoint {
+            id: Uuid::nil(),
+            url,
+            secret: "s".to_owned(),
+        };
+        let literal = sender
+            .send(
+                &endpoint(format!("http://127.0.0.1:{port}/hook")),
+                Uuid::nil(),
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            literal,
+            Attempt::Failed {
+                error: "private_address",
+                http_status: 0,
+                permanent: true
+            }
+        );
+        let named = sender
+            .send(
+                &endpoint(format!("http://localhost:{port}/hook")),
+                Uuid::nil(),
+                vec![],
+            )
+            .await;
+        assert!(
+            matches!(named, Attempt::Failed { http_status: 0, .. }),
+            "{named:?}"
+        );
+        let accepted = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+        assert!(
+            accepted.is_err(),
+            "nothing connected to the private listener"
+        );
     }
 }

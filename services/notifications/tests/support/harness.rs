@@ -203,7 +203,11 @@ impl Notifications {
         Deliverer::new(
             self.pool.clone(),
             Mailer::new(&self.own.smtp).unwrap(),
-            WebhookSender::new(Duration::from_secs(5)).unwrap(),
+            WebhookSender::new(
+                Duration::from_secs(5),
+                self.own.webhooks.allow_private_targets,
+            )
+            .unwrap(),
             Contacts::new(&peers),
             Backoff {
                 first_delay: Duration::from_millis(self.own.retry.first_delay_ms),
