@@ -1,0 +1,262 @@
+//! RankOffers from the student's side, with the aid each pair opens, and the suggestions the
+//! service publishes on `vte.matching.v1`: when an offer is published and when a profile
+//! becomes matchable, above the threshold, each (offer, candidate) pair at most once.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::fixtures::*;
+use common::{Matching, PATIENCE};
+use tonic::Code;
+use vte_matching::MatchingSettings;
+use vte_proto::vte::common::v1::{AidKind, ContractKind, MissionType};
+use vte_proto::vte::matching::v1::{
+    OfferFilters, RankOffersRequest, RankOffersResponse, SuggestionTrigger, matching_event,
+};
+use vte_testbed::eventually;
+
+const FIGEAC: &str = "46102";
+const TOULOUSE: &str = "31555";
+const LILLE: &str = "59350";
+
+fn offer_ids(response: &RankOffersResponse) -> Vec<String> {
+    response
+        .offers
+        .iter()
+        .map(|o| o.offer.as_ref().unwrap().id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_graduate_sees_offers_ranked_from_their_side_with_the_aid_each_opens() {
+    let matching = Matching::start().await;
+    let figeac = offer(FIGEAC, MissionType::Technologie);
+    let toulouse = offer(TOULOUSE, MissionType::Marketing);
+    let lille = offer(LILLE, MissionType::Technologie);
+    let mut student = graduate(TOULOUSE, 150, MissionType::Technologie);
+    student.status = vte_proto::vte::candidates::v1::AcademicStatus::Student as i32;
+    preferences(&mut student).contract_kinds_sought = vec![ContractKind::WorkStudy as i32];
+    let work_study = with_contract(
+        offer(FIGEAC, MissionType::Technologie),
+        ContractKind::WorkStudy,
+    );
+    for offer in [&figeac, &toulouse, &lille, &work_study] {
+        matching.deliver(&published(offer)).await;
+    }
+    let me = graduate(TOULOUSE, 150, MissionType::Technologie);
+    matching.deliver(&changed(&me)).await;
+    matching.deliver(&changed(&student)).await;
+
+    let request = RankOffersRequest {
+        candidate_id: String::new(),
+        limit: 10,
+        filters: None,
+    };
+    let response = eventually("the offers ranked", PATIENCE, || async {
+        let response = matching
+            .candidate(candidate_id(&me))
+            .rank_offers(request.clone())
+            .await
+            .ok()?
+            .into_inner();
+        (response.offers.len() == 2).then_some(response)
+    })
+    .await;
+    // Lille is beyond the 150 km; the work-study offer is not a contract they seek.
+    assert_eq!(
+        offer_ids(&response),
+        vec![figeac.id.clone(), toulouse.id.clone()]
+    );
+    assert_eq!(response.eligible_count, 2);
+    let first = &response.offers[0];
+    let company_aid = first
+        .aids
+        .iter()
+        .find(|a| a.kind == AidKind::CompanyGraduateHire as i32)
+        .unwrap();
+    assert!(
+        company_aid.eligible,
+        "a graduate hired on a CDI in Figeac opens the company aid"
+    );
+    let summary = &first.explanation.as_ref().unwrap().summary;
+    assert!(summary.contains("Votre intérêt"), "{summary}");
+    assert!(first.distance_km.unwrap() > 100.0);
+
+    // Only in a Territoire d'industrie: Figeac, not Toulouse.
+    let filtered = matching
+        .candidate(candidate_id(&me))
+        .rank_offers(RankOffersRequest {
+            filters: Some(OfferFilters {
+                only_in_territory: true,
+                ..OfferFilters::default()
+            }),
+            ..request.clone()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(offer_ids(&filtered), vec![figeac.id.clone()]);
+    // A search radius of 1,000 km reaches Lille; a mission filter keeps technology only.
+    let wide = matching
+        .school(school_id(&me))
+        .rank_offers(RankOffersRequest {
+            candidate_id: me.id.clone(),
+            filters: Some(OfferFilters {
+                radius_km: Some(1_000),
+                mission_types: vec![MissionType::Technologie as i32],
+                ..OfferFilters::default()
+            }),
+            ..request.clone()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(offer_ids(&wide), vec![figeac.id.clone(), lille.id.clone()]);
+
+    // The student sees the work-study offer, with the installation aid and not the company's.
+    let theirs = matching
+        .candidate(candidate_id(&student))
+        .rank_offers(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(offer_ids(&theirs), vec![work_study.id.clone()]);
+    let aids = &theirs.offers[0].aids;
+    assert!(
+        aids.iter()
+            .any(|a| a.kind == AidKind::WorkStudyInstallation as i32 && a.eligible)
+    );
+    assert!(
+        aids.iter()
+            .any(|a| a.kind == AidKind::CompanyGraduateHire as i32 && !a.eligible)
+    );
+
+    // Another candidate, another school, a company: denied.
+    for client in [
+        matching.candidate(candidate_id(&student)),
+        matching.school(school_id(&student)),
+        matching.owner(),
+    ] {
+        let status = client
+            .clone()
+            .rank_offers(RankOffersRequest {
+                candidate_id: me.id.clone(),
+                ..request.clone()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::PermissionDenied);
+    }
+    let status = matching
+        .school(school_id(&me))
+        .rank_offers(RankOffersRequest {
+            filters: Some(OfferFilters {
+                region_code: "7".into(),
+                ..OfferFilters::default()
+            }),
+            candidate_id: me.id.clone(),
+            limit: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("filters.region_code"),
+        "{}",
+        status.message()
+    );
+}
+
+#[tokio::test]
+async fn suggestions_go_out_when_an_offer_is_published_or_a_profile_becomes_matchable_once_per_pair()
+ {
+    let mut settings = MatchingSettings::default();
+    settings.suggestions.min_score = 0.3;
+    let matching = Matching::start_with(settings).await;
+    let tech = graduate(TOULOUSE, 150, MissionType::Technologie);
+    let far = graduate(LILLE, 50, MissionType::Technologie);
+    matching.deliver(&changed(&tech)).await;
+    matching.deliver(&changed(&far)).await;
+    // Let the index follow the profiles before the offer asks for its candidates.
+    let figeac = offer(FIGEAC, MissionType::Technologie);
+    eventually("the profiles indexed", PATIENCE, || async {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM candidate_profiles")
+            .fetch_one(&matching.pool)
+            .await
+            .ok()?;
+        (count == 2).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    matching.deliver(&published(&figeac)).await;
+
+    // The offer changes its skills (new terms), is published again as a duplicate, and a new
+    // profile becomes matchable.
+    let mut changed_offer = figeac.clone();
+    changed_offer.revision = 3;
+    changed_offer
+        .spec
+        .as_mut()
+        .unwrap()
+        .skills
+        .push("Python".into());
+    matching.deliver(&updated(&changed_offer)).await;
+    matching.deliver(&published(&figeac)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let newcomer = graduate(TOULOUSE, 200, MissionType::Technologie);
+    matching.deliver(&changed(&newcomer)).await;
+
+    let events = eventually("two suggestion events", PATIENCE, || async {
+        let events = matching.matching_events().await;
+        (events.len() >= 2).then_some(events)
+    })
+    .await;
+    let mut pairs = HashSet::new();
+    let mut triggers = Vec::new();
+    for event in &events {
+        match event.event.as_ref().unwrap() {
+            matching_event::Event::CandidatesSuggested(s) => {
+                assert_eq!(event.subject_id, figeac.id);
+                assert_eq!(s.company_siren, common::SIREN);
+                triggers.push(s.trigger);
+                for c in &s.candidates {
+                    assert!(c.score >= 0.3);
+                    assert!(!c.summary.is_empty());
+                    assert!(
+                        pairs.insert((s.offer_id.clone(), c.candidate_id.clone())),
+                        "pair suggested twice"
+                    );
+                }
+            }
+            matching_event::Event::OffersSuggested(s) => {
+                assert_eq!(event.subject_id, newcomer.id);
+                assert_eq!(s.school_id, newcomer.school_id);
+                triggers.push(s.trigger);
+                for o in &s.offers {
+                    assert!(
+                        pairs.insert((o.offer_id.clone(), s.candidate_id.clone())),
+                        "pair suggested twice"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        triggers,
+        vec![
+            SuggestionTrigger::OfferPublished as i32,
+            SuggestionTrigger::ProfileMatchable as i32
+        ],
+        "the update and the duplicate suggest nothing new"
+    );
+    let expected: HashSet<(String, String)> = [
+        (figeac.id.clone(), tech.id.clone()),
+        (figeac.id.clone(), newcomer.id.clone()),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(pairs, expected, "the Lille graduate is beyond their 50 km");
+}
