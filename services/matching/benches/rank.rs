@@ -175,7 +175,7 @@ async fn main() {
         .await
         .unwrap();
     let rules = Rules::default();
-    let mut rng = Rng(0x5eed_0f_ca_11_ab_1e);
+    let mut rng = Rng(0x005e_ed0f_ca11_ab1e);
     let mut index = Index::new(&reference);
     let mut loaded = 0usize;
     println!(

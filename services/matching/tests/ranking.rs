@@ -616,3 +616,25 @@ async fn applicants_can_be_left_out_of_the_ranking() {
     assert_eq!(ids(&without), vec![other.id.clone()]);
     let _ = with_contract;
 }
+
+#[tokio::test]
+async fn a_restarted_service_ranks_from_its_tables_at_once() {
+    let mut matching = Matching::start().await;
+    let offer = offer(FIGEAC, MissionType::Technologie);
+    let tech = graduate(TOULOUSE, 150, MissionType::Technologie);
+    let marketing = graduate(TOULOUSE, 150, MissionType::Marketing);
+    matching.deliver(&published(&offer)).await;
+    matching.deliver(&changed(&tech)).await;
+    matching.deliver(&changed(&marketing)).await;
+    let before = ranked_until(&matching, &offer, "both ranked", |r| {
+        r.candidates.len() == 2
+    })
+    .await;
+
+    matching.restart().await;
+    let after = rank(&matching, &offer).await;
+    assert_eq!(ids(&after), ids(&before));
+    let scores =
+        |r: &RankCandidatesResponse| r.candidates.iter().map(|c| c.score).collect::<Vec<_>>();
+    assert_eq!(scores(&after), scores(&before));
+}

@@ -75,6 +75,8 @@ impl Interceptor for Bearer {
 /// The matching service running on loopback for one test.
 pub struct Matching {
     channel: Channel,
+    settings: Settings,
+    matching: MatchingSettings,
     pub pool: PgPool,
     topics: Topics,
     shutdown: CancellationToken,
@@ -120,7 +122,7 @@ impl Matching {
             kafka.create_topic(&topics.topic(logical), PARTITIONS).await;
             kafka.create_topic(&topics.dead_letters(logical), 1).await;
         }
-        let service = Application::build_with(settings, matching)
+        let service = Application::build_with(settings.clone(), matching)
             .await
             .expect("the matching service did not build");
         let addr = service.grpc_addr();
@@ -137,6 +139,8 @@ impl Matching {
             .unwrap();
         Self {
             channel,
+            settings,
+            matching,
             pool: database.pool().await,
             topics,
             shutdown,
@@ -144,6 +148,23 @@ impl Matching {
             producer,
             _database: database,
         }
+    }
+
+    /// Stops the service and starts a new one on the same database and broker, as a restart
+    /// or a new instance would: its index is built from the tables alone.
+    pub async fn restart(&mut self) {
+        self.shutdown.cancel();
+        let service = Application::build_with(self.settings.clone(), self.matching)
+            .await
+            .expect("the matching service did not build again");
+        let addr = service.grpc_addr();
+        self.shutdown = CancellationToken::new();
+        tokio::spawn(service.run_until_stopped(self.shutdown.clone()));
+        self.channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .expect("cannot connect to the restarted matching service");
     }
 
     /// A client calling as `caller`, or without a token.
