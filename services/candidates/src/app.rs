@@ -13,7 +13,8 @@ use vte_proto::vte::placements::v1::PlacementEvent;
 use vte_reference::ReferenceData;
 use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
 
-use crate::api::{CandidatesApi, DEFAULT_TERMS_VERSION};
+use crate::api::CandidatesApi;
+use crate::config::CandidatesSettings;
 use crate::consumer::PlacementsHandler;
 
 /// The service's database schema, applied at start-up.
@@ -42,8 +43,14 @@ impl Service for Application {
                 message: error.to_string(),
             })?;
         let reference = Arc::new(reference);
+        let own = CandidatesSettings::load(Self::DEFAULTS).map_err(|message| {
+            StartError::Setting {
+                setting: "candidates",
+                message,
+            }
+        })?;
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let api = CandidatesApi::new(host.pool.clone(), reference.clone(), DEFAULT_TERMS_VERSION);
+        let api = CandidatesApi::new(host.pool.clone(), reference.clone(), own.terms_version.trim());
         let interceptor = host.auth.interceptor();
         let server = CandidatesServiceServer::new(api).max_decoding_message_size(MAX_MESSAGE_BYTES);
         host.grpc()

@@ -13,6 +13,7 @@
 pub mod access;
 mod api;
 mod app;
+pub mod config;
 pub mod consumer;
 pub mod domain;
 pub mod mapping;

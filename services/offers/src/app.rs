@@ -42,7 +42,7 @@ impl Service for Application {
             })?;
         let reference = Arc::new(reference);
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let api = OffersApi::new(host.pool.clone(), reference.clone());
+        let api = OffersApi::new(host.pool.clone(), reference.clone(), host.peers.clone());
         let interceptor = host.auth.interceptor();
         host.grpc()
             .add_service(OffersServiceServer::with_interceptor(api, interceptor));

@@ -15,6 +15,8 @@ mod harness;
 mod aid;
 #[path = "api/browsing.rs"]
 mod browsing;
+#[path = "api/contact.rs"]
+mod contact;
 #[path = "api/events.rs"]
 mod events;
 #[path = "api/labels.rs"]

@@ -102,13 +102,22 @@ impl OffersApi {
             person(&application.candidate_id, application.school_id.as_ref()),
             false,
         )?;
+        // Disclosed to the company the candidate applied to, and to the candidate.
+        let discloses = matches!(
+            identity.caller,
+            Caller::Company { .. } | Caller::Candidate { .. }
+        );
+        let candidate_contact = if discloses {
+            self.candidate_contact(application.candidate_id).await?
+        } else {
+            None
+        };
         Ok(Response::new(GetApplicationResponse {
             application: Some(mapping::application_to_proto(
                 &application,
                 Message::Include,
             )),
-            // Contact details come from the candidates service once it exists (issue 5).
-            candidate_contact: None,
+            candidate_contact,
         }))
     }
 

@@ -19,6 +19,7 @@ use vte_proto::vte::offers::v1::offers_service_server::OffersService;
 use vte_proto::vte::offers::v1::*;
 use vte_reference::ReferenceData;
 use vte_service::auth::Identity;
+use vte_service::peers::Peers;
 
 use crate::domain::{Actor, DomainError};
 use crate::mapping::{self, PageInput};
@@ -29,12 +30,46 @@ use crate::store::{PageCursor, PageRequest, StoreError, UniqueRule};
 pub struct OffersApi {
     pool: PgPool,
     reference: Arc<ReferenceData>,
+    peers: Peers,
 }
 
 impl OffersApi {
-    /// The API on `pool`, resolving places with `reference`.
-    pub fn new(pool: PgPool, reference: Arc<ReferenceData>) -> Self {
-        Self { pool, reference }
+    /// The API on `pool`, resolving places with `reference` and asking the candidates service
+    /// (through `peers`) for contact data it may disclose.
+    pub fn new(pool: PgPool, reference: Arc<ReferenceData>, peers: Peers) -> Self {
+        Self {
+            pool,
+            reference,
+            peers,
+        }
+    }
+
+    /// The candidate's contact data from the candidates service, which owns it; `None` once
+    /// the candidate is erased.
+    async fn candidate_contact(
+        &self,
+        candidate: vte_domain::CandidateId,
+    ) -> Result<Option<vte_proto::vte::candidates::v1::Contact>, Status> {
+        use vte_proto::vte::candidates::v1::LookupContactRequest;
+        use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
+        use vte_proto::vte::common::v1::PlatformService;
+        let mut client = CandidatesServiceClient::with_interceptor(
+            self.peers.channel(PlatformService::Candidates),
+            self.peers.auth(),
+        );
+        let request = LookupContactRequest {
+            candidate_id: candidate.to_string(),
+        };
+        match client.lookup_contact(request).await {
+            Ok(response) => Ok(response.into_inner().contact),
+            Err(status) if status.code() == tonic::Code::NotFound => Ok(None),
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), "contact lookup failed");
+                Err(Status::unavailable(
+                    "the candidate's contact data cannot be read right now: retry shortly",
+                ))
+            }
+        }
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>, Status> {

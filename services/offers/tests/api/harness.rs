@@ -23,6 +23,7 @@ use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_events::{EventEnvelope, Topics};
 use vte_offers::Application;
 use vte_proto::vte::applications::v1::{ApplicationEvent, application_event};
+use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
 use vte_proto::vte::candidates::v1::{
     AcademicStatus, CandidateEvent, CandidateProfile, CandidateProfileChanged, candidate_event,
 };
@@ -84,6 +85,9 @@ pub struct Api {
     shutdown: CancellationToken,
     kafka: TestKafka,
     _database: TestDatabase,
+    /// The real candidates service beside it, which owns contact data.
+    candidates: Channel,
+    _candidates_database: TestDatabase,
 }
 
 impl Drop for Api {
@@ -112,12 +116,34 @@ impl Api {
             kafka.create_topic(&topics.topic(logical), PARTITIONS).await;
             kafka.create_topic(&topics.dead_letters(logical), 1).await;
         }
+        let shutdown = CancellationToken::new();
+        // The candidates service, which owns contact data, on the same broker.
+        let candidates_database = TestDatabase::create().await;
+        let mut candidates_settings = Settings::local(
+            vte_candidates::Application::DEFAULTS,
+            &candidates_database.url(),
+            kafka.brokers(),
+            SECRET,
+            &vte_testbed::reference_dir(),
+        );
+        candidates_settings.kafka = settings.kafka.clone();
+        let candidates_service = vte_candidates::Application::build(candidates_settings)
+            .await
+            .expect("the candidates service did not build");
+        let candidates_addr = candidates_service.grpc_addr();
+        tokio::spawn(candidates_service.run_until_stopped(shutdown.clone()));
+        settings.peers.candidates = format!("http://{candidates_addr}");
         let service = Application::build(settings)
             .await
             .expect("the offers service did not build");
         let addr = service.grpc_addr();
-        let shutdown = CancellationToken::new();
         tokio::spawn(service.run_until_stopped(shutdown.clone()));
+        let candidates =
+            tonic::transport::Endpoint::from_shared(format!("http://{candidates_addr}"))
+                .unwrap()
+                .connect()
+                .await
+                .expect("cannot connect to the candidates service");
         let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
             .unwrap()
             .connect()
@@ -131,6 +157,8 @@ impl Api {
             shutdown,
             kafka,
             _database: database,
+            candidates,
+            _candidates_database: candidates_database,
         }
     }
 
@@ -143,6 +171,18 @@ impl Api {
             format!("Bearer {jwt}").parse().unwrap()
         });
         OffersServiceClient::with_interceptor(self.channel.clone(), Bearer(token))
+    }
+
+    /// A client of the candidates service calling as `caller`.
+    pub fn candidates_client(
+        &self,
+        caller: &Caller,
+    ) -> CandidatesServiceClient<InterceptedService<Channel, Bearer>> {
+        let subject = format!("account-of-{}", caller.role().as_str());
+        let claims = Claims::new(caller, subject, chrono::Duration::minutes(30));
+        let jwt = sign_hs256(SECRET, &claims).unwrap();
+        let token = format!("Bearer {jwt}").parse().unwrap();
+        CandidatesServiceClient::with_interceptor(self.candidates.clone(), Bearer(Some(token)))
     }
 
     /// A client without any token.
@@ -225,6 +265,12 @@ impl Api {
     pub async fn enrol(&self, school: SchoolId) -> CandidateId {
         let candidate = CandidateId::new();
         self.publish_profile(candidate, school).await;
+        self.wait_until_known(candidate, school).await;
+        candidate
+    }
+
+    /// Returns once the service has recorded `candidate` as a student of `school`.
+    pub async fn wait_until_known(&self, candidate: CandidateId, school: SchoolId) {
         let pool = self.pool.clone();
         let what = format!("the service to learn the school of candidate {candidate}");
         eventually(&what, PATIENCE, || {
@@ -240,7 +286,6 @@ impl Api {
             }
         })
         .await;
-        candidate
     }
 
     async fn publish_profile(&self, candidate: CandidateId, school: SchoolId) {

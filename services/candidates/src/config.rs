@@ -1,0 +1,52 @@
+//! The candidates service's own settings: the `candidates` section of the same layered sources
+//! as the shared [`vte_service::Settings`] (defaults, the `VTE_CONFIG` TOML file, then
+//! `VTE_CANDIDATES__TERMS_VERSION=2026-01` and the like).
+//!
+//! ```toml
+//! [candidates]
+//! terms_version = "2025-01"   # the terms candidates consent to (GiveConsent)
+//! ```
+
+use serde::Deserialize;
+use vte_service::{ServiceDefaults, Settings};
+
+/// What the candidates service reads beyond the shared settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CandidatesSettings {
+    /// The current version of the terms; consent to any other version is refused.
+    pub terms_version: String,
+}
+
+impl Default for CandidatesSettings {
+    fn default() -> Self {
+        Self {
+            terms_version: crate::DEFAULT_TERMS_VERSION.to_owned(),
+        }
+    }
+}
+
+impl CandidatesSettings {
+    /// Reads the `candidates` section (defaults when absent) and checks it.
+    pub fn load(defaults: ServiceDefaults) -> Result<Self, String> {
+        let figment = Settings::figment(defaults);
+        let settings = if figment.contains("candidates") {
+            figment
+                .extract_inner::<Self>("candidates")
+                .map_err(|error| format!("candidates: {error}"))?
+        } else {
+            Self::default()
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// The checks settings must pass; each message names the setting.
+    pub fn check(&self) -> Result<(), String> {
+        let length = self.terms_version.trim().chars().count();
+        if !(1..=32).contains(&length) {
+            return Err("candidates.terms_version: must be 1 to 32 characters".into());
+        }
+        Ok(())
+    }
+}
