@@ -5,10 +5,10 @@
 use tonic::Code;
 use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::candidates::v1::{
-    AcademicStatus, Contact, GetProfileRequest, ProfileRow, PushProfilesBatchRequest,
-    RequestErasureRequest, SchoolStudentRef, get_profile_request,
+    AcademicStatus, Contact, GetErasureStatusRequest, GetProfileRequest, ProfileRow,
+    PushProfilesBatchRequest, RequestErasureRequest, SchoolStudentRef, get_profile_request,
 };
-use vte_proto::vte::common::v1::{Date, EducationLevel};
+use vte_proto::vte::common::v1::{Date, EducationLevel, PlatformService};
 use vte_proto::vte::offers::v1::GetApplicationRequest;
 use vte_service::auth::Caller;
 use vte_testbed::eventually;
@@ -119,5 +119,34 @@ async fn the_company_applied_to_and_the_candidate_read_the_contact_and_no_one_el
             answer.candidate_contact.is_none().then_some(())
         }
     })
+    .await;
+    // The offers service anonymised the candidate and confirms it to the candidates service
+    // with its own service token.
+    let operator = api.candidates_client(&Caller::Admin);
+    eventually(
+        "the offers service to confirm the erasure",
+        PATIENCE,
+        || {
+            let mut operator = operator.clone();
+            async move {
+                let status = operator
+                    .get_erasure_status(GetErasureStatusRequest {
+                        candidate_id: candidate.to_string(),
+                        erasure_id: String::new(),
+                    })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .status?;
+                status
+                    .confirmations
+                    .iter()
+                    .any(|c| {
+                        c.service == PlatformService::Offers as i32 && c.confirmed_at.is_some()
+                    })
+                    .then_some(())
+            }
+        },
+    )
     .await;
 }
