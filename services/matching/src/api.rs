@@ -155,6 +155,9 @@ impl MatchingApi {
         let offer_id = mapping::id(&request.offer_id, "offer_id", OfferId::parse, &mut errors);
         let limit = mapping::limit(request.limit, &mut errors);
         let filters = request.filters.unwrap_or_default();
+        if filters.levels.len() > 4 {
+            errors.push(InvalidValue::new("at most 4 levels").at("filters.levels"));
+        }
         let mut levels = Vec::new();
         for (i, level) in filters.levels.iter().enumerate() {
             match u8::try_from(*level).ok().filter(|l| (2..=5).contains(l)) {
@@ -280,6 +283,9 @@ impl MatchingApi {
             );
             None
         };
+        if filters.mission_types.len() > 8 {
+            errors.push(InvalidValue::new("at most 8 mission types").at("filters.mission_types"));
+        }
         let mut mission_types = Vec::new();
         for (i, number) in filters.mission_types.iter().enumerate() {
             match mapping::mission(*number) {
@@ -441,11 +447,12 @@ fn not_matchable(state: &CandidateState) -> ExplainMatchResponse {
             not_matchable_reason(state)
         },
     };
-    let visible = state.consent_given && !state.paused;
+    // Incomplete profiles (consent given, search active) are not shown either.
+    let incomplete = state.consent_given && !state.paused && !state.matchable;
     let visibility = FilterResult {
         kind: FilterKind::Visibility as i32,
-        passed: !state.paused && (!state.consent_given || state.matchable),
-        reason: if visible || state.paused {
+        passed: !state.paused && !incomplete,
+        reason: if state.paused || incomplete {
             not_matchable_reason(state)
         } else {
             "La recherche n'est pas en pause.".to_owned()

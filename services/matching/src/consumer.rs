@@ -292,15 +292,9 @@ impl Handlers {
         };
         let state = CandidateState {
             candidate_id: id.as_uuid(),
-            school_id: model
-                .as_ref()
-                .and_then(|m| m.school)
-                .map(|s| s.as_uuid())
-                .or_else(|| {
-                    vte_domain::SchoolId::parse(&profile.school_id)
-                        .ok()
-                        .map(|s| s.as_uuid())
-                }),
+            school_id: vte_domain::SchoolId::parse(&profile.school_id)
+                .ok()
+                .map(|s| s.as_uuid()),
             revision: revision as i64,
             occurred_at: occurred_at(event.occurred_at.as_ref()),
             consent_given: profile.consent.as_ref().is_some_and(|c| c.given),

@@ -29,11 +29,12 @@ pub struct Place {
 }
 
 impl Place {
-    /// Resolves an INSEE code; the error says why in words fit for a dead-letter header.
+    /// Resolves an INSEE code. The error never repeats the code (a home commune is personal
+    /// data), so it may go into a dead-letter header or a log.
     pub fn resolve(reference: &ReferenceData, raw: &str) -> Result<Self, String> {
         let commune = reference
             .resolve(raw)
-            .map_err(|error| format!("names no commune: {error}"))?;
+            .map_err(|_| "names no commune of the reference data".to_owned())?;
         let insee = commune.insee();
         let region_code = commune.region().to_owned();
         Ok(Self {

@@ -1,174 +1,15 @@
-//! The read model in PostgreSQL (`migrations/1000_read_model.sql`): offers with their last
-//! state, candidates with what decides whether they are matchable and, for matchable ones, their
-//! profile in columns; applications; pairs already suggested; and the journal of changes the
-//! index follows. Writes take the handler's transaction; each guard on revision means an older
-//! or repeated event never overwrites a newer one.
-
-use std::collections::HashSet;
+//! Candidates in the read model: for every candidate what decides whether they may be ranked,
+//! for matchable ones their profile in columns, and for erased ones only their id.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
-use vte_domain::{CandidateId, LanguageCode, OfferId, SchoolId};
+use vte_domain::{CandidateId, LanguageCode, SchoolId};
 use vte_reference::ReferenceData;
 
+use super::{Tx, revision};
 use crate::domain::{Academic, CandidateModel, Language, Place, Term, contract_index};
 use crate::mapping;
-
-type Tx<'a> = Transaction<'static, Postgres>;
-
-/// The NOTIFY channel that wakes the index follower when a change commits.
-pub const CHANGES_CHANNEL: &str = "vte_matching_index";
-
-/// What the index follows: an aggregate whose rows changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Changed {
-    Offer(OfferId),
-    Candidate(CandidateId),
-}
-
-/// Journals a change for the index followers; they are woken when the transaction commits.
-pub async fn record_change(tx: &mut Tx<'_>, changed: Changed) -> Result<(), sqlx::Error> {
-    let (aggregate, id) = match changed {
-        Changed::Offer(id) => ("offer", id.as_uuid()),
-        Changed::Candidate(id) => ("candidate", id.as_uuid()),
-    };
-    sqlx::query(
-        "WITH journal AS (INSERT INTO index_changes (aggregate, aggregate_id) VALUES ($1, $2))
-         SELECT pg_notify($3, '')",
-    )
-    .bind(aggregate)
-    .bind(id)
-    .bind(CHANGES_CHANNEL)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// The journal after `cursor`, plus the entries at `gaps` (numbers skipped earlier, which may
-/// belong to transactions that had not committed yet), in order.
-pub async fn changes(
-    pool: &PgPool,
-    cursor: i64,
-    gaps: &[i64],
-) -> Result<Vec<(i64, Changed)>, sqlx::Error> {
-    let rows: Vec<(i64, String, Uuid)> = sqlx::query_as(
-        "SELECT seq, aggregate, aggregate_id FROM index_changes
-         WHERE seq > $1 OR seq = ANY($2) ORDER BY seq LIMIT 10000",
-    )
-    .bind(cursor)
-    .bind(gaps)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(seq, aggregate, id)| {
-            let changed = if aggregate == "offer" {
-                Changed::Offer(OfferId::from_uuid(id))
-            } else {
-                Changed::Candidate(CandidateId::from_uuid(id))
-            };
-            (seq, changed)
-        })
-        .collect())
-}
-
-/// The last journal entry, 0 when empty.
-pub async fn last_change(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM index_changes")
-        .fetch_one(conn)
-        .await
-}
-
-/// Forgets journal entries older than `age`.
-pub async fn prune_changes(pool: &PgPool, age: std::time::Duration) -> Result<u64, sqlx::Error> {
-    let seconds = age.as_secs_f64();
-    Ok(sqlx::query(
-        "DELETE FROM index_changes WHERE recorded_at < now() - make_interval(secs => $1)",
-    )
-    .bind(seconds)
-    .execute(pool)
-    .await?
-    .rows_affected())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Offers
-
-/// An offer event to record.
-#[derive(Debug)]
-pub struct OfferRow<'a> {
-    pub id: OfferId,
-    pub company_siren: &'a str,
-    pub revision: u64,
-    pub occurred_at: DateTime<Utc>,
-    pub is_open: bool,
-    /// The encoded `vte.offers.v1.Offer`.
-    pub offer: Vec<u8>,
-}
-
-/// What recording an offer did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Recorded {
-    /// Newer than what was held; the previous state (encoded), if any.
-    Applied { previous: Option<Vec<u8>> },
-    /// The same or an older revision: nothing changed.
-    Stale,
-}
-
-fn revision(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-/// Records an offer's state unless a same or newer revision is held.
-pub async fn record_offer(tx: &mut Tx<'_>, row: &OfferRow<'_>) -> Result<Recorded, sqlx::Error> {
-    let held: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT revision, offer FROM offers WHERE offer_id = $1 FOR UPDATE")
-            .bind(row.id.as_uuid())
-            .fetch_optional(&mut **tx)
-            .await?;
-    if let Some((held, _)) = &held
-        && *held >= revision(row.revision)
-    {
-        return Ok(Recorded::Stale);
-    }
-    sqlx::query(
-        "INSERT INTO offers (offer_id, company_siren, revision, occurred_at, is_open, offer)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (offer_id) DO UPDATE SET company_siren = EXCLUDED.company_siren,
-             revision = EXCLUDED.revision, occurred_at = EXCLUDED.occurred_at,
-             is_open = EXCLUDED.is_open, offer = EXCLUDED.offer",
-    )
-    .bind(row.id.as_uuid())
-    .bind(row.company_siren)
-    .bind(revision(row.revision))
-    .bind(row.occurred_at)
-    .bind(row.is_open)
-    .bind(&row.offer)
-    .execute(&mut **tx)
-    .await?;
-    Ok(Recorded::Applied {
-        previous: held.map(|(_, offer)| offer),
-    })
-}
-
-/// An offer's last state (encoded), whatever its status.
-pub async fn load_offer(pool: &PgPool, id: OfferId) -> Result<Option<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT offer FROM offers WHERE offer_id = $1")
-        .bind(id.as_uuid())
-        .fetch_optional(pool)
-        .await
-}
-
-/// Every open offer (encoded).
-pub async fn load_open_offers(conn: &mut PgConnection) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT offer FROM offers WHERE is_open ORDER BY offer_id")
-        .fetch_all(conn)
-        .await
-}
-
-// ---------------------------------------------------------------------------------------------
-// Candidates
 
 /// What decides whether a candidate may be ranked, kept for every candidate.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -189,7 +30,7 @@ impl CandidateState {
 }
 
 /// Whether the candidate was erased.
-pub async fn is_erased(tx: &mut Tx<'_>, id: CandidateId) -> Result<bool, sqlx::Error> {
+pub async fn is_erased(tx: &mut Tx, id: CandidateId) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM erased_candidates WHERE candidate_id = $1)")
         .bind(id.as_uuid())
         .fetch_one(&mut **tx)
@@ -198,7 +39,7 @@ pub async fn is_erased(tx: &mut Tx<'_>, id: CandidateId) -> Result<bool, sqlx::E
 
 /// The candidate's state, locked for the transaction.
 pub async fn lock_candidate(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     id: CandidateId,
 ) -> Result<Option<CandidateState>, sqlx::Error> {
     sqlx::query_as("SELECT * FROM candidates WHERE candidate_id = $1 FOR UPDATE")
@@ -221,7 +62,7 @@ pub async fn load_candidate(
 /// Writes the candidate's state, and their profile when matchable (deleting it otherwise: no
 /// profile is kept of a candidate who may not be ranked). The caller has checked the revision.
 pub async fn write_candidate(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     state: &CandidateState,
     profile: Option<&CandidateModel>,
 ) -> Result<(), sqlx::Error> {
@@ -369,7 +210,7 @@ const PROFILE_COLUMNS: &str = "p.candidate_id, c.school_id, p.academic_status, p
     p.home_lon, p.home_region, p.mission_weights, p.mobility_radius_km, p.open_to_relocation,
     p.preferred_regions, p.contract_kinds, p.available_from, p.labels_count";
 
-async fn upsert_profile(tx: &mut Tx<'_>, model: &CandidateModel) -> Result<(), sqlx::Error> {
+async fn upsert_profile(tx: &mut Tx, model: &CandidateModel) -> Result<(), sqlx::Error> {
     let row = ProfileRow::of(model);
     sqlx::query(
         "INSERT INTO candidate_profiles (candidate_id, academic_status, level, field_of_study,
@@ -446,7 +287,7 @@ pub async fn load_profiles(
 /// Erases a candidate: their state, profile, applications and suggestions go; only the id
 /// stays, in `erased_candidates`, so that no late event brings them back.
 pub async fn erase_candidate(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     id: CandidateId,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -467,95 +308,6 @@ pub async fn erase_candidate(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Applications and suggestions
-
-/// Records who applied to what, unless a same or newer revision is held.
-pub async fn record_application(
-    tx: &mut Tx<'_>,
-    application: Uuid,
-    offer: OfferId,
-    candidate: CandidateId,
-    revision_number: u64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO applications (application_id, offer_id, candidate_id, revision)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (application_id) DO UPDATE SET offer_id = EXCLUDED.offer_id,
-             candidate_id = EXCLUDED.candidate_id, revision = EXCLUDED.revision
-         WHERE applications.revision < EXCLUDED.revision",
-    )
-    .bind(application)
-    .bind(offer.as_uuid())
-    .bind(candidate.as_uuid())
-    .bind(revision(revision_number))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// The candidates who applied to an offer (any status).
-pub async fn applicants(
-    pool: &PgPool,
-    offer: OfferId,
-) -> Result<HashSet<CandidateId>, sqlx::Error> {
-    let ids: Vec<Uuid> =
-        sqlx::query_scalar("SELECT DISTINCT candidate_id FROM applications WHERE offer_id = $1")
-            .bind(offer.as_uuid())
-            .fetch_all(pool)
-            .await?;
-    Ok(ids.into_iter().map(CandidateId::from_uuid).collect())
-}
-
-/// The candidates already suggested for an offer.
-pub async fn suggested_candidates(
-    tx: &mut Tx<'_>,
-    offer: OfferId,
-) -> Result<HashSet<CandidateId>, sqlx::Error> {
-    let ids: Vec<Uuid> =
-        sqlx::query_scalar("SELECT candidate_id FROM suggestions WHERE offer_id = $1")
-            .bind(offer.as_uuid())
-            .fetch_all(&mut **tx)
-            .await?;
-    Ok(ids.into_iter().map(CandidateId::from_uuid).collect())
-}
-
-/// The offers already suggested to a candidate.
-pub async fn suggested_offers(
-    tx: &mut Tx<'_>,
-    candidate: CandidateId,
-) -> Result<HashSet<OfferId>, sqlx::Error> {
-    let ids: Vec<Uuid> =
-        sqlx::query_scalar("SELECT offer_id FROM suggestions WHERE candidate_id = $1")
-            .bind(candidate.as_uuid())
-            .fetch_all(&mut **tx)
-            .await?;
-    Ok(ids.into_iter().map(OfferId::from_uuid).collect())
-}
-
-/// Records pairs as suggested; returns those that were not already (concurrent handlers may
-/// have suggested some meanwhile).
-pub async fn record_suggestions(
-    tx: &mut Tx<'_>,
-    pairs: &[(OfferId, CandidateId)],
-) -> Result<HashSet<(OfferId, CandidateId)>, sqlx::Error> {
-    let offers: Vec<Uuid> = pairs.iter().map(|(o, _)| o.as_uuid()).collect();
-    let candidates: Vec<Uuid> = pairs.iter().map(|(_, c)| c.as_uuid()).collect();
-    let inserted: Vec<(Uuid, Uuid)> = sqlx::query_as(
-        "INSERT INTO suggestions (offer_id, candidate_id)
-         SELECT * FROM UNNEST($1::uuid[], $2::uuid[])
-         ON CONFLICT DO NOTHING RETURNING offer_id, candidate_id",
-    )
-    .bind(&offers)
-    .bind(&candidates)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(inserted
-        .into_iter()
-        .map(|(o, c)| (OfferId::from_uuid(o), CandidateId::from_uuid(c)))
-        .collect())
 }
 
 /// Writes many matchable candidates at once (state and profile), in one statement per table:
@@ -665,21 +417,4 @@ pub async fn insert_profiles(
     .execute(&mut *tx)
     .await?;
     tx.commit().await
-}
-
-/// The last state (encoded) of each of these offers.
-pub async fn load_offers(
-    pool: &PgPool,
-    ids: &[OfferId],
-) -> Result<Vec<(OfferId, Vec<u8>)>, sqlx::Error> {
-    let ids: Vec<Uuid> = ids.iter().map(OfferId::as_uuid).collect();
-    let rows: Vec<(Uuid, Vec<u8>)> =
-        sqlx::query_as("SELECT offer_id, offer FROM offers WHERE offer_id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(pool)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, bytes)| (OfferId::from_uuid(id), bytes))
-        .collect())
 }
