@@ -1,0 +1,164 @@
+//! The event handlers driven directly in a transaction, as the consumer runner calls them,
+//! against the test bed's PostgreSQL: refusals name the field and never a value (they go into
+//! dead-letter headers), and a repeated or older event changes nothing, journals nothing and
+//! suggests nothing.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::{Arc, RwLock};
+
+use common::fixtures::*;
+use common::reference;
+use sqlx::PgPool;
+use vte_events::EventEnvelope;
+use vte_events::consumer::{HandlerError, Handles, RecordMeta};
+use vte_matching::MatchingSettings;
+use vte_matching::consumer::Handlers;
+use vte_matching::index::Index;
+use vte_proto::vte::common::v1::MissionType;
+use vte_testbed::TestDatabase;
+
+struct Bed {
+    _database: TestDatabase,
+    pool: PgPool,
+    handlers: Handlers,
+}
+
+impl Bed {
+    async fn new() -> Self {
+        let database = TestDatabase::create().await;
+        let pool = database.pool().await;
+        vte_events::migrations::with_service(&vte_matching::MIGRATOR)
+            .run(&pool)
+            .await
+            .unwrap();
+        let mut settings = MatchingSettings::default();
+        settings.suggestions.min_score = 0.0;
+        let handlers = Handlers {
+            index: Arc::new(RwLock::new(Index::new(&reference()))),
+            reference: reference(),
+            settings,
+        };
+        Self {
+            _database: database,
+            pool,
+            handlers,
+        }
+    }
+
+    async fn handle<E: EventEnvelope>(&self, event: &E) -> Result<(), HandlerError>
+    where
+        Handlers: Handles<E>,
+    {
+        let meta = RecordMeta {
+            topic: E::TOPIC,
+            partition: 0,
+            offset: 0,
+            event_id: uuid::Uuid::parse_str(event.event_id()).unwrap(),
+        };
+        let mut tx = self.pool.begin().await.unwrap();
+        self.handlers.handle(&mut tx, event, &meta).await?;
+        tx.commit().await.unwrap();
+        Ok(())
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+fn reason(result: Result<(), HandlerError>) -> String {
+    match result {
+        Err(HandlerError::Permanent(reason)) => reason,
+        other => panic!("expected a permanent refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn refusals_name_the_field_never_the_value() {
+    let bed = Bed::new().await;
+    let mut profile = graduate("31555", 150, MissionType::Technologie);
+    profile.home.as_mut().unwrap().insee_code = "31999".into();
+    let refused = reason(bed.handle(&changed(&profile)).await);
+    assert_eq!(
+        refused,
+        "profile.home.insee_code names no commune of the reference data"
+    );
+    assert!(!refused.contains("31999"));
+
+    let offer = offer("46102", MissionType::Technologie);
+    let mut event = published(&offer);
+    event.offer_id = vte_domain::OfferId::new().to_string();
+    assert_eq!(
+        reason(bed.handle(&event).await),
+        "offer.id is not the envelope's offer_id"
+    );
+    let mut zero = offer.clone();
+    zero.revision = 0;
+    assert_eq!(
+        reason(bed.handle(&published(&zero)).await),
+        "offer.revision is out of range"
+    );
+    assert_eq!(bed.count("SELECT count(*) FROM index_changes").await, 0);
+}
+
+#[tokio::test]
+async fn a_repeated_or_older_event_changes_journals_and_suggests_nothing() {
+    let bed = Bed::new().await;
+    let profile = graduate("31555", 150, MissionType::Technologie);
+    bed.handle(&changed(&profile)).await.unwrap();
+    // The index follows the tables in the service; here it is fed by hand.
+    bed.handlers
+        .index
+        .write()
+        .unwrap()
+        .upsert_candidate(vte_matching::mapping::candidate_model(&profile, &reference()).unwrap());
+    let offer = offer("46102", MissionType::Technologie);
+    bed.handle(&published(&offer)).await.unwrap();
+    assert_eq!(bed.count("SELECT count(*) FROM suggestions").await, 1);
+    assert_eq!(
+        bed.count("SELECT count(*) FROM outbox WHERE topic = 'vte.matching.v1'")
+            .await,
+        1
+    );
+    let journal = bed.count("SELECT count(*) FROM index_changes").await;
+    assert_eq!(journal, 2);
+
+    // The same revisions again (new event ids: a producer's retry), then an older one.
+    bed.handle(&published(&offer)).await.unwrap();
+    bed.handle(&changed(&profile)).await.unwrap();
+    let mut older = offer.clone();
+    older.revision = 1;
+    older.spec.as_mut().unwrap().title = "Ancien titre".into();
+    bed.handle(&published(&older)).await.unwrap();
+    assert_eq!(
+        bed.count("SELECT count(*) FROM index_changes").await,
+        journal
+    );
+    assert_eq!(
+        bed.count("SELECT count(*) FROM outbox WHERE topic = 'vte.matching.v1'")
+            .await,
+        1
+    );
+    assert_eq!(bed.count("SELECT max(revision) FROM offers").await, 2);
+
+    // A newer revision with the same terms is recorded but suggests nothing again.
+    let mut newer = offer.clone();
+    newer.revision = 3;
+    newer.spec.as_mut().unwrap().title = "Ingénieure méthodes".into();
+    bed.handle(&updated(&newer)).await.unwrap();
+    assert_eq!(
+        bed.count("SELECT count(*) FROM index_changes").await,
+        journal + 1
+    );
+    assert_eq!(
+        bed.count("SELECT count(*) FROM outbox WHERE topic = 'vte.matching.v1'")
+            .await,
+        1
+    );
+}
