@@ -29,28 +29,29 @@ pub struct Application {
     host: ServiceHost,
 }
 
-impl Service for Application {
-    const DEFAULTS: ServiceDefaults = ServiceDefaults {
-        name: "candidates",
-        grpc_port: 50052,
-        metrics_port: 9452,
-    };
-
-    async fn build(settings: Settings) -> Result<Self, StartError> {
+impl Application {
+    /// Builds the service with its own settings given rather than read from the environment
+    /// (tests, the embedded platform).
+    pub async fn build_with(
+        settings: Settings,
+        own: CandidatesSettings,
+    ) -> Result<Self, StartError> {
+        own.check().map_err(|message| StartError::Setting {
+            setting: "candidates",
+            message,
+        })?;
         let reference =
             ReferenceData::load(&settings.reference.dir).map_err(|error| StartError::Setting {
                 setting: "reference.dir",
                 message: error.to_string(),
             })?;
         let reference = Arc::new(reference);
-        let own = CandidatesSettings::load(Self::DEFAULTS).map_err(|message| {
-            StartError::Setting {
-                setting: "candidates",
-                message,
-            }
-        })?;
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let api = CandidatesApi::new(host.pool.clone(), reference.clone(), own.terms_version.trim());
+        let api = CandidatesApi::new(
+            host.pool.clone(),
+            reference.clone(),
+            own.terms_version.trim(),
+        );
         let interceptor = host.auth.interceptor();
         let server = CandidatesServiceServer::new(api).max_decoding_message_size(MAX_MESSAGE_BYTES);
         host.grpc()
@@ -61,6 +62,23 @@ impl Service for Application {
             .on::<PlacementEvent, _>(PlacementsHandler::new(reference));
         host.consume(placements);
         Ok(Self { host })
+    }
+}
+
+impl Service for Application {
+    const DEFAULTS: ServiceDefaults = ServiceDefaults {
+        name: "candidates",
+        grpc_port: 50052,
+        metrics_port: 9452,
+    };
+
+    async fn build(settings: Settings) -> Result<Self, StartError> {
+        let own =
+            CandidatesSettings::load(Self::DEFAULTS).map_err(|message| StartError::Setting {
+                setting: "candidates",
+                message,
+            })?;
+        Self::build_with(settings, own).await
     }
 
     fn grpc_addr(&self) -> SocketAddr {
