@@ -239,6 +239,7 @@ impl Index {
         limit: usize,
     ) -> CandidateRanking {
         let query = Query::new(self, offer, rules, filter);
+        let mut field_values = vec![f32::NAN; self.fields.names.len()];
         let mut top = TopK::new(limit);
         let mut eligible = 0u32;
         if offer.open {
@@ -251,7 +252,8 @@ impl Index {
                     continue;
                 }
                 if let Some(p) = partition_of(offer.contract, level) {
-                    eligible += query.scan(&self.partitions[p], filter, &mut top);
+                    eligible +=
+                        query.scan(&self.partitions[p], filter, &mut field_values, &mut top);
                 }
             }
         }
@@ -338,15 +340,21 @@ struct Query<'a> {
     skills: Vec<u32>,
     skills_sought: u32,
     skill_signature: u64,
-    /// The field-of-study value of every interned field.
-    field_values: Vec<f32>,
+    /// The keys of the fields of study the offer seeks, and every interned field's key.
+    sought_fields: Vec<String>,
+    field_names: &'a [String],
     offer: &'a OfferModel,
     in_territory: bool,
     region_bit: u32,
 }
 
 impl<'a> Query<'a> {
-    fn new(index: &Index, offer: &'a OfferModel, rules: &Rules, filter: &CandidateFilter) -> Self {
+    fn new(
+        index: &'a Index,
+        offer: &'a OfferModel,
+        rules: &Rules,
+        filter: &CandidateFilter,
+    ) -> Self {
         let mut skills: Vec<u32> = offer
             .skills
             .iter()
@@ -371,12 +379,8 @@ impl<'a> Query<'a> {
             skill_signature: skills.iter().fold(0, |sig, skill| sig | skill_bit(*skill)),
             skills,
             skills_sought: u32::try_from(offer.skills.len()).unwrap_or(u32::MAX),
-            field_values: index
-                .fields
-                .names
-                .iter()
-                .map(|field| field_fit(field, &sought))
-                .collect(),
+            sought_fields: sought,
+            field_names: &index.fields.names,
             offer,
             in_territory: offer.place.territory.is_some(),
             region_bit: index
@@ -387,9 +391,32 @@ impl<'a> Query<'a> {
         }
     }
 
+    /// The field-of-study value of an interned field, computed on first sight in this query
+    /// (`field_values` starts as NaN): the dictionary of fields may be large, the fields of
+    /// the candidates that pass the filters are far fewer.
+    #[inline]
+    fn field_value(&self, field: u32, field_values: &mut [f32]) -> f32 {
+        let Some(slot) = field_values.get_mut(field as usize) else {
+            return 0.0;
+        };
+        if slot.is_nan() {
+            *slot = self
+                .field_names
+                .get(field as usize)
+                .map_or(0.0, |name| field_fit(name, &self.sought_fields));
+        }
+        *slot
+    }
+
     /// Scans one partition: filters, scores, offers the survivors to `top`; returns how many
     /// passed every filter.
-    fn scan(&self, p: &Partition, filter: &CandidateFilter, top: &mut TopK<CandidateId>) -> u32 {
+    fn scan(
+        &self,
+        p: &Partition,
+        filter: &CandidateFilter,
+        field_values: &mut [f32],
+        top: &mut TopK<CandidateId>,
+    ) -> u32 {
         let n = p.len();
         let (ids, units, radii, relocation) = (
             &p.ids[..n],
@@ -438,10 +465,7 @@ impl<'a> Query<'a> {
             let mut values = [
                 mission_fit(&missions[i], self.primary, self.secondary, self.share),
                 0.0,
-                self.field_values
-                    .get(fields[i] as usize)
-                    .copied()
-                    .unwrap_or(0.0),
+                self.field_value(fields[i], field_values),
                 distance_fit(km, radii[i], self.min_scale_km),
                 territory_fit(self.in_territory, region),
                 0.0,
