@@ -1,12 +1,14 @@
 //! The in-memory index matching ranks from (DESIGN.md section 4): every matchable candidate in
-//! column partitions by contract kind sought and level ([`partition`]), every open offer, and
-//! the dictionaries that turn skills and fields of study into integers. Ranking candidates for
-//! an offer scans only the partitions of the offer's contract kind and levels, applies the hard
-//! filters and the score components to the columns with the functions of
-//! [`crate::domain::score`], and keeps the best in a bounded heap ([`topk`]): no allocation per
-//! candidate. Offers are few: ranking them for a candidate weighs each with
-//! [`crate::domain::assess`].
+//! column partitions by contract kind sought and level ([`partition`]), each split into cells
+//! by home département ([`cells`]), every open offer, and the dictionaries that turn skills
+//! and fields of study into integers. Ranking candidates for an offer scans only the partitions
+//! of the offer's contract kind and levels, skips the cells no member of which could be within
+//! their mobility radius, applies the hard filters and the score components to the columns
+//! with the functions of [`crate::domain::score`], and keeps the best in a bounded heap
+//! ([`topk`]): no allocation per candidate. Offers are few: ranking them for a candidate weighs
+//! each with [`crate::domain::assess`].
 
+pub mod cells;
 pub mod partition;
 pub mod topk;
 
@@ -25,6 +27,7 @@ use crate::domain::{
     Assessment, CandidateModel, OfferModel, Rules, assess, contract_index, distance_km, field_fit,
     mission_index,
 };
+use cells::{CellKey, Shelf};
 use partition::{Partition, Row, skill_bit};
 use topk::TopK;
 
@@ -67,7 +70,8 @@ impl Interner {
 #[derive(Debug)]
 struct Entry {
     model: Arc<CandidateModel>,
-    rows: Vec<(usize, usize)>,
+    /// (partition, cell, slot) of each row.
+    rows: Vec<(usize, usize, usize)>,
 }
 
 /// Restrictions of a RankCandidates request on top of the hard filters.
@@ -116,7 +120,7 @@ pub struct OfferRanking {
 /// Every matchable candidate and open offer, laid out for ranking.
 #[derive(Debug)]
 pub struct Index {
-    partitions: Vec<Partition>,
+    partitions: Vec<Shelf>,
     candidates: HashMap<CandidateId, Entry>,
     offers: HashMap<OfferId, Arc<OfferModel>>,
     skills: Interner,
@@ -137,7 +141,7 @@ impl Index {
             .collect();
         Self {
             partitions: (0..ContractKind::ALL.len() * 4)
-                .map(|_| Partition::default())
+                .map(|_| Shelf::default())
                 .collect(),
             candidates: HashMap::new(),
             offers: HashMap::new(),
@@ -187,24 +191,32 @@ impl Index {
             .iter()
             .filter_map(|code| self.regions.get(code))
             .fold(0, |mask, bit| mask | bit);
+        let cell = if candidate.open_to_relocation || !candidate.home.unit.is_known() {
+            CellKey::Anywhere
+        } else {
+            CellKey::Departement(candidate.home.insee.departement().to_owned())
+        };
         let mut rows = Vec::with_capacity(candidate.contract_kinds.len());
         for kind in &candidate.contract_kinds {
             let Some(p) = partition_of(*kind, candidate.level) else {
                 continue;
             };
-            let at = self.partitions[p].push(Row {
-                id: candidate.id,
-                unit: candidate.home.unit.0,
-                radius_km: candidate.radius_km as f32,
-                relocation: candidate.open_to_relocation,
-                available: candidate.available_from.num_days_from_ce(),
-                missions: candidate.mission_weights,
-                regions,
-                field,
-                skills: skills.clone(),
-                languages: candidate.languages.clone().into_boxed_slice(),
-            });
-            rows.push((p, at));
+            let (c, at) = self.partitions[p].push(
+                cell.clone(),
+                Row {
+                    id: candidate.id,
+                    unit: candidate.home.unit.0,
+                    radius_km: candidate.radius_km as f32,
+                    relocation: candidate.open_to_relocation,
+                    available: candidate.available_from.num_days_from_ce(),
+                    missions: candidate.mission_weights,
+                    regions,
+                    field,
+                    skills: skills.clone(),
+                    languages: candidate.languages.clone().into_boxed_slice(),
+                },
+            );
+            rows.push((p, c, at));
         }
         self.candidates.insert(
             candidate.id,
@@ -220,12 +232,12 @@ impl Index {
         let Some(entry) = self.candidates.remove(id) else {
             return;
         };
-        for (p, at) in entry.rows {
-            if let Some(moved) = self.partitions[p].swap_remove(at)
+        for (p, c, at) in entry.rows {
+            if let Some(moved) = self.partitions[p].swap_remove(c, at)
                 && let Some(moved) = self.candidates.get_mut(&moved)
-                && let Some(row) = moved.rows.iter_mut().find(|(q, _)| *q == p)
+                && let Some(row) = moved.rows.iter_mut().find(|(q, _, _)| *q == p)
             {
-                row.1 = at;
+                row.2 = at;
             }
         }
     }
@@ -252,8 +264,11 @@ impl Index {
                     continue;
                 }
                 if let Some(p) = partition_of(offer.contract, level) {
-                    eligible +=
-                        query.scan(&self.partitions[p], filter, &mut field_values, &mut top);
+                    for cell in &self.partitions[p].cells {
+                        if !cell.out_of_reach(&query.unit, filter.max_distance_km) {
+                            eligible += query.scan(&cell.rows, filter, &mut field_values, &mut top);
+                        }
+                    }
                 }
             }
         }
