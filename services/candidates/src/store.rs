@@ -34,13 +34,19 @@ pub enum StoreError {
 const PROFILE_COLUMNS: &str = "p.id, p.school_id, p.school_student_ref, p.schooling, \
      p.preferences, p.consent, p.labels, p.revision, p.created_at, p.updated_at";
 
+/// A JSON column decoded straight into its domain type (no intermediate `Value`: re-pushes
+/// read every stored profile of a message).
 fn document<T: DeserializeOwned>(row: &PgRow, column: &'static str) -> Result<T, StoreError> {
-    let value: serde_json::Value = row.try_get(column)?;
-    serde_json::from_value(value).map_err(|error| StoreError::Corrupt {
-        what: column,
-        id: row.try_get("id").unwrap_or_default(),
-        reason: error.to_string(),
-    })
+    row.try_get::<sqlx::types::Json<T>, _>(column)
+        .map(|json| json.0)
+        .map_err(|error| match error {
+            sqlx::Error::ColumnDecode { source, .. } => StoreError::Corrupt {
+                what: column,
+                id: row.try_get("id").unwrap_or_default(),
+                reason: source.to_string(),
+            },
+            other => StoreError::Database(other),
+        })
 }
 
 fn profile_of(row: &PgRow) -> Result<Profile, StoreError> {

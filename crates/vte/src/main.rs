@@ -1,0 +1,347 @@
+//! `vte`: run the whole platform with one command, and drive it from the command line.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool prints its results"
+)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use vte::cli::{self, Connection, TokenArgs};
+use vte::platform::{Platform, PlatformOptions};
+use vte_domain::{CandidateId, Siren};
+use vte_proto::vte::matching::v1::matching_service_client::MatchingServiceClient;
+use vte_proto::vte::notifications::v1::notifications_service_client::NotificationsServiceClient;
+use vte_proto::vte::offers::v1::DecideLabelRequest;
+use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
+use vte_proto::vte::placements::v1::LabelOutcome;
+use vte_service::auth::Caller;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vte",
+    version,
+    about = "The VTE matching platform: run it, and use it"
+)]
+struct Cli {
+    #[command(flatten)]
+    connection: Connection,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the four services in this process, with a private PostgreSQL cluster, an embedded
+    /// Kafka-protocol broker and a mail catcher, until Ctrl-C.
+    Up(UpArgs),
+    /// Prints a development token for a role (signed with the development secret).
+    Token(TokenArgs),
+    /// Imports a school's students from a CSV file (see `vte help import-students`).
+    ImportStudents {
+        /// The school (UUID).
+        #[arg(long)]
+        school: String,
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Creates and publishes an offer described in a TOML file, for a company.
+    PublishOffer {
+        /// The company's SIREN.
+        #[arg(long)]
+        siren: String,
+        /// The TOML file.
+        file: PathBuf,
+    },
+    /// Rankings with their explanations.
+    #[command(subcommand)]
+    Rank(RankCommand),
+    /// Records Bpifrance's label decision on a completed VTE.
+    Label {
+        /// The placement (UUID).
+        placement: String,
+        /// Grant the label.
+        #[arg(long, conflicts_with = "refuse")]
+        grant: bool,
+        /// Refuse it, with this reason.
+        #[arg(long, value_name = "REASON")]
+        refuse: Option<String>,
+        /// The decision this one reconsiders (an appeal).
+        #[arg(long)]
+        reconsiders: Option<String>,
+    },
+    /// Shows a recipient's notifications; `--follow` waits for new ones.
+    Notifications {
+        /// The recipient's role: company, school, candidate or bpifrance.
+        #[arg(long = "as", value_enum)]
+        role: cli::RoleArg,
+        #[arg(long)]
+        siren: Option<String>,
+        #[arg(long)]
+        school: Option<String>,
+        #[arg(long)]
+        candidate: Option<String>,
+        #[arg(long)]
+        unread: bool,
+        #[arg(long)]
+        follow: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RankCommand {
+    /// The best candidates for an offer (as its company).
+    Candidates {
+        /// The offer (UUID).
+        offer: String,
+        /// The company owning the offer.
+        #[arg(long)]
+        siren: String,
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+        /// Show every score component.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// The best offers for a candidate (as the candidate).
+    Offers {
+        /// The candidate (UUID).
+        candidate: String,
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+        #[arg(long)]
+        explain: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct UpArgs {
+    /// Keep the data (PostgreSQL, mail) in this directory between runs; without it, a fresh
+    /// temporary cluster is used and removed at exit.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Load the demo data set (3 schools, 300 students, 36 offers).
+    #[arg(long)]
+    demo: bool,
+    /// Add this to every port (to run two platforms side by side).
+    #[arg(long, default_value_t = 0)]
+    port_offset: u16,
+    /// Use this SMTP relay (plain SMTP, `host:port`) instead of the built-in mail catcher.
+    #[arg(long, value_name = "HOST:PORT")]
+    smtp: Option<String>,
+    /// Use this PostgreSQL server (each service gets its own database there).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Use this Kafka cluster instead of the embedded broker.
+    #[arg(long, env = "KAFKA_BROKERS")]
+    kafka_brokers: Option<String>,
+    /// Export traces over OTLP/gRPC to this collector.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    otlp_endpoint: Option<String>,
+    /// The reference data directory (communes, Territoires d'industrie).
+    #[arg(long, env = "VTE_REFERENCE_DIR")]
+    reference_dir: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let connection = cli.connection;
+    match cli.command {
+        Command::Up(args) => up(args, &connection).await,
+        Command::Token(args) => {
+            let caller = args.caller()?;
+            let token = cli::mint(
+                &connection.secret,
+                &caller,
+                args.subject.as_deref(),
+                args.ttl_minutes,
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::ImportStudents { school, file } => {
+            cli::students::import(&connection, &school, &file).await
+        }
+        Command::PublishOffer { siren, file } => {
+            let siren = Siren::parse(&siren).map_err(|e| anyhow::anyhow!("--siren: {e}"))?;
+            let spec = cli::offer::OfferFile::read(&file)?.spec()?;
+            let caller = Caller::Company { siren };
+            let mut client =
+                OffersServiceClient::new(connection.channel(&connection.offers, &caller).await?);
+            let offer = cli::offer::publish(&mut client, spec).await?;
+            cli::offer::describe(&offer);
+            Ok(())
+        }
+        Command::Rank(RankCommand::Candidates {
+            offer,
+            siren,
+            limit,
+            explain,
+        }) => {
+            let siren = Siren::parse(&siren).map_err(|e| anyhow::anyhow!("--siren: {e}"))?;
+            let caller = Caller::Company { siren };
+            let mut client = MatchingServiceClient::new(
+                connection.channel(&connection.matching, &caller).await?,
+            );
+            let ranking = cli::rank::candidates(&mut client, &offer, limit).await?;
+            cli::rank::print_candidates(&ranking, explain);
+            Ok(())
+        }
+        Command::Rank(RankCommand::Offers {
+            candidate,
+            limit,
+            explain,
+        }) => {
+            let candidate_id =
+                CandidateId::parse(&candidate).map_err(|e| anyhow::anyhow!("candidate: {e}"))?;
+            let caller = Caller::Candidate { candidate_id };
+            let mut client = MatchingServiceClient::new(
+                connection.channel(&connection.matching, &caller).await?,
+            );
+            let ranking = cli::rank::offers(&mut client, &candidate, limit).await?;
+            cli::rank::print_offers(&ranking, explain);
+            Ok(())
+        }
+        Command::Label {
+            placement,
+            grant,
+            refuse,
+            reconsiders,
+        } => {
+            let (outcome, reason) = match (grant, refuse) {
+                (true, None) => (LabelOutcome::Granted, String::new()),
+                (false, Some(reason)) => (LabelOutcome::Refused, reason),
+                _ => anyhow::bail!("say --grant, or --refuse <reason>"),
+            };
+            let mut client = OffersServiceClient::new(
+                connection
+                    .channel(&connection.offers, &Caller::Bpifrance)
+                    .await?,
+            );
+            let decision = client
+                .decide_label(DecideLabelRequest {
+                    placement_id: placement,
+                    outcome: outcome as i32,
+                    reason,
+                    reconsiders_decision_id: reconsiders.unwrap_or_default(),
+                })
+                .await
+                .map_err(cli::refusal)?
+                .into_inner();
+            println!("{decision:#?}");
+            Ok(())
+        }
+        Command::Notifications {
+            role,
+            siren,
+            school,
+            candidate,
+            unread,
+            follow,
+        } => {
+            let caller = TokenArgs {
+                role,
+                school,
+                siren,
+                candidate,
+                subject: None,
+                ttl_minutes: 60,
+            }
+            .caller()?;
+            let mut client = NotificationsServiceClient::new(
+                connection
+                    .channel(&connection.notifications, &caller)
+                    .await?,
+            );
+            cli::tail::run(&mut client, unread, follow).await
+        }
+    }
+}
+
+async fn up(args: UpArgs, connection: &Connection) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let reference_dir = args
+        .reference_dir
+        .unwrap_or_else(vte_reference::ReferenceData::default_dir);
+    let mut options = PlatformOptions::new(reference_dir.clone());
+    options.data_dir = args.data_dir;
+    options.database_url = args.database_url;
+    options.kafka_brokers = args.kafka_brokers;
+    options.port_offset = args.port_offset;
+    options.otlp_endpoint = args.otlp_endpoint.clone();
+    options.secret = connection.secret.clone();
+    options.smtp_relay = match args.smtp {
+        Some(relay) => {
+            let (host, port) = relay
+                .rsplit_once(':')
+                .context("--smtp: expected host:port")?;
+            Some((host.to_owned(), port.parse().context("--smtp: bad port")?))
+        }
+        None => None,
+    };
+    let telemetry = vte_telemetry::TelemetrySettings {
+        otlp_endpoint: args.otlp_endpoint,
+        ..vte_telemetry::TelemetrySettings::default()
+    };
+    let _telemetry = vte_telemetry::init("vte", &telemetry)?;
+    println!("Starting the VTE platform…");
+    let mut platform = Platform::start(options).await?;
+    let healthy = started.elapsed();
+    println!(
+        "\nAll four services are healthy ({:.1} s after start):",
+        healthy.as_secs_f64()
+    );
+    for endpoint in &platform.endpoints {
+        println!(
+            "  {:<14} gRPC {:<22} metrics http://{}/metrics",
+            endpoint.name,
+            endpoint.url(),
+            endpoint.metrics
+        );
+    }
+    if let Some(mailbox) = &platform.mailbox {
+        println!(
+            "  {:<14} smtp://{} → emails written to {}",
+            "mail catcher",
+            mailbox.addr(),
+            mailbox.dir().display()
+        );
+    }
+    if args.demo {
+        println!("\nLoading the demo data…");
+        let reference = vte_reference::ReferenceData::load(&reference_dir)?;
+        let mut demo_connection = connection.clone();
+        demo_connection.token = None;
+        for endpoint in &platform.endpoints {
+            let url = endpoint.url();
+            match endpoint.name {
+                "offers" => demo_connection.offers = url,
+                "candidates" => demo_connection.candidates = url,
+                "matching" => demo_connection.matching = url,
+                _ => demo_connection.notifications = url,
+            }
+        }
+        vte::demo::load(&demo_connection, &reference).await?;
+    }
+    println!(
+        "\nA development token: `cargo run --release -p vte -- token school --school <uuid>` \
+         (roles: site, school, company, candidate, bpifrance, admin, service).\n\
+         Try `cargo run --release -p vte -- help`. Stop with Ctrl-C."
+    );
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {
+            println!("\nStopping…");
+        }
+        failure = platform.failed() => {
+            eprintln!("a service failed: {:#}", failure.err().unwrap_or_else(|| anyhow::anyhow!("unknown")));
+        }
+    }
+    platform.stop(Duration::from_secs(30)).await?;
+    println!("Stopped.");
+    Ok(())
+}

@@ -1,0 +1,539 @@
+//! The whole platform in one process: the four services on fixed, documented ports, a private
+//! PostgreSQL cluster made from the machine's PostgreSQL binaries (or `DATABASE_URL`), an
+//! embedded Kafka-protocol broker (or `KAFKA_BROKERS`), the reference data, and a mail catcher
+//! for the notifications service's email. [`Platform::start`] returns once every service
+//! answers its health check; [`Platform::stop`] drains the outboxes and the consumers first
+//! when the data is kept, because the embedded broker keeps nothing on disk.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{Offset, TopicPartitionList};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use vte_embedded::{EmbeddedBroker, PostgresCluster, PostgresOptions};
+use vte_service::{Service, ServiceDefaults, Settings, StartError};
+
+/// The secret development tokens are signed with unless `VTE_AUTH__HS256_SECRET` says
+/// otherwise. Development only: production verifies asymmetric keys (`auth.public_keys`).
+pub const DEV_SECRET: &str = "vte-development-secret-do-not-use-in-production";
+
+/// Partitions of each topic on the embedded broker.
+const PARTITIONS: i32 = 3;
+
+/// The four services: name, gRPC port, metrics port.
+pub const SERVICES: [ServiceDefaults; 4] = [
+    vte_offers::Application::DEFAULTS,
+    vte_candidates::Application::DEFAULTS,
+    vte_matching::Application::DEFAULTS,
+    vte_notifications::Application::DEFAULTS,
+];
+
+/// How to run the platform.
+#[derive(Debug, Clone)]
+pub struct PlatformOptions {
+    /// Where the PostgreSQL cluster and the mailbox live between runs; `None`: a fresh
+    /// temporary directory removed at exit.
+    pub data_dir: Option<PathBuf>,
+    /// An external PostgreSQL server (`postgres://user:password@host:port/any`): each service
+    /// uses the database named after it there, created if missing.
+    pub database_url: Option<String>,
+    /// An external Kafka cluster.
+    pub kafka_brokers: Option<String>,
+    /// The HS256 secret of development tokens.
+    pub secret: String,
+    /// The reference data directory.
+    pub reference_dir: PathBuf,
+    /// Add this to every default port (several platforms on one machine, tests).
+    pub port_offset: u16,
+    /// Listen on any free port instead of the fixed ones (tests).
+    pub any_port: bool,
+    /// An external SMTP relay `host:port` (plain SMTP) instead of the built-in mailbox.
+    pub smtp_relay: Option<(String, u16)>,
+    /// Where OTLP traces go, if anywhere.
+    pub otlp_endpoint: Option<String>,
+}
+
+impl PlatformOptions {
+    /// The defaults of `vte up`: a temporary cluster, the embedded broker, fixed ports.
+    pub fn new(reference_dir: PathBuf) -> Self {
+        Self {
+            data_dir: None,
+            database_url: None,
+            kafka_brokers: None,
+            secret: DEV_SECRET.to_owned(),
+            reference_dir,
+            port_offset: 0,
+            any_port: false,
+            smtp_relay: None,
+            otlp_endpoint: None,
+        }
+    }
+}
+
+/// Where one service listens.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub name: &'static str,
+    pub grpc: SocketAddr,
+    pub metrics: SocketAddr,
+}
+
+impl Endpoint {
+    /// The gRPC URL clients connect to.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.grpc)
+    }
+}
+
+/// The running platform.
+pub struct Platform {
+    pub endpoints: Vec<Endpoint>,
+    /// The mail catcher, unless an external relay was given.
+    pub mailbox: Option<crate::mailbox::Mailbox>,
+    /// The database URL of each service (for draining and for operators).
+    database_urls: Vec<(String, String)>,
+    kafka: vte_service::settings::KafkaSettings,
+    shutdown: CancellationToken,
+    services: JoinSet<(&'static str, Result<(), vte_service::RunError>)>,
+    postgres: Option<PostgresCluster>,
+    broker: Option<EmbeddedBroker>,
+    keep: bool,
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform")
+            .field("endpoints", &self.endpoints)
+            .field("keep", &self.keep)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Platform {
+    /// Starts everything and returns once every service reports SERVING.
+    pub async fn start(options: PlatformOptions) -> anyhow::Result<Self> {
+        let keep = options.data_dir.is_some();
+        let (postgres, base_url) = match &options.database_url {
+            Some(url) => (None, url.clone()),
+            None => {
+                let data_dir = options.data_dir.as_ref().map(|dir| dir.join("postgres"));
+                let cluster = tokio::task::spawn_blocking(move || {
+                    PostgresCluster::start(&PostgresOptions {
+                        data_dir,
+                        ..PostgresOptions::default()
+                    })
+                })
+                .await?
+                .map_err(|error| match error {
+                    vte_embedded::PostgresError::BinariesMissing => anyhow::anyhow!(
+                        "PostgreSQL server binaries (initdb, postgres) were not found. Install \
+                         them, e.g. `sudo apt-get install postgresql` on Debian or Ubuntu (no \
+                         need to start its service), or set VTE_PG_BIN_DIR to the directory \
+                         holding initdb and postgres; or set DATABASE_URL to use a running \
+                         server"
+                    ),
+                    other => anyhow::Error::new(other).context("starting PostgreSQL"),
+                })?;
+                let url = cluster.url("postgres");
+                (Some(cluster), url)
+            }
+        };
+        let mut database_urls = Vec::new();
+        for service in SERVICES {
+            let url = database_url(&base_url, service.name)?;
+            create_database(&base_url, service.name).await?;
+            database_urls.push((service.name.to_owned(), url));
+        }
+
+        let broker = match &options.kafka_brokers {
+            Some(_) => None,
+            None => Some(EmbeddedBroker::start(1).context("starting the embedded Kafka broker")?),
+        };
+        let brokers = match (&options.kafka_brokers, &broker) {
+            (Some(brokers), _) => brokers.clone(),
+            (None, Some(broker)) => broker.bootstrap_servers().to_owned(),
+            (None, None) => bail!("no Kafka broker"),
+        };
+        let mut kafka = vte_service::settings::KafkaSettings::new(brokers);
+        kafka.partitions = PARTITIONS;
+        kafka.create_topics = broker.is_none();
+        if let Some(broker) = &broker {
+            let topics = kafka.topics();
+            for logical in vte_proto::TOPICS {
+                broker.create_topic(&topics.topic(logical), PARTITIONS)?;
+                broker.create_topic(&topics.dead_letters(logical), 1)?;
+            }
+        }
+
+        let shutdown = CancellationToken::new();
+        let mailbox = match &options.smtp_relay {
+            Some(_) => None,
+            None => {
+                let dir = match &options.data_dir {
+                    Some(dir) => dir.join("mail"),
+                    None => std::env::temp_dir().join(format!("vte-mail-{}", std::process::id())),
+                };
+                let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+                Some(crate::mailbox::Mailbox::start(addr, &dir, shutdown.clone()).await?)
+            }
+        };
+        let smtp = match (&options.smtp_relay, &mailbox) {
+            (Some(relay), _) => relay.clone(),
+            (None, Some(mailbox)) => (mailbox.addr().ip().to_string(), mailbox.addr().port()),
+            (None, None) => bail!("no SMTP relay"),
+        };
+
+        let port = |port: u16| {
+            if options.any_port {
+                0
+            } else {
+                port + options.port_offset
+            }
+        };
+        let settings_of = |service: ServiceDefaults, url: &str| {
+            let mut settings = Settings::local(
+                service,
+                url,
+                &kafka.brokers,
+                &options.secret,
+                &options.reference_dir,
+            );
+            settings.server.grpc_addr = SocketAddr::from(([127, 0, 0, 1], port(service.grpc_port)));
+            settings.server.metrics_addr =
+                SocketAddr::from(([127, 0, 0, 1], port(service.metrics_port)));
+            settings.kafka = kafka.clone();
+            settings.telemetry.otlp_endpoint = options.otlp_endpoint.clone();
+            settings
+        };
+        let url_of = |name: &str| {
+            database_urls
+                .iter()
+                .find(|(service, _)| service == name)
+                .map(|(_, url)| url.clone())
+                .unwrap_or_default()
+        };
+
+        // Built in dependency order: the candidates service first (the others call it).
+        let mut services = JoinSet::new();
+        let mut endpoints = Vec::new();
+        let mut peers = vte_service::peers::PeersSettings::default();
+
+        let candidates_defaults = vte_candidates::Application::DEFAULTS;
+        let mut settings = settings_of(candidates_defaults, &url_of("candidates"));
+        let own = vte_candidates::config::CandidatesSettings::load(candidates_defaults).map_err(
+            |message| StartError::Setting {
+                setting: "candidates",
+                message,
+            },
+        )?;
+        settings.peers = peers.clone();
+        let metrics = settings.server.metrics_addr;
+        let candidates = vte_candidates::Application::build_with(settings, own)
+            .await
+            .context("candidates service")?;
+        peers.candidates = format!("http://{}", candidates.grpc_addr());
+        endpoints.push(endpoint(&candidates, metrics));
+        spawn(&mut services, &shutdown, candidates);
+
+        let offers_defaults = vte_offers::Application::DEFAULTS;
+        let mut settings = settings_of(offers_defaults, &url_of("offers"));
+        settings.peers = peers.clone();
+        let metrics = settings.server.metrics_addr;
+        let offers = vte_offers::Application::build(settings)
+            .await
+            .context("offers service")?;
+        peers.offers = format!("http://{}", offers.grpc_addr());
+        endpoints.push(endpoint(&offers, metrics));
+        spawn(&mut services, &shutdown, offers);
+
+        let matching_defaults = vte_matching::Application::DEFAULTS;
+        let mut settings = settings_of(matching_defaults, &url_of("matching"));
+        settings.peers = peers.clone();
+        let own = vte_matching::MatchingSettings::load(matching_defaults).map_err(|message| {
+            StartError::Setting {
+                setting: "matching",
+                message,
+            }
+        })?;
+        let metrics = settings.server.metrics_addr;
+        let matching = vte_matching::Application::build_with(settings, own)
+            .await
+            .context("matching service")?;
+        peers.matching = format!("http://{}", matching.grpc_addr());
+        endpoints.push(endpoint(&matching, metrics));
+        spawn(&mut services, &shutdown, matching);
+
+        let notifications_defaults = vte_notifications::Application::DEFAULTS;
+        let mut settings = settings_of(notifications_defaults, &url_of("notifications"));
+        settings.peers = peers.clone();
+        let mut own = vte_notifications::NotificationsSettings::load(notifications_defaults)
+            .map_err(|error| StartError::Setting {
+                setting: "notifications",
+                message: error.to_string(),
+            })?;
+        if options.smtp_relay.is_some() || mailbox.is_some() {
+            own.smtp.host = smtp.0.clone();
+            own.smtp.port = smtp.1;
+            own.smtp.tls = vte_notifications::config::SmtpTls::None;
+        }
+        let metrics = settings.server.metrics_addr;
+        let notifications = vte_notifications::Application::build_with(settings, own)
+            .await
+            .context("notifications service")?;
+        endpoints.push(endpoint(&notifications, metrics));
+        spawn(&mut services, &shutdown, notifications);
+
+        let platform = Self {
+            endpoints,
+            mailbox,
+            database_urls,
+            kafka,
+            shutdown,
+            services,
+            postgres,
+            broker,
+            keep,
+        };
+        platform.wait_healthy(Duration::from_secs(60)).await?;
+        Ok(platform)
+    }
+
+    /// Waits until every service answers SERVING to `grpc.health.v1.Health/Check`.
+    pub async fn wait_healthy(&self, patience: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + patience;
+        for endpoint in &self.endpoints {
+            loop {
+                if serving(endpoint).await {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    bail!(
+                        "the {} service is not healthy after {patience:?}",
+                        endpoint.name
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// The endpoint of `name`.
+    pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|endpoint| endpoint.name == name)
+    }
+
+    /// A token that fires when a service stops on its own (a failure).
+    pub async fn failed(&mut self) -> anyhow::Result<()> {
+        match self.services.join_next().await {
+            Some(Ok((name, Ok(())))) => bail!("the {name} service stopped"),
+            Some(Ok((name, Err(error)))) => Err(anyhow::Error::new(error).context(name)),
+            Some(Err(error)) => Err(error.into()),
+            None => bail!("no service is running"),
+        }
+    }
+
+    /// Stops the platform. With kept data, first waits (up to `drain_patience`) until every
+    /// outbox is empty and every consumer group has read everything, so a restart loses
+    /// nothing though the embedded broker forgets its topics.
+    pub async fn stop(mut self, drain_patience: Duration) -> anyhow::Result<()> {
+        if self.keep && self.broker.is_some() {
+            match self.drain(drain_patience).await {
+                Ok(()) => tracing::info!("outboxes and consumers drained"),
+                Err(error) => tracing::warn!(%error, "stopping before everything was drained"),
+            }
+        }
+        self.shutdown.cancel();
+        while let Some(joined) = self.services.join_next().await {
+            if let Ok((name, Err(error))) = joined {
+                tracing::warn!(service = name, %error, "service stopped with an error");
+            }
+        }
+        drop(self.broker.take());
+        if let Some(postgres) = self.postgres.take() {
+            tokio::task::spawn_blocking(move || postgres.stop()).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until nothing is in flight: outboxes empty and every group at the end of every
+    /// topic it reads.
+    pub async fn drain(&self, patience: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + patience;
+        loop {
+            let mut backlog = 0i64;
+            for (_, url) in &self.database_urls {
+                let mut connection = sqlx::PgConnection::connect(url).await?;
+                let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+                    .fetch_one(&mut connection)
+                    .await?;
+                backlog += waiting;
+            }
+            let kafka = self.kafka.clone();
+            let lag = tokio::task::spawn_blocking(move || consumer_lag(&kafka)).await??;
+            if backlog == 0 && lag == 0 {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{backlog} events still in outboxes and {lag} not yet consumed");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+fn endpoint<S: Service>(service: &S, metrics: SocketAddr) -> Endpoint {
+    Endpoint {
+        name: S::DEFAULTS.name,
+        grpc: service.grpc_addr(),
+        metrics,
+    }
+}
+
+fn spawn<S: Service + 'static>(
+    set: &mut JoinSet<(&'static str, Result<(), vte_service::RunError>)>,
+    shutdown: &CancellationToken,
+    service: S,
+) {
+    let stop = shutdown.clone();
+    set.spawn(async move { (S::DEFAULTS.name, service.run_until_stopped(stop).await) });
+}
+
+async fn serving(endpoint: &Endpoint) -> bool {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let Ok(channel) = tonic::transport::Endpoint::from_shared(endpoint.url())
+        .map(|e| e.connect_timeout(Duration::from_millis(500)))
+    else {
+        return false;
+    };
+    let Ok(channel) = channel.connect().await else {
+        return false;
+    };
+    let mut client = HealthClient::new(channel);
+    match client
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+    {
+        Ok(response) => response.into_inner().status == ServingStatus::Serving as i32,
+        Err(_) => false,
+    }
+}
+
+/// The URL of `database` on the server `base` names.
+fn database_url(base: &str, database: &str) -> anyhow::Result<String> {
+    let mut url = url_parts(base)?;
+    url.1 = database.to_owned();
+    Ok(format!("{}/{}{}", url.0, url.1, url.2))
+}
+
+/// (scheme://authority, database, ?query) of a PostgreSQL URL.
+fn url_parts(url: &str) -> anyhow::Result<(String, String, String)> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .context("DATABASE_URL: expected postgres://user:password@host:port/database")?;
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (database, query) = match path.split_once('?') {
+        Some((database, query)) => (database, format!("?{query}")),
+        None => (path, String::new()),
+    };
+    Ok((
+        format!("{scheme}://{authority}"),
+        database.to_owned(),
+        query,
+    ))
+}
+
+/// Creates `database` on the server unless it exists.
+async fn create_database(base: &str, database: &str) -> anyhow::Result<()> {
+    let options: PgConnectOptions = base.parse().context("DATABASE_URL")?;
+    let mut connection = options
+        .clone()
+        .connect()
+        .await
+        .with_context(|| format!("connecting to PostgreSQL at {}", options.get_host()))?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(database)
+            .fetch_one(&mut connection)
+            .await?;
+    if !exists {
+        // The name is one of the four service names, never input.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE \"{database}\""
+        )))
+        .execute(&mut connection)
+        .await
+        .with_context(|| format!("creating database {database}"))?;
+    }
+    Ok(())
+}
+
+/// Messages the services' consumer groups have not read yet, over every topic.
+fn consumer_lag(kafka: &vte_service::settings::KafkaSettings) -> anyhow::Result<i64> {
+    let topics = kafka.topics();
+    let mut lag = 0;
+    for service in SERVICES {
+        let group = topics.group(service.name);
+        let consumer: BaseConsumer = kafka.consumer_config(&group).create()?;
+        let metadata = consumer.fetch_metadata(None, Duration::from_secs(5))?;
+        let mut assignment = TopicPartitionList::new();
+        for logical in vte_proto::TOPICS {
+            let topic = topics.topic(logical);
+            if let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) {
+                for partition in found.partitions() {
+                    assignment.add_partition(&topic, partition.id());
+                }
+            }
+        }
+        let committed = consumer.committed_offsets(assignment, Duration::from_secs(5))?;
+        for element in committed.elements() {
+            let (low, high) = consumer.fetch_watermarks(
+                element.topic(),
+                element.partition(),
+                Duration::from_secs(5),
+            )?;
+            let position = match element.offset() {
+                Offset::Offset(offset) => offset,
+                // Never committed: the group would read from the beginning (earliest).
+                _ => low,
+            };
+            // Only groups that consume the topic count: a group that never read it and
+            // has nothing to read there is at the end.
+            if subscribes(service.name, element.topic(), &topics) {
+                lag += (high - position).max(0);
+            }
+        }
+    }
+    Ok(lag)
+}
+
+/// Whether `service` consumes `topic` (DESIGN.md section 2).
+fn subscribes(service: &str, topic: &str, topics: &vte_events::Topics) -> bool {
+    let Some(logical) = topics.logical(topic) else {
+        return false;
+    };
+    match service {
+        "offers" => logical == "vte.candidates.v1",
+        "candidates" => logical == "vte.placements.v1",
+        "matching" => matches!(
+            logical,
+            "vte.offers.v1" | "vte.candidates.v1" | "vte.applications.v1"
+        ),
+        "notifications" => logical != "vte.notifications.v1",
+        _ => false,
+    }
+}
+
+/// The directory holding a kept platform's data.
+pub fn default_data_dir() -> PathBuf {
+    Path::new(".vte").to_owned()
+}
