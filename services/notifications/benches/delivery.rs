@@ -9,6 +9,10 @@
 //!   endpoint on loopback; baseline: the same number of signed POSTs sent straight with
 //!   reqwest (same concurrency).
 //!
+//! Each service figure is also split: "fan-out" is how fast the consumer turns events into
+//! deliveries (one transaction per event), and "worker" how fast the delivery worker sends
+//! deliveries already in the table (written in one statement, then the worker is woken).
+//!
 //! `cargo bench -p vte-notifications --bench delivery` (`VTE_BENCH_N` sets the count, 1,000
 //! by default). Prints one line per measurement and the service/baseline ratios.
 
@@ -55,19 +59,131 @@ async fn run() {
     .await;
     println!("notifications delivered per second, {n} per run, {CONCURRENCY} in flight");
 
-    let email = email_through_service(&platform, n).await;
+    let (email, email_fan_out, students) = email_through_service(&platform, n).await;
+    let email_worker = email_worker_only(&platform, &students, n).await;
     let email_baseline = email_straight(&platform, n).await;
-    let webhook = webhooks_through_service(&platform, n).await;
+    let (webhook, webhook_fan_out, target) = webhooks_through_service(&platform, n).await;
+    let webhook_worker = webhooks_worker_only(&platform, &target, n).await;
     let webhook_baseline = webhooks_straight(n).await;
 
-    println!("email   service  {email:>8.0}/s");
-    println!("email   baseline {email_baseline:>8.0}/s  (lettre straight to the sink)");
-    println!("email   ratio    {:>8.2}", email / email_baseline);
-    println!("webhook service  {webhook:>8.0}/s");
-    println!(
-        "webhook baseline {webhook_baseline:>8.0}/s  (signed reqwest POSTs straight to the endpoint)"
+    let line = |name: &str, rate: f64, what: &str| println!("{name:<27}{rate:>9.0}/s  {what}");
+    line(
+        "email   service end to end",
+        email,
+        "(event published -> email in the sink)",
     );
-    println!("webhook ratio    {:>8.2}", webhook / webhook_baseline);
+    line(
+        "          fan-out",
+        email_fan_out,
+        "(events -> deliveries rows)",
+    );
+    line(
+        "          worker only",
+        email_worker,
+        "(rows -> sink, contact lookup included)",
+    );
+    line(
+        "email   baseline",
+        email_baseline,
+        "(lettre straight to the sink)",
+    );
+    println!("email   ratio end to end   {:>9.2}", email / email_baseline);
+    println!(
+        "email   ratio worker only  {:>9.2}",
+        email_worker / email_baseline
+    );
+    line(
+        "webhook service end to end",
+        webhook,
+        "(event published -> 2xx at the endpoint)",
+    );
+    line(
+        "          fan-out",
+        webhook_fan_out,
+        "(events -> deliveries rows)",
+    );
+    line(
+        "          worker only",
+        webhook_worker,
+        "(rows -> endpoint)",
+    );
+    line(
+        "webhook baseline",
+        webhook_baseline,
+        "(signed reqwest POSTs straight to the endpoint)",
+    );
+    println!(
+        "webhook ratio end to end   {:>9.2}",
+        webhook / webhook_baseline
+    );
+    println!(
+        "webhook ratio worker only  {:>9.2}",
+        webhook_worker / webhook_baseline
+    );
+}
+
+/// How many deliveries of `channel` the service holds.
+async fn deliveries_rows(platform: &Platform, channel: &str) -> usize {
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE channel = $1")
+        .bind(channel)
+        .fetch_one(&platform.notifications.pool)
+        .await
+        .unwrap();
+    usize::try_from(count).unwrap()
+}
+
+/// Polls the deliveries table until `target` rows of `channel` exist; returns the instant.
+async fn rows_reached(platform: &Platform, channel: &str, target: usize) -> Instant {
+    loop {
+        if deliveries_rows(platform, channel).await >= target {
+            return Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Writes `n` notifications, each with one pending delivery to `tenant` over `channel`, in
+/// one statement, then wakes the worker.
+async fn write_pending(
+    platform: &Platform,
+    role: &str,
+    tenant: &str,
+    channel: &str,
+    webhook: Option<uuid::Uuid>,
+    n: usize,
+) {
+    let pool = &platform.notifications.pool;
+    let kind = if channel == "EMAIL" {
+        "OFFERS_SUGGESTED"
+    } else {
+        "APPLICATION_STATUS_CHANGED"
+    };
+    sqlx::query(
+        "WITH made AS (
+             INSERT INTO notifications (id, source_id, recipient_role, recipient_tenant, kind,
+                 title, body, link, occurred_at, in_app, created_at)
+             SELECT gen_random_uuid(), gen_random_uuid(), $1, $2, $3, 'Une offre VTE pour vous',
+                 'Ces offres correspondent à votre profil.', '/offres-suggerees', now(), false,
+                 now()
+             FROM generate_series(1, $4)
+             RETURNING id)
+         INSERT INTO deliveries (id, notification_id, kind, recipient_role, recipient_tenant,
+             channel, webhook_id, status, next_attempt_at, created_at)
+         SELECT gen_random_uuid(), id, $3, $1, $2, $5, $6, 'PENDING', now(), now() FROM made",
+    )
+    .bind(role)
+    .bind(tenant)
+    .bind(kind)
+    .bind(i32::try_from(n).unwrap())
+    .bind(channel)
+    .bind(webhook)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("SELECT pg_notify('vte_deliveries', '')")
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -78,7 +194,7 @@ async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-async fn email_through_service(platform: &Platform, n: usize) -> f64 {
+async fn email_through_service(platform: &Platform, n: usize) -> (f64, f64, Vec<CandidateId>) {
     let school = SchoolId::new();
     let mut students = Vec::new();
     for i in 0..STUDENTS {
@@ -112,8 +228,10 @@ async fn email_through_service(platform: &Platform, n: usize) -> f64 {
             )
         })
         .collect();
+    let before = deliveries_rows(platform, "EMAIL").await;
     let started = Instant::now();
     publish_all(&platform.notifications.bed, &events).await;
+    let fanned_out = rows_reached(platform, "EMAIL", before + n).await;
     // Count by subject only every few milliseconds: parsing every message is the bench's cost.
     let mut seen = 0;
     wait_until("the suggestion emails", || {
@@ -121,6 +239,25 @@ async fn email_through_service(platform: &Platform, n: usize) -> f64 {
             seen = suggestions(sink);
         }
         seen >= n
+    })
+    .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let fan_out = (fanned_out - started).as_secs_f64();
+    (n as f64 / elapsed, n as f64 / fan_out, students)
+}
+
+async fn email_worker_only(platform: &Platform, students: &[CandidateId], n: usize) -> f64 {
+    let sink = &platform.notifications.smtp;
+    let before = sink.count();
+    let started = Instant::now();
+    let per_student = n / students.len();
+    for student in students {
+        let tenant = student.to_string();
+        write_pending(platform, "candidate", &tenant, "EMAIL", None, per_student).await;
+    }
+    let n = per_student * students.len();
+    wait_until("the emails written as deliveries", || {
+        sink.count() >= before + n
     })
     .await;
     n as f64 / started.elapsed().as_secs_f64()
@@ -158,10 +295,10 @@ async fn email_straight(platform: &Platform, n: usize) -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn webhooks_through_service(platform: &Platform, n: usize) -> f64 {
+async fn webhooks_through_service(platform: &Platform, n: usize) -> (f64, f64, Delivered) {
     let endpoint = Endpoint::start().await;
     let school = SchoolId::new();
-    platform
+    let registered = platform
         .notifications
         .school(school)
         .register_webhook(RegisterWebhookRequest {
@@ -170,14 +307,45 @@ async fn webhooks_through_service(platform: &Platform, n: usize) -> f64 {
             owner: None,
         })
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
+    let webhook_id = uuid::Uuid::parse_str(&registered.webhook.unwrap().id).unwrap();
     let offer = TestOffer::figeac(Siren::parse("552100554").unwrap());
     let events: Vec<_> = (0..n)
         .map(|_| TestApplication::new(&offer, CandidateId::new(), school).submitted())
         .collect();
+    let before = deliveries_rows(platform, "WEBHOOK").await;
     let started = Instant::now();
     publish_all(&platform.notifications.bed, &events).await;
+    let fanned_out = rows_reached(platform, "WEBHOOK", before + n).await;
     wait_until("the webhook deliveries", || endpoint.delivered().len() >= n).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let fan_out = (fanned_out - started).as_secs_f64();
+    let target = Delivered {
+        endpoint,
+        school,
+        webhook_id,
+    };
+    (n as f64 / elapsed, n as f64 / fan_out, target)
+}
+
+/// The school's endpoint of the end-to-end run, reused by the worker-only run.
+struct Delivered {
+    endpoint: Endpoint,
+    school: SchoolId,
+    webhook_id: uuid::Uuid,
+}
+
+async fn webhooks_worker_only(platform: &Platform, target: &Delivered, n: usize) -> f64 {
+    let (endpoint, school, webhook) = (&target.endpoint, target.school, target.webhook_id);
+    let before = endpoint.delivered().len();
+    let started = Instant::now();
+    let tenant = school.to_string();
+    write_pending(platform, "school", &tenant, "WEBHOOK", Some(webhook), n).await;
+    wait_until("the webhook deliveries written as rows", || {
+        endpoint.delivered().len() >= before + n
+    })
+    .await;
     n as f64 / started.elapsed().as_secs_f64()
 }
 

@@ -23,7 +23,7 @@ use crate::channels::webhook::{self, WebhookSender};
 use crate::config::{SiteUrl, WorkerSettings};
 use crate::domain::{Backoff, Channel, DeliveryStatus, Kind, Recipient};
 use crate::mapping;
-use crate::store::deliveries::{self, Attempt, Claimed, DeliveryRecord};
+use crate::store::deliveries::{self, Attempt, Claimed, DeliveryRecord, Outcome};
 use crate::store::{StoreError, WAKE_CHANNEL};
 
 /// Why recording an outcome failed.
@@ -40,6 +40,10 @@ impl From<sqlx::Error> for WorkerError {
         Self::Store(StoreError::Database(error))
     }
 }
+
+/// Digest deliveries claimed by one round: a recipient's items beyond it (rare: a thousand
+/// due at once) go out in a second email.
+const DIGEST_BATCH: i64 = 1_000;
 
 /// Sends due deliveries over their channels.
 #[derive(Debug, Clone)]
@@ -127,15 +131,23 @@ impl Deliverer {
         )
         .await?;
         let count = claimed.len();
-        let results: Vec<Result<(), WorkerError>> = futures::stream::iter(claimed)
+        let concurrency = self.settings.concurrency.max(1);
+        // Outcomes are recorded as attempts complete, a handful per transaction, so a slow
+        // endpoint holds back no one else's record for long.
+        let mut outcomes = futures::stream::iter(claimed)
             .map(|delivery| async move {
                 let attempt = self.attempt(&delivery).await;
-                self.finish(&delivery, attempt).await
+                Outcome {
+                    id: delivery.id,
+                    attempts: delivery.attempts,
+                    attempt,
+                }
             })
-            .buffer_unordered(self.settings.concurrency.max(1))
-            .collect()
-            .await;
-        results.into_iter().collect::<Result<Vec<()>, _>>()?;
+            .buffer_unordered(concurrency)
+            .ready_chunks(concurrency);
+        while let Some(chunk) = outcomes.next().await {
+            self.finish(&chunk).await?;
+        }
         Ok(count)
     }
 
@@ -143,7 +155,7 @@ impl Deliverer {
     /// digest delivery. Returns how many emails were attempted.
     pub async fn send_digests(&self, now: DateTime<Utc>) -> Result<usize, WorkerError> {
         let lease = Duration::from_secs(self.settings.lease_secs);
-        let claimed = deliveries::claim(&self.pool, true, now, 1_000, lease).await?;
+        let claimed = deliveries::claim(&self.pool, true, now, DIGEST_BATCH, lease).await?;
         let mut groups: BTreeMap<(String, Kind), Vec<Claimed>> = BTreeMap::new();
         for delivery in claimed {
             groups
@@ -155,9 +167,15 @@ impl Deliverer {
         for ((_, kind), mut group) in groups {
             group.sort_by_key(|delivery| delivery.occurred_at);
             let attempt = self.attempt_digest(kind, &group).await;
-            for delivery in &group {
-                self.finish(delivery, attempt).await?;
-            }
+            let outcomes: Vec<Outcome> = group
+                .iter()
+                .map(|delivery| Outcome {
+                    id: delivery.id,
+                    attempts: delivery.attempts,
+                    attempt,
+                })
+                .collect();
+            self.finish(&outcomes).await?;
         }
         Ok(count)
     }
@@ -218,26 +236,16 @@ impl Deliverer {
         self.mailer.send(&contact.email, &message).await
     }
 
-    /// Records `attempt` and its event in one transaction.
-    async fn finish(&self, delivery: &Claimed, attempt: Attempt) -> Result<(), WorkerError> {
+    /// Records `outcomes` and the events of those that reached a final status in one
+    /// transaction.
+    async fn finish(&self, outcomes: &[Outcome]) -> Result<(), WorkerError> {
         let now = Utc::now().trunc_subsecs(6);
         let mut transaction = self.pool.begin().await?;
-        let record = deliveries::record(
-            &mut transaction,
-            delivery.id,
-            delivery.attempts,
-            attempt,
-            now,
-            &self.backoff,
-        )
-        .await?;
-        if let Some(record) = &record
-            && let Some(event) = delivery_event(record)
-        {
-            vte_events::append(&mut transaction, &event).await?;
-        }
+        let records = deliveries::record(&mut transaction, outcomes, now, &self.backoff).await?;
+        let events: Vec<NotificationEvent> = records.iter().filter_map(delivery_event).collect();
+        vte_events::outbox::append_all(&mut transaction, &events).await?;
         transaction.commit().await?;
-        if let Some(record) = record {
+        for record in &records {
             tracing::debug!(
                 delivery = %record.id,
                 channel = record.channel.code(),

@@ -222,68 +222,85 @@ impl TryFrom<RecordRow> for DeliveryRecord {
     }
 }
 
-/// Records the outcome of the attempt made on a claimed delivery (which had made `attempts`
-/// before it): delivered, retried after the backoff, or failed for good after the last attempt
-/// or a permanent failure. `None` when the delivery is gone meanwhile (its webhook deleted, its
-/// candidate erased).
-pub async fn record(
-    connection: &mut PgConnection,
-    id: Uuid,
-    attempts: u32,
-    attempt: Attempt,
-    now: DateTime<Utc>,
-    backoff: &Backoff,
-) -> Result<Option<DeliveryRecord>, StoreError> {
-    let made = attempts.saturating_add(1);
-    let (status, next, delivered, http_status, error) = match attempt {
-        Attempt::Delivered { http_status } => {
-            (DeliveryStatus::Delivered, None, Some(now), http_status, "")
-        }
-        Attempt::Failed {
-            error,
-            http_status,
-            permanent,
-        } => match backoff.after(made).filter(|_| !permanent) {
-            Some(wait) => (
-                DeliveryStatus::Retrying,
-                Some(now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)),
-                None,
-                http_status,
-                error,
-            ),
-            None => (DeliveryStatus::Failed, None, None, http_status, error),
-        },
-    };
-    let row: Option<RecordRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE deliveries SET status = $2, attempts = $3,
-             first_attempt_at = coalesce(first_attempt_at, $4), last_attempt_at = $4,
-             next_attempt_at = $5, delivered_at = $6, last_http_status = $7, last_error = $8
-         WHERE id = $1 AND status IN ('PENDING', 'RETRYING')
-         RETURNING {RECORD_COLUMNS}"
-    )))
-    .bind(id)
-    .bind(status.code())
-    .bind(i32::try_from(made).unwrap_or(i32::MAX))
-    .bind(now)
-    .bind(next)
-    .bind(delivered)
-    .bind(i32::from(http_status))
-    .bind(error)
-    .fetch_optional(connection)
-    .await?;
-    row.map(DeliveryRecord::try_from).transpose()
+/// The outcome of one attempt on a claimed delivery, which had made `attempts` before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub id: Uuid,
+    pub attempts: u32,
+    pub attempt: Attempt,
 }
 
-/// Every delivery of a notification, in creation order (the delivery log of one fact).
-pub async fn of_notification<'e>(
-    executor: impl PgExecutor<'e>,
-    notification_id: Uuid,
+/// Records `outcomes` in one statement: each delivery is delivered, retried after the
+/// backoff, or failed for good after its last attempt or a permanent failure. Returns the
+/// records of the deliveries still there (one deleted meanwhile, its webhook deleted or its
+/// candidate erased, is skipped).
+pub async fn record(
+    connection: &mut PgConnection,
+    outcomes: &[Outcome],
+    now: DateTime<Utc>,
+    backoff: &Backoff,
 ) -> Result<Vec<DeliveryRecord>, StoreError> {
+    let mut ids = Vec::with_capacity(outcomes.len());
+    let mut statuses = Vec::with_capacity(outcomes.len());
+    let mut attempts = Vec::with_capacity(outcomes.len());
+    let mut nexts: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(outcomes.len());
+    let mut delivered: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(outcomes.len());
+    let mut http_statuses = Vec::with_capacity(outcomes.len());
+    let mut errors = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        let made = outcome.attempts.saturating_add(1);
+        let (status, next, done, http_status, error) = match outcome.attempt {
+            Attempt::Delivered { http_status } => {
+                (DeliveryStatus::Delivered, None, Some(now), http_status, "")
+            }
+            Attempt::Failed {
+                error,
+                http_status,
+                permanent,
+            } => match backoff.after(made).filter(|_| !permanent) {
+                Some(wait) => (
+                    DeliveryStatus::Retrying,
+                    Some(now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)),
+                    None,
+                    http_status,
+                    error,
+                ),
+                None => (DeliveryStatus::Failed, None, None, http_status, error),
+            },
+        };
+        ids.push(outcome.id);
+        statuses.push(status.code());
+        attempts.push(i32::try_from(made).unwrap_or(i32::MAX));
+        nexts.push(next);
+        delivered.push(done);
+        http_statuses.push(i32::from(http_status));
+        errors.push(error);
+    }
     let rows: Vec<RecordRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RECORD_COLUMNS} FROM deliveries WHERE notification_id = $1 ORDER BY id"
+        "UPDATE deliveries d SET status = u.status, attempts = u.attempts,
+             first_attempt_at = coalesce(d.first_attempt_at, $8), last_attempt_at = $8,
+             next_attempt_at = u.next, delivered_at = u.delivered,
+             last_http_status = u.http_status, last_error = u.error
+         FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[],
+                     $6::int[], $7::text[])
+             AS u(id, status, attempts, next, delivered, http_status, error)
+         WHERE d.id = u.id AND d.status IN ('PENDING', 'RETRYING')
+         RETURNING {}",
+        RECORD_COLUMNS
+            .split(',')
+            .map(|column| format!("d.{}", column.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
     )))
-    .bind(notification_id)
-    .fetch_all(executor)
+    .bind(&ids)
+    .bind(&statuses)
+    .bind(&attempts)
+    .bind(&nexts)
+    .bind(&delivered)
+    .bind(&http_statuses)
+    .bind(&errors)
+    .bind(now)
+    .fetch_all(connection)
     .await?;
     rows.into_iter().map(DeliveryRecord::try_from).collect()
 }

@@ -232,20 +232,6 @@ fn stored(row: Row) -> Result<StoredNotification, StoreError> {
     })
 }
 
-/// One notification by id, whoever it is for.
-pub async fn load<'e>(
-    executor: impl PgExecutor<'e>,
-    id: Uuid,
-) -> Result<Option<StoredNotification>, StoreError> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM notifications WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(executor)
-    .await?;
-    row.map(stored).transpose()
-}
-
 /// A page of `recipient`'s in-app notifications, newest first.
 pub async fn list<'e>(
     executor: impl PgExecutor<'e>,

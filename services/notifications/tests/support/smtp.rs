@@ -91,6 +91,8 @@ impl SmtpSink {
 }
 
 async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
+    // Answer at once, as a real server does, rather than wait for Nagle's delayed ACK.
+    let _ = stream.set_nodelay(true);
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     if write
