@@ -279,7 +279,7 @@ async fn a_bac_plus_one_or_a_work_study_only_profile_is_excluded_for_the_offers_
     );
     assert!(filter(&explained, FilterKind::EducationLevel).0);
 
-    // Narrowing to bac+4 leaves the bac+5 control out; an availability date before today too.
+    // Narrowing to bac+4 leaves the bac+5 control out.
     let narrowed = matching
         .owner()
         .rank_candidates(RankCandidatesRequest {
@@ -614,7 +614,6 @@ async fn applicants_can_be_left_out_of_the_ranking() {
         .unwrap()
         .into_inner();
     assert_eq!(ids(&without), vec![other.id.clone()]);
-    let _ = with_contract;
 }
 
 #[tokio::test]
