@@ -284,8 +284,10 @@ async fn up(args: UpArgs, connection: &Connection) -> anyhow::Result<()> {
         }
         None => None,
     };
+    // Warnings and errors only on the console (`RUST_LOG=info` for every call).
     let telemetry = vte_telemetry::TelemetrySettings {
         otlp_endpoint: args.otlp_endpoint,
+        log_filter: String::from("warn"),
         ..vte_telemetry::TelemetrySettings::default()
     };
     let _telemetry = vte_telemetry::init("vte", &telemetry)?;
