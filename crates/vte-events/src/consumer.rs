@@ -321,6 +321,7 @@ impl ConsumerRunner {
         let span = tracing::info_span!(
             "event.handle",
             otel.kind = "consumer",
+            messaging.consumer.group = %self.group,
             messaging.destination = dispatch.topic(),
             messaging.kafka.partition = message.partition(),
             messaging.kafka.offset = message.offset(),
