@@ -106,10 +106,12 @@ fn every_service_runs_its_own_binary_from_the_image_the_dockerfile_builds() {
 }
 
 #[test]
-fn every_service_listens_on_its_default_ports_and_publishes_them_on_loopback() {
+fn every_service_can_verify_tokens_and_listens_on_its_default_ports_published_on_loopback() {
     let compose = compose();
     for spec in services() {
         let (_, settings) = settings(&compose, spec);
+        vte_service::auth::Authenticator::from_settings(&settings.auth)
+            .unwrap_or_else(|error| panic!("{}: would refuse to start: {error}", spec.name()));
         let (grpc, metrics) = (spec.defaults.grpc_port, spec.defaults.metrics_port);
         assert_eq!(settings.server.grpc_addr.port(), grpc, "{}", spec.name());
         assert_eq!(

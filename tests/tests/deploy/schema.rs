@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::kubernetes::yaml_files;
-use crate::support::{env_lock, repo};
+use crate::support::{env_lock, repo, str_at, yaml_documents};
 
 /// The Kubernetes versions whose schemas the manifests must pass.
 const KUBERNETES_VERSIONS: [&str; 2] = ["1.30.0", "1.37.0"];
@@ -32,6 +32,11 @@ fn the_manifests_pass_the_kubernetes_schemas_strictly() {
         .into_iter()
         .filter(|file| file != "kustomization.yaml")
         .collect();
+    let checkable = files
+        .iter()
+        .flat_map(|file| yaml_documents(&format!("deploy/k8s/{file}")))
+        .filter(|document| str_at(document, &["kind"]) != "KafkaTopic")
+        .count();
     for version in KUBERNETES_VERSIONS {
         let output = Command::new(&validator)
             .args(["--strict", "--kubernetes-version", version])
@@ -63,6 +68,9 @@ fn the_manifests_pass_the_kubernetes_schemas_strictly() {
             .lines()
             .filter(|line| line.contains(" passed for resource "))
             .count();
-        assert!(passed > 0, "nothing was validated:\n{report}");
+        assert_eq!(
+            passed, checkable,
+            "every resource but the KafkaTopics is validated:\n{report}"
+        );
     }
 }
