@@ -1,7 +1,7 @@
 //! `deploy/k8s` against the services: what the kustomization applies, each service's hardened
 //! Deployment (gRPC health probes on its port, non-root, read-only root filesystem, resources),
 //! Service, PodDisruptionBudget and HorizontalPodAutoscaler, an environment made only of
-//! settings the service reads, the Strimzi topics, and Secrets referenced but never committed.
+//! settings the service reads, and Secrets referenced but never committed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,146 +9,14 @@ use secrecy::ExposeSecret;
 use serde_norway::Value;
 
 use crate::dockerfile::binary;
-use crate::support::{
-    all_topics, at, host_of, load_settings, port_of, repo, scalar, services, str_at, string_map,
-    yaml_documents,
+use crate::manifests::{
+    DIR, EXAMPLE_SECRETS, KUSTOMIZATION, container, container_port, environment, example_secrets,
+    fewest_partitions, find, kafka_cluster, kind, kustomization, name, resources, sequence,
+    yaml_files,
 };
-
-const DIR: &str = "deploy/k8s";
-const KUSTOMIZATION: &str = "kustomization.yaml";
-const EXAMPLE_SECRETS: &str = "secrets.example.yaml";
-
-/// The YAML files of deploy/k8s, by name.
-pub fn yaml_files() -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(repo().join(DIR))
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".yaml") || name.ends_with(".yml"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn kustomization() -> Value {
-    yaml_documents(&format!("{DIR}/{KUSTOMIZATION}")).remove(0)
-}
-
-/// Every document of every file the kustomization applies.
-fn resources() -> Vec<Value> {
-    let kustomization = kustomization();
-    at(&kustomization, &["resources"])
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .flat_map(|file| yaml_documents(&format!("{DIR}/{}", scalar(file))))
-        .collect()
-}
-
-fn kind(document: &Value) -> &str {
-    str_at(document, &["kind"])
-}
-
-fn name(document: &Value) -> &str {
-    str_at(document, &["metadata", "name"])
-}
-
-fn find<'a>(documents: &'a [Value], wanted_kind: &str, wanted_name: &str) -> &'a Value {
-    documents
-        .iter()
-        .find(|document| kind(document) == wanted_kind && name(document) == wanted_name)
-        .unwrap_or_else(|| panic!("no {wanted_kind} {wanted_name} in {DIR}"))
-}
-
-fn sequence(value: &Value) -> &[Value] {
-    value
-        .as_sequence()
-        .unwrap_or_else(|| panic!("not a list: {value:?}"))
-}
-
-/// The service's own container in its Deployment.
-fn container(deployment: &Value) -> &Value {
-    let containers = sequence(at(deployment, &["spec", "template", "spec", "containers"]));
-    assert_eq!(containers.len(), 1, "{}: one container", name(deployment));
-    &containers[0]
-}
-
-fn container_port(container: &Value, port_name: &str) -> u16 {
-    sequence(at(container, &["ports"]))
-        .iter()
-        .find(|port| str_at(port, &["name"]) == port_name)
-        .and_then(|port| at(port, &["containerPort"]).as_u64())
-        .and_then(|port| u16::try_from(port).ok())
-        .unwrap_or_else(|| panic!("no container port named {port_name}"))
-}
-
-/// The keys and values of the example Secrets, by Secret name.
-fn example_secrets() -> BTreeMap<String, BTreeMap<String, String>> {
-    yaml_documents(&format!("{DIR}/{EXAMPLE_SECRETS}"))
-        .iter()
-        .map(|secret| {
-            assert_eq!(kind(secret), "Secret");
-            (
-                name(secret).to_owned(),
-                string_map(at(secret, &["stringData"])),
-            )
-        })
-        .collect()
-}
-
-/// The environment of a Deployment's container (ConfigMaps and the example Secrets standing in
-/// for the real ones) and the files its ConfigMap volumes put in it.
-fn environment(
-    documents: &[Value],
-    deployment: &Value,
-) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
-    let secrets = example_secrets();
-    let config_map =
-        |config_name: &str| string_map(at(find(documents, "ConfigMap", config_name), &["data"]));
-    let secret = |secret_name: &str, key: &str| {
-        secrets
-            .get(secret_name)
-            .and_then(|secret| secret.get(key))
-            .cloned()
-            .unwrap_or_else(|| {
-                panic!("{EXAMPLE_SECRETS} lacks the key {key} of Secret {secret_name}")
-            })
-    };
-    let container = container(deployment);
-    let mut env = BTreeMap::new();
-    for source in container.get("envFrom").map(sequence).unwrap_or_default() {
-        env.extend(config_map(str_at(source, &["configMapRef", "name"])));
-    }
-    for variable in sequence(at(container, &["env"])) {
-        let value = match (variable.get("value"), variable.get("valueFrom")) {
-            (Some(value), None) => scalar(value),
-            (None, Some(from)) => match (from.get("secretKeyRef"), from.get("configMapKeyRef")) {
-                (Some(reference), None) => {
-                    secret(str_at(reference, &["name"]), str_at(reference, &["key"]))
-                }
-                (None, Some(reference)) => {
-                    config_map(str_at(reference, &["name"]))[str_at(reference, &["key"])].clone()
-                }
-                _ => panic!("unexpected valueFrom {from:?}"),
-            },
-            _ => panic!("unexpected env entry {variable:?}"),
-        };
-        env.insert(str_at(variable, &["name"]).to_owned(), value);
-    }
-    let volumes = sequence(at(deployment, &["spec", "template", "spec", "volumes"]));
-    let mut files = BTreeMap::new();
-    for mount in sequence(at(container, &["volumeMounts"])) {
-        let volume = volumes
-            .iter()
-            .find(|volume| str_at(volume, &["name"]) == str_at(mount, &["name"]))
-            .expect("a mounted volume is declared");
-        if let Some(source) = volume.get("configMap") {
-            for (key, contents) in config_map(str_at(source, &["name"])) {
-                files.insert(format!("{}/{key}", str_at(mount, &["mountPath"])), contents);
-            }
-        }
-    }
-    (env, files)
-}
+use crate::support::{
+    at, host_of, load_settings, port_of, scalar, services, str_at, string_map, yaml_documents,
+};
 
 #[test]
 fn every_manifest_parses_and_the_kustomization_applies_all_but_the_example_secrets() {
@@ -311,16 +179,6 @@ fn every_service_runs_non_root_on_a_read_only_root_probed_on_its_grpc_health() {
         );
         assert_eq!(annotations["prometheus.io/path"], "/metrics");
     }
-}
-
-/// The partitions of the topics the services consume: replicas beyond them would idle.
-fn fewest_partitions(documents: &[Value]) -> u64 {
-    documents
-        .iter()
-        .filter(|document| kind(document) == "KafkaTopic")
-        .map(|topic| at(topic, &["spec", "partitions"]).as_u64().unwrap())
-        .min()
-        .expect("KafkaTopics")
 }
 
 fn labels_match(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
@@ -490,78 +348,6 @@ fn every_service_environment_is_made_of_settings_it_reads_and_points_at_the_clus
             "a PEM arrives intact through the environment"
         );
     }
-}
-
-/// The Strimzi cluster the KafkaTopics belong to.
-fn kafka_cluster(documents: &[Value]) -> String {
-    let clusters: BTreeSet<&str> = documents
-        .iter()
-        .filter(|document| kind(document) == "KafkaTopic")
-        .map(|topic| str_at(topic, &["metadata", "labels", "strimzi.io/cluster"]))
-        .collect();
-    assert_eq!(
-        clusters.len(),
-        1,
-        "every topic in one cluster: {clusters:?}"
-    );
-    clusters.into_iter().next().unwrap().to_owned()
-}
-
-/// KafkaTopic's fields in Strimzi's CRD (kafka.strimzi.io/v1beta2): no other is accepted.
-const KAFKA_TOPIC_SPEC: [&str; 4] = ["topicName", "partitions", "replicas", "config"];
-
-#[test]
-fn every_topic_and_dead_letter_topic_is_a_strimzi_kafka_topic() {
-    let documents = resources();
-    kafka_cluster(&documents);
-    let mut names = BTreeSet::new();
-    for topic in documents
-        .iter()
-        .filter(|document| kind(document) == "KafkaTopic")
-    {
-        let topic_name = name(topic);
-        assert_eq!(str_at(topic, &["apiVersion"]), "kafka.strimzi.io/v1beta2");
-        let spec = at(topic, &["spec"]).as_mapping().unwrap();
-        for key in spec.keys() {
-            assert!(
-                KAFKA_TOPIC_SPEC.contains(&scalar(key).as_str()),
-                "{topic_name}: spec.{} is not a KafkaTopic field",
-                scalar(key)
-            );
-        }
-        let partitions = at(topic, &["spec", "partitions"]).as_u64();
-        assert!(
-            partitions.is_some_and(|partitions| partitions >= 1),
-            "{topic_name}: partitions"
-        );
-        let replicas = at(topic, &["spec", "replicas"]).as_u64();
-        assert!(
-            replicas.is_some_and(|replicas| (1..=32767).contains(&replicas)),
-            "{topic_name}: replicas"
-        );
-        for (key, value) in at(topic, &["spec", "config"]).as_mapping().unwrap() {
-            assert!(
-                !matches!(value, Value::Mapping(_) | Value::Sequence(_)),
-                "{topic_name}: config {}",
-                scalar(key)
-            );
-        }
-        let retention_hours = at(topic, &["spec", "config", "retention.ms"])
-            .as_u64()
-            .unwrap()
-            / 3_600_000;
-        let dedupe_hours = u64::from(vte_events::KafkaSettings::new("").dedupe_window_hours);
-        assert!(
-            topic_name.ends_with(".dlq") || retention_hours < dedupe_hours,
-            "{topic_name}: kept {retention_hours} h, longer than redeliveries are recognised ({dedupe_hours} h)"
-        );
-        assert!(names.insert(topic_name.to_owned()), "{topic_name} twice");
-    }
-    let expected: BTreeSet<String> = all_topics().into_iter().collect();
-    assert_eq!(
-        names, expected,
-        "a KafkaTopic for every topic of vte_proto::TOPICS and its .dlq"
-    );
 }
 
 #[test]

@@ -10,5 +10,7 @@
 mod compose;
 mod dockerfile;
 mod kubernetes;
+mod manifests;
 mod schema;
 mod support;
+mod topics;

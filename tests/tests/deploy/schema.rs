@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::kubernetes::yaml_files;
+use crate::manifests::yaml_files;
 use crate::support::{env_lock, repo, str_at, yaml_documents};
 
 /// The Kubernetes versions whose schemas the manifests must pass.
