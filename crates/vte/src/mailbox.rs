@@ -17,12 +17,24 @@ use tokio_util::sync::CancellationToken;
 /// Largest message accepted (the notifications service's emails are a few KiB).
 const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
 
+/// A message the mail catcher accepted.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// When the client finished sending it.
+    pub at: std::time::Instant,
+    /// Where it was written.
+    pub path: PathBuf,
+    /// The message as sent (headers and body).
+    pub message: Arc<Vec<u8>>,
+}
+
 /// A running mail catcher.
 #[derive(Debug, Clone)]
 pub struct Mailbox {
     addr: SocketAddr,
     dir: PathBuf,
     received: Arc<AtomicU64>,
+    arrivals: tokio::sync::broadcast::Sender<Received>,
 }
 
 impl Mailbox {
@@ -34,6 +46,7 @@ impl Mailbox {
             addr: listener.local_addr()?,
             dir: dir.to_owned(),
             received: Arc::new(AtomicU64::new(count_messages(dir))),
+            arrivals: tokio::sync::broadcast::channel(1024).0,
         };
         let server = mailbox.clone();
         tokio::spawn(async move {
@@ -66,6 +79,11 @@ impl Mailbox {
     /// Where messages are written.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Every message accepted from now on, as it arrives (tests, benchmarks).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Received> {
+        self.arrivals.subscribe()
     }
 
     /// How many messages it holds.
@@ -103,7 +121,14 @@ impl Mailbox {
                         .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                         .await?;
                     let message = read_data(&mut lines).await?;
-                    self.store(&message)?;
+                    let at = std::time::Instant::now();
+                    let path = self.store(&message)?;
+                    // Nobody listening is the usual case.
+                    let _ = self.arrivals.send(Received {
+                        at,
+                        path,
+                        message: Arc::new(message),
+                    });
                     recipients = 0;
                     b"250 OK: queued\r\n"
                 }
@@ -122,7 +147,7 @@ impl Mailbox {
         }
     }
 
-    fn store(&self, message: &[u8]) -> io::Result<()> {
+    fn store(&self, message: &[u8]) -> io::Result<PathBuf> {
         let n = self.received.fetch_add(1, Ordering::SeqCst) + 1;
         let name = format!(
             "{}-{n:06}.eml",
@@ -130,7 +155,9 @@ impl Mailbox {
         );
         let partial = self.dir.join(format!(".{name}.part"));
         std::fs::write(&partial, message)?;
-        std::fs::rename(partial, self.dir.join(name))
+        let path = self.dir.join(name);
+        std::fs::rename(partial, &path)?;
+        Ok(path)
     }
 }
 

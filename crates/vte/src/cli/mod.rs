@@ -164,6 +164,17 @@ pub fn mint(
 #[derive(Debug, Clone)]
 pub struct Bearer(MetadataValue<Ascii>);
 
+impl Bearer {
+    /// The header value `authorization` carries (`Bearer <jwt>`).
+    pub fn new(value: &str) -> anyhow::Result<Self> {
+        Ok(Self(
+            value
+                .parse()
+                .context("the token is not a valid header value")?,
+        ))
+    }
+}
+
 impl Interceptor for Bearer {
     fn call(
         &mut self,
@@ -186,18 +197,14 @@ impl Connection {
             Some(token) => token.clone(),
             None => mint(&self.secret, caller, None, 60)?,
         };
-        let bearer = Bearer(
-            format!("Bearer {token}")
-                .parse()
-                .context("the token is not a valid header value")?,
-        );
+        let bearer = Bearer::new(&format!("Bearer {token}"))?;
         let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
             .with_context(|| format!("{url} is not a URL"))?
             .connect_timeout(Duration::from_secs(5))
             .connect()
             .await
             .with_context(|| format!("cannot reach {url}: is the platform running (`vte up`)?"))?;
-        Ok(InterceptedService::new(channel, Bearer(bearer.0)))
+        Ok(InterceptedService::new(channel, bearer))
     }
 }
 
