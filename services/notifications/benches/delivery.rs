@@ -45,6 +45,9 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(run());
+    // The services' consumers close their Kafka clients on blocking threads, which may wait
+    // for the test broker that is gone by then: do not wait for them.
+    runtime.shutdown_timeout(Duration::from_secs(5));
 }
 
 async fn run() {

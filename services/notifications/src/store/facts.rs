@@ -159,19 +159,6 @@ pub async fn mark_reminded(
     Ok(())
 }
 
-/// Whether the candidate was erased.
-pub async fn is_erased<'e>(
-    executor: impl PgExecutor<'e>,
-    candidate: CandidateId,
-) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM erased_candidates WHERE candidate_id = $1)",
-    )
-    .bind(candidate.as_uuid())
-    .fetch_one(executor)
-    .await?)
-}
-
 /// What an erasure removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Erased {

@@ -9,7 +9,8 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::page::{Page, PageCursor, PageRequest};
-use super::{StoreError, WAKE_CHANNEL, corrupt, facts, preferences, webhooks};
+use super::preferences::Preference;
+use super::{StoreError, WAKE_CHANNEL, corrupt};
 use crate::domain::compose::Text;
 use crate::domain::{Cadence, Channel, DeliveryStatus, Draft, Kind, Recipient, Subject};
 
@@ -29,7 +30,8 @@ pub struct Created {
 
 /// Creates the notifications of `drafts`, all from the fact `source_id`, with their
 /// deliveries; wakes the worker when something is to be sent. A draft for an erased candidate,
-/// or for a recipient who turned the kind off and has no webhook for it, creates nothing.
+/// or for a recipient who turned the kind off and has no webhook for it, creates nothing. One
+/// statement reads what decides the channels, one writes the notification and its deliveries.
 pub async fn fan_out(
     connection: &mut PgConnection,
     source_id: Uuid,
@@ -38,61 +40,34 @@ pub async fn fan_out(
 ) -> Result<Created, StoreError> {
     let mut created = Created::default();
     for draft in drafts {
-        if let Recipient::Candidate(candidate) = draft.recipient
-            && facts::is_erased(&mut *connection, candidate).await?
-        {
+        let audience = audience(connection, draft).await?;
+        if audience.erased {
             continue;
         }
-        let preference = preferences::for_kind(connection, &draft.recipient, draft.kind).await?;
-        let hooks: Vec<Uuid> = if draft.recipient.has_webhooks() {
-            webhooks::list(&mut *connection, &draft.recipient)
-                .await?
-                .into_iter()
-                .filter(|hook| hook.wants(draft.kind))
-                .map(|hook| hook.id)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let in_app = preference.enabled;
-        let email = preference.enabled && draft.recipient.has_email();
-        if !in_app && !email && hooks.is_empty() {
-            continue;
-        }
-        let Some(notification) = insert(connection, source_id, draft, in_app, clock.now).await?
-        else {
-            continue;
-        };
-        created.notifications += 1;
+        let in_app = audience.preference.enabled;
+        let email = audience.preference.enabled && draft.recipient.has_email();
+        let mut deliveries = Vec::new();
         if in_app {
-            created.deliveries += insert_delivery(
-                connection,
-                notification,
-                draft,
-                Channel::InApp,
-                None,
-                Due::Delivered(clock.now),
-            )
-            .await?;
+            deliveries.push((Channel::InApp, None, Due::Delivered(clock.now)));
         }
         if email {
-            let due = match preference.cadence {
+            let due = match audience.preference.cadence {
                 Cadence::Immediate => Due::At(clock.now),
                 Cadence::DailyDigest => Due::Digest(clock.digest_due),
             };
-            created.deliveries +=
-                insert_delivery(connection, notification, draft, Channel::Email, None, due).await?;
+            deliveries.push((Channel::Email, None, due));
         }
-        for hook in hooks {
-            created.deliveries += insert_delivery(
-                connection,
-                notification,
-                draft,
-                Channel::Webhook,
-                Some(hook),
-                Due::At(clock.now),
-            )
-            .await?;
+        for hook in audience.webhooks {
+            deliveries.push((Channel::Webhook, Some(hook), Due::At(clock.now)));
+        }
+        if deliveries.is_empty() {
+            continue;
+        }
+        if let Some(made) =
+            insert(connection, source_id, draft, in_app, &deliveries, clock.now).await?
+        {
+            created.notifications += 1;
+            created.deliveries += made;
         }
     }
     if created.deliveries > 0 {
@@ -104,24 +79,122 @@ pub async fn fan_out(
     Ok(created)
 }
 
+/// What decides a draft's channels: whether its recipient is an erased candidate, their
+/// preference for the kind, and their webhooks that want it.
+struct Audience {
+    erased: bool,
+    preference: Preference,
+    webhooks: Vec<Uuid>,
+}
+
+async fn audience(connection: &mut PgConnection, draft: &Draft) -> Result<Audience, StoreError> {
+    let candidate = match draft.recipient {
+        Recipient::Candidate(candidate) => Some(candidate.as_uuid()),
+        _ => None,
+    };
+    let (erased, enabled, cadence, webhooks): (bool, Option<bool>, Option<String>, Vec<Uuid>) =
+        sqlx::query_as(
+            "SELECT
+                 EXISTS (SELECT 1 FROM erased_candidates WHERE candidate_id = $4),
+                 p.enabled, p.cadence,
+                 ARRAY(SELECT id FROM webhooks
+                       WHERE $5 AND owner_role = $1 AND owner_tenant = $2
+                         AND deleted_at IS NULL AND (kinds = '{}' OR $3 = ANY(kinds))
+                       ORDER BY created_at, id)
+             FROM (SELECT 1) AS one
+             LEFT JOIN preferences p
+                 ON p.recipient_role = $1 AND p.recipient_tenant = $2 AND p.kind = $3",
+        )
+        .bind(draft.recipient.role().code())
+        .bind(draft.recipient.tenant())
+        .bind(draft.kind.code())
+        .bind(candidate)
+        .bind(draft.recipient.has_webhooks())
+        .fetch_one(&mut *connection)
+        .await?;
+    let preference = match (enabled, cadence) {
+        (Some(enabled), Some(cadence)) => Preference {
+            kind: draft.kind,
+            enabled,
+            cadence: Cadence::parse(&cadence)
+                .ok_or_else(|| corrupt(format!("preference cadence {cadence}")))?,
+        },
+        _ => Preference::default_for(draft.kind),
+    };
+    Ok(Audience {
+        erased,
+        preference,
+        webhooks,
+    })
+}
+
+/// When a new delivery is due.
+enum Due {
+    /// Already delivered: an in-app notification is delivered by being written.
+    Delivered(DateTime<Utc>),
+    /// To send at this time.
+    At(DateTime<Utc>),
+    /// To gather into the digest sent at this time.
+    Digest(DateTime<Utc>),
+}
+
+/// Writes the notification and its deliveries in one statement; `None` when the notification
+/// exists already (the fact was handled before), in which case nothing is written.
 async fn insert(
     connection: &mut PgConnection,
     source_id: Uuid,
     draft: &Draft,
     in_app: bool,
+    deliveries: &[(Channel, Option<Uuid>, Due)],
     now: DateTime<Utc>,
-) -> Result<Option<Uuid>, StoreError> {
+) -> Result<Option<usize>, StoreError> {
     let (subject_type, subject) = match &draft.subject {
         Some(Subject::Application(bytes)) => (Some("application"), Some(bytes.as_slice())),
         Some(Subject::Placement(bytes)) => (Some("placement"), Some(bytes.as_slice())),
         None => (None, None),
     };
-    Ok(sqlx::query_scalar(
-        "INSERT INTO notifications (id, source_id, recipient_role, recipient_tenant, kind, title,
-             body, link, subject_id, occurred_at, subject_type, subject, in_app, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
-         RETURNING id",
+    let mut ids = Vec::with_capacity(deliveries.len());
+    let mut channels = Vec::with_capacity(deliveries.len());
+    let mut webhooks = Vec::with_capacity(deliveries.len());
+    let mut statuses = Vec::with_capacity(deliveries.len());
+    let mut digests = Vec::with_capacity(deliveries.len());
+    let mut nexts: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(deliveries.len());
+    let mut delivered: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(deliveries.len());
+    for (channel, webhook, due) in deliveries {
+        let (status, digest, next, done) = match due {
+            Due::Delivered(at) => (DeliveryStatus::Delivered, false, None, Some(*at)),
+            Due::At(at) => (DeliveryStatus::Pending, false, Some(*at), None),
+            Due::Digest(at) => (DeliveryStatus::Pending, true, Some(*at), None),
+        };
+        ids.push(Uuid::now_v7());
+        channels.push(channel.code());
+        webhooks.push(*webhook);
+        statuses.push(status.code());
+        digests.push(digest);
+        nexts.push(next);
+        delivered.push(done);
+    }
+    let made: Option<i64> = sqlx::query_scalar(
+        "WITH notification AS (
+             INSERT INTO notifications (id, source_id, recipient_role, recipient_tenant, kind,
+                 title, body, link, subject_id, occurred_at, subject_type, subject, in_app,
+                 created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
+             RETURNING id),
+         made AS (
+             INSERT INTO deliveries (id, notification_id, kind, recipient_role,
+                 recipient_tenant, channel, webhook_id, status, digest, next_attempt_at,
+                 delivered_at, created_at)
+             SELECT d.id, notification.id, $5, $3, $4, d.channel, d.webhook, d.status, d.digest,
+                 d.next, d.delivered, $14
+             FROM notification,
+                 UNNEST($15::uuid[], $16::text[], $17::uuid[], $18::text[], $19::bool[],
+                        $20::timestamptz[], $21::timestamptz[])
+                     AS d(id, channel, webhook, status, digest, next, delivered)
+             ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
+             RETURNING 1)
+         SELECT (SELECT count(*) FROM made) FROM notification",
     )
     .bind(Uuid::now_v7())
     .bind(source_id)
@@ -137,53 +210,16 @@ async fn insert(
     .bind(subject)
     .bind(in_app)
     .bind(now)
+    .bind(&ids)
+    .bind(&channels)
+    .bind(&webhooks)
+    .bind(&statuses)
+    .bind(&digests)
+    .bind(&nexts)
+    .bind(&delivered)
     .fetch_optional(connection)
-    .await?)
-}
-
-/// When a new delivery is due.
-enum Due {
-    /// Already delivered: an in-app notification is delivered by being written.
-    Delivered(DateTime<Utc>),
-    /// To send at this time.
-    At(DateTime<Utc>),
-    /// To gather into the digest sent at this time.
-    Digest(DateTime<Utc>),
-}
-
-async fn insert_delivery(
-    connection: &mut PgConnection,
-    notification: Uuid,
-    draft: &Draft,
-    channel: Channel,
-    webhook: Option<Uuid>,
-    due: Due,
-) -> Result<usize, StoreError> {
-    let (status, digest, next, delivered) = match due {
-        Due::Delivered(now) => (DeliveryStatus::Delivered, false, None, Some(now)),
-        Due::At(at) => (DeliveryStatus::Pending, false, Some(at), None),
-        Due::Digest(at) => (DeliveryStatus::Pending, true, Some(at), None),
-    };
-    let done = sqlx::query(
-        "INSERT INTO deliveries (id, notification_id, kind, recipient_role, recipient_tenant,
-             channel, webhook_id, status, digest, next_attempt_at, delivered_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
-         ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING",
-    )
-    .bind(Uuid::now_v7())
-    .bind(notification)
-    .bind(draft.kind.code())
-    .bind(draft.recipient.role().code())
-    .bind(draft.recipient.tenant())
-    .bind(channel.code())
-    .bind(webhook)
-    .bind(status.code())
-    .bind(digest)
-    .bind(next)
-    .bind(delivered)
-    .execute(connection)
     .await?;
-    Ok(done.rows_affected() as usize)
+    Ok(made.map(|count| usize::try_from(count).unwrap_or(0)))
 }
 
 /// A notification as the in-app list shows it.

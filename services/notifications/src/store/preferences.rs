@@ -67,32 +67,6 @@ pub async fn load<'e>(
         .collect())
 }
 
-/// The choice that applies to `kind` for `recipient`.
-pub async fn for_kind(
-    connection: &mut PgConnection,
-    recipient: &Recipient,
-    kind: Kind,
-) -> Result<Preference, StoreError> {
-    let row: Option<(bool, String)> = sqlx::query_as(
-        "SELECT enabled, cadence FROM preferences
-         WHERE recipient_role = $1 AND recipient_tenant = $2 AND kind = $3",
-    )
-    .bind(recipient.role().code())
-    .bind(recipient.tenant())
-    .bind(kind.code())
-    .fetch_optional(connection)
-    .await?;
-    match row {
-        None => Ok(Preference::default_for(kind)),
-        Some((enabled, cadence)) => Ok(Preference {
-            kind,
-            enabled,
-            cadence: Cadence::parse(&cadence)
-                .ok_or_else(|| corrupt(format!("preference cadence {cadence}")))?,
-        }),
-    }
-}
-
 /// Saves `changes` (each kind once, each in the recipient's audience); other kinds keep theirs.
 pub async fn save(
     connection: &mut PgConnection,

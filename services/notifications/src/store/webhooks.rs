@@ -22,13 +22,6 @@ pub struct Webhook {
     pub created_at: DateTime<Utc>,
 }
 
-impl Webhook {
-    /// Whether a notification of `kind` goes to this endpoint.
-    pub fn wants(&self, kind: Kind) -> bool {
-        self.kinds.is_empty() || self.kinds.contains(&kind)
-    }
-}
-
 type Row = (Uuid, String, String, String, Vec<String>, DateTime<Utc>);
 
 fn webhook((id, role, tenant, url, kinds, created_at): Row) -> Result<Webhook, StoreError> {
