@@ -211,3 +211,47 @@ impl Default for WorkerSettings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use figment::Figment;
+    use figment::providers::{Format, Toml};
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn the_notifications_section_reads_from_toml_with_defaults_for_the_rest() {
+        let toml = r#"
+            [notifications.smtp]
+            host = "smtp.example.fr"
+            port = 465
+            tls = "tls"
+            username = "vte"
+            password = "s3cret"
+            [notifications.reminders]
+            unanswered_after_days = 10
+        "#;
+        let own: NotificationsSettings = Figment::from(Toml::string(toml))
+            .extract_inner("notifications")
+            .unwrap();
+        assert_eq!(own.smtp.host, "smtp.example.fr");
+        assert_eq!(own.smtp.tls, SmtpTls::Tls);
+        assert_eq!(own.smtp.password.unwrap().expose_secret(), "s3cret");
+        assert_eq!(own.reminders.unanswered_after_days, 10);
+        assert_eq!(own.retry.max_attempts, 14, "a default");
+        assert!(
+            !own.webhooks.allow_private_targets,
+            "private targets are off by default"
+        );
+        assert_eq!(own.site_url.join("/x"), "https://vte-france.fr/x");
+    }
+
+    #[test]
+    fn an_unknown_tls_mode_is_refused() {
+        let toml = "[notifications.smtp]\ntls = \"maybe\"";
+        let read: Result<NotificationsSettings, _> =
+            Figment::from(Toml::string(toml)).extract_inner("notifications");
+        assert!(read.is_err());
+    }
+}

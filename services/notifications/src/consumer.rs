@@ -511,3 +511,23 @@ fn store_error(error: StoreError) -> HandlerError {
         StoreError::Corrupt { .. } => permanent("stored data refused the event"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_digest_goes_out_the_next_day_at_the_configured_hour() {
+        let evening = Utc.with_ymd_and_hms(2026, 3, 2, 22, 30, 0).unwrap();
+        let morning = Utc.with_ymd_and_hms(2026, 3, 2, 5, 0, 0).unwrap();
+        let due = Utc.with_ymd_and_hms(2026, 3, 3, 6, 0, 0).unwrap();
+        assert_eq!(digest_due(evening, 6), due);
+        assert_eq!(
+            digest_due(morning, 6),
+            due,
+            "a day's items wait for the next day"
+        );
+    }
+}
