@@ -1,0 +1,85 @@
+//! `vte.candidates.v1`: a profile a school created without the candidate's consent asks for
+//! it; an erasure deletes everything held about the candidate, in the transaction that records
+//! the confirmation to send to the candidates service and the `ErasureConfirmed` event.
+
+use chrono::{SubsecRound, Utc};
+use sqlx::{Postgres, Transaction};
+use vte_events::consumer::{HandlerError, Handles, RecordMeta};
+use vte_proto::vte::candidates::v1::{CandidateEvent, candidate_event};
+use vte_proto::vte::notifications::v1::{ErasureConfirmed, NotificationEvent, notification_event};
+
+use super::{EventsHandler, candidate_id, occurred_at, permanent, store_error, uuid};
+use crate::domain::compose;
+use crate::domain::{Draft, Kind, Recipient};
+use crate::mapping;
+use crate::store::facts;
+
+impl Handles<CandidateEvent> for EventsHandler {
+    async fn handle(
+        &self,
+        transaction: &mut Transaction<'static, Postgres>,
+        event: &CandidateEvent,
+        meta: &RecordMeta,
+    ) -> Result<(), HandlerError> {
+        let candidate = candidate_id(&event.candidate_id, "candidate_id")?;
+        match &event.event {
+            Some(candidate_event::Event::ProfileChanged(changed)) => {
+                let consent_given = changed
+                    .profile
+                    .as_ref()
+                    .and_then(|p| p.consent.as_ref())
+                    .is_some_and(|c| c.given);
+                if !changed.created || consent_given {
+                    return Ok(());
+                }
+                let draft = Draft {
+                    recipient: Recipient::Candidate(candidate),
+                    kind: Kind::ConsentRequested,
+                    text: compose::consent_requested(),
+                    subject_id: None,
+                    occurred_at: occurred_at(event.occurred_at.as_ref()),
+                    subject: None,
+                };
+                self.fan_out(transaction, meta, &[draft]).await
+            }
+            Some(candidate_event::Event::Erased(erased)) => {
+                if !erased.candidate_id.is_empty()
+                    && candidate_id(&erased.candidate_id, "erased.candidate_id")? != candidate
+                {
+                    return Err(permanent(
+                        "erased.candidate_id is not the envelope's candidate_id",
+                    ));
+                }
+                let erasure = uuid(&erased.erasure_id, "erased.erasure_id")?;
+                let now = Utc::now().trunc_subsecs(6);
+                let removed = facts::erase_candidate(transaction, candidate, now)
+                    .await
+                    .map_err(store_error)?;
+                vte_service::erasure::confirm_later(transaction, candidate, erasure).await?;
+                let confirmed = NotificationEvent {
+                    event_id: vte_events::new_event_id(),
+                    occurred_at: Some(mapping::timestamp(now)),
+                    subject_id: candidate.to_string(),
+                    event: Some(notification_event::Event::ErasureConfirmed(
+                        ErasureConfirmed {
+                            candidate_id: candidate.to_string(),
+                            erasure_id: erasure.to_string(),
+                            confirmed_at: Some(mapping::timestamp(now)),
+                        },
+                    )),
+                };
+                vte_events::append(transaction, &confirmed)
+                    .await
+                    .map_err(|error| HandlerError::Transient(error.to_string()))?;
+                tracing::info!(
+                    event_id = %meta.event_id,
+                    notifications = removed.notifications,
+                    preferences = removed.preferences,
+                    "erased a candidate"
+                );
+                Ok(())
+            }
+            None => Err(permanent("the envelope carries no event")),
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! What the service hears and whom it tells. [`EventsHandler`] handles the five topics inside
+//! the consumer runner's transaction (which also records the event id): it keeps the facts the
+//! texts need (offers, applications), turns each fact into [`Draft`]s for the right recipients
+//! and fans them out into notifications and deliveries, which the worker sends later. A
+//! candidate's erasure deletes what the service holds about them and is confirmed. Reasons
+//! given for a refused event name fields, never values. One module per topic:
+//! `suggestions` (`vte.matching.v1`), `applications` (`vte.applications.v1` and the offers'
+//! facts from `vte.offers.v1`), `placements` (`vte.placements.v1`) and `candidates`
+//! (`vte.candidates.v1`: consent requests and erasure).
+
+mod applications;
+mod candidates;
+mod placements;
+mod suggestions;
+
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, SubsecRound, Utc};
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+use vte_domain::{CandidateId, SchoolId};
+use vte_events::consumer::{HandlerError, RecordMeta};
+
+use crate::domain::Draft;
+use crate::mapping;
+use crate::store::StoreError;
+use crate::store::notifications::{self, FanOut};
+
+/// The rules the handler applies, from configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct EventsHandler {
+    /// Days after which an unanswered application reminds its company (said in the texts).
+    pub remind_after_days: u32,
+    /// The hour (UTC) daily digests go out.
+    pub digest_hour: u32,
+}
+
+/// When a digest started at `now` goes out: the next day at `hour` UTC.
+pub fn digest_due(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
+    let day = now
+        .date_naive()
+        .checked_add_days(Days::new(1))
+        .unwrap_or(NaiveDate::MAX);
+    let time = NaiveTime::from_hms_opt(hour.min(23), 0, 0).unwrap_or(NaiveTime::MIN);
+    day.and_time(time).and_utc()
+}
+
+impl EventsHandler {
+    pub(crate) async fn fan_out(
+        &self,
+        transaction: &mut Transaction<'static, Postgres>,
+        meta: &RecordMeta,
+        drafts: &[Draft],
+    ) -> Result<(), HandlerError> {
+        let now = Utc::now().trunc_subsecs(6);
+        let clock = FanOut {
+            now,
+            digest_due: digest_due(now, self.digest_hour),
+        };
+        let created = notifications::fan_out(transaction, meta.event_id, drafts, clock)
+            .await
+            .map_err(store_error)?;
+        tracing::debug!(
+            event_id = %meta.event_id,
+            notifications = created.notifications,
+            deliveries = created.deliveries,
+            "fact fanned out"
+        );
+        Ok(())
+    }
+}
+
+pub(crate) fn occurred_at(at: Option<&prost_types::Timestamp>) -> DateTime<Utc> {
+    mapping::from_timestamp(at)
+        .unwrap_or_else(Utc::now)
+        .trunc_subsecs(6)
+}
+
+pub(crate) fn uuid(raw: &str, field: &str) -> Result<Uuid, HandlerError> {
+    Uuid::parse_str(raw.trim())
+        .ok()
+        .filter(|id| !id.is_nil())
+        .ok_or_else(|| permanent(&format!("{field} is not a UUID")))
+}
+
+pub(crate) fn candidate_id(raw: &str, field: &str) -> Result<CandidateId, HandlerError> {
+    CandidateId::parse(raw).map_err(|_| permanent(&format!("{field} is not a UUID")))
+}
+
+pub(crate) fn optional_school(raw: &str, field: &str) -> Result<Option<SchoolId>, HandlerError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    SchoolId::parse(raw)
+        .map(Some)
+        .map_err(|_| permanent(&format!("{field} is not a UUID")))
+}
+
+pub(crate) fn permanent(reason: &str) -> HandlerError {
+    HandlerError::Permanent(reason.to_owned())
+}
+
+pub(crate) fn store_error(error: StoreError) -> HandlerError {
+    match error {
+        StoreError::Database(error) => HandlerError::Transient(error.to_string()),
+        StoreError::Corrupt { .. } => permanent("stored data refused the event"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_digest_goes_out_the_next_day_at_the_configured_hour() {
+        let evening = Utc.with_ymd_and_hms(2026, 3, 2, 22, 30, 0).unwrap();
+        let morning = Utc.with_ymd_and_hms(2026, 3, 2, 5, 0, 0).unwrap();
+        let due = Utc.with_ymd_and_hms(2026, 3, 3, 6, 0, 0).unwrap();
+        assert_eq!(digest_due(evening, 6), due);
+        assert_eq!(
+            digest_due(morning, 6),
+            due,
+            "a day's items wait for the next day"
+        );
+    }
+}
