@@ -15,6 +15,7 @@ pub mod company;
 pub mod contract;
 pub mod date;
 pub mod education;
+pub mod email;
 pub mod error;
 pub mod ids;
 pub mod insee;
@@ -28,6 +29,7 @@ pub use company::CompanySize;
 pub use contract::{Contract, ContractKind};
 pub use date::RawDate;
 pub use education::{EducationLevel, LevelRange};
+pub use email::EmailAddress;
 pub use error::{AtField, FieldError, FieldErrors, InvalidValue};
 pub use ids::{
     ApplicationId, CandidateId, EventId, LabelDecisionId, OfferId, PlacementId, SchoolId,

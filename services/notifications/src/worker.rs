@@ -24,7 +24,7 @@ use crate::config::{SiteUrl, WorkerSettings};
 use crate::domain::{Backoff, Channel, DeliveryStatus, Kind, Recipient};
 use crate::mapping;
 use crate::store::deliveries::{self, Attempt, Claimed, DeliveryRecord, Outcome};
-use crate::store::{StoreError, WAKE_CHANNEL};
+use crate::store::{StoreError, WAKE_CHANNEL, preferences};
 
 /// Why recording an outcome failed.
 #[derive(Debug, thiserror::Error)]
@@ -217,7 +217,22 @@ impl Deliverer {
         digest: Option<Kind>,
     ) -> Attempt {
         let Recipient::Candidate(candidate) = recipient else {
-            return permanent("no_address");
+            // A company, a school or Bpifrance: the address they registered, read now.
+            let address = match preferences::email_address(&self.pool, &recipient).await {
+                Ok(Some(address)) => address,
+                Ok(None) => return permanent("no_address"),
+                Err(error) => {
+                    tracing::warn!(%error, "reading a registered address failed; will retry");
+                    return Attempt::Failed {
+                        error: "address_lookup",
+                        http_status: 0,
+                        permanent: false,
+                    };
+                }
+            };
+            let texts: Vec<_> = items.iter().map(|item| &item.text).collect();
+            let message = email::render("", &texts, digest, &self.site);
+            return self.mailer.send(&address, &message).await;
         };
         let contact = match self.contacts.lookup(candidate).await {
             Ok(Lookup::Found(contact)) => contact,

@@ -132,6 +132,7 @@ async fn preferences_list_every_kind_the_recipient_receives_and_changes_are_chec
     let update = |preferences| UpdatePreferencesRequest {
         recipient: None,
         preferences,
+        email_address: None,
     };
     let cases = [
         (vec![], "preferences:"),

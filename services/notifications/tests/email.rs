@@ -9,12 +9,12 @@
 mod support;
 
 use chrono::{Duration, Utc};
-use support::events::{TestApplication, TestOffer, offers_suggested};
+use support::events::{TestApplication, TestOffer, candidates_suggested, offers_suggested};
 use support::harness::PATIENCE;
 use support::platform::Platform;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_proto::vte::notifications::v1::{
-    Cadence, KindPreference, NotificationKind, UpdatePreferencesRequest,
+    Cadence, GetPreferencesRequest, KindPreference, NotificationKind, UpdatePreferencesRequest,
 };
 use vte_testbed::eventually;
 
@@ -57,6 +57,7 @@ async fn set_preference(
                 enabled,
                 cadence: cadence as i32,
             }],
+            email_address: None,
         })
         .await
         .unwrap();
@@ -412,4 +413,85 @@ async fn a_candidate_the_candidates_service_does_not_know_is_not_emailed() {
         ("FAILED".to_owned(), 1, "recipient_unknown".to_owned())
     );
     assert_eq!(platform.notifications.smtp.count(), 0);
+}
+
+#[tokio::test]
+async fn a_company_that_registered_its_address_is_emailed_about_suggested_candidates() {
+    let platform = Platform::start().await;
+    let (figeac, rodez) = two_offers(&platform).await;
+    let address = "recrutement@usinage-du-cele.example";
+    let mut company = platform.notifications.company(siren());
+    let registered = company
+        .update_preferences(UpdatePreferencesRequest {
+            recipient: None,
+            preferences: vec![],
+            email_address: Some(address.to_owned()),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(registered.email_address, address);
+    let read = company
+        .get_preferences(GetPreferencesRequest { recipient: None })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.email_address, address);
+
+    let suggested = candidates_suggested(&figeac, &[(CandidateId::new(), 0.91)]);
+    platform.notifications.publish(&suggested).await;
+    let sink = &platform.notifications.smtp;
+    let email = eventually("the company's email", PATIENCE, || async {
+        sink.to(address).into_iter().next()
+    })
+    .await;
+    assert!(email.text().starts_with("Bonjour,"), "{}", email.text());
+    assert!(
+        email
+            .text()
+            .contains("Ingénieur méthodes industrialisation"),
+        "{}",
+        email.text()
+    );
+    nothing_stored_mentions(&platform, address).await;
+
+    // The other company gave no address: in-app only.
+    let other = candidates_suggested(&rodez, &[(CandidateId::new(), 0.8)]);
+    platform.notifications.publish(&other).await;
+    platform.notifications.wait_handled(&other.event_id).await;
+    let emails: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM deliveries WHERE channel = 'EMAIL' AND recipient_tenant = '552100554'",
+    )
+    .fetch_one(&platform.notifications.pool)
+    .await
+    .unwrap();
+    assert_eq!(emails, 0);
+
+    // A malformed address, and a candidate's, are refused by name.
+    let malformed = company
+        .update_preferences(UpdatePreferencesRequest {
+            recipient: None,
+            preferences: vec![],
+            email_address: Some("recrutement".to_owned()),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        malformed.message().starts_with("email_address:"),
+        "{malformed:?}"
+    );
+    let candidate = platform
+        .notifications
+        .candidate(CandidateId::new())
+        .update_preferences(UpdatePreferencesRequest {
+            recipient: None,
+            preferences: vec![],
+            email_address: Some("moi@example.fr".to_owned()),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        candidate.message().starts_with("email_address:"),
+        "{candidate:?}"
+    );
 }

@@ -126,6 +126,7 @@ async fn an_opted_out_recipient_receives_nothing_while_others_do() {
                 enabled: false,
                 cadence: Cadence::Immediate as i32,
             }],
+            email_address: None,
         })
         .await
         .unwrap()

@@ -33,7 +33,6 @@ const MAX_LANGUAGES: usize = 10;
 const MAX_RADIUS_KM: u32 = 1000;
 const MAX_REGIONS: usize = 18;
 const MAX_NAME_CHARS: usize = 100;
-const MAX_EMAIL_CHARS: usize = 254;
 
 /// `AcademicStatus` from the wire (this service's own enum): `None` for UNSPECIFIED.
 fn academic_status(raw: i32) -> Result<Option<AcademicStatus>, InvalidValue> {
@@ -475,33 +474,9 @@ fn check_contact(errors: &mut FieldErrors, field: &str, raw: &wire::Contact) -> 
     })
 }
 
-/// An email address: 3..=254 characters, one `@` between a local part and a domain with a dot,
-/// no spaces. (Deliverability is the SMTP server's business.)
+/// An email address of the right shape (see [`vte_domain::EmailAddress`]).
 fn email(raw: &str) -> Result<String, InvalidValue> {
-    let email = raw.trim();
-    let chars = email.chars().count();
-    if !(3..=MAX_EMAIL_CHARS).contains(&chars) {
-        return Err(InvalidValue::new(format!(
-            "must be an email address of 3 to {MAX_EMAIL_CHARS} characters"
-        )));
-    }
-    let well_formed = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        }
-        None => false,
-    };
-    if !well_formed {
-        return Err(InvalidValue::new(
-            "must be an email address such as prenom.nom@example.fr",
-        ));
-    }
-    Ok(email.to_owned())
+    vte_domain::EmailAddress::parse(raw).map(|email| email.as_str().to_owned())
 }
 
 /// A phone number in E.164 (`+33612345678`), or empty.

@@ -179,8 +179,10 @@ impl NotificationsService for NotificationsApi {
         let caller = caller(&request)?;
         let recipient = access::whose(&caller, request.get_ref().recipient.as_ref(), "recipient")?;
         let preferences = stored(preferences::load(&self.pool, &recipient).await)?;
+        let email_address = stored(preferences::email_address(&self.pool, &recipient).await)?;
         Ok(Response::new(GetPreferencesResponse {
             preferences: preferences.iter().map(preference_to_proto).collect(),
+            email_address: email_address.unwrap_or_default(),
         }))
     }
 
@@ -191,13 +193,31 @@ impl NotificationsService for NotificationsApi {
         let caller = caller(&request)?;
         let request = request.into_inner();
         let recipient = access::whose(&caller, request.recipient.as_ref(), "recipient")?;
-        let changes = preference_changes(&recipient, &request.preferences)?;
+        let address = email_address_change(&recipient, request.email_address.as_deref())?;
+        if request.preferences.is_empty() && address.is_none() {
+            return Err(invalid(
+                "preferences",
+                "must hold 1..=16 entries unless email_address is given",
+            ));
+        }
+        let changes = if request.preferences.is_empty() {
+            Vec::new()
+        } else {
+            preference_changes(&recipient, &request.preferences)?
+        };
         let mut transaction = self.pool.begin().await.map_err(internal)?;
         stored(preferences::save(&mut transaction, &recipient, &changes).await)?;
+        if let Some(address) = &address {
+            let address = address.as_ref().map(vte_domain::EmailAddress::as_str);
+            stored(preferences::set_email_address(&mut transaction, &recipient, address).await)?;
+        }
         let preferences = stored(preferences::load(&mut *transaction, &recipient).await)?;
+        let email_address =
+            stored(preferences::email_address(&mut *transaction, &recipient).await)?;
         transaction.commit().await.map_err(internal)?;
         Ok(Response::new(UpdatePreferencesResponse {
             preferences: preferences.iter().map(preference_to_proto).collect(),
+            email_address: email_address.unwrap_or_default(),
         }))
     }
 
@@ -232,6 +252,30 @@ impl NotificationsService for NotificationsApi {
 
 /// The changes a request asks for: 1..=16 entries, each kind once and one the recipient
 /// receives.
+/// The change of registered address a request asks for: `None` to leave it, `Some(None)` to
+/// remove it, `Some(Some(address))` to set it. Candidates have no registered address.
+fn email_address_change(
+    recipient: &Recipient,
+    raw: Option<&str>,
+) -> Result<Option<Option<vte_domain::EmailAddress>>, Status> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    if recipient.has_contact_email() {
+        return Err(invalid(
+            "email_address",
+            "a candidate's address is their contact data, changed with their school or on \
+             their profile, not here",
+        ));
+    }
+    if raw.trim().is_empty() {
+        return Ok(Some(None));
+    }
+    vte_domain::EmailAddress::parse(raw)
+        .map(|address| Some(Some(address)))
+        .map_err(|rule| invalid("email_address", rule))
+}
+
 fn preference_changes(
     recipient: &Recipient,
     entries: &[KindPreference],

@@ -104,11 +104,10 @@ impl Recipient {
         self.audience().contains(&kind)
     }
 
-    /// Whether the platform can reach the recipient by email: only candidates, whose address
-    /// the candidates service gives at delivery time. The contract has no email address for
-    /// companies, schools or Bpifrance (they read in-app notifications; schools and Bpifrance
-    /// also register webhooks).
-    pub fn has_email(&self) -> bool {
+    /// Whether the recipient's email address comes from the candidates service (a candidate's
+    /// contact data, looked up at delivery time); the others register their own address with
+    /// UpdatePreferences, and are emailed only once they have.
+    pub fn has_contact_email(&self) -> bool {
         matches!(self, Self::Candidate(_))
     }
 
@@ -295,7 +294,7 @@ mod tests {
     #[test]
     fn only_candidates_are_emailed_and_only_schools_and_bpifrance_have_webhooks() {
         let candidate = Recipient::Candidate(CandidateId::new());
-        assert!(candidate.has_email() && !candidate.has_webhooks());
+        assert!(candidate.has_contact_email() && !candidate.has_webhooks());
         assert!(Recipient::Bpifrance.has_webhooks());
         assert!(!Recipient::Bpifrance.receives(Kind::OffersSuggested));
     }

@@ -45,7 +45,8 @@ pub async fn fan_out(
             continue;
         }
         let in_app = audience.preference.enabled;
-        let email = audience.preference.enabled && draft.recipient.has_email();
+        let email = audience.preference.enabled
+            && (draft.recipient.has_contact_email() || audience.registered_email);
         let mut deliveries = Vec::new();
         if in_app {
             deliveries.push((Channel::InApp, None, Due::Delivered(clock.now)));
@@ -83,6 +84,8 @@ pub async fn fan_out(
 /// preference for the kind, and their webhooks that want it.
 struct Audience {
     erased: bool,
+    /// A company, a school or Bpifrance registered an address.
+    registered_email: bool,
     preference: Preference,
     webhooks: Vec<Uuid>,
 }
@@ -92,10 +95,17 @@ async fn audience(connection: &mut PgConnection, draft: &Draft) -> Result<Audien
         Recipient::Candidate(candidate) => Some(candidate.as_uuid()),
         _ => None,
     };
-    let (erased, enabled, cadence, webhooks): (bool, Option<bool>, Option<String>, Vec<Uuid>) =
-        sqlx::query_as(
-            "SELECT
+    let (erased, registered_email, enabled, cadence, webhooks): (
+        bool,
+        bool,
+        Option<bool>,
+        Option<String>,
+        Vec<Uuid>,
+    ) = sqlx::query_as(
+        "SELECT
                  EXISTS (SELECT 1 FROM erased_candidates WHERE candidate_id = $4),
+                 EXISTS (SELECT 1 FROM email_addresses
+                         WHERE recipient_role = $1 AND recipient_tenant = $2),
                  p.enabled, p.cadence,
                  ARRAY(SELECT id FROM webhooks
                        WHERE $5 AND owner_role = $1 AND owner_tenant = $2
@@ -104,14 +114,14 @@ async fn audience(connection: &mut PgConnection, draft: &Draft) -> Result<Audien
              FROM (SELECT 1) AS one
              LEFT JOIN preferences p
                  ON p.recipient_role = $1 AND p.recipient_tenant = $2 AND p.kind = $3",
-        )
-        .bind(draft.recipient.role().code())
-        .bind(draft.recipient.tenant())
-        .bind(draft.kind.code())
-        .bind(candidate)
-        .bind(draft.recipient.has_webhooks())
-        .fetch_one(&mut *connection)
-        .await?;
+    )
+    .bind(draft.recipient.role().code())
+    .bind(draft.recipient.tenant())
+    .bind(draft.kind.code())
+    .bind(candidate)
+    .bind(draft.recipient.has_webhooks())
+    .fetch_one(&mut *connection)
+    .await?;
     let preference = match (enabled, cadence) {
         (Some(enabled), Some(cadence)) => Preference {
             kind: draft.kind,
@@ -123,6 +133,7 @@ async fn audience(connection: &mut PgConnection, draft: &Draft) -> Result<Audien
     };
     Ok(Audience {
         erased,
+        registered_email,
         preference,
         webhooks,
     })

@@ -92,3 +92,51 @@ pub async fn save(
     .await?;
     Ok(())
 }
+
+/// The address `recipient` registered for email, if any (never a candidate's: theirs is their
+/// contact data in the candidates service).
+pub async fn email_address<'e>(
+    executor: impl PgExecutor<'e>,
+    recipient: &Recipient,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT email FROM email_addresses WHERE recipient_role = $1 AND recipient_tenant = $2",
+    )
+    .bind(recipient.role().code())
+    .bind(recipient.tenant())
+    .fetch_optional(executor)
+    .await?)
+}
+
+/// Registers (`Some`) or removes (`None`) the address `recipient` receives email at.
+pub async fn set_email_address(
+    connection: &mut PgConnection,
+    recipient: &Recipient,
+    email: Option<&str>,
+) -> Result<(), StoreError> {
+    match email {
+        Some(email) => {
+            sqlx::query(
+                "INSERT INTO email_addresses (recipient_role, recipient_tenant, email, updated_at)
+                 VALUES ($1, $2, $3, now())
+                 ON CONFLICT (recipient_role, recipient_tenant)
+                 DO UPDATE SET email = excluded.email, updated_at = excluded.updated_at",
+            )
+            .bind(recipient.role().code())
+            .bind(recipient.tenant())
+            .bind(email)
+            .execute(connection)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "DELETE FROM email_addresses WHERE recipient_role = $1 AND recipient_tenant = $2",
+            )
+            .bind(recipient.role().code())
+            .bind(recipient.tenant())
+            .execute(connection)
+            .await?;
+        }
+    }
+    Ok(())
+}

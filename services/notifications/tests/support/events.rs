@@ -13,7 +13,8 @@ use vte_proto::vte::applications::v1::{
 use vte_proto::vte::candidates::v1::{CandidateErased, CandidateEvent, candidate_event};
 use vte_proto::vte::common::v1::Location;
 use vte_proto::vte::matching::v1::{
-    MatchingEvent, OfferSuggestion, OffersSuggested, SuggestionTrigger, matching_event,
+    CandidateSuggestion, CandidatesSuggested, MatchingEvent, OfferSuggestion, OffersSuggested,
+    SuggestionTrigger, matching_event,
 };
 use vte_proto::vte::offers::v1::{Offer, OfferEvent, OfferPublished, OfferSpec, offer_event};
 use vte_proto::vte::placements::v1::{
@@ -184,6 +185,31 @@ pub fn offers_suggested(
                 })
                 .collect(),
         })),
+    }
+}
+
+/// `CandidatesSuggested` for `offer`: these candidates, with their scores.
+pub fn candidates_suggested(offer: &TestOffer, candidates: &[(CandidateId, f64)]) -> MatchingEvent {
+    MatchingEvent {
+        event_id: event_id(),
+        occurred_at: Some(timestamp(Utc::now())),
+        subject_id: offer.id.to_string(),
+        event: Some(matching_event::Event::CandidatesSuggested(
+            CandidatesSuggested {
+                offer_id: offer.id.to_string(),
+                company_siren: offer.company.to_string(),
+                offer_title: offer.title.to_owned(),
+                trigger: SuggestionTrigger::OfferPublished as i32,
+                candidates: candidates
+                    .iter()
+                    .map(|(candidate, score)| CandidateSuggestion {
+                        candidate_id: candidate.to_string(),
+                        score: *score,
+                        summary: "Mission technologie, sa préférence".to_owned(),
+                    })
+                    .collect(),
+            },
+        )),
     }
 }
 
