@@ -14,6 +14,8 @@ use vte_proto::vte::candidates::v1::{
 use vte_proto::vte::common::v1::{
     CefrLevel, ContractKind, LanguageSkill, MissionType, PageRequest,
 };
+use vte_proto::vte::notifications::v1::UpdatePreferencesRequest;
+use vte_proto::vte::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
 use vte_reference::{GeoPoint, Programme, ReferenceData, haversine_km};
 use vte_service::auth::Caller;
@@ -319,7 +321,7 @@ pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow:
         let summary = crate::cli::students::push(&mut client, id, rows, |_| {}).await?;
         let counts = summary.counts.unwrap_or_default();
         println!(
-            "  {name}: {} students pushed ({} new, {} refused)",
+            "  school {name} ({id}): {} students pushed ({} new, {} refused)",
             counts.received, counts.created, counts.rejected
         );
         // Every demo student consents, as they would on the website.
@@ -372,6 +374,24 @@ pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow:
         .collect();
     in_territory.sort();
     let elsewhere = ["31555", "35238", "69123", "33063", "44109", "67482"];
+    // Each company gives the address it receives email at (read by the notifications service
+    // when it sends, e.g. the candidates suggested for a new offer).
+    for (siren, name, _) in COMPANIES {
+        let siren = Siren::parse(siren).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let caller = Caller::Company { siren };
+        NotificationsServiceClient::new(
+            connection
+                .channel(&connection.notifications, &caller)
+                .await?,
+        )
+        .update_preferences(UpdatePreferencesRequest {
+            recipient: None,
+            preferences: vec![],
+            email_address: Some(format!("recrutement@{}.example", ascii(name))),
+        })
+        .await
+        .map_err(crate::cli::refusal)?;
+    }
     let mut published = 0;
     for n in 0..OFFERS {
         let commune = if n % 3 == 2 {

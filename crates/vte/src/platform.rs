@@ -326,6 +326,19 @@ impl Platform {
         Ok(())
     }
 
+    /// The Kafka bootstrap servers the services use.
+    pub fn kafka_brokers(&self) -> &str {
+        &self.kafka.brokers
+    }
+
+    /// Creates a topic on the embedded broker (benchmarks); an external cluster is left alone.
+    pub fn create_topic(&self, name: &str, partitions: i32) -> anyhow::Result<()> {
+        if let Some(broker) = &self.broker {
+            broker.create_topic(name, partitions)?;
+        }
+        Ok(())
+    }
+
     /// The endpoint of `name`.
     pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
         self.endpoints.iter().find(|endpoint| endpoint.name == name)
