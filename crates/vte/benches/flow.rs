@@ -16,7 +16,6 @@
 
 use std::time::{Duration, Instant};
 
-use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use vte::cli::{Authed, Bearer, mint};
@@ -262,17 +261,13 @@ async fn run() {
     platform.stop(Duration::from_secs(5)).await.unwrap();
 }
 
-/// `n` produce → consume round trips of one small record on `topic`.
+/// `n` produce → consume round trips of one small record on `topic`, with the producer and
+/// consumer settings the services use.
 async fn kafka_hops(brokers: &str, topic: &str, n: usize) -> Vec<Duration> {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("linger.ms", "5")
-        .create()
-        .unwrap();
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", format!("bench-{}", uuid::Uuid::new_v4()))
-        .set("auto.offset.reset", "earliest")
+    let settings = vte_events::KafkaSettings::new(brokers);
+    let producer: FutureProducer = settings.producer().unwrap();
+    let consumer: StreamConsumer = settings
+        .consumer_config(&format!("bench-{}", uuid::Uuid::new_v4()))
         .create()
         .unwrap();
     producer
