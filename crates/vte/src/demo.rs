@@ -408,8 +408,14 @@ pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow:
         published += 1;
     }
     println!(
-        "  {published} offers published by {} companies",
+        "  {published} offers published by {} companies:",
         COMPANIES.len()
     );
+    for (siren, name, _) in COMPANIES {
+        println!(
+            "    {name} (SIREN {siren}), email recrutement@{}.example",
+            ascii(name)
+        );
+    }
     Ok(())
 }
