@@ -468,23 +468,33 @@ fn header<'a>(key: &'a str, value: &'a str) -> Header<'a, &'a [u8]> {
     }
 }
 
-/// Commits the stored offsets and closes the consumer on a blocking thread, abandoning both after
-/// `deadline`: librdkafka's close can wait for a broker that is gone.
+/// Commits the stored offsets and closes the consumer on a thread of its own, abandoning both
+/// after `deadline`: librdkafka's close can wait for a broker that is gone. Not tokio's blocking
+/// pool: a runtime waits for its blocking tasks when it is dropped, so an abandoned close would
+/// hold the process (or a test) until the broker came back.
 async fn close(consumer: StreamConsumer, commit: bool, deadline: Duration) {
-    let closing = tokio::task::spawn_blocking(move || {
-        if commit {
-            match consumer.commit_consumer_state(CommitMode::Sync) {
-                Ok(()) => {}
-                // Nothing stored since the last commit.
-                Err(rdkafka::error::KafkaError::ConsumerCommit(
-                    rdkafka::types::RDKafkaErrorCode::NoOffset,
-                )) => {}
-                Err(error) => tracing::warn!(%error, "final offset commit failed"),
+    let (closed, done) = tokio::sync::oneshot::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name(String::from("vte-consumer-close"))
+        .spawn(move || {
+            if commit {
+                match consumer.commit_consumer_state(CommitMode::Sync) {
+                    Ok(()) => {}
+                    // Nothing stored since the last commit.
+                    Err(rdkafka::error::KafkaError::ConsumerCommit(
+                        rdkafka::types::RDKafkaErrorCode::NoOffset,
+                    )) => {}
+                    Err(error) => tracing::warn!(%error, "final offset commit failed"),
+                }
             }
-        }
-        drop(consumer);
-    });
-    if tokio::time::timeout(deadline, closing).await.is_err() {
+            drop(consumer);
+            let _ = closed.send(());
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start a thread to close the consumer; abandoned");
+        return;
+    }
+    if tokio::time::timeout(deadline, done).await.is_err() {
         tracing::warn!(
             ?deadline,
             "consumer did not close within its deadline; abandoned"
