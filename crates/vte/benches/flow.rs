@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use vte::cli::{Authed, Bearer, mint};
+use vte::cli::Authed;
 use vte::platform::{Platform, PlatformOptions};
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
@@ -29,6 +29,8 @@ use vte_proto::vte::candidates::v1::{
 use vte_proto::vte::common::v1::{
     CompanySize, ContractKind, EducationLevel, Location, MissionType, PageRequest, RemotePolicy,
 };
+use vte_proto::vte::matching::v1::RankOffersRequest;
+use vte_proto::vte::matching::v1::matching_service_client::MatchingServiceClient;
 use vte_proto::vte::notifications::v1::UpdatePreferencesRequest;
 use vte_proto::vte::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
@@ -39,14 +41,7 @@ const COMPANY_EMAIL: &str = "recrutement@ateliers-du-cele.example";
 const STUDENTS: usize = 50;
 
 fn authed(url: &str, caller: &Caller) -> Authed {
-    let token = mint(vte::platform::DEV_SECRET, caller, None, 600).unwrap();
-    let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
-        .unwrap()
-        .connect_lazy();
-    tonic::service::interceptor::InterceptedService::new(
-        channel,
-        Bearer::new(&format!("Bearer {token}")).unwrap(),
-    )
+    vte::cli::authed(url, vte::platform::DEV_SECRET, caller).unwrap()
 }
 
 fn today() -> chrono::NaiveDate {
@@ -168,8 +163,10 @@ async fn run() {
         .unwrap()
         .into_inner()
         .profiles;
+    let mut consenting = Vec::with_capacity(profiles.len());
     for profile in profiles {
         let candidate_id = CandidateId::parse(&profile.id).unwrap();
+        consenting.push(candidate_id);
         CandidatesServiceClient::new(authed(
             &url("candidates"),
             &Caller::Candidate { candidate_id },
@@ -192,8 +189,27 @@ async fn run() {
         })
         .await
         .unwrap();
-    // Let matching take the students in before the first publication.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Matching must know every student as matchable before the first publication: each
+    // ranks offers (none yet) once it does.
+    for candidate_id in consenting {
+        let caller = Caller::Candidate { candidate_id };
+        let client = MatchingServiceClient::new(authed(&url("matching"), &caller));
+        vte_testbed::eventually(
+            "matching to know the student",
+            Duration::from_secs(60),
+            || {
+                let mut client = client.clone();
+                async move {
+                    client
+                        .rank_offers(RankOffersRequest::default())
+                        .await
+                        .ok()
+                        .map(drop)
+                }
+            },
+        )
+        .await;
+    }
 
     let mut arrivals = platform.mailbox.as_ref().unwrap().subscribe();
     let mut offers = OffersServiceClient::new(authed(&url("offers"), &company));

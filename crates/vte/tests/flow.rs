@@ -18,7 +18,7 @@ use axum::http::HeaderMap;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use tracing_subscriber::layer::SubscriberExt;
-use vte::cli::{Authed, Bearer, mint};
+use vte::cli::Authed;
 use vte::platform::{Platform, PlatformOptions};
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
@@ -54,16 +54,8 @@ fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-/// A channel to a service carrying a development token for `caller`.
 fn authed(url: &str, caller: &Caller) -> Authed {
-    let token = mint(vte::platform::DEV_SECRET, caller, None, 60).unwrap();
-    let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
-        .unwrap()
-        .connect_lazy();
-    tonic::service::interceptor::InterceptedService::new(
-        channel,
-        Bearer::new(&format!("Bearer {token}")).unwrap(),
-    )
+    vte::cli::authed(url, vte::platform::DEV_SECRET, caller).unwrap()
 }
 
 /// A school's (or Bpifrance's) webhook endpoint on loopback, keeping what it receives.
@@ -91,25 +83,6 @@ impl Hooks {
 
     fn received(&self) -> Vec<(HeaderMap, Bytes)> {
         self.0.lock().unwrap().clone()
-    }
-}
-
-/// Waits for `what` to hold, polling.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -398,16 +371,17 @@ async fn a_vte_from_a_schools_push_to_bpifrances_label() {
         heard_by_candidate |= about_label && text.contains(&format!("To: {candidate_address}"));
         heard_by_company |= about_label && text.contains(&format!("To: {COMPANY_EMAIL}"));
     }
-    let school_heard = eventually("the school's webhook about the label", || {
-        let hooks = hooks.clone();
-        async move {
-            hooks
-                .received()
-                .into_iter()
-                .find(|(_, body)| String::from_utf8_lossy(body).contains("LABEL"))
-        }
-    })
-    .await;
+    let school_heard =
+        vte_testbed::eventually("the school's webhook about the label", PATIENCE, || {
+            let hooks = hooks.clone();
+            async move {
+                hooks
+                    .received()
+                    .into_iter()
+                    .find(|(_, body)| String::from_utf8_lossy(body).contains("LABEL"))
+            }
+        })
+        .await;
     let signature = school_heard.0["vte-signature"].to_str().unwrap().to_owned();
     assert!(vte_notifications::channels::webhook::verify(
         &school_secret,

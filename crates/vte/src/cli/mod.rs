@@ -190,6 +190,19 @@ impl Interceptor for Bearer {
 /// A channel with the caller's token.
 pub type Authed = InterceptedService<Channel, Bearer>;
 
+/// A channel to `url`, connected on first use, carrying a development token for `caller`
+/// signed with `secret` (tests and benchmarks against a platform they started).
+pub fn authed(url: &str, secret: &str, caller: &Caller) -> anyhow::Result<Authed> {
+    let token = mint(secret, caller, None, 600)?;
+    let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("{url} is not a URL"))?
+        .connect_lazy();
+    Ok(InterceptedService::new(
+        channel,
+        Bearer::new(&format!("Bearer {token}"))?,
+    ))
+}
+
 impl Connection {
     /// A channel to `url` carrying the given token, or a development token for `caller`.
     pub async fn channel(&self, url: &str, caller: &Caller) -> anyhow::Result<Authed> {

@@ -52,36 +52,31 @@ impl CandidatesApi {
         mapping::profile_to_proto(profile, &self.reference)
     }
 
-    /// Loads and locks the profile of a self-service call, after checking the caller.
-    async fn own_profile(
+    /// A self-service change: checks the caller, locks their profile, applies `change` (which
+    /// may refuse, or change nothing), saves the new revision with its event, commits, and
+    /// answers with the profile.
+    async fn change_own(
         &self,
-        tx: &mut Transaction<'static, Postgres>,
         identity: &Identity,
         raw_id: &str,
-    ) -> Result<Profile, Status> {
+        change: impl FnOnce(&Profile, DateTime<Utc>) -> Result<Option<Profile>, Status>,
+    ) -> Result<CandidateProfile, Status> {
         let named = optional_id(raw_id, "candidate_id")?;
         let candidate = access::self_service(&identity.caller, named)?;
-        stored(store::profile(tx, candidate, true).await)?.ok_or_else(no_profile)
-    }
-
-    /// Saves a changed profile with its event, commits, and answers with the profile.
-    async fn save_changed(
-        &self,
-        mut tx: Transaction<'static, Postgres>,
-        before: Profile,
-        after: Option<Profile>,
-    ) -> Result<CandidateProfile, Status> {
-        let Some(after) = after else {
+        let mut tx = self.begin().await?;
+        let profile =
+            stored(store::profile(&mut tx, candidate, true).await)?.ok_or_else(no_profile)?;
+        let Some(next) = change(&profile, now())? else {
             tx.rollback().await.map_err(internal)?;
-            return Ok(self.profile_reply(&before));
+            return Ok(self.profile_reply(&profile));
         };
-        stored(store::save(&mut tx, &after).await)?;
-        let event = mapping::profile_changed(&after, false, &self.reference);
+        stored(store::save(&mut tx, &next).await)?;
+        let event = mapping::profile_changed(&next, false, &self.reference);
         vte_events::append(&mut tx, &event)
             .await
             .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        Ok(self.profile_reply(&after))
+        Ok(self.profile_reply(&next))
     }
 }
 
@@ -200,24 +195,24 @@ impl CandidatesService for CandidatesApi {
     ) -> Result<Response<UpdatePreferencesResponse>, Status> {
         let identity = vte_service::auth::identity(&request)?.clone();
         let request = request.into_inner();
-        let mut tx = self.begin().await?;
         let profile = self
-            .own_profile(&mut tx, &identity, &request.candidate_id)
+            .change_own(&identity, &request.candidate_id, |profile, now| {
+                let expected = request.expected_revision;
+                if expected != 0 && expected != profile.revision {
+                    return Err(Status::failed_precondition(format!(
+                        "expected_revision: the profile is at revision {}, not {expected}",
+                        profile.revision
+                    )));
+                }
+                let preferences = row::decode_preferences(
+                    request.preferences.as_ref(),
+                    profile.schooling.status,
+                    &self.reference,
+                )
+                .map_err(invalid_fields)?;
+                Ok(profile.with_preferences(preferences, now))
+            })
             .await?;
-        if request.expected_revision != 0 && request.expected_revision != profile.revision {
-            return Err(Status::failed_precondition(format!(
-                "expected_revision: the profile is at revision {}, not {}",
-                profile.revision, request.expected_revision
-            )));
-        }
-        let preferences = row::decode_preferences(
-            request.preferences.as_ref(),
-            profile.schooling.status,
-            &self.reference,
-        )
-        .map_err(invalid_fields)?;
-        let next = profile.with_preferences(preferences, now());
-        let profile = self.save_changed(tx, profile, next).await?;
         Ok(Response::new(UpdatePreferencesResponse {
             profile: Some(profile),
         }))
@@ -239,12 +234,11 @@ impl CandidatesService for CandidatesApi {
                 ),
             ));
         }
-        let mut tx = self.begin().await?;
         let profile = self
-            .own_profile(&mut tx, &identity, &request.candidate_id)
+            .change_own(&identity, &request.candidate_id, |profile, now| {
+                Ok(profile.consented(version, now))
+            })
             .await?;
-        let next = profile.consented(version, now());
-        let profile = self.save_changed(tx, profile, next).await?;
         Ok(Response::new(GiveConsentResponse {
             profile: Some(profile),
         }))
@@ -256,12 +250,11 @@ impl CandidatesService for CandidatesApi {
     ) -> Result<Response<WithdrawConsentResponse>, Status> {
         let identity = vte_service::auth::identity(&request)?.clone();
         let request = request.into_inner();
-        let mut tx = self.begin().await?;
         let profile = self
-            .own_profile(&mut tx, &identity, &request.candidate_id)
+            .change_own(&identity, &request.candidate_id, |profile, now| {
+                Ok(profile.consent_withdrawn(now))
+            })
             .await?;
-        let next = profile.consent_withdrawn(now());
-        let profile = self.save_changed(tx, profile, next).await?;
         Ok(Response::new(WithdrawConsentResponse {
             profile: Some(profile),
         }))

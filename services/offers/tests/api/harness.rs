@@ -62,6 +62,18 @@ pub type Client = OffersServiceClient<InterceptedService<Channel, Bearer>>;
 #[derive(Debug, Clone)]
 pub struct Bearer(Option<MetadataValue<Ascii>>);
 
+impl Bearer {
+    /// A token signed with [`SECRET`] for `caller`, or none.
+    fn of(caller: Option<&Caller>) -> Self {
+        Self(caller.map(|caller| {
+            let subject = format!("account-of-{}", caller.role().as_str());
+            let claims = Claims::new(caller, subject, chrono::Duration::minutes(30));
+            let jwt = sign_hs256(SECRET, &claims).unwrap();
+            format!("Bearer {jwt}").parse().unwrap()
+        }))
+    }
+}
+
 impl Interceptor for Bearer {
     fn call(
         &mut self,
@@ -164,13 +176,7 @@ impl Api {
 
     /// A client calling as `caller`, or without a token for `None`.
     pub fn client(&self, caller: Option<&Caller>) -> Client {
-        let token = caller.map(|caller| {
-            let subject = format!("account-of-{}", caller.role().as_str());
-            let claims = Claims::new(caller, subject, chrono::Duration::minutes(30));
-            let jwt = sign_hs256(SECRET, &claims).unwrap();
-            format!("Bearer {jwt}").parse().unwrap()
-        });
-        OffersServiceClient::with_interceptor(self.channel.clone(), Bearer(token))
+        OffersServiceClient::with_interceptor(self.channel.clone(), Bearer::of(caller))
     }
 
     /// A client of the candidates service calling as `caller`.
@@ -178,11 +184,7 @@ impl Api {
         &self,
         caller: &Caller,
     ) -> CandidatesServiceClient<InterceptedService<Channel, Bearer>> {
-        let subject = format!("account-of-{}", caller.role().as_str());
-        let claims = Claims::new(caller, subject, chrono::Duration::minutes(30));
-        let jwt = sign_hs256(SECRET, &claims).unwrap();
-        let token = format!("Bearer {jwt}").parse().unwrap();
-        CandidatesServiceClient::with_interceptor(self.candidates.clone(), Bearer(Some(token)))
+        CandidatesServiceClient::with_interceptor(self.candidates.clone(), Bearer::of(Some(caller)))
     }
 
     /// A client without any token.
