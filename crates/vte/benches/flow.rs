@@ -29,8 +29,6 @@ use vte_proto::vte::candidates::v1::{
 use vte_proto::vte::common::v1::{
     CompanySize, ContractKind, EducationLevel, Location, MissionType, PageRequest, RemotePolicy,
 };
-use vte_proto::vte::matching::v1::RankOffersRequest;
-use vte_proto::vte::matching::v1::matching_service_client::MatchingServiceClient;
 use vte_proto::vte::notifications::v1::UpdatePreferencesRequest;
 use vte_proto::vte::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
@@ -189,27 +187,15 @@ async fn run() {
         })
         .await
         .unwrap();
-    // Matching must know every student as matchable before the first publication: each
-    // ranks offers (none yet) once it does.
-    for candidate_id in consenting {
-        let caller = Caller::Candidate { candidate_id };
-        let client = MatchingServiceClient::new(authed(&url("matching"), &caller));
-        vte_testbed::eventually(
-            "matching to know the student",
-            Duration::from_secs(60),
-            || {
-                let mut client = client.clone();
-                async move {
-                    client
-                        .rank_offers(RankOffersRequest::default())
-                        .await
-                        .ok()
-                        .map(drop)
-                }
-            },
-        )
-        .await;
-    }
+    // Matching must know every student as matchable before the first publication.
+    vte::cli::until_matchable(
+        &url("matching"),
+        vte::platform::DEV_SECRET,
+        &consenting,
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
 
     let mut arrivals = platform.mailbox.as_ref().unwrap().subscribe();
     let mut offers = OffersServiceClient::new(authed(&url("offers"), &company));

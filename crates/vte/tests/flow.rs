@@ -265,6 +265,15 @@ async fn a_vte_from_a_schools_push_to_bpifrances_label() {
 
     // 2. The company publishes an offer in Figeac (Territoire d'industrie Aurillac – Figeac –
     //    Rodez), once matching knows the three students.
+    let consenting: Vec<CandidateId> = emails.keys().copied().collect();
+    vte::cli::until_matchable(
+        &url("matching"),
+        vte::platform::DEV_SECRET,
+        &consenting,
+        PATIENCE,
+    )
+    .await
+    .expect("matching knows the three students");
     let mut matching = MatchingServiceClient::new(authed(&url("matching"), &company));
     let mut offers = OffersServiceClient::new(authed(&url("offers"), &company));
     let draft = offers

@@ -203,6 +203,40 @@ pub fn authed(url: &str, secret: &str, caller: &Caller) -> anyhow::Result<Authed
     ))
 }
 
+/// Waits until matching ranks offers for each of `candidates`, that is until it knows them as
+/// matchable (tests and benchmarks that publish offers right after a school's push and expect
+/// those students to be suggested).
+pub async fn until_matchable(
+    matching_url: &str,
+    secret: &str,
+    candidates: &[CandidateId],
+    patience: Duration,
+) -> anyhow::Result<()> {
+    use vte_proto::vte::matching::v1::RankOffersRequest;
+    use vte_proto::vte::matching::v1::matching_service_client::MatchingServiceClient;
+
+    let deadline = tokio::time::Instant::now() + patience;
+    for &candidate_id in candidates {
+        let caller = Caller::Candidate { candidate_id };
+        let mut client = MatchingServiceClient::new(authed(matching_url, secret, &caller)?);
+        loop {
+            let answer = client.rank_offers(RankOffersRequest::default()).await;
+            match answer {
+                Ok(_) => break,
+                Err(status) if tokio::time::Instant::now() >= deadline => {
+                    anyhow::bail!(
+                        "matching does not know candidate {candidate_id} as matchable after \
+                         {patience:?}: {}",
+                        status.message()
+                    )
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Connection {
     /// A channel to `url` carrying the given token, or a development token for `caller`.
     pub async fn channel(&self, url: &str, caller: &Caller) -> anyhow::Result<Authed> {
