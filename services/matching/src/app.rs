@@ -17,7 +17,7 @@ use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, Sta
 use crate::api::MatchingApi;
 use crate::config::MatchingSettings;
 use crate::consumer::Handlers;
-use crate::follower;
+use crate::follower::{self, Follower};
 
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -48,6 +48,7 @@ impl Application {
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
         let (index, cursor) = follower::load(&host.pool, &reference).await?;
         let index = Arc::new(RwLock::new(index));
+        let follower = Follower::new(host.pool.clone(), index.clone(), reference.clone(), cursor);
         let api = MatchingApi::new(
             host.pool.clone(),
             index.clone(),
@@ -58,7 +59,7 @@ impl Application {
         host.grpc()
             .add_service(MatchingServiceServer::with_interceptor(api, interceptor));
         let handlers = Handlers {
-            index: index.clone(),
+            follower: follower.clone(),
             reference: reference.clone(),
             settings: matching,
         };
@@ -68,9 +69,8 @@ impl Application {
             .on::<CandidateEvent, _>(handlers.clone())
             .on::<ApplicationEvent, _>(handlers);
         host.consume(consumer);
-        let pool = host.pool.clone();
         host.spawn("index follower", move |stop| async move {
-            follower::follow(pool, index, reference, cursor, stop).await;
+            follower.follow(stop).await;
             Ok(())
         });
         Ok(Self { host })

@@ -6,7 +6,7 @@
 //! best new pairs above the threshold are suggested on `vte.matching.v1` through the outbox, in
 //! the same transaction, each pair at most once. Refusal reasons name fields, never values.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLockReadGuard};
 
 use chrono::{DateTime, Utc};
 use prost::Message as _;
@@ -23,14 +23,16 @@ use vte_reference::ReferenceData;
 
 use crate::config::MatchingSettings;
 use crate::domain::{Audience, CandidateModel, OfferModel, assess, explain};
-use crate::index::{CandidateFilter, OfferFilter, SharedIndex};
+use crate::follower::Follower;
+use crate::index::{CandidateFilter, Index, OfferFilter};
 use crate::mapping;
 use crate::store::{self, CandidateState, Changed, Recorded};
 
 /// The handler of the three topics; mount it with `ConsumerRunner::on` once per envelope type.
 #[derive(Debug, Clone)]
 pub struct Handlers {
-    pub index: SharedIndex,
+    /// The index, caught up before each suggestion.
+    pub follower: Arc<Follower>,
     pub reference: Arc<ReferenceData>,
     pub settings: MatchingSettings,
 }
@@ -115,6 +117,18 @@ impl Handles<OfferEvent> for Handlers {
 }
 
 impl Handlers {
+    /// The index with every change committed so far applied: every event this consumer
+    /// handled before the current one.
+    async fn caught_up_index(&self) -> Result<RwLockReadGuard<'_, Index>, HandlerError> {
+        self.follower.catch_up().await.map_err(|error| {
+            HandlerError::Transient(format!("cannot bring the index up to date: {error}"))
+        })?;
+        self.follower
+            .index()
+            .read()
+            .map_err(|_| HandlerError::Transient("the index lock is poisoned".into()))
+    }
+
     /// Suggests the offer's best candidates not suggested before, if any reach the threshold.
     async fn suggest_candidates(
         &self,
@@ -125,10 +139,7 @@ impl Handlers {
         let exclude = store::suggested_candidates(tx, offer.id).await?;
         let rules = self.settings.rules;
         let ranking = {
-            let index = self
-                .index
-                .read()
-                .map_err(|_| HandlerError::Transient("the index lock is poisoned".into()))?;
+            let index = self.caught_up_index().await?;
             index.rank_candidates(
                 offer,
                 &rules,
@@ -198,10 +209,7 @@ impl Handlers {
         let exclude = store::suggested_offers(tx, candidate.id).await?;
         let rules = self.settings.rules;
         let ranking = {
-            let index = self
-                .index
-                .read()
-                .map_err(|_| HandlerError::Transient("the index lock is poisoned".into()))?;
+            let index = self.caught_up_index().await?;
             index.rank_offers(
                 candidate,
                 &rules,
@@ -311,11 +319,8 @@ impl Handlers {
             wire::SuggestionTrigger::ProfileMatchable
         } else {
             let unchanged = {
-                let index = self
-                    .index
-                    .read()
-                    .map_err(|_| HandlerError::Transient("the index lock is poisoned".into()))?;
-                index
+                self.caught_up_index()
+                    .await?
                     .candidate(&id)
                     .is_some_and(|before| same_terms(before, &model))
             };

@@ -1,8 +1,13 @@
 //! Keeps the in-memory index equal to the read model: [`load`] builds it from the tables at
-//! start-up; [`follow`] then applies every aggregate the journal (`index_changes`) names, woken
-//! by the NOTIFY each handler's transaction sends when it commits, or at the latest every
-//! [`POLL`]. A change is visible to ranking well within a second of its commit, on every
+//! start-up; [`Follower::follow`] then applies every aggregate the journal (`index_changes`)
+//! names, woken by the NOTIFY each handler's transaction sends when it commits, or at the latest
+//! every [`POLL`]. A change is visible to ranking well within a second of its commit, on every
 //! instance of the service, whichever instance consumed the event.
+//!
+//! Suggestions cannot wait for that second: an offer published just after a profile became
+//! matchable must find it. The handlers call [`Follower::catch_up`] before they rank, which
+//! applies everything committed so far; as one consumer handles its records one at a time,
+//! every event it handled before is then in the index.
 //!
 //! Journal numbers come from a sequence, so a number may appear after a higher one has been
 //! read (two transactions committing out of order): numbers skipped are re-read for a minute
@@ -92,58 +97,89 @@ pub async fn load(
     ))
 }
 
-/// Follows the journal into `index` until `stop`.
-pub async fn follow(
+/// The index and where it is in the journal, shared by the follower's loop and the handlers.
+#[derive(Debug)]
+pub struct Follower {
     pool: PgPool,
     index: SharedIndex,
     reference: Arc<ReferenceData>,
-    mut cursor: Cursor,
-    stop: CancellationToken,
-) {
-    let mut listener = match PgListener::connect_with(&pool).await {
-        Ok(mut listener) => match listener.listen(CHANGES_CHANNEL).await {
-            Ok(()) => Some(listener),
+    cursor: tokio::sync::Mutex<Cursor>,
+}
+
+impl Follower {
+    /// A follower of the journal from `cursor` (as [`load`] returned it) into `index`.
+    pub fn new(
+        pool: PgPool,
+        index: SharedIndex,
+        reference: Arc<ReferenceData>,
+        cursor: Cursor,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            index,
+            reference,
+            cursor: tokio::sync::Mutex::new(cursor),
+        })
+    }
+
+    /// The index this follower keeps.
+    pub fn index(&self) -> &SharedIndex {
+        &self.index
+    }
+
+    /// Applies every change committed so far; returns how many aggregates it reloaded.
+    pub async fn catch_up(&self) -> Result<usize, sqlx::Error> {
+        let mut cursor = self.cursor.lock().await;
+        refresh(&self.pool, &self.index, &self.reference, &mut cursor).await
+    }
+
+    /// Follows the journal until `stop`.
+    pub async fn follow(self: Arc<Self>, stop: CancellationToken) {
+        let mut listener = match PgListener::connect_with(&self.pool).await {
+            Ok(mut listener) => match listener.listen(CHANGES_CHANNEL).await {
+                Ok(()) => Some(listener),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for index changes; polling only");
+                    None
+                }
+            },
             Err(error) => {
                 tracing::warn!(%error, "cannot listen for index changes; polling only");
                 None
             }
-        },
-        Err(error) => {
-            tracing::warn!(%error, "cannot listen for index changes; polling only");
-            None
-        }
-    };
-    let mut pruned = Instant::now();
-    loop {
-        if let Err(error) = refresh(&pool, &index, &reference, &mut cursor).await {
-            tracing::warn!(%error, "index refresh failed; retrying");
-        }
-        if pruned.elapsed() > Duration::from_secs(600) {
-            pruned = Instant::now();
-            if let Err(error) = store::prune_changes(&pool, JOURNAL_KEPT).await {
-                tracing::warn!(%error, "cannot prune the index journal");
-            }
-        }
-        let woken = async {
-            match listener.as_mut() {
-                Some(listener) => {
-                    if listener.recv().await.is_err() {
-                        tokio::time::sleep(POLL).await;
-                    }
-                }
-                None => std::future::pending().await,
-            }
         };
-        tokio::select! {
-            () = stop.cancelled() => return,
-            () = woken => {}
-            () = tokio::time::sleep(POLL) => {}
+        let mut pruned = Instant::now();
+        loop {
+            if let Err(error) = self.catch_up().await {
+                tracing::warn!(%error, "index refresh failed; retrying");
+            }
+            if pruned.elapsed() > Duration::from_secs(600) {
+                pruned = Instant::now();
+                if let Err(error) = store::prune_changes(&self.pool, JOURNAL_KEPT).await {
+                    tracing::warn!(%error, "cannot prune the index journal");
+                }
+            }
+            let woken = async {
+                match listener.as_mut() {
+                    Some(listener) => {
+                        if listener.recv().await.is_err() {
+                            tokio::time::sleep(POLL).await;
+                        }
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = woken => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
         }
     }
 }
 
 /// Applies every journal entry after the cursor (and any skipped number that appeared).
-pub async fn refresh(
+async fn refresh(
     pool: &PgPool,
     index: &SharedIndex,
     reference: &ReferenceData,

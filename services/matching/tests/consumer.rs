@@ -16,6 +16,7 @@ use vte_events::EventEnvelope;
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
 use vte_matching::MatchingSettings;
 use vte_matching::consumer::Handlers;
+use vte_matching::follower::{Cursor, Follower};
 use vte_matching::index::Index;
 use vte_proto::vte::common::v1::MissionType;
 use vte_testbed::TestDatabase;
@@ -36,8 +37,10 @@ impl Bed {
             .unwrap();
         let mut settings = MatchingSettings::default();
         settings.suggestions.min_score = 0.0;
+        // No follower's loop runs here: the index holds only what the handlers catch up with.
+        let index = Arc::new(RwLock::new(Index::new(&reference())));
         let handlers = Handlers {
-            index: Arc::new(RwLock::new(Index::new(&reference()))),
+            follower: Follower::new(pool.clone(), index, reference(), Cursor::default()),
             reference: reference(),
             settings,
         };
@@ -112,12 +115,8 @@ async fn a_repeated_or_older_event_changes_journals_and_suggests_nothing() {
     let bed = Bed::new().await;
     let profile = graduate("31555", 150, MissionType::Technologie);
     bed.handle(&changed(&profile)).await.unwrap();
-    // The index follows the tables in the service; here it is fed by hand.
-    bed.handlers
-        .index
-        .write()
-        .unwrap()
-        .upsert_candidate(vte_matching::mapping::candidate_model(&profile, &reference()).unwrap());
+    // The publication's handler brings the index up to date with the profile committed before
+    // it, so the profile is suggested.
     let offer = offer("46102", MissionType::Technologie);
     bed.handle(&published(&offer)).await.unwrap();
     assert_eq!(bed.count("SELECT count(*) FROM suggestions").await, 1);
