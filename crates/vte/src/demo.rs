@@ -244,6 +244,11 @@ fn student(
     }
 }
 
+/// The address a demo company receives email at.
+pub fn company_email(name: &str) -> String {
+    format!("recrutement@{}.example", ascii(name))
+}
+
 fn ascii(name: &str) -> String {
     name.chars()
         .map(|c| match c {
@@ -308,6 +313,7 @@ fn offer(rng: &mut Rng, n: usize, commune: &str, today: chrono::NaiveDate) -> (u
 pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow::Result<()> {
     let mut rng = Rng(0x5eed_0000_0000_0001);
     let today = chrono::Utc::now().date_naive();
+    let mut consented = Vec::new();
     for (index, (id, name, town)) in SCHOOLS.iter().enumerate() {
         let school_id = SchoolId::parse(id).map_err(|e| anyhow::anyhow!("{e}"))?;
         let caller = Caller::School { school_id };
@@ -353,6 +359,7 @@ pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow:
                 })
                 .await
                 .map_err(crate::cli::refusal)?;
+                consented.push(candidate_id);
             }
             page_token = page.page.map(|p| p.next_page_token).unwrap_or_default();
             if page_token.is_empty() {
@@ -360,6 +367,15 @@ pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow:
             }
         }
     }
+    // Matching knows every student before the first offer, so each publication suggests its
+    // best candidates to the company.
+    crate::cli::until_matchable(
+        &connection.matching,
+        &connection.secret,
+        &consented,
+        std::time::Duration::from_secs(60),
+    )
+    .await?;
     // Offers: two thirds in towns of Territoires d'industrie, the rest anywhere.
     let mut in_territory: Vec<String> = reference
         .communes()
@@ -387,7 +403,7 @@ pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow:
         .update_preferences(UpdatePreferencesRequest {
             recipient: None,
             preferences: vec![],
-            email_address: Some(format!("recrutement@{}.example", ascii(name))),
+            email_address: Some(company_email(name)),
         })
         .await
         .map_err(crate::cli::refusal)?;
@@ -412,10 +428,7 @@ pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow:
         COMPANIES.len()
     );
     for (siren, name, _) in COMPANIES {
-        println!(
-            "    {name} (SIREN {siren}), email recrutement@{}.example",
-            ascii(name)
-        );
+        println!("    {name} (SIREN {siren}), email {}", company_email(name));
     }
     Ok(())
 }

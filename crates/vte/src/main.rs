@@ -327,18 +327,7 @@ async fn up(args: UpArgs, connection: &Connection) -> anyhow::Result<()> {
     if args.demo {
         println!("\nLoading the demo data…");
         let reference = vte_reference::ReferenceData::load(&reference_dir)?;
-        let mut demo_connection = connection.clone();
-        demo_connection.token = None;
-        for endpoint in &platform.endpoints {
-            let url = endpoint.url();
-            match endpoint.name {
-                "offers" => demo_connection.offers = url,
-                "candidates" => demo_connection.candidates = url,
-                "matching" => demo_connection.matching = url,
-                _ => demo_connection.notifications = url,
-            }
-        }
-        vte::demo::load(&demo_connection, &reference).await?;
+        vte::demo::load(&platform.connection(), &reference).await?;
     }
     println!(
         "\nA development token: `cargo run --release -p vte -- token school --school <uuid>` \

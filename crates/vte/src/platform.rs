@@ -104,6 +104,7 @@ pub struct Platform {
     postgres: Option<PostgresCluster>,
     broker: Option<EmbeddedBroker>,
     keep: bool,
+    secret: String,
 }
 
 impl std::fmt::Debug for Platform {
@@ -301,6 +302,7 @@ impl Platform {
             postgres,
             broker,
             keep,
+            secret: options.secret.clone(),
         };
         platform.wait_healthy(Duration::from_secs(60)).await?;
         Ok(platform)
@@ -337,6 +339,20 @@ impl Platform {
             broker.create_topic(name, partitions)?;
         }
         Ok(())
+    }
+
+    /// How the command-line client reaches this platform: its four URLs and its development
+    /// secret, no fixed token.
+    pub fn connection(&self) -> crate::cli::Connection {
+        let url = |name: &str| self.endpoint(name).map(Endpoint::url).unwrap_or_default();
+        crate::cli::Connection {
+            offers: url("offers"),
+            candidates: url("candidates"),
+            matching: url("matching"),
+            notifications: url("notifications"),
+            token: None,
+            secret: self.secret.clone(),
+        }
     }
 
     /// The endpoint of `name`.
