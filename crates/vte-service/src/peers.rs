@@ -187,6 +187,10 @@ impl std::fmt::Debug for ServiceAuth {
 
 struct TokenSource {
     subject: String,
+    /// The `iss` and `aud` the services require of every token (`auth.issuer`,
+    /// `auth.audience`), so that a peer accepts this service's tokens too.
+    issuer: Option<String>,
+    audience: Option<String>,
     key: Option<(Header, EncodingKey)>,
     cached: Mutex<Option<(String, DateTime<Utc>)>>,
 }
@@ -221,6 +225,8 @@ impl ServiceAuth {
         Ok(Self {
             inner: Arc::new(TokenSource {
                 subject: service_name.to_owned(),
+                issuer: auth.issuer.clone(),
+                audience: auth.audience.clone(),
                 key,
                 cached: Mutex::new(None),
             }),
@@ -246,11 +252,13 @@ impl ServiceAuth {
         {
             return Ok(token.clone());
         }
-        let claims = Claims::new(
+        let mut claims = Claims::new(
             &Caller::Service,
             source.subject.clone(),
             chrono::Duration::seconds(TOKEN_TTL_SECS),
         );
+        claims.iss.clone_from(&source.issuer);
+        claims.aud.clone_from(&source.audience);
         let token = jsonwebtoken::encode(header, &claims, key)
             .map_err(|error| Status::internal(format!("cannot sign a service token: {error}")))?;
         let expires_at = DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
@@ -297,6 +305,35 @@ mod tests {
         assert_eq!(identity.caller, Caller::Service);
         assert_eq!(identity.subject, "offers");
         assert_eq!(auth.token().expect("cached"), token, "reused while fresh");
+    }
+
+    #[test]
+    fn a_service_token_carries_the_issuer_and_audience_the_services_require() {
+        let settings = AuthSettings {
+            issuer: Some("https://auth.vte-france.fr".to_owned()),
+            audience: Some("vte-platform".to_owned()),
+            ..dev_auth()
+        };
+        let token = ServiceAuth::new("matching", &settings)
+            .expect("auth")
+            .token()
+            .expect("token");
+        let identity = Authenticator::from_settings(&settings)
+            .expect("authenticator")
+            .verify(&token)
+            .expect("verifies where issuer and audience are required");
+        assert_eq!(identity.subject, "matching");
+        let other = AuthSettings {
+            audience: Some("another-platform".to_owned()),
+            ..settings
+        };
+        assert!(
+            Authenticator::from_settings(&other)
+                .expect("authenticator")
+                .verify(&token)
+                .is_err(),
+            "another audience refuses it"
+        );
     }
 
     #[test]
