@@ -46,6 +46,9 @@ impl Application {
                 message: error.to_string(),
             }
         };
+        own.digest
+            .check()
+            .map_err(|e| setting("notifications.digest")(&e))?;
         let mailer = Mailer::new(&own.smtp).map_err(|e| setting("notifications.smtp")(&e))?;
         let webhooks = WebhookSender::new(
             Duration::from_secs(own.webhooks.timeout_secs),
@@ -62,7 +65,7 @@ impl Application {
             ));
         let handler = EventsHandler {
             remind_after_days: own.reminders.unanswered_after_days,
-            digest_hour: own.digest.hour_utc,
+            digest: own.digest,
         };
         let consumer = host
             .consumer()
@@ -92,12 +95,12 @@ impl Application {
         });
         let pool = host.pool.clone();
         let reminders = own.reminders.clone();
-        let digest_hour = own.digest.hour_utc;
+        let digest = own.digest;
         host.spawn("reminder sweep", move |stop| async move {
             reminders::run(
                 pool,
                 reminders.unanswered_after_days,
-                digest_hour,
+                digest,
                 Duration::from_secs(reminders.sweep_every_secs.max(1)),
                 stop,
             )

@@ -1,11 +1,13 @@
 //! The notifications service's own settings, beside the shared [`vte_service::Settings`]: the
 //! SMTP relay (TLS mode and credentials), webhook delivery (timeout, whether private targets are
-//! allowed), the retry schedule, the digest hour, the reminder delays and the worker's pace.
+//! allowed), the retry schedule, the digest's hour and time zone, the reminder delays and the worker's pace.
 //! Read from the `notifications` section of the same layered sources (TOML file named by
 //! `VTE_CONFIG`, then `VTE_NOTIFICATIONS__<SECTION>__<KEY>` variables); this is the only module
 //! that reads them.
 
 use std::time::Duration;
+
+use chrono::{DateTime, Days, NaiveTime, TimeZone as _, Utc};
 
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -151,17 +153,52 @@ impl Default for RetrySettings {
     }
 }
 
-/// When daily digests go out.
-#[derive(Debug, Clone, Deserialize)]
+/// When daily digests go out: a day's items, the day as the recipients live it, in one email
+/// the next morning.
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(default)]
 pub struct DigestSettings {
-    /// The hour (UTC, 0..=23) at which the previous day's digest emails are sent.
-    pub hour_utc: u32,
+    /// The hour of the day (0..=23, in `time_zone`) at which the previous day's digests go out.
+    pub hour: u32,
+    /// The IANA time zone the hour and the day are in.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for DigestSettings {
     fn default() -> Self {
-        Self { hour_utc: 6 }
+        Self {
+            hour: 7,
+            time_zone: chrono_tz::Europe::Paris,
+        }
+    }
+}
+
+impl DigestSettings {
+    /// Checks the hour; the time zone was checked when read.
+    pub fn check(&self) -> Result<(), String> {
+        if self.hour > 23 {
+            return Err(format!(
+                "notifications.digest.hour must be an hour of the day, 0 to 23 (got {})",
+                self.hour
+            ));
+        }
+        Ok(())
+    }
+
+    /// When a digest item arriving at `now` goes out: the next day (in the time zone) at the
+    /// hour, or just after it on the rare day the hour does not exist (a change to summer time).
+    pub fn due(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let local = now.with_timezone(&self.time_zone).date_naive();
+        let day = local.checked_add_days(Days::new(1)).unwrap_or(local);
+        let mut at =
+            day.and_time(NaiveTime::from_hms_opt(self.hour.min(23), 0, 0).unwrap_or_default());
+        for _ in 0..3 {
+            if let Some(due) = self.time_zone.from_local_datetime(&at).earliest() {
+                return due.with_timezone(&Utc);
+            }
+            at += chrono::Duration::hours(1);
+        }
+        at.and_utc()
     }
 }
 
@@ -220,6 +257,10 @@ mod tests {
 
     use super::*;
 
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+    }
+
     #[test]
     fn the_notifications_section_reads_from_toml_with_defaults_for_the_rest() {
         let toml = r#"
@@ -253,5 +294,47 @@ mod tests {
         let read: Result<NotificationsSettings, _> =
             Figment::from(Toml::string(toml)).extract_inner("notifications");
         assert!(read.is_err());
+    }
+
+    #[test]
+    fn a_digest_goes_out_the_next_paris_morning_in_winter_and_in_summer() {
+        let digest = DigestSettings::default();
+        // 22:30 UTC on 2 March is 23:30 in Paris: the next Paris day is 3 March, 07:00 CET.
+        assert_eq!(digest.due(utc(2026, 3, 2, 22, 30)), utc(2026, 3, 3, 6, 0));
+        // 23:30 UTC on 2 March is already 3 March in Paris: its digest is on the 4th.
+        assert_eq!(digest.due(utc(2026, 3, 2, 23, 30)), utc(2026, 3, 4, 6, 0));
+        // In July, 07:00 CEST is 05:00 UTC.
+        assert_eq!(digest.due(utc(2026, 7, 14, 12, 0)), utc(2026, 7, 15, 5, 0));
+    }
+
+    #[test]
+    fn an_hour_skipped_by_summer_time_sends_just_after_it() {
+        let digest = DigestSettings {
+            hour: 2,
+            ..DigestSettings::default()
+        };
+        // 29 March 2026: Paris goes from 02:00 to 03:00 CEST, i.e. 01:00 UTC.
+        assert_eq!(digest.due(utc(2026, 3, 28, 12, 0)), utc(2026, 3, 29, 1, 0));
+    }
+
+    #[test]
+    fn the_hour_and_the_time_zone_are_checked() {
+        let late = DigestSettings {
+            hour: 24,
+            ..DigestSettings::default()
+        };
+        let error = late.check().unwrap_err();
+        assert!(error.contains("notifications.digest.hour"), "{error}");
+        assert!(DigestSettings::default().check().is_ok());
+        let read = |toml: &str| {
+            Figment::from(Toml::string(toml))
+                .extract_inner::<NotificationsSettings>("notifications")
+                .ok()
+        };
+        let misspelt = read("[notifications.digest]\nhour = 8\ntime_zone = \"Europe/Pariss\"");
+        assert!(misspelt.is_none(), "an unknown time zone is refused");
+        let cayenne = read("[notifications.digest]\ntime_zone = \"America/Cayenne\"").unwrap();
+        assert_eq!(cayenne.digest.time_zone, chrono_tz::America::Cayenne);
+        assert_eq!(cayenne.digest.hour, 7, "the default hour");
     }
 }

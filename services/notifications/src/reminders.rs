@@ -11,6 +11,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::DigestSettings;
 use crate::domain::compose::{self, ApplicationRef, Draft};
 use crate::domain::{Kind, Recipient};
 use crate::store::notifications::{self, FanOut};
@@ -67,13 +68,13 @@ pub async fn remind_unanswered(
 pub async fn run(
     pool: PgPool,
     after_days: u32,
-    digest_hour: u32,
+    digest: DigestSettings,
     every: Duration,
     stop: CancellationToken,
 ) {
     loop {
         let now = Utc::now().trunc_subsecs(6);
-        let digest_due = crate::consumer::digest_due(now, digest_hour);
+        let digest_due = digest.due(now);
         match remind_unanswered(&pool, now, after_days, digest_due).await {
             Ok(0) => {}
             Ok(reminded) => {

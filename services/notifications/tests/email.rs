@@ -8,7 +8,7 @@
 
 mod support;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, Timelike as _, Utc};
 use support::events::{TestApplication, TestOffer, candidates_suggested, offers_suggested};
 use support::harness::PATIENCE;
 use support::platform::Platform;
@@ -255,16 +255,21 @@ async fn a_digest_gathers_a_days_items_into_one_email() {
     .await
     .unwrap();
     assert_eq!(pending.len(), 3);
-    let tomorrow = (Utc::now() + Duration::days(1)).date_naive();
-    for (status, due) in &pending {
+    let digest = platform.notifications.own.digest;
+    let due = digest.due(Utc::now());
+    for (status, at) in &pending {
         assert_eq!(status, "PENDING");
-        assert_eq!(due.date_naive(), tomorrow, "due at tomorrow's digest hour");
+        assert!(
+            (*at - due).num_minutes().abs() < 1,
+            "due at the next morning's digest hour ({at} vs {due})"
+        );
     }
+    let local = due.with_timezone(&digest.time_zone);
+    assert_eq!(local.hour(), digest.hour, "at the hour in the time zone");
     assert!(digests(sink).is_empty(), "nothing before the digest hour");
 
     // Tomorrow at the digest hour.
-    let hour = platform.notifications.own.digest.hour_utc;
-    let digest_time = tomorrow.and_hms_opt(hour, 0, 1).unwrap().and_utc();
+    let digest_time = due + Duration::seconds(1);
     let sent = platform
         .notifications
         .worker()

@@ -13,12 +13,13 @@ mod candidates;
 mod placements;
 mod suggestions;
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 use vte_domain::{CandidateId, SchoolId};
 use vte_events::consumer::{HandlerError, RecordMeta};
 
+use crate::config::DigestSettings;
 use crate::domain::Draft;
 use crate::mapping;
 use crate::store::StoreError;
@@ -29,18 +30,8 @@ use crate::store::notifications::{self, FanOut};
 pub struct EventsHandler {
     /// Days after which an unanswered application reminds its company (said in the texts).
     pub remind_after_days: u32,
-    /// The hour (UTC) daily digests go out.
-    pub digest_hour: u32,
-}
-
-/// When a digest started at `now` goes out: the next day at `hour` UTC.
-pub fn digest_due(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
-    let day = now
-        .date_naive()
-        .checked_add_days(Days::new(1))
-        .unwrap_or(NaiveDate::MAX);
-    let time = NaiveTime::from_hms_opt(hour.min(23), 0, 0).unwrap_or(NaiveTime::MIN);
-    day.and_time(time).and_utc()
+    /// When daily digests go out.
+    pub digest: DigestSettings,
 }
 
 impl EventsHandler {
@@ -53,7 +44,7 @@ impl EventsHandler {
         let now = Utc::now().trunc_subsecs(6);
         let clock = FanOut {
             now,
-            digest_due: digest_due(now, self.digest_hour),
+            digest_due: self.digest.due(now),
         };
         let created = notifications::fan_out(transaction, meta.event_id, drafts, clock)
             .await
@@ -102,25 +93,5 @@ pub(crate) fn store_error(error: StoreError) -> HandlerError {
     match error {
         StoreError::Database(error) => HandlerError::Transient(error.to_string()),
         StoreError::Corrupt { .. } => permanent("stored data refused the event"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-
-    #[test]
-    fn a_digest_goes_out_the_next_day_at_the_configured_hour() {
-        let evening = Utc.with_ymd_and_hms(2026, 3, 2, 22, 30, 0).unwrap();
-        let morning = Utc.with_ymd_and_hms(2026, 3, 2, 5, 0, 0).unwrap();
-        let due = Utc.with_ymd_and_hms(2026, 3, 3, 6, 0, 0).unwrap();
-        assert_eq!(digest_due(evening, 6), due);
-        assert_eq!(
-            digest_due(morning, 6),
-            due,
-            "a day's items wait for the next day"
-        );
     }
 }
