@@ -97,14 +97,7 @@ impl Application {
         let reminders = own.reminders.clone();
         let digest = own.digest;
         host.spawn("reminder sweep", move |stop| async move {
-            reminders::run(
-                pool,
-                reminders.unanswered_after_days,
-                digest,
-                Duration::from_secs(reminders.sweep_every_secs.max(1)),
-                stop,
-            )
-            .await;
+            reminders::run(pool, reminders, digest, stop).await;
             Ok(())
         });
         Ok(Self { host })

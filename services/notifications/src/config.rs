@@ -209,6 +209,12 @@ pub struct ReminderSettings {
     /// An application still SUBMITTED this many days after it was sent reminds the company,
     /// once.
     pub unanswered_after_days: u32,
+    /// A published offer whose last day to apply is this many days away or fewer reminds its
+    /// company, once per last day (a deadline pushed back is reminded again).
+    pub offer_expiring_days_before: u32,
+    /// VTEs completed this many days ago whose label is not decided are recalled to
+    /// Bpifrance, each once, several in one reminder.
+    pub label_pending_after_days: u32,
     /// How often the reminder sweep runs, in seconds.
     pub sweep_every_secs: u64,
 }
@@ -217,6 +223,8 @@ impl Default for ReminderSettings {
     fn default() -> Self {
         Self {
             unanswered_after_days: 15,
+            offer_expiring_days_before: 7,
+            label_pending_after_days: 30,
             sweep_every_secs: 600,
         }
     }

@@ -1,17 +1,22 @@
-//! The reminder sweep: an application still unanswered (SUBMITTED) a configured number of days
-//! (15 by default) after it was sent reminds its company, once. The application is taken with
-//! `FOR UPDATE SKIP LOCKED` and marked reminded in the transaction that creates the reminder,
-//! whose source is the application itself, so the unique rule on notifications holds it to one
-//! even if two sweeps raced. (The candidate hears when the offers service expires the
-//! application: that is an `ApplicationExpired` event.)
+//! The reminder sweeps, each reminding at most once, in the transaction that marks what it
+//! reminded of (rows taken with `FOR UPDATE SKIP LOCKED`, and the unique rule on notifications
+//! behind it, so two sweeps racing still remind once):
+//! - an application still unanswered (SUBMITTED) a configured number of days (15 by default)
+//!   after it was sent reminds its company (the candidate hears when the offers service expires
+//!   the application: that is an `ApplicationExpired` event);
+//! - a published offer whose last day to apply is a week away (by default) reminds its
+//!   company, once per last day, so a deadline pushed back is reminded again;
+//! - VTEs completed a month ago (by default) whose label is not decided are recalled to
+//!   Bpifrance, several in one reminder, each once.
 
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Days, NaiveDate, SubsecRound, Utc};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
-use crate::config::DigestSettings;
+use crate::config::{DigestSettings, ReminderSettings};
 use crate::domain::compose::{self, ApplicationRef, Draft};
 use crate::domain::{Kind, Recipient};
 use crate::store::notifications::{self, FanOut};
@@ -64,27 +69,136 @@ pub async fn remind_unanswered(
     }
 }
 
-/// Runs the sweep every `every` until `stop`.
+/// Namespace of the ids that make each expiry reminder unique (offer id and last day).
+const EXPIRY_REMINDERS: Uuid = Uuid::from_u128(0x0193_a000_5e1e_7000_8000_0000_0000_0001);
+
+/// Reminds the companies of every published offer whose last day to apply is `days_before`
+/// days after `today` or sooner (and not past), once per last day; returns how many.
+pub async fn remind_expiring(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    days_before: u32,
+    digest_due: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let until = today
+        .checked_add_days(Days::new(u64::from(days_before)))
+        .unwrap_or(today);
+    let mut reminded = 0;
+    loop {
+        let mut transaction = pool.begin().await?;
+        let due = facts::lock_expiring(&mut transaction, today, until, BATCH).await?;
+        for offer in &due {
+            let draft = Draft {
+                recipient: Recipient::Company(offer.company),
+                kind: Kind::OfferExpiring,
+                text: compose::offer_expiring(&offer.facts, offer.id, offer.expires_on, today),
+                subject_id: Some(offer.id),
+                occurred_at: now,
+                subject: None,
+            };
+            // One reminder per offer and last day, whatever races.
+            let source = Uuid::new_v5(
+                &EXPIRY_REMINDERS,
+                format!("{}/{}", offer.id, offer.expires_on).as_bytes(),
+            );
+            let clock = FanOut { now, digest_due };
+            notifications::fan_out(&mut transaction, source, &[draft], clock).await?;
+            facts::mark_expiry_reminded(&mut transaction, offer.id, offer.expires_on).await?;
+        }
+        transaction.commit().await?;
+        reminded += due.len();
+        if due.len() < BATCH as usize {
+            return Ok(reminded);
+        }
+    }
+}
+
+/// Recalls to Bpifrance the VTEs completed `after_days` days before `now` or earlier whose
+/// label is still undecided, each once, up to [`BATCH`] in one reminder; returns how many VTEs
+/// were recalled.
+pub async fn remind_labels(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    after_days: u32,
+    digest_due: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let before = now - chrono::Duration::days(i64::from(after_days));
+    let mut reminded = 0;
+    loop {
+        let mut transaction = pool.begin().await?;
+        let due = facts::lock_awaiting_label(&mut transaction, before, BATCH).await?;
+        let Some(first) = due.first() else {
+            return Ok(reminded);
+        };
+        let pending: Vec<compose::PendingLabel> = due
+            .iter()
+            .map(|awaiting| compose::PendingLabel {
+                offer: awaiting.offer.clone(),
+                completed_on: awaiting.completed_at.date_naive(),
+            })
+            .collect();
+        let draft = Draft {
+            recipient: Recipient::Bpifrance,
+            kind: Kind::LabelsAwaitingDecision,
+            text: compose::labels_awaiting(&pending, after_days),
+            subject_id: (due.len() == 1).then_some(first.placement_id),
+            occurred_at: now,
+            subject: None,
+        };
+        // The oldest VTE recalled names the reminder: it is recalled only once.
+        let clock = FanOut { now, digest_due };
+        notifications::fan_out(&mut transaction, first.placement_id, &[draft], clock).await?;
+        let ids: Vec<Uuid> = due.iter().map(|awaiting| awaiting.placement_id).collect();
+        facts::mark_label_reminded(&mut transaction, &ids, now).await?;
+        transaction.commit().await?;
+        reminded += due.len();
+        if due.len() < BATCH as usize {
+            return Ok(reminded);
+        }
+    }
+}
+
+/// Runs the three sweeps every `settings.sweep_every_secs` until `stop`; days are counted in
+/// the digest's time zone.
 pub async fn run(
     pool: PgPool,
-    after_days: u32,
+    settings: ReminderSettings,
     digest: DigestSettings,
-    every: Duration,
     stop: CancellationToken,
 ) {
+    let every = Duration::from_secs(settings.sweep_every_secs.max(1));
     loop {
         let now = Utc::now().trunc_subsecs(6);
+        let today = now.with_timezone(&digest.time_zone).date_naive();
         let digest_due = digest.due(now);
-        match remind_unanswered(&pool, now, after_days, digest_due).await {
-            Ok(0) => {}
-            Ok(reminded) => {
-                tracing::info!(reminded, "reminded companies of unanswered applications")
-            }
-            Err(error) => tracing::warn!(%error, "the reminder sweep failed; retrying next round"),
-        }
+        let unanswered =
+            remind_unanswered(&pool, now, settings.unanswered_after_days, digest_due).await;
+        report(unanswered, "companies of unanswered applications");
+        let expiring = remind_expiring(
+            &pool,
+            now,
+            today,
+            settings.offer_expiring_days_before,
+            digest_due,
+        )
+        .await;
+        report(expiring, "companies of offers about to expire");
+        let labels = remind_labels(&pool, now, settings.label_pending_after_days, digest_due).await;
+        report(labels, "Bpifrance of VTEs awaiting their label");
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+fn report(outcome: Result<usize, StoreError>, what: &'static str) {
+    match outcome {
+        Ok(0) => {}
+        Ok(reminded) => tracing::info!(reminded, "reminded {what}"),
+        Err(error) => {
+            tracing::warn!(%error, "a reminder sweep ({what}) failed; retrying next round")
         }
     }
 }

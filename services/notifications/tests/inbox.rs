@@ -346,3 +346,158 @@ async fn a_candidate_is_told_when_an_application_expires_and_reads_it() {
         .into_inner();
     assert_eq!(all.marked, 1);
 }
+
+#[tokio::test]
+async fn a_company_is_reminded_once_before_its_offer_expires_and_again_after_a_new_deadline() {
+    let service = Notifications::start().await;
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    let mut expiring = TestOffer::figeac(siren());
+    expiring.application_deadline = Some(today + Duration::days(5));
+    let mut later = TestOffer::figeac(siren());
+    later.application_deadline = Some(today + Duration::days(30));
+    known_offer(&service, &expiring).await;
+    known_offer(&service, &later).await;
+
+    let company = service.company(siren());
+    let expiry_reminders = |company: &support::harness::Client| {
+        let mut company = company.clone();
+        async move {
+            inbox(&mut company)
+                .await
+                .into_iter()
+                .filter(|n| n.kind == NotificationKind::OfferExpiring as i32)
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = eventually("the sweep to remind the company", PATIENCE, || async {
+        expiry_reminders(&company).await.into_iter().next()
+    })
+    .await;
+    assert_eq!(first.subject_id, expiring.id.to_string());
+    assert_eq!(first.title, "Votre offre expire dans 5 jours");
+    let last_day = (today + Duration::days(5)).format("%d/%m/%Y").to_string();
+    assert!(
+        first
+            .body
+            .contains("« Ingénieur méthodes industrialisation » (Figeac)")
+            && first.body.contains(&last_day),
+        "{}",
+        first.body
+    );
+    assert_eq!(first.link, format!("/offres/{}", expiring.id));
+
+    // Later rounds, and the same offer's event again, remind no one again.
+    let now = Utc::now();
+    assert_eq!(
+        reminders::remind_expiring(&service.pool, now, today, 7, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let replayed = expiring.published();
+    service.publish(&replayed).await;
+    service.wait_handled(&replayed.event_id).await;
+    assert_eq!(
+        reminders::remind_expiring(&service.pool, now, today, 7, now)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // The company pushes the deadline back: reminded again as the new one nears.
+    expiring.application_deadline = Some(today + Duration::days(6));
+    expiring.revision = 3;
+    known_offer(&service, &expiring).await;
+    let reminders = eventually("a reminder of the new deadline", PATIENCE, || async {
+        let all = expiry_reminders(&company).await;
+        (all.len() == 2).then_some(all)
+    })
+    .await;
+    assert_eq!(reminders[0].title, "Votre offre expire dans 6 jours");
+    assert!(
+        reminders
+            .iter()
+            .all(|n| n.subject_id == expiring.id.to_string()),
+        "the offer 30 days from its deadline is not reminded"
+    );
+}
+
+#[tokio::test]
+async fn bpifrance_is_reminded_once_of_vtes_awaiting_their_label_for_a_month() {
+    let service = Notifications::start().await;
+    let offer = TestOffer::figeac(siren());
+    let long_ago = Utc::now() - Duration::days(40);
+    let mut waiting = Vec::new();
+    for _ in 0..2 {
+        let mut completed =
+            support::events::placement_completed(&offer, CandidateId::new(), SchoolId::new());
+        completed.occurred_at = Some(support::events::timestamp(long_ago));
+        waiting.push(completed);
+    }
+    let mut decided =
+        support::events::placement_completed(&offer, CandidateId::new(), SchoolId::new());
+    decided.occurred_at = Some(support::events::timestamp(long_ago));
+    let recent = support::events::placement_completed(&offer, CandidateId::new(), SchoolId::new());
+    // The decision arrives before the sweep looks.
+    let granted = support::events::label_granted(&decided);
+    for event in waiting.iter().chain([&decided, &granted, &recent]).cloned() {
+        service.publish(&event).await;
+        service.wait_handled(&event.event_id).await;
+    }
+
+    let bpifrance = service.bpifrance();
+    let reminder = eventually("the sweep to remind Bpifrance", PATIENCE, || {
+        let mut bpifrance = bpifrance.clone();
+        async move {
+            inbox(&mut bpifrance)
+                .await
+                .into_iter()
+                .find(|n| n.kind == NotificationKind::LabelsAwaitingDecision as i32)
+        }
+    })
+    .await;
+    assert_eq!(
+        reminder.title,
+        "2 VTE achevés attendent votre décision de label depuis plus de 30 jours"
+    );
+    assert_eq!(
+        reminder
+            .body
+            .matches("- « Ingénieur méthodes industrialisation » chez Usinage du Célé, achevé le ")
+            .count(),
+        2,
+        "{}",
+        reminder.body
+    );
+    assert!(
+        reminder
+            .body
+            .contains(&long_ago.format("%d/%m/%Y").to_string())
+    );
+
+    // Each VTE is recalled once; the recent one a month later, the decided one never.
+    let now = Utc::now();
+    assert_eq!(
+        reminders::remind_labels(&service.pool, now, 30, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let next_month = now + Duration::days(31);
+    assert_eq!(
+        reminders::remind_labels(&service.pool, next_month, 30, next_month)
+            .await
+            .unwrap(),
+        1,
+        "only the recent VTE, once it too waits for a month"
+    );
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications WHERE kind = 'LABELS_AWAITING_DECISION'",
+    )
+    .fetch_one(&service.pool)
+    .await
+    .unwrap();
+    assert_eq!(count, 2);
+}

@@ -7,7 +7,7 @@ use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
 use vte_proto::vte::applications::v1::{Application, ApplicationEvent, application_event};
-use vte_proto::vte::offers::v1::{OfferEvent, offer_event};
+use vte_proto::vte::offers::v1::{OfferEvent, OfferStatus, offer_event};
 
 use super::{
     EventsHandler, candidate_id, occurred_at, optional_school, permanent, store_error, uuid,
@@ -39,6 +39,20 @@ impl Handles<OfferEvent> for EventsHandler {
         let siren = Siren::parse(&offer.company_siren)
             .map_err(|_| permanent("offer.company_siren is not a SIREN"))?;
         let spec = offer.spec.clone().unwrap_or_default();
+        // The last day to apply: the deadline, else the start date (as the offers service
+        // expires offers); a date that is not one is no reason to refuse the event.
+        let expires_on = spec
+            .application_deadline
+            .as_ref()
+            .or(spec.start_date.as_ref())
+            .and_then(|date| vte_wire::date_from_proto(date).ok());
+        let status = OfferStatus::try_from(offer.status)
+            .map(|status| status.as_str_name())
+            .unwrap_or_default();
+        let standing = facts::OfferStanding {
+            status: status.strip_prefix("OFFER_STATUS_").unwrap_or(status),
+            expires_on,
+        };
         let known = OfferFacts {
             title: spec.title,
             company_name: spec.company_name,
@@ -46,7 +60,7 @@ impl Handles<OfferEvent> for EventsHandler {
         };
         let revision = i64::try_from(offer.revision)
             .map_err(|_| permanent("offer.revision is out of range"))?;
-        facts::upsert_offer(transaction, id, &siren, &known, revision)
+        facts::upsert_offer(transaction, id, &siren, &known, standing, revision)
             .await
             .map_err(store_error)
     }

@@ -1,5 +1,6 @@
 //! `vte.placements.v1`: a VTE started, completed (Bpifrance too hears then) or ended early, and
-//! Bpifrance's label decisions, told to the company, the young person and their school.
+//! Bpifrance's label decisions, told to the company, the young person and their school. A
+//! completed VTE is kept as awaiting its label until the decision, for Bpifrance's reminder.
 
 use chrono::NaiveDate;
 use prost::Message as _;
@@ -8,9 +9,12 @@ use vte_domain::Siren;
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
 use vte_proto::vte::placements::v1::{EarlyEndReason, Placement, PlacementEvent, placement_event};
 
-use super::{EventsHandler, candidate_id, occurred_at, optional_school, permanent, uuid};
+use super::{
+    EventsHandler, candidate_id, occurred_at, optional_school, permanent, store_error, uuid,
+};
 use crate::domain::compose::{self, PlacementFacts, PlacementStep};
 use crate::domain::{Draft, OfferFacts, Recipient, Subject};
+use crate::store::facts;
 
 impl Handles<PlacementEvent> for EventsHandler {
     async fn handle(
@@ -83,6 +87,25 @@ impl Handles<PlacementEvent> for EventsHandler {
             recipients.push(Recipient::Bpifrance);
         }
         let at = occurred_at(event.occurred_at.as_ref());
+        // Bpifrance's reminder follows the VTEs completed and not decided yet.
+        match &step {
+            PlacementStep::Completed => {
+                let awaiting = facts::AwaitingLabel {
+                    placement_id: facts.placement_id,
+                    offer: facts.offer.clone(),
+                    completed_at: at,
+                };
+                facts::await_label(transaction, &awaiting)
+                    .await
+                    .map_err(store_error)?;
+            }
+            PlacementStep::LabelGranted | PlacementStep::LabelRefused { .. } => {
+                facts::label_decided(transaction, facts.placement_id)
+                    .await
+                    .map_err(store_error)?;
+            }
+            PlacementStep::Started { .. } | PlacementStep::EndedEarly { .. } => {}
+        }
         let subject = Subject::Placement(placement.encode_to_vec());
         let drafts: Vec<Draft> = recipients
             .into_iter()

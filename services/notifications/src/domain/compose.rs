@@ -199,6 +199,68 @@ pub fn awaiting_review(
     )
 }
 
+/// To the company: its offer's last day to apply is near.
+pub fn offer_expiring(
+    offer: &OfferFacts,
+    offer_id: Uuid,
+    expires_on: NaiveDate,
+    today: NaiveDate,
+) -> Text {
+    let days = (expires_on - today).num_days();
+    let when = match days {
+        ..=0 => String::from("aujourd'hui"),
+        1 => String::from("demain"),
+        n => format!("dans {n} jours"),
+    };
+    Text::new(
+        format!("Votre offre expire {when}"),
+        format!(
+            "Votre offre {} n'accepte plus de candidatures après le {}.\n\n\
+             Prochaine étape : si le poste est encore à pourvoir, repoussez la date limite de \
+             candidature ; sinon, fermez l'offre pour prévenir les candidats.",
+            offer.named(),
+            date_fr(expires_on)
+        ),
+        format!("/offres/{offer_id}"),
+    )
+}
+
+/// A completed VTE whose label is not decided yet, as Bpifrance's reminder lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingLabel {
+    pub offer: OfferFacts,
+    pub completed_on: NaiveDate,
+}
+
+/// VTEs a label reminder names one by one; the others are counted.
+const LISTED_LABELS: usize = 15;
+
+/// To Bpifrance: completed VTEs await a label decision for more than `days` days.
+pub fn labels_awaiting(pending: &[PendingLabel], days: u32) -> Text {
+    let count = pending.len();
+    let title = if count == 1 {
+        format!("Un VTE achevé attend votre décision de label depuis plus de {days} jours")
+    } else {
+        format!("{count} VTE achevés attendent votre décision de label depuis plus de {days} jours")
+    };
+    let mut body = String::from("Ces VTE sont achevés et leur label n'est pas encore décidé :\n");
+    for item in pending.iter().take(LISTED_LABELS) {
+        body.push_str(&format!(
+            "\n- {}, achevé le {}",
+            item.offer.offer_at_company(),
+            date_fr(item.completed_on)
+        ));
+    }
+    if count > LISTED_LABELS {
+        body.push_str(&format!("\n- et {} autres", count - LISTED_LABELS));
+    }
+    body.push_str(
+        "\n\nProchaine étape : accordez ou refusez le label de chacun ; le jeune et l'entreprise \
+         attendent cette décision pour s'en prévaloir.",
+    );
+    Text::new(title, body, String::from("/bpifrance/vte?label=en-attente"))
+}
+
 fn company_application_link(ids: ApplicationRef) -> String {
     format!(
         "/offres/{}/candidatures/{}",
@@ -541,6 +603,44 @@ mod tests {
                 .starts_with("Votre candidature à l'offre a expiré"),
             "{}",
             text.body
+        );
+    }
+
+    #[test]
+    fn an_expiry_reminder_says_when_in_words() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        let offer = OfferFacts::default();
+        let id = Uuid::nil();
+        let title = |days| offer_expiring(&offer, id, today + chrono::Days::new(days), today).title;
+        assert_eq!(title(0), "Votre offre expire aujourd'hui");
+        assert_eq!(title(1), "Votre offre expire demain");
+        assert_eq!(title(7), "Votre offre expire dans 7 jours");
+        assert!(
+            offer_expiring(&offer, id, today, today)
+                .body
+                .contains("après le 21/11/2026")
+        );
+    }
+
+    #[test]
+    fn a_label_reminder_lists_fifteen_vtes_and_counts_the_others() {
+        let pending: Vec<PendingLabel> = (0..40)
+            .map(|_| PendingLabel {
+                offer: OfferFacts::default(),
+                completed_on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            })
+            .collect();
+        let text = labels_awaiting(&pending, 30);
+        assert_eq!(
+            text.title,
+            "40 VTE achevés attendent votre décision de label depuis plus de 30 jours"
+        );
+        assert_eq!(text.body.matches("achevé le 01/10/2026").count(), 15);
+        assert!(text.body.contains("- et 25 autres"), "{}", text.body);
+        assert!(
+            labels_awaiting(&pending[..1], 30)
+                .title
+                .starts_with("Un VTE achevé attend")
         );
     }
 }

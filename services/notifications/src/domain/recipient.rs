@@ -82,6 +82,7 @@ impl Recipient {
                 PlacementStatusChanged,
                 LabelDecided,
                 ApplicationsAwaitingReview,
+                OfferExpiring,
             ],
             Self::School(_) => &[
                 ApplicationStatusChanged,

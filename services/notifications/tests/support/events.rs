@@ -2,7 +2,7 @@
 //! an application's steps, a placement's, suggestions from the matching service, a candidate's
 //! erasure.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_proto::vte::applications::v1::{
@@ -18,7 +18,7 @@ use vte_proto::vte::matching::v1::{
 };
 use vte_proto::vte::offers::v1::{Offer, OfferEvent, OfferPublished, OfferSpec, offer_event};
 use vte_proto::vte::placements::v1::{
-    Placement, PlacementCompleted, PlacementEvent, PlacementStatus, placement_event,
+    LabelGranted, Placement, PlacementCompleted, PlacementEvent, PlacementStatus, placement_event,
 };
 
 pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
@@ -40,6 +40,9 @@ pub struct TestOffer {
     pub title: &'static str,
     pub company_name: &'static str,
     pub commune: &'static str,
+    /// Its last day to apply, if it has one.
+    pub application_deadline: Option<NaiveDate>,
+    pub revision: u64,
 }
 
 impl TestOffer {
@@ -50,6 +53,8 @@ impl TestOffer {
             title: "Ingénieur méthodes industrialisation",
             company_name: "Usinage du Célé",
             commune: "Figeac",
+            application_deadline: None,
+            revision: 2,
         }
     }
 
@@ -67,9 +72,10 @@ impl TestOffer {
                     commune_name: self.commune.to_owned(),
                     ..Location::default()
                 }),
+                application_deadline: self.application_deadline.map(vte_wire::date_to_proto),
                 ..OfferSpec::default()
             }),
-            revision: 2,
+            revision: self.revision,
             ..Offer::default()
         };
         OfferEvent {
@@ -238,6 +244,29 @@ pub fn placement_completed(
                 revision: 2,
                 ..Placement::default()
             }),
+        })),
+    }
+}
+
+/// `LabelGranted` for the placement `completed` (a `placement_completed` event) made.
+pub fn label_granted(completed: &PlacementEvent) -> PlacementEvent {
+    let Some(placement_event::Event::Completed(PlacementCompleted {
+        placement: Some(placement),
+    })) = &completed.event
+    else {
+        panic!("not a completion")
+    };
+    let placement = Placement {
+        revision: placement.revision + 1,
+        ..placement.clone()
+    };
+    PlacementEvent {
+        event_id: event_id(),
+        occurred_at: Some(timestamp(Utc::now())),
+        placement_id: placement.id.clone(),
+        event: Some(placement_event::Event::LabelGranted(LabelGranted {
+            placement: Some(placement),
+            decision: None,
         })),
     }
 }
