@@ -1,7 +1,8 @@
 //! Webhooks end to end: the real service on its own database and broker, a real HTTP endpoint
 //! on loopback standing for a school's information system. Signatures verify with the owner's
 //! secret only; an endpoint down for a while gets its delivery once it is up, and only once; an
-//! endpoint never up ends in the owner's dead letters.
+//! endpoint never up ends in the owner's dead letters, which the owner sends again once it is
+//! fixed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,7 +16,7 @@ use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_notifications::channels::webhook::verify;
 use vte_proto::vte::notifications::v1::{
     DeliveryStatus, ListDeadLettersRequest, ListWebhooksRequest, NotificationKind,
-    RegisterWebhookRequest, RegisterWebhookResponse,
+    RedeliverDeadLettersRequest, RegisterWebhookRequest, RegisterWebhookResponse,
 };
 use vte_testbed::eventually;
 
@@ -207,6 +208,80 @@ async fn an_endpoint_never_up_is_dead_lettered_and_listed_for_its_owner_only() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::NotFound);
+
+    // Another school cannot send them again; a bad id is named; the owner, its endpoint
+    // fixed, sends them again: delivered once, and no longer a dead letter.
+    let refused = stranger
+        .clone()
+        .redeliver_dead_letters(RedeliverDeadLettersRequest {
+            webhook_id: webhook.id.clone(),
+            delivery_ids: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound);
+    let refused = service
+        .school(school)
+        .redeliver_dead_letters(RedeliverDeadLettersRequest {
+            webhook_id: webhook.id.clone(),
+            delivery_ids: vec![dead.id.clone(), "not-an-id".to_owned()],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert!(
+        refused.message().starts_with("delivery_ids[1]"),
+        "{}",
+        refused.message()
+    );
+    endpoint.up();
+    let requeued = service
+        .school(school)
+        .redeliver_dead_letters(RedeliverDeadLettersRequest {
+            webhook_id: webhook.id.clone(),
+            delivery_ids: vec![dead.id.clone()],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .requeued;
+    assert_eq!(requeued, 1);
+    eventually("the redelivery", PATIENCE, || async {
+        (!endpoint.delivered().is_empty()).then_some(())
+    })
+    .await;
+    let delivered = eventually("the outcome to be recorded", PATIENCE, || async {
+        service
+            .deliveries()
+            .await
+            .into_iter()
+            .find(|(channel, status, ..)| channel == "WEBHOOK" && status == "DELIVERED")
+    })
+    .await;
+    assert_eq!(delivered.2, 1, "a new round of attempts");
+    assert_eq!(endpoint.delivered().len(), 1);
+    assert_eq!(
+        endpoint.delivered()[0].header("vte-delivery-id"),
+        dead.id,
+        "the same delivery, so the receiver can tell it from a new fact"
+    );
+    let left = service
+        .school(school)
+        .list_dead_letters(ListDeadLettersRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(left.dead_letters.is_empty());
+    let again = service
+        .school(school)
+        .redeliver_dead_letters(RedeliverDeadLettersRequest {
+            webhook_id: webhook.id.clone(),
+            delivery_ids: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.requeued, 0, "nothing left to send again");
 }
 
 #[tokio::test]

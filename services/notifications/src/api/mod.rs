@@ -248,6 +248,13 @@ impl NotificationsService for NotificationsApi {
     ) -> Answer<ListDeadLettersResponse> {
         self.dead_letters(request).await
     }
+
+    async fn redeliver_dead_letters(
+        &self,
+        request: Request<RedeliverDeadLettersRequest>,
+    ) -> Answer<RedeliverDeadLettersResponse> {
+        self.redeliver(request).await
+    }
 }
 
 /// The changes a request asks for: 1..=16 entries, each kind once and one the recipient

@@ -203,4 +203,41 @@ impl NotificationsApi {
             page: page_response(listed.next),
         }))
     }
+
+    pub(super) async fn redeliver(
+        &self,
+        request: Request<RedeliverDeadLettersRequest>,
+    ) -> Answer<RedeliverDeadLettersResponse> {
+        let caller = caller(&request)?;
+        let request = request.into_inner();
+        let id = parse_id(&request.webhook_id, "webhook_id")?;
+        if request.delivery_ids.len() > MAX_REDELIVERED {
+            return Err(invalid(
+                "delivery_ids",
+                format!("at most {MAX_REDELIVERED} ids; leave it empty to redeliver them all"),
+            ));
+        }
+        let ids = request
+            .delivery_ids
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| parse_id(raw, &format!("delivery_ids[{i}]")))
+            .collect::<Result<Vec<Uuid>, Status>>()?;
+        let mut transaction = self.pool.begin().await.map_err(internal)?;
+        let webhook = stored(store::load(&mut *transaction, id).await)?
+            .filter(|webhook| access::manage_webhook(&caller, &webhook.owner))
+            .ok_or_else(|| Status::not_found("no webhook of yours with this id"))?;
+        let only = (!ids.is_empty()).then_some(ids.as_slice());
+        let now = Utc::now().trunc_subsecs(6);
+        let requeued =
+            stored(deliveries::redeliver(&mut transaction, webhook.id, only, now).await)?;
+        transaction.commit().await.map_err(internal)?;
+        tracing::info!(webhook = %webhook.id, requeued, "dead letters queued again");
+        Ok(Response::new(RedeliverDeadLettersResponse {
+            requeued: u32::try_from(requeued).unwrap_or(u32::MAX),
+        }))
+    }
 }
+
+/// Dead letters one RedeliverDeadLetters call may name.
+const MAX_REDELIVERED: usize = 1_000;

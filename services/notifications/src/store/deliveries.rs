@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::page::{Page, PageCursor, PageRequest};
-use super::{StoreError, corrupt};
+use super::{StoreError, WAKE_CHANNEL, corrupt};
 use crate::domain::compose::Text;
 use crate::domain::{Backoff, Channel, DeliveryStatus, Kind, Recipient};
 
@@ -338,4 +338,34 @@ pub async fn dead_letters<'e>(
         at: record.last_attempt_at.unwrap_or_default(),
         id: record.id,
     }))
+}
+
+/// Queues a webhook's dead letters (all, or only `ids`) for a new round of attempts, due now,
+/// and wakes the workers; returns how many were queued. Their past attempts are forgotten with
+/// their last error; when they were first tried stays.
+pub async fn redeliver(
+    connection: &mut PgConnection,
+    webhook: Uuid,
+    ids: Option<&[Uuid]>,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let requeued = sqlx::query(
+        "UPDATE deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = $3,
+             last_error = '', last_http_status = 0
+         WHERE webhook_id = $1 AND channel = 'WEBHOOK' AND status = 'FAILED'
+           AND ($2::uuid[] IS NULL OR id = ANY($2))",
+    )
+    .bind(webhook)
+    .bind(ids)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    if requeued > 0 {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(WAKE_CHANNEL)
+            .execute(connection)
+            .await?;
+    }
+    Ok(requeued)
 }

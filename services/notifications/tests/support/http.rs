@@ -74,6 +74,12 @@ impl Endpoint {
         self.behaviour.down_forever.store(true, Ordering::SeqCst);
     }
 
+    /// Up again, answering 200 (the owner fixed it).
+    pub fn up(&self) {
+        self.behaviour.down_forever.store(false, Ordering::SeqCst);
+        self.behaviour.down_for.store(0, Ordering::SeqCst);
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}/hook", self.addr)
     }
