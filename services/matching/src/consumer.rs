@@ -39,6 +39,9 @@ pub struct Handlers {
 
 type Tx = Transaction<'static, Postgres>;
 
+/// The advisory lock suggesting handlers take, one at a time across the service's instances.
+const SUGGESTION_LOCK: i64 = 0x7674_655f_7375_6767; // "vte_sugg"
+
 fn permanent(reason: impl Into<String>) -> HandlerError {
     HandlerError::Permanent(reason.into())
 }
@@ -117,9 +120,17 @@ impl Handles<OfferEvent> for Handlers {
 }
 
 impl Handlers {
-    /// The index with every change committed so far applied: every event this consumer
-    /// handled before the current one.
-    async fn caught_up_index(&self) -> Result<RwLockReadGuard<'_, Index>, HandlerError> {
+    /// The index with every change committed so far applied. The suggestion lock, held until
+    /// `tx` ends, makes "so far" include every handler that suggested before this one, on any
+    /// instance.
+    async fn caught_up_index(
+        &self,
+        tx: &mut Tx,
+    ) -> Result<RwLockReadGuard<'_, Index>, HandlerError> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(SUGGESTION_LOCK)
+            .execute(&mut **tx)
+            .await?;
         self.follower.catch_up().await.map_err(|error| {
             HandlerError::Transient(format!("cannot bring the index up to date: {error}"))
         })?;
@@ -139,7 +150,7 @@ impl Handlers {
         let exclude = store::suggested_candidates(tx, offer.id).await?;
         let rules = self.settings.rules;
         let ranking = {
-            let index = self.caught_up_index().await?;
+            let index = self.caught_up_index(tx).await?;
             index.rank_candidates(
                 offer,
                 &rules,
@@ -209,7 +220,7 @@ impl Handlers {
         let exclude = store::suggested_offers(tx, candidate.id).await?;
         let rules = self.settings.rules;
         let ranking = {
-            let index = self.caught_up_index().await?;
+            let index = self.caught_up_index(tx).await?;
             index.rank_offers(
                 candidate,
                 &rules,
@@ -319,7 +330,7 @@ impl Handlers {
             wire::SuggestionTrigger::ProfileMatchable
         } else {
             let unchanged = {
-                self.caught_up_index()
+                self.caught_up_index(tx)
                     .await?
                     .candidate(&id)
                     .is_some_and(|before| same_terms(before, &model))

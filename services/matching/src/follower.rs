@@ -6,8 +6,10 @@
 //!
 //! Suggestions cannot wait for that second: an offer published just after a profile became
 //! matchable must find it. The handlers call [`Follower::catch_up`] before they rank, which
-//! applies everything committed so far; as one consumer handles its records one at a time,
-//! every event it handled before is then in the index.
+//! applies everything committed so far, under a transaction-scoped advisory lock that every
+//! suggesting handler of every instance takes first: of two handlers suggesting at the same
+//! time (an offer on one instance, a profile on another), the second waits for the first to
+//! commit, then sees its change.
 //!
 //! Journal numbers come from a sequence, so a number may appear after a higher one has been
 //! read (two transactions committing out of order): numbers skipped are re-read for a minute
@@ -130,7 +132,15 @@ impl Follower {
     /// Applies every change committed so far; returns how many aggregates it reloaded.
     pub async fn catch_up(&self) -> Result<usize, sqlx::Error> {
         let mut cursor = self.cursor.lock().await;
-        refresh(&self.pool, &self.index, &self.reference, &mut cursor).await
+        let mut reloaded = 0;
+        loop {
+            let (applied, more) =
+                refresh(&self.pool, &self.index, &self.reference, &mut cursor).await?;
+            reloaded += applied;
+            if !more {
+                return Ok(reloaded);
+            }
+        }
     }
 
     /// Follows the journal until `stop`.
@@ -178,15 +188,17 @@ impl Follower {
     }
 }
 
-/// Applies every journal entry after the cursor (and any skipped number that appeared).
+/// Applies a page of journal entries after the cursor (and any skipped number that appeared);
+/// returns how many aggregates it reloaded and whether more entries may follow.
 async fn refresh(
     pool: &PgPool,
     index: &SharedIndex,
     reference: &ReferenceData,
     cursor: &mut Cursor,
-) -> Result<usize, sqlx::Error> {
+) -> Result<(usize, bool), sqlx::Error> {
     let gaps: Vec<i64> = cursor.gaps.iter().map(|(seq, _)| *seq).collect();
     let entries = store::changes(pool, cursor.last, &gaps).await?;
+    let more = entries.len() as i64 >= store::CHANGES_PAGE;
     let mut seen = HashSet::new();
     let mut changed = Vec::new();
     let mut expected = cursor.last + 1;
@@ -212,7 +224,7 @@ async fn refresh(
     for aggregate in &changed {
         apply(pool, index, reference, *aggregate).await?;
     }
-    Ok(changed.len())
+    Ok((changed.len(), more))
 }
 
 /// Reloads one aggregate's rows into the index.

@@ -37,13 +37,7 @@ impl Bed {
             .unwrap();
         let mut settings = MatchingSettings::default();
         settings.suggestions.min_score = 0.0;
-        // No follower's loop runs here: the index holds only what the handlers catch up with.
-        let index = Arc::new(RwLock::new(Index::new(&reference())));
-        let handlers = Handlers {
-            follower: Follower::new(pool.clone(), index, reference(), Cursor::default()),
-            reference: reference(),
-            settings,
-        };
+        let handlers = instance(&pool, settings);
         Self {
             _database: database,
             pool,
@@ -55,14 +49,8 @@ impl Bed {
     where
         Handlers: Handles<E>,
     {
-        let meta = RecordMeta {
-            topic: E::TOPIC,
-            partition: 0,
-            offset: 0,
-            event_id: uuid::Uuid::parse_str(event.event_id()).unwrap(),
-        };
         let mut tx = self.pool.begin().await.unwrap();
-        self.handlers.handle(&mut tx, event, &meta).await?;
+        self.handlers.handle(&mut tx, event, &meta(event)).await?;
         tx.commit().await.unwrap();
         Ok(())
     }
@@ -72,6 +60,26 @@ impl Bed {
             .fetch_one(&self.pool)
             .await
             .unwrap()
+    }
+}
+
+/// The handlers of one instance of the service, with an index of its own. No follower's loop
+/// runs here: the index holds only what the handlers catch up with.
+fn instance(pool: &PgPool, settings: MatchingSettings) -> Handlers {
+    let index = Arc::new(RwLock::new(Index::new(&reference())));
+    Handlers {
+        follower: Follower::new(pool.clone(), index, reference(), Cursor::default()),
+        reference: reference(),
+        settings,
+    }
+}
+
+fn meta<E: EventEnvelope>(event: &E) -> RecordMeta {
+    RecordMeta {
+        topic: E::TOPIC,
+        partition: 0,
+        offset: 0,
+        event_id: uuid::Uuid::parse_str(event.event_id()).unwrap(),
     }
 }
 
@@ -155,6 +163,50 @@ async fn a_repeated_or_older_event_changes_journals_and_suggests_nothing() {
         bed.count("SELECT count(*) FROM index_changes").await,
         journal + 1
     );
+    assert_eq!(
+        bed.count("SELECT count(*) FROM outbox WHERE topic = 'vte.matching.v1'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn two_instances_handling_a_profile_and_an_offer_at_once_still_suggest_the_pair() {
+    let bed = Bed::new().await;
+    let mut settings = MatchingSettings::default();
+    settings.suggestions.min_score = 0.0;
+    let other = instance(&bed.pool, settings);
+    let profile = graduate("31555", 150, MissionType::Technologie);
+    let offer = offer("46102", MissionType::Technologie);
+
+    // One instance handles the profile and has not committed yet...
+    let mut first = bed.pool.begin().await.unwrap();
+    let changed = changed(&profile);
+    bed.handlers
+        .handle(&mut first, &changed, &meta(&changed))
+        .await
+        .unwrap();
+    // ...when the other handles the publication: it waits for the first to commit.
+    let pool = bed.pool.clone();
+    let publication = tokio::spawn(async move {
+        let published = published(&offer);
+        let mut second = pool.begin().await.unwrap();
+        other
+            .handle(&mut second, &published, &meta(&published))
+            .await
+            .unwrap();
+        second.commit().await.unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !publication.is_finished(),
+        "the publication waits for the profile's handler"
+    );
+    first.commit().await.unwrap();
+    publication.await.unwrap();
+
+    // The profile found no offer; the publication then found the profile.
+    assert_eq!(bed.count("SELECT count(*) FROM suggestions").await, 1);
     assert_eq!(
         bed.count("SELECT count(*) FROM outbox WHERE topic = 'vte.matching.v1'")
             .await,

@@ -59,6 +59,10 @@ pub async fn record_change(tx: &mut Tx, changed: Changed) -> Result<(), sqlx::Er
 
 /// The journal after `cursor`, plus the entries at `gaps` (numbers skipped earlier, which may
 /// belong to transactions that had not committed yet), in order.
+/// Journal entries read at a time.
+pub const CHANGES_PAGE: i64 = 10_000;
+
+/// Up to [`CHANGES_PAGE`] journal entries after `cursor`, and those numbered in `gaps`.
 pub async fn changes(
     pool: &PgPool,
     cursor: i64,
@@ -66,10 +70,11 @@ pub async fn changes(
 ) -> Result<Vec<(i64, Changed)>, sqlx::Error> {
     let rows: Vec<(i64, String, Uuid)> = sqlx::query_as(
         "SELECT seq, aggregate, aggregate_id FROM index_changes
-         WHERE seq > $1 OR seq = ANY($2) ORDER BY seq LIMIT 10000",
+         WHERE seq > $1 OR seq = ANY($2) ORDER BY seq LIMIT $3",
     )
     .bind(cursor)
     .bind(gaps)
+    .bind(CHANGES_PAGE)
     .fetch_all(pool)
     .await?;
     Ok(rows
