@@ -156,7 +156,7 @@ impl Default for RetrySettings {
 /// When daily digests go out: a day's items, the day as the recipients live it, in one email
 /// the next morning.
 #[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DigestSettings {
     /// The hour of the day (0..=23, in `time_zone`) at which the previous day's digests go out.
     pub hour: u32,
@@ -344,5 +344,9 @@ mod tests {
         let cayenne = read("[notifications.digest]\ntime_zone = \"America/Cayenne\"").unwrap();
         assert_eq!(cayenne.digest.time_zone, chrono_tz::America::Cayenne);
         assert_eq!(cayenne.digest.hour, 7, "the default hour");
+        assert!(
+            read("[notifications.digest]\nhour_utc = 6").is_none(),
+            "the former key in UTC is refused rather than ignored"
+        );
     }
 }

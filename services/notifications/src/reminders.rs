@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Days, NaiveDate, SubsecRound, Utc};
+use chrono_tz::Tz;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -92,7 +93,7 @@ pub async fn remind_expiring(
             let draft = Draft {
                 recipient: Recipient::Company(offer.company),
                 kind: Kind::OfferExpiring,
-                text: compose::offer_expiring(&offer.facts, offer.id, offer.expires_on, today),
+                text: compose::offer_expiring(&offer.facts, offer.id, offer.expires_on),
                 subject_id: Some(offer.id),
                 occurred_at: now,
                 subject: None,
@@ -115,12 +116,13 @@ pub async fn remind_expiring(
 }
 
 /// Recalls to Bpifrance the VTEs completed `after_days` days before `now` or earlier whose
-/// label is still undecided, each once, up to [`BATCH`] in one reminder; returns how many VTEs
-/// were recalled.
+/// label is still undecided, each once, up to [`BATCH`] in one reminder (their completion
+/// days as lived in `time_zone`); returns how many VTEs were recalled.
 pub async fn remind_labels(
     pool: &PgPool,
     now: DateTime<Utc>,
     after_days: u32,
+    time_zone: Tz,
     digest_due: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let before = now - chrono::Duration::days(i64::from(after_days));
@@ -135,7 +137,7 @@ pub async fn remind_labels(
             .iter()
             .map(|awaiting| compose::PendingLabel {
                 offer: awaiting.offer.clone(),
-                completed_on: awaiting.completed_at.date_naive(),
+                completed_on: awaiting.completed_at.with_timezone(&time_zone).date_naive(),
             })
             .collect();
         let draft = Draft {
@@ -184,7 +186,14 @@ pub async fn run(
         )
         .await;
         report(expiring, "companies of offers about to expire");
-        let labels = remind_labels(&pool, now, settings.label_pending_after_days, digest_due).await;
+        let labels = remind_labels(
+            &pool,
+            now,
+            settings.label_pending_after_days,
+            digest.time_zone,
+            digest_due,
+        )
+        .await;
         report(labels, "Bpifrance of VTEs awaiting their label");
         tokio::select! {
             () = stop.cancelled() => return,

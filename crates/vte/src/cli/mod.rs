@@ -223,6 +223,17 @@ pub async fn until_matchable(
             let answer = client.rank_offers(RankOffersRequest::default()).await;
             match answer {
                 Ok(_) => break,
+                // Anything but "not known (yet)" or "not up yet" will not pass with time.
+                Err(status)
+                    if !matches!(
+                        status.code(),
+                        tonic::Code::NotFound
+                            | tonic::Code::FailedPrecondition
+                            | tonic::Code::Unavailable
+                    ) =>
+                {
+                    anyhow::bail!("matching refuses to rank offers for {candidate_id}: {status}")
+                }
                 Err(status) if tokio::time::Instant::now() >= deadline => {
                     anyhow::bail!(
                         "matching does not know candidate {candidate_id} as matchable after \

@@ -227,10 +227,15 @@ impl NotificationsApi {
         let webhook = stored(store::load(&mut *transaction, id).await)?
             .filter(|webhook| access::manage_webhook(&caller, &webhook.owner))
             .ok_or_else(|| Status::not_found("no webhook of yours with this id"))?;
+        // A deletion now waits for this transaction, then drops what it queued.
+        if !stored(store::lock_live(&mut transaction, webhook.id).await)? {
+            return Err(Status::not_found("no webhook of yours with this id"));
+        }
         let only = (!ids.is_empty()).then_some(ids.as_slice());
         let now = Utc::now().trunc_subsecs(6);
+        let limit = MAX_REDELIVERED as i64;
         let requeued =
-            stored(deliveries::redeliver(&mut transaction, webhook.id, only, now).await)?;
+            stored(deliveries::redeliver(&mut transaction, webhook.id, only, limit, now).await)?;
         transaction.commit().await.map_err(internal)?;
         tracing::info!(webhook = %webhook.id, requeued, "dead letters queued again");
         Ok(Response::new(RedeliverDeadLettersResponse {
@@ -239,5 +244,5 @@ impl NotificationsApi {
     }
 }
 
-/// Dead letters one RedeliverDeadLetters call may name.
+/// Dead letters one RedeliverDeadLetters call may name, or queues when it names none.
 const MAX_REDELIVERED: usize = 1_000;

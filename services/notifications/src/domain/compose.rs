@@ -199,21 +199,14 @@ pub fn awaiting_review(
     )
 }
 
-/// To the company: its offer's last day to apply is near.
-pub fn offer_expiring(
-    offer: &OfferFacts,
-    offer_id: Uuid,
-    expires_on: NaiveDate,
-    today: NaiveDate,
-) -> Text {
-    let days = (expires_on - today).num_days();
-    let when = match days {
-        ..=0 => String::from("aujourd'hui"),
-        1 => String::from("demain"),
-        n => format!("dans {n} jours"),
-    };
+/// To the company: its offer's last day to apply is near. The day is given as a date, never
+/// as "in N days": a digest delivers it the next morning.
+pub fn offer_expiring(offer: &OfferFacts, offer_id: Uuid, expires_on: NaiveDate) -> Text {
     Text::new(
-        format!("Votre offre expire {when}"),
+        format!(
+            "Dernier jour de candidature pour votre offre : le {}",
+            date_fr(expires_on)
+        ),
         format!(
             "Votre offre {} n'accepte plus de candidatures après le {}.\n\n\
              Prochaine étape : si le poste est encore à pourvoir, repoussez la date limite de \
@@ -607,19 +600,14 @@ mod tests {
     }
 
     #[test]
-    fn an_expiry_reminder_says_when_in_words() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
-        let offer = OfferFacts::default();
-        let id = Uuid::nil();
-        let title = |days| offer_expiring(&offer, id, today + chrono::Days::new(days), today).title;
-        assert_eq!(title(0), "Votre offre expire aujourd'hui");
-        assert_eq!(title(1), "Votre offre expire demain");
-        assert_eq!(title(7), "Votre offre expire dans 7 jours");
-        assert!(
-            offer_expiring(&offer, id, today, today)
-                .body
-                .contains("après le 21/11/2026")
+    fn an_expiry_reminder_gives_the_last_day_as_a_date() {
+        let last_day = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let text = offer_expiring(&OfferFacts::default(), Uuid::nil(), last_day);
+        assert_eq!(
+            text.title,
+            "Dernier jour de candidature pour votre offre : le 28/11/2026"
         );
+        assert!(text.body.contains("après le 28/11/2026"), "{}", text.body);
     }
 
     #[test]

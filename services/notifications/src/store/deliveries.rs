@@ -340,24 +340,32 @@ pub async fn dead_letters<'e>(
     }))
 }
 
-/// Queues a webhook's dead letters (all, or only `ids`) for a new round of attempts, due now,
-/// and wakes the workers; returns how many were queued. Their past attempts are forgotten with
-/// their last error; when they were first tried stays.
+/// Queues up to `limit` of a webhook's dead letters (oldest first; all, or only `ids`) for a
+/// new round of attempts, due now, and wakes the workers; returns how many were queued. The
+/// attempts of the former round are forgotten with their last error; when the delivery was
+/// first tried stays.
 pub async fn redeliver(
     connection: &mut PgConnection,
     webhook: Uuid,
     ids: Option<&[Uuid]>,
+    limit: i64,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let requeued = sqlx::query(
         "UPDATE deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = $3,
              last_error = '', last_http_status = 0
-         WHERE webhook_id = $1 AND channel = 'WEBHOOK' AND status = 'FAILED'
-           AND ($2::uuid[] IS NULL OR id = ANY($2))",
+         WHERE id IN (
+             SELECT id FROM deliveries
+             WHERE webhook_id = $1 AND channel = 'WEBHOOK' AND status = 'FAILED'
+               AND ($2::uuid[] IS NULL OR id = ANY($2))
+             ORDER BY last_attempt_at, id
+             LIMIT $4
+             FOR UPDATE)",
     )
     .bind(webhook)
     .bind(ids)
     .bind(now)
+    .bind(limit)
     .execute(&mut *connection)
     .await?
     .rows_affected();

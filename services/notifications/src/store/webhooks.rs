@@ -112,6 +112,16 @@ pub async fn load<'e>(
     row.map(webhook).transpose()
 }
 
+/// Locks a live webhook against its deletion until the transaction ends; whether it is live.
+pub async fn lock_live(connection: &mut PgConnection, id: Uuid) -> Result<bool, StoreError> {
+    let live: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM webhooks WHERE id = $1 AND deleted_at IS NULL FOR SHARE")
+            .bind(id)
+            .fetch_optional(connection)
+            .await?;
+    Ok(live.is_some())
+}
+
 /// Whether a webhook with this id was ever registered by `owner` (deleted or not).
 pub async fn owned_by<'e>(
     executor: impl PgExecutor<'e>,
