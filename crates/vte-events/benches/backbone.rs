@@ -29,6 +29,7 @@ use vte_events::relay::{Relay, RelayOptions};
 use vte_events::{ConsumerRunner, EventEnvelope, KafkaSettings};
 use vte_proto::vte::offers::v1::offer_event::Event;
 use vte_proto::vte::offers::v1::{Offer, OfferEvent, OfferPublished};
+use vte_testbed::bench::percentile;
 use vte_testbed::{TestDatabase, TestKafka};
 
 struct Options {
@@ -112,11 +113,6 @@ async fn bed() -> Bed {
         pool,
         settings,
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
 }
 
 fn report(name: &str, mut latencies: Vec<Duration>) -> (Duration, Duration) {

@@ -150,6 +150,21 @@ impl Topics {
         format!("{}vte.{service}", self.namespace)
     }
 
+    /// The platform's topics (`vte_proto::TOPICS`) as deployed, each with `partitions`
+    /// partitions, and their dead-letter topics with one each: what tests and the embedded
+    /// platform create.
+    pub fn platform(&self, partitions: i32) -> Vec<(String, i32)> {
+        vte_proto::TOPICS
+            .iter()
+            .flat_map(|logical| {
+                [
+                    (self.topic(logical), partitions),
+                    (self.dead_letters(logical), 1),
+                ]
+            })
+            .collect()
+    }
+
     /// The logical topic of a deployed name, if it is one of ours.
     pub fn logical<'a>(&self, deployed: &'a str) -> Option<&'a str> {
         deployed.strip_prefix(self.namespace.as_str())

@@ -393,3 +393,38 @@ pub fn sign_hs256(secret: &str, claims: &Claims) -> Result<String, jsonwebtoken:
         &EncodingKey::from_secret(secret.as_bytes()),
     )
 }
+
+/// The client side: adds `authorization: Bearer <token>` to every call, or nothing for an
+/// anonymous caller. What the command-line client, tests and benchmarks call the services with.
+#[derive(Debug, Clone, Default)]
+pub struct BearerToken(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl BearerToken {
+    /// No token at all.
+    pub fn anonymous() -> Self {
+        Self(None)
+    }
+
+    /// `token`, a JWT as the identity provider issued it.
+    pub fn new(token: &str) -> Result<Self, tonic::metadata::errors::InvalidMetadataValue> {
+        Ok(Self(Some(format!("Bearer {token}").parse()?)))
+    }
+
+    /// A development token of `claims`, signed with the HS256 `secret`.
+    pub fn hs256(secret: &str, claims: &Claims) -> Result<Self, jsonwebtoken::errors::Error> {
+        let jwt = sign_hs256(secret, claims)?;
+        // A JWT is base64url and dots: always a valid header value.
+        Self::new(&jwt).map_err(|_| jsonwebtoken::errors::ErrorKind::InvalidToken.into())
+    }
+}
+
+impl tonic::service::Interceptor for BearerToken {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(token) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", token.clone());
+        }
+        Ok(request)
+    }
+}

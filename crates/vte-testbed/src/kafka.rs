@@ -55,6 +55,13 @@ impl TestKafka {
         &self.namespace
     }
 
+    /// Creates each topic (already namespaced by the caller) with its number of partitions.
+    pub async fn create_topics(&self, topics: impl IntoIterator<Item = (String, i32)>) {
+        for (topic, partitions) in topics {
+            self.create_topic(&topic, partitions).await;
+        }
+    }
+
     /// Creates a topic (already namespaced by the caller) with `partitions` partitions.
     pub async fn create_topic(&self, topic: &str, partitions: i32) {
         match &self.embedded {

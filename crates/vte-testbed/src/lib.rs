@@ -5,17 +5,22 @@
 //! - [`TestKafka`]: an embedded Kafka-protocol broker per test (or the cluster named by
 //!   `VTE_TEST_KAFKA_BROKERS`, with topics and groups namespaced per test).
 //! - [`eventually`]: poll a condition with a deadline instead of sleeping.
+//! - [`Rng`]: deterministic numbers for generated test and benchmark data; [`bench`]: what
+//!   the benchmark binaries share.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod bench;
 mod database;
 mod kafka;
+mod rng;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 pub use database::TestDatabase;
 pub use kafka::TestKafka;
+pub use rng::Rng;
 
 /// The reference data directory the tests load: `$VTE_REFERENCE_DIR`, else `../shared/reference`
 /// beside the workspace root (see `vte_reference::ReferenceData::default_dir`).

@@ -34,6 +34,7 @@ use vte_proto::vte::notifications::v1::notifications_service_client::Notificatio
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
 use vte_proto::vte::offers::v1::{CreateOfferRequest, OfferSpec, PublishOfferRequest};
 use vte_service::auth::Caller;
+use vte_testbed::bench::{ms, percentile};
 
 const COMPANY_EMAIL: &str = "recrutement@ateliers-du-cele.example";
 const STUDENTS: usize = 50;
@@ -105,15 +106,6 @@ fn offer(n: usize) -> OfferSpec {
         company_size: CompanySize::Pme as i32,
         ..OfferSpec::default()
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
 }
 
 fn main() {

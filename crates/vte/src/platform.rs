@@ -165,10 +165,8 @@ impl Platform {
         kafka.partitions = PARTITIONS;
         kafka.create_topics = broker.is_none();
         if let Some(broker) = &broker {
-            let topics = kafka.topics();
-            for logical in vte_proto::TOPICS {
-                broker.create_topic(&topics.topic(logical), PARTITIONS)?;
-                broker.create_topic(&topics.dead_letters(logical), 1)?;
+            for (topic, partitions) in kafka.topics().platform(PARTITIONS) {
+                broker.create_topic(&topic, partitions)?;
             }
         }
 
@@ -280,11 +278,8 @@ impl Platform {
             })?;
         // On one developer's machine, schools' test endpoints live on loopback too.
         own.webhooks.allow_private_targets = true;
-        if options.smtp_relay.is_some() || mailbox.is_some() {
-            own.smtp.host = smtp.0.clone();
-            own.smtp.port = smtp.1;
-            own.smtp.tls = vte_notifications::config::SmtpTls::None;
-        }
+        (own.smtp.host, own.smtp.port) = smtp;
+        own.smtp.tls = vte_notifications::config::SmtpTls::None;
         let metrics = settings.server.metrics_addr;
         let notifications = vte_notifications::Application::build_with(settings, own)
             .await
@@ -459,28 +454,17 @@ async fn serving(endpoint: &Endpoint) -> bool {
     }
 }
 
-/// The URL of `database` on the server `base` names.
+/// The URL of `database` on the server `base` names (its database replaced, its query kept).
 fn database_url(base: &str, database: &str) -> anyhow::Result<String> {
-    let mut url = url_parts(base)?;
-    url.1 = database.to_owned();
-    Ok(format!("{}/{}{}", url.0, url.1, url.2))
-}
-
-/// (scheme://authority, database, ?query) of a PostgreSQL URL.
-fn url_parts(url: &str) -> anyhow::Result<(String, String, String)> {
-    let (scheme, rest) = url
+    let (scheme, rest) = base
         .split_once("://")
         .context("DATABASE_URL: expected postgres://user:password@host:port/database")?;
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (database, query) = match path.split_once('?') {
-        Some((database, query)) => (database, format!("?{query}")),
-        None => (path, String::new()),
-    };
-    Ok((
-        format!("{scheme}://{authority}"),
-        database.to_owned(),
-        query,
-    ))
+    let query = path.split_once('?').map(|(_, query)| query);
+    Ok(match query {
+        Some(query) => format!("{scheme}://{authority}/{database}?{query}"),
+        None => format!("{scheme}://{authority}/{database}"),
+    })
 }
 
 /// Creates `database` on the server unless it exists.
@@ -516,8 +500,13 @@ fn consumer_lag(kafka: &vte_service::settings::KafkaSettings) -> anyhow::Result<
         let group = topics.group(service.name);
         let consumer: BaseConsumer = kafka.consumer_config(&group).create()?;
         let metadata = consumer.fetch_metadata(None, Duration::from_secs(5))?;
+        // Only the topics the group consumes: a group that never read another topic has
+        // nothing to read there.
         let mut assignment = TopicPartitionList::new();
         for logical in vte_proto::TOPICS {
+            if !subscribes(service.name, logical) {
+                continue;
+            }
             let topic = topics.topic(logical);
             if let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) {
                 for partition in found.partitions() {
@@ -537,21 +526,14 @@ fn consumer_lag(kafka: &vte_service::settings::KafkaSettings) -> anyhow::Result<
                 // Never committed: the group would read from the beginning (earliest).
                 _ => low,
             };
-            // Only groups that consume the topic count: a group that never read it and
-            // has nothing to read there is at the end.
-            if subscribes(service.name, element.topic(), &topics) {
-                lag += (high - position).max(0);
-            }
+            lag += (high - position).max(0);
         }
     }
     Ok(lag)
 }
 
-/// Whether `service` consumes `topic` (DESIGN.md section 2).
-fn subscribes(service: &str, topic: &str, topics: &vte_events::Topics) -> bool {
-    let Some(logical) = topics.logical(topic) else {
-        return false;
-    };
+/// Whether `service` consumes the logical topic `logical` (DESIGN.md section 2).
+fn subscribes(service: &str, logical: &str) -> bool {
     match service {
         "offers" => logical == "vte.candidates.v1",
         "candidates" => logical == "vte.placements.v1",

@@ -25,9 +25,6 @@ use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use tonic::Status;
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_candidates::Application;
@@ -42,9 +39,10 @@ use vte_proto::vte::common::v1::{
     CefrLevel, ContractKind, Date, EducationLevel, LanguageSkill, MissionType,
 };
 use vte_reference::ReferenceData;
-use vte_service::auth::{Caller, Claims, sign_hs256};
+use vte_service::auth::{BearerToken, Caller, Claims};
 use vte_service::{Service, Settings};
-use vte_testbed::{TestDatabase, TestKafka};
+use vte_testbed::bench::arg;
+use vte_testbed::{Rng, TestDatabase, TestKafka};
 
 const SECRET: &str = "candidates-push-bench-secret";
 const ROWS_PER_MESSAGE: usize = 500;
@@ -53,50 +51,6 @@ const PARTITIONS: i32 = 3;
 const AIM: Duration = Duration::from_secs(30);
 /// How long the bench waits for the relay to empty the outbox before reporting what is left.
 const DRAIN_PATIENCE: Duration = Duration::from_secs(600);
-
-/// A small deterministic generator, so every run pushes the same file.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True with probability `percent` / 100.
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    /// `count` distinct items of `items` (fewer if it has fewer).
-    fn distinct<'a, T>(&mut self, items: &'a [T], count: usize) -> Vec<&'a T> {
-        let mut indices: Vec<usize> = (0..items.len()).collect();
-        let count = count.min(items.len());
-        for i in 0..count {
-            let j = i + self.below(items.len() - i);
-            indices.swap(i, j);
-        }
-        indices[..count].iter().map(|&i| &items[i]).collect()
-    }
-}
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.windows(2)
-        .find(|pair| pair[0] == name)
-        .map(|pair| pair[1].parse().unwrap())
-        .unwrap_or(default)
-}
 
 /// A field of study with the diplomas that lead to it and the skills it teaches.
 struct Field {
@@ -649,20 +603,7 @@ impl Pushed {
     }
 }
 
-/// Adds the school's `authorization: Bearer <token>` to every call.
-#[derive(Clone)]
-struct Bearer(MetadataValue<Ascii>);
-
-impl Interceptor for Bearer {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
-}
-
-type Client = CandidatesServiceClient<InterceptedService<Channel, Bearer>>;
+type Client = CandidatesServiceClient<InterceptedService<Channel, BearerToken>>;
 
 /// Streams `messages` and reads every progress message and the summary.
 async fn push(client: &mut Client, messages: Vec<PushProfilesRequest>) -> Pushed {
@@ -919,10 +860,7 @@ async fn main() {
     settings.kafka.create_topics = !kafka.is_embedded();
     settings.kafka.namespace = format!("{}.", kafka.namespace());
     let topics = settings.kafka.topics();
-    for logical in vte_proto::TOPICS {
-        kafka.create_topic(&topics.topic(logical), PARTITIONS).await;
-        kafka.create_topic(&topics.dead_letters(logical), 1).await;
-    }
+    kafka.create_topics(topics.platform(PARTITIONS)).await;
     let service = Application::build(settings)
         .await
         .expect("the candidates service did not build");
@@ -940,9 +878,10 @@ async fn main() {
         "school-information-system",
         chrono::Duration::hours(2),
     );
-    let token = format!("Bearer {}", sign_hs256(SECRET, &claims).unwrap());
-    let mut client: Client =
-        CandidatesServiceClient::with_interceptor(channel, Bearer(token.parse().unwrap()));
+    let mut client: Client = CandidatesServiceClient::with_interceptor(
+        channel,
+        BearerToken::hs256(SECRET, &claims).unwrap(),
+    );
     let pool = database.pool().await;
 
     // The school's file, generated before any clock starts.

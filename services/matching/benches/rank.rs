@@ -22,20 +22,15 @@ use vte_matching::index::{CandidateFilter, Index};
 use vte_matching::store;
 use vte_reference::ReferenceData;
 use vte_testbed::TestDatabase;
+use vte_testbed::bench::{arg, ms, percentile};
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.windows(2)
-        .find(|pair| pair[0] == name)
-        .map(|pair| pair[1].parse().unwrap())
-        .unwrap_or(default)
-}
-
+/// p50 and p99 in milliseconds.
 fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
     samples.sort();
-    let at =
-        |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
-    (at(0.5), at(0.99))
+    (
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.99)),
+    )
 }
 
 /// The ranking of the index as one SQL statement: the same filters, the same seven components

@@ -15,41 +15,14 @@ use chrono::Utc;
 use common::{Published, insert, migrate, reference};
 use vte_domain::{ContractKind, EducationLevel, MissionType};
 use vte_offers::store::search::{OfferSearch, search};
-use vte_testbed::TestDatabase;
+use vte_testbed::bench::{arg, ms, percentile};
+use vte_testbed::{Rng, TestDatabase};
 
-/// A small deterministic generator, so every run browses the same catalogue.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.windows(2)
-        .find(|pair| pair[0] == name)
-        .map(|pair| pair[1].parse().unwrap())
-        .unwrap_or(default)
-}
-
+/// p50, p99 and max in milliseconds.
 fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
     samples.sort();
-    let at =
-        |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
-    (
-        at(0.5),
-        at(0.99),
-        samples.last().unwrap().as_secs_f64() * 1e3,
-    )
+    let at = |p: f64| ms(percentile(&samples, p));
+    (at(0.5), at(0.99), at(1.0))
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

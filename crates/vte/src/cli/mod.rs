@@ -11,12 +11,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_domain::{CandidateId, SchoolId, Siren};
-use vte_service::auth::{Caller, Claims, sign_hs256};
+use vte_service::auth::{BearerToken, Caller, Claims, sign_hs256};
 
 use crate::platform::DEV_SECRET;
 
@@ -160,35 +158,13 @@ pub fn mint(
     sign_hs256(secret, &claims).map_err(|error| anyhow::anyhow!("cannot sign a token: {error}"))
 }
 
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Debug, Clone)]
-pub struct Bearer(MetadataValue<Ascii>);
-
-impl Bearer {
-    /// The header value `authorization` carries (`Bearer <jwt>`).
-    pub fn new(value: &str) -> anyhow::Result<Self> {
-        Ok(Self(
-            value
-                .parse()
-                .context("the token is not a valid header value")?,
-        ))
-    }
-}
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
+/// `token` as a bearer token.
+fn bearer(token: &str) -> anyhow::Result<BearerToken> {
+    BearerToken::new(token).context("the token is not a valid header value")
 }
 
 /// A channel with the caller's token.
-pub type Authed = InterceptedService<Channel, Bearer>;
+pub type Authed = InterceptedService<Channel, BearerToken>;
 
 /// A channel to `url`, connected on first use, carrying a development token for `caller`
 /// signed with `secret` (tests and benchmarks against a platform they started).
@@ -197,10 +173,7 @@ pub fn authed(url: &str, secret: &str, caller: &Caller) -> anyhow::Result<Authed
     let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
         .with_context(|| format!("{url} is not a URL"))?
         .connect_lazy();
-    Ok(InterceptedService::new(
-        channel,
-        Bearer::new(&format!("Bearer {token}"))?,
-    ))
+    Ok(InterceptedService::new(channel, bearer(&token)?))
 }
 
 /// Waits until matching ranks offers for each of `candidates`, that is until it knows them as
@@ -255,7 +228,7 @@ impl Connection {
             Some(token) => token.clone(),
             None => mint(&self.secret, caller, None, 60)?,
         };
-        let bearer = Bearer::new(&format!("Bearer {token}"))?;
+        let bearer = bearer(&token)?;
         let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
             .with_context(|| format!("{url} is not a URL"))?
             .connect_timeout(Duration::from_secs(5))

@@ -14,8 +14,6 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_candidates::Application;
@@ -29,7 +27,7 @@ use vte_proto::vte::candidates::v1::{
 use vte_proto::vte::common::v1::{
     CefrLevel, ContractKind, Date, EducationLevel, LanguageSkill, MissionType,
 };
-use vte_service::auth::{Caller, Claims, sign_hs256};
+use vte_service::auth::{BearerToken, Caller, Claims};
 use vte_service::{Service, Settings};
 use vte_testbed::{TestDatabase, TestKafka, eventually};
 
@@ -37,25 +35,7 @@ pub const SECRET: &str = "candidates-tests-secret";
 pub const PATIENCE: Duration = Duration::from_secs(30);
 const PARTITIONS: i32 = 3;
 
-pub type Client = CandidatesServiceClient<InterceptedService<Channel, Bearer>>;
-
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Debug, Clone)]
-pub struct Bearer(Option<MetadataValue<Ascii>>);
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(token) = &self.0 {
-            request
-                .metadata_mut()
-                .insert("authorization", token.clone());
-        }
-        Ok(request)
-    }
-}
+pub type Client = CandidatesServiceClient<InterceptedService<Channel, BearerToken>>;
 
 /// The candidates service on loopback for one test.
 pub struct Api {
@@ -88,10 +68,7 @@ impl Api {
         settings.kafka.create_topics = !kafka.is_embedded();
         settings.kafka.namespace = format!("{}.", kafka.namespace());
         let topics = settings.kafka.topics();
-        for logical in vte_proto::TOPICS {
-            kafka.create_topic(&topics.topic(logical), PARTITIONS).await;
-            kafka.create_topic(&topics.dead_letters(logical), 1).await;
-        }
+        kafka.create_topics(topics.platform(PARTITIONS)).await;
         let service = Application::build(settings)
             .await
             .expect("the candidates service did not build");
@@ -115,25 +92,23 @@ impl Api {
     }
 
     pub fn client(&self, caller: Option<&Caller>) -> Client {
-        let token = caller.map(|caller| {
+        let token = caller.map_or_else(BearerToken::anonymous, |caller| {
             let subject = match caller {
                 Caller::Service => "offers".to_owned(),
                 other => format!("account-of-{}", other.role().as_str()),
             };
             let claims = Claims::new(caller, subject, chrono::Duration::minutes(30));
-            let jwt = sign_hs256(SECRET, &claims).unwrap();
-            format!("Bearer {jwt}").parse().unwrap()
+            BearerToken::hs256(SECRET, &claims).unwrap()
         });
-        CandidatesServiceClient::with_interceptor(self.channel.clone(), Bearer(token))
+        CandidatesServiceClient::with_interceptor(self.channel.clone(), token)
             .max_decoding_message_size(16 * 1024 * 1024)
     }
 
     /// A service calling as `subject` (its service name).
     pub fn service_as(&self, subject: &str) -> Client {
         let claims = Claims::new(&Caller::Service, subject, chrono::Duration::minutes(30));
-        let jwt = sign_hs256(SECRET, &claims).unwrap();
-        let token = format!("Bearer {jwt}").parse().unwrap();
-        CandidatesServiceClient::with_interceptor(self.channel.clone(), Bearer(Some(token)))
+        let token = BearerToken::hs256(SECRET, &claims).unwrap();
+        CandidatesServiceClient::with_interceptor(self.channel.clone(), token)
     }
 
     pub fn school(&self, school_id: SchoolId) -> Client {

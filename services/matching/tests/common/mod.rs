@@ -19,8 +19,6 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_domain::{CandidateId, SchoolId, Siren};
@@ -29,7 +27,7 @@ use vte_matching::{Application, MatchingSettings};
 use vte_proto::vte::matching::v1::MatchingEvent;
 use vte_proto::vte::matching::v1::matching_service_client::MatchingServiceClient;
 use vte_reference::ReferenceData;
-use vte_service::auth::{Caller, Claims, sign_hs256};
+use vte_service::auth::{BearerToken, Caller, Claims};
 use vte_service::{Service, Settings};
 use vte_testbed::{TestDatabase, TestKafka, eventually};
 
@@ -52,25 +50,7 @@ pub fn reference() -> Arc<ReferenceData> {
 }
 
 /// A client whose calls carry one caller's token.
-pub type Client = MatchingServiceClient<InterceptedService<Channel, Bearer>>;
-
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Debug, Clone)]
-pub struct Bearer(Option<MetadataValue<Ascii>>);
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(token) = &self.0 {
-            request
-                .metadata_mut()
-                .insert("authorization", token.clone());
-        }
-        Ok(request)
-    }
-}
+pub type Client = MatchingServiceClient<InterceptedService<Channel, BearerToken>>;
 
 /// The matching service running on loopback for one test.
 pub struct Matching {
@@ -118,10 +98,7 @@ impl Matching {
         settings.kafka.create_topics = !kafka.is_embedded();
         settings.kafka.namespace = format!("{}.", kafka.namespace());
         let topics = settings.kafka.topics();
-        for logical in vte_proto::TOPICS {
-            kafka.create_topic(&topics.topic(logical), PARTITIONS).await;
-            kafka.create_topic(&topics.dead_letters(logical), 1).await;
-        }
+        kafka.create_topics(topics.platform(PARTITIONS)).await;
         let service = Application::build_with(settings.clone(), matching)
             .await
             .expect("the matching service did not build");
@@ -169,13 +146,11 @@ impl Matching {
 
     /// A client calling as `caller`, or without a token.
     pub fn client(&self, caller: Option<&Caller>) -> Client {
-        let token = caller.map(|caller| {
+        let token = caller.map_or_else(BearerToken::anonymous, |caller| {
             let claims = Claims::new(caller, "tester".to_owned(), chrono::Duration::minutes(30));
-            format!("Bearer {}", sign_hs256(SECRET, &claims).unwrap())
-                .parse()
-                .unwrap()
+            BearerToken::hs256(SECRET, &claims).unwrap()
         });
-        MatchingServiceClient::with_interceptor(self.channel.clone(), Bearer(token))
+        MatchingServiceClient::with_interceptor(self.channel.clone(), token)
     }
 
     pub fn company(&self, siren: &str) -> Client {

@@ -9,26 +9,7 @@ use vte_domain::{CandidateId, ContractKind, LanguageCode, MissionType, OfferId, 
 use vte_matching::domain::{Academic, CandidateModel, Language, OfferModel, Place, Term};
 use vte_reference::ReferenceData;
 
-/// xorshift64: small, fast, deterministic.
-#[derive(Debug, Clone)]
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+pub use vte_testbed::Rng;
 
 pub const FIELDS: [&str; 12] = [
     "génie mécanique",

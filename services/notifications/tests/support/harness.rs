@@ -8,8 +8,6 @@ use rdkafka::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_domain::{CandidateId, SchoolId, Siren};
@@ -22,7 +20,7 @@ use vte_notifications::domain::Backoff;
 use vte_notifications::worker::Deliverer;
 use vte_notifications::{Application, NotificationsSettings};
 use vte_proto::vte::notifications::v1::notifications_service_client::NotificationsServiceClient;
-use vte_service::auth::{Caller, Claims, sign_hs256};
+use vte_service::auth::{BearerToken, Caller, Claims};
 use vte_service::peers::Peers;
 use vte_service::{Service, Settings};
 use vte_testbed::{TestDatabase, TestKafka};
@@ -37,35 +35,16 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 const PARTITIONS: i32 = 3;
 
 /// A client of the notifications service whose calls carry one caller's token.
-pub type Client = NotificationsServiceClient<InterceptedService<Channel, Bearer>>;
-
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Debug, Clone)]
-pub struct Bearer(Option<MetadataValue<Ascii>>);
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(token) = &self.0 {
-            request
-                .metadata_mut()
-                .insert("authorization", token.clone());
-        }
-        Ok(request)
-    }
-}
+pub type Client = NotificationsServiceClient<InterceptedService<Channel, BearerToken>>;
 
 /// Signs a token for `caller`.
-pub fn bearer(caller: &Caller) -> Bearer {
+pub fn bearer(caller: &Caller) -> BearerToken {
     let claims = Claims::new(
         caller,
         format!("account-of-{}", caller.role().as_str()),
         chrono::Duration::minutes(30),
     );
-    let jwt = sign_hs256(SECRET, &claims).unwrap();
-    Bearer(Some(format!("Bearer {jwt}").parse().unwrap()))
+    BearerToken::hs256(SECRET, &claims).unwrap()
 }
 
 /// Test settings for the service: the sink as relay, fast retries, a quick worker.
@@ -99,10 +78,7 @@ impl Bed {
         let mut topics_settings = vte_events::KafkaSettings::new(kafka.brokers());
         topics_settings.namespace = namespace;
         let topics = topics_settings.topics();
-        for logical in vte_proto::TOPICS {
-            kafka.create_topic(&topics.topic(logical), PARTITIONS).await;
-            kafka.create_topic(&topics.dead_letters(logical), 1).await;
-        }
+        kafka.create_topics(topics.platform(PARTITIONS)).await;
         Self { kafka, topics }
     }
 

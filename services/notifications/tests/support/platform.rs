@@ -14,10 +14,10 @@ use vte_proto::vte::candidates::v1::{
 };
 use vte_proto::vte::common::v1::{Date, EducationLevel, PlatformService};
 use vte_service::Service;
-use vte_service::auth::Caller;
+use vte_service::auth::{BearerToken, Caller};
 use vte_testbed::TestDatabase;
 
-use super::harness::{Bearer, Bed, Notifications, bearer};
+use super::harness::{Bed, Notifications, bearer};
 use super::smtp::SmtpSink;
 
 /// Both services, running for one test.
@@ -78,7 +78,7 @@ impl Platform {
     pub fn candidates(
         &self,
         caller: &Caller,
-    ) -> CandidatesServiceClient<InterceptedService<Channel, Bearer>> {
+    ) -> CandidatesServiceClient<InterceptedService<Channel, BearerToken>> {
         CandidatesServiceClient::with_interceptor(self.candidates.clone(), bearer(caller))
     }
 

@@ -15,8 +15,6 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_domain::{CandidateId, SchoolId, Siren};
@@ -31,7 +29,7 @@ use vte_proto::vte::common::v1::EducationLevel;
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
 use vte_proto::vte::offers::v1::{OfferEvent, offer_event};
 use vte_proto::vte::placements::v1::{PlacementEvent, placement_event};
-use vte_service::auth::{Caller, Claims, sign_hs256};
+use vte_service::auth::{BearerToken, Caller, Claims};
 use vte_service::{Service, Settings};
 use vte_testbed::{TestDatabase, TestKafka, eventually};
 
@@ -56,36 +54,15 @@ pub const PRODUCED: [&str; 3] = [
 ];
 
 /// A client of the offers service whose calls carry one caller's token (or none).
-pub type Client = OffersServiceClient<InterceptedService<Channel, Bearer>>;
+pub type Client = OffersServiceClient<InterceptedService<Channel, BearerToken>>;
 
-/// Adds `authorization: Bearer <token>` to every call; `None` sends no token.
-#[derive(Debug, Clone)]
-pub struct Bearer(Option<MetadataValue<Ascii>>);
-
-impl Bearer {
-    /// A token signed with [`SECRET`] for `caller`, or none.
-    fn of(caller: Option<&Caller>) -> Self {
-        Self(caller.map(|caller| {
-            let subject = format!("account-of-{}", caller.role().as_str());
-            let claims = Claims::new(caller, subject, chrono::Duration::minutes(30));
-            let jwt = sign_hs256(SECRET, &claims).unwrap();
-            format!("Bearer {jwt}").parse().unwrap()
-        }))
-    }
-}
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(token) = &self.0 {
-            request
-                .metadata_mut()
-                .insert("authorization", token.clone());
-        }
-        Ok(request)
-    }
+/// A token signed with [`SECRET`] for `caller`, or none.
+fn bearer(caller: Option<&Caller>) -> BearerToken {
+    caller.map_or_else(BearerToken::anonymous, |caller| {
+        let subject = format!("account-of-{}", caller.role().as_str());
+        let claims = Claims::new(caller, subject, chrono::Duration::minutes(30));
+        BearerToken::hs256(SECRET, &claims).unwrap()
+    })
 }
 
 /// The offers service, running on loopback for one test.
@@ -124,10 +101,7 @@ impl Api {
         // Namespaced, so the same tests run against a shared external cluster too.
         settings.kafka.namespace = format!("{}.", kafka.namespace());
         let topics = settings.kafka.topics();
-        for logical in vte_proto::TOPICS {
-            kafka.create_topic(&topics.topic(logical), PARTITIONS).await;
-            kafka.create_topic(&topics.dead_letters(logical), 1).await;
-        }
+        kafka.create_topics(topics.platform(PARTITIONS)).await;
         let shutdown = CancellationToken::new();
         // The candidates service, which owns contact data, on the same broker.
         let candidates_database = TestDatabase::create().await;
@@ -176,15 +150,15 @@ impl Api {
 
     /// A client calling as `caller`, or without a token for `None`.
     pub fn client(&self, caller: Option<&Caller>) -> Client {
-        OffersServiceClient::with_interceptor(self.channel.clone(), Bearer::of(caller))
+        OffersServiceClient::with_interceptor(self.channel.clone(), bearer(caller))
     }
 
     /// A client of the candidates service calling as `caller`.
     pub fn candidates_client(
         &self,
         caller: &Caller,
-    ) -> CandidatesServiceClient<InterceptedService<Channel, Bearer>> {
-        CandidatesServiceClient::with_interceptor(self.candidates.clone(), Bearer::of(Some(caller)))
+    ) -> CandidatesServiceClient<InterceptedService<Channel, BearerToken>> {
+        CandidatesServiceClient::with_interceptor(self.candidates.clone(), bearer(Some(caller)))
     }
 
     /// A client without any token.
