@@ -519,3 +519,12 @@ impl opentelemetry::propagation::Extractor for KafkaHeaders<'_> {
             .unwrap_or_default()
     }
 }
+
+/// Whether a consumer of this database has handled the event with this id (within the dedupe
+/// window): what tests and tools wait on.
+pub async fn processed(pool: &PgPool, event_id: uuid::Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_id = $1)")
+        .bind(event_id)
+        .fetch_one(pool)
+        .await
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
+use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
 use vte_embedded::EmbeddedBroker;
 
@@ -53,6 +54,23 @@ impl TestKafka {
     /// This test's prefix, for settings that namespace every topic and group of a service.
     pub fn namespace(&self) -> &str {
         &self.namespace
+    }
+
+    /// Produces one record to `topic` (already namespaced) as a service's producer would, and
+    /// waits for the broker's acknowledgement.
+    pub async fn publish(&self, topic: &str, key: &str, payload: &[u8]) {
+        let producer: FutureProducer = ClientConfig::new()
+            .set("bootstrap.servers", &self.brokers)
+            .create()
+            .expect("cannot create a Kafka producer");
+        producer
+            .send(
+                FutureRecord::to(topic).key(key).payload(payload),
+                Duration::from_secs(10),
+            )
+            .await
+            .map_err(|(error, _)| error)
+            .expect("cannot publish a record");
     }
 
     /// Creates each topic (already namespaced by the caller) with its number of partitions.

@@ -10,7 +10,6 @@ use prost::Message as _;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message as _;
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -193,21 +192,13 @@ impl Api {
 
     /// Publishes a placement event as the offers service would.
     pub async fn publish<E: EventEnvelope>(&self, event: &E) {
-        let producer: FutureProducer = ClientConfig::new()
-            .set("bootstrap.servers", self.kafka.brokers())
-            .create()
-            .unwrap();
-        let topic = self.topics.topic(E::TOPIC);
-        producer
-            .send(
-                FutureRecord::to(&topic)
-                    .key(event.key())
-                    .payload(&event.encode_to_vec()),
-                Duration::from_secs(10),
+        self.kafka
+            .publish(
+                &self.topics.topic(E::TOPIC),
+                event.key(),
+                &event.encode_to_vec(),
             )
-            .await
-            .map_err(|(error, _)| error)
-            .expect("cannot publish");
+            .await;
     }
 }
 

@@ -15,7 +15,6 @@ use prost::Message as _;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::Message as _;
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -61,7 +60,6 @@ pub struct Matching {
     topics: Topics,
     shutdown: CancellationToken,
     kafka: TestKafka,
-    producer: FutureProducer,
     _database: TestDatabase,
 }
 
@@ -110,10 +108,6 @@ impl Matching {
             .connect()
             .await
             .expect("cannot connect to the matching service");
-        let producer = ClientConfig::new()
-            .set("bootstrap.servers", kafka.brokers())
-            .create()
-            .unwrap();
         Self {
             channel,
             settings,
@@ -122,7 +116,6 @@ impl Matching {
             topics,
             shutdown,
             kafka,
-            producer,
             _database: database,
         }
     }
@@ -178,34 +171,21 @@ impl Matching {
 
     /// Publishes an envelope on its topic, keyed by its aggregate, as its producer would.
     pub async fn publish<E: EventEnvelope>(&self, event: &E) {
-        let topic = self.topics.topic(E::TOPIC);
-        let payload = event.encode_to_vec();
-        self.producer
-            .send(
-                FutureRecord::to(&topic).key(event.key()).payload(&payload),
-                Duration::from_secs(10),
+        self.kafka
+            .publish(
+                &self.topics.topic(E::TOPIC),
+                event.key(),
+                &event.encode_to_vec(),
             )
-            .await
-            .map_err(|(error, _)| error)
-            .expect("cannot publish an event");
+            .await;
     }
 
     /// Waits until the service has handled the event with this id.
     pub async fn handled(&self, event_id: &str) {
-        let pool = self.pool.clone();
         let id = uuid::Uuid::parse_str(event_id).unwrap();
-        eventually("the service to handle an event", PATIENCE, || {
-            let pool = pool.clone();
-            async move {
-                let done: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_id = $1)",
-                )
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .ok()?;
-                done.then_some(())
-            }
+        eventually("the service to handle an event", PATIENCE, || async {
+            let done = vte_events::consumer::processed(&self.pool, id).await.ok()?;
+            done.then_some(())
         })
         .await;
     }

@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use rdkafka::ClientConfig;
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
@@ -246,13 +244,10 @@ impl Notifications {
 
     /// Whether the service handled the event with this id.
     pub async fn handled(&self, event_id: &str) -> bool {
-        sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_id = $1::uuid)",
-        )
-        .bind(event_id)
-        .fetch_one(&self.pool)
-        .await
-        .unwrap()
+        let id = uuid::Uuid::parse_str(event_id).unwrap();
+        vte_events::consumer::processed(&self.pool, id)
+            .await
+            .unwrap()
     }
 
     /// Waits until the service handled the event with this id.
@@ -267,19 +262,11 @@ impl Notifications {
 
 /// Publishes `event` on `bed`'s broker.
 pub async fn publish<E: EventEnvelope>(bed: &Bed, event: &E) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", bed.kafka.brokers())
-        .create()
-        .unwrap();
-    let topic = bed.topics.topic(E::TOPIC);
-    let key = event.key().to_owned();
-    let payload = event.encode_to_vec();
-    producer
-        .send(
-            FutureRecord::to(&topic).key(&key).payload(&payload),
-            Duration::from_secs(10),
+    bed.kafka
+        .publish(
+            &bed.topics.topic(E::TOPIC),
+            event.key(),
+            &event.encode_to_vec(),
         )
-        .await
-        .map_err(|(error, _)| error)
-        .expect("cannot publish an event");
+        .await;
 }
