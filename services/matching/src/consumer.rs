@@ -115,18 +115,16 @@ impl Handles<OfferEvent> for Handlers {
                 _ => wire::SuggestionTrigger::OfferUpdated,
             }
         };
+        self.catch_up(tx).await?;
         self.suggest_candidates(tx, &model, trigger).await
     }
 }
 
 impl Handlers {
-    /// The index with every change committed so far applied. The suggestion lock, held until
-    /// `tx` ends, makes "so far" include every handler that suggested before this one, on any
-    /// instance.
-    async fn caught_up_index(
-        &self,
-        tx: &mut Tx,
-    ) -> Result<RwLockReadGuard<'_, Index>, HandlerError> {
+    /// Takes the suggestion lock, held until `tx` ends, then applies every change committed so
+    /// far to the index: every handler that suggested before this one, on any instance. Once
+    /// per handler, before it reads the index.
+    async fn catch_up(&self, tx: &mut Tx) -> Result<(), HandlerError> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(SUGGESTION_LOCK)
             .execute(&mut **tx)
@@ -134,13 +132,18 @@ impl Handlers {
         self.follower.catch_up().await.map_err(|error| {
             HandlerError::Transient(format!("cannot bring the index up to date: {error}"))
         })?;
+        Ok(())
+    }
+
+    fn index(&self) -> Result<RwLockReadGuard<'_, Index>, HandlerError> {
         self.follower
             .index()
             .read()
             .map_err(|_| HandlerError::Transient("the index lock is poisoned".into()))
     }
 
-    /// Suggests the offer's best candidates not suggested before, if any reach the threshold.
+    /// Suggests the offer's best candidates not suggested before, if any reach the threshold
+    /// (the index caught up first).
     async fn suggest_candidates(
         &self,
         tx: &mut Tx,
@@ -150,7 +153,7 @@ impl Handlers {
         let exclude = store::suggested_candidates(tx, offer.id).await?;
         let rules = self.settings.rules;
         let ranking = {
-            let index = self.caught_up_index(tx).await?;
+            let index = self.index()?;
             index.rank_candidates(
                 offer,
                 &rules,
@@ -210,7 +213,8 @@ impl Handlers {
         append(tx, &event).await
     }
 
-    /// Suggests the candidate's best offers not suggested before, if any reach the threshold.
+    /// Suggests the candidate's best offers not suggested before, if any reach the threshold
+    /// (the index caught up first).
     async fn suggest_offers(
         &self,
         tx: &mut Tx,
@@ -220,7 +224,7 @@ impl Handlers {
         let exclude = store::suggested_offers(tx, candidate.id).await?;
         let rules = self.settings.rules;
         let ranking = {
-            let index = self.caught_up_index(tx).await?;
+            let index = self.index()?;
             index.rank_offers(
                 candidate,
                 &rules,
@@ -325,16 +329,15 @@ impl Handlers {
         let Some(model) = model else {
             return Ok(());
         };
+        self.catch_up(tx).await?;
         let was_matchable = held.is_some_and(|held| held.matchable);
         let trigger = if !was_matchable {
             wire::SuggestionTrigger::ProfileMatchable
         } else {
-            let unchanged = {
-                self.caught_up_index(tx)
-                    .await?
-                    .candidate(&id)
-                    .is_some_and(|before| same_terms(before, &model))
-            };
+            let unchanged = self
+                .index()?
+                .candidate(&id)
+                .is_some_and(|before| same_terms(before, &model));
             if unchanged {
                 return Ok(());
             }

@@ -16,7 +16,7 @@
 //! before being taken for rolled back. Applying a change reloads the aggregate's current rows,
 //! so applying one twice or late is harmless.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,9 +28,11 @@ use uuid::Uuid;
 use vte_proto::vte::offers::v1::Offer;
 use vte_reference::ReferenceData;
 
+use crate::domain::{CandidateModel, OfferModel};
 use crate::index::{Index, SharedIndex};
 use crate::mapping;
 use crate::store::{self, CHANGES_CHANNEL, Changed};
+use vte_domain::{CandidateId, OfferId};
 
 /// The longest wait between two looks at the journal.
 pub const POLL: Duration = Duration::from_millis(250);
@@ -221,44 +223,58 @@ async fn refresh(
     cursor
         .gaps
         .retain(|(_, since)| since.elapsed() < GAP_PATIENCE);
-    for aggregate in &changed {
-        apply(pool, index, reference, *aggregate).await?;
-    }
+    apply(pool, index, reference, &changed).await?;
     Ok((changed.len(), more))
 }
 
-/// Reloads one aggregate's rows into the index.
+/// Reloads these aggregates' rows into the index, in one query per kind: what has a readable
+/// row is put in, the rest taken out.
 async fn apply(
     pool: &PgPool,
     index: &SharedIndex,
     reference: &ReferenceData,
-    changed: Changed,
+    changed: &[Changed],
 ) -> Result<(), sqlx::Error> {
-    match changed {
-        Changed::Offer(id) => {
-            let model = store::load_offer(pool, id)
-                .await?
-                .and_then(|bytes| Offer::decode(bytes.as_slice()).ok())
+    let (mut offer_ids, mut candidate_ids) = (Vec::new(), Vec::new());
+    for aggregate in changed {
+        match aggregate {
+            Changed::Offer(id) => offer_ids.push(*id),
+            Changed::Candidate(id) => candidate_ids.push(*id),
+        }
+    }
+    let mut offers: HashMap<OfferId, OfferModel> = HashMap::new();
+    if !offer_ids.is_empty() {
+        for (id, bytes) in store::load_offers(pool, &offer_ids).await? {
+            let model = Offer::decode(bytes.as_slice())
+                .ok()
                 .and_then(|offer| mapping::offer_model(&offer, reference).ok());
-            let mut index = index
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            match model {
-                Some(model) => index.upsert_offer(model),
-                None => index.remove_offer(&id),
+            if let Some(model) = model {
+                offers.insert(id, model);
             }
         }
-        Changed::Candidate(id) => {
-            let model = store::load_profile(pool, id)
-                .await?
-                .and_then(|row| row.into_model(reference).ok());
-            let mut index = index
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            match model {
-                Some(model) => index.upsert_candidate(model),
-                None => index.remove_candidate(&id),
+    }
+    let mut candidates: HashMap<CandidateId, CandidateModel> = HashMap::new();
+    if !candidate_ids.is_empty() {
+        for row in store::load_profiles_of(pool, &candidate_ids).await? {
+            let id = CandidateId::from_uuid(row.candidate_id);
+            if let Ok(model) = row.into_model(reference) {
+                candidates.insert(id, model);
             }
+        }
+    }
+    let mut index = index
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for id in offer_ids {
+        match offers.remove(&id) {
+            Some(model) => index.upsert_offer(model),
+            None => index.remove_offer(&id),
+        }
+    }
+    for id in candidate_ids {
+        match candidates.remove(&id) {
+            Some(model) => index.upsert_candidate(model),
+            None => index.remove_candidate(&id),
         }
     }
     Ok(())

@@ -183,7 +183,8 @@ async fn write_pending(
     .execute(pool)
     .await
     .unwrap();
-    sqlx::query("SELECT pg_notify('vte_deliveries', '')")
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(vte_notifications::store::WAKE_CHANNEL)
         .execute(pool)
         .await
         .unwrap();

@@ -267,6 +267,21 @@ pub async fn load_profile(
     .await
 }
 
+/// The profiles of these candidates (those that have one).
+pub async fn load_profiles_of(
+    pool: &PgPool,
+    ids: &[CandidateId],
+) -> Result<Vec<ProfileRow>, sqlx::Error> {
+    let ids: Vec<Uuid> = ids.iter().map(CandidateId::as_uuid).collect();
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROFILE_COLUMNS} FROM candidate_profiles p JOIN candidates c USING (candidate_id)
+         WHERE p.candidate_id = ANY($1)"
+    )))
+    .bind(&ids)
+    .fetch_all(pool)
+    .await
+}
+
 /// Every matchable candidate's profile, `batch` at a time after `after` (keyset pagination, so
 /// a million profiles load without holding them all twice).
 pub async fn load_profiles(

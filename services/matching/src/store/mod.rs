@@ -14,7 +14,7 @@ use vte_domain::{CandidateId, OfferId};
 
 pub use candidates::{
     CandidateState, ProfileRow, erase_candidate, insert_profiles, is_erased, load_candidate,
-    load_profile, load_profiles, lock_candidate, write_candidate,
+    load_profile, load_profiles, load_profiles_of, lock_candidate, write_candidate,
 };
 pub use offers::{OfferRow, Recorded, load_offer, load_offers, load_open_offers, record_offer};
 pub use pairs::{

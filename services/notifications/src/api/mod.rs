@@ -200,11 +200,7 @@ impl NotificationsService for NotificationsApi {
                 "must hold 1..=16 entries unless email_address is given",
             ));
         }
-        let changes = if request.preferences.is_empty() {
-            Vec::new()
-        } else {
-            preference_changes(&recipient, &request.preferences)?
-        };
+        let changes = preference_changes(&recipient, &request.preferences)?;
         let mut transaction = self.pool.begin().await.map_err(internal)?;
         stored(preferences::save(&mut transaction, &recipient, &changes).await)?;
         if let Some(address) = &address {
@@ -287,7 +283,8 @@ fn preference_changes(
     recipient: &Recipient,
     entries: &[KindPreference],
 ) -> Result<Vec<Preference>, Status> {
-    if entries.is_empty() || entries.len() > MAX_PREFERENCES {
+    // None is allowed here: the request's own check wants one unless an address is given.
+    if entries.len() > MAX_PREFERENCES {
         return Err(invalid(
             "preferences",
             format!(

@@ -155,9 +155,7 @@ impl NotificationsApi {
         let caller = caller(&request)?;
         let id = parse_id(&request.get_ref().webhook_id, "webhook_id")?;
         let mut transaction = self.pool.begin().await.map_err(internal)?;
-        let webhook = stored(store::load(&mut *transaction, id).await)?
-            .filter(|webhook| access::manage_webhook(&caller, &webhook.owner))
-            .ok_or_else(|| Status::not_found("no webhook of yours with this id"))?;
+        let webhook = managed(&mut transaction, &caller, id).await?;
         let now = Utc::now().trunc_subsecs(6);
         let dropped = stored(store::delete(&mut transaction, webhook.id, now).await)?;
         transaction.commit().await.map_err(internal)?;
@@ -224,13 +222,8 @@ impl NotificationsApi {
             .map(|(i, raw)| parse_id(raw, &format!("delivery_ids[{i}]")))
             .collect::<Result<Vec<Uuid>, Status>>()?;
         let mut transaction = self.pool.begin().await.map_err(internal)?;
-        let webhook = stored(store::load(&mut *transaction, id).await)?
-            .filter(|webhook| access::manage_webhook(&caller, &webhook.owner))
-            .ok_or_else(|| Status::not_found("no webhook of yours with this id"))?;
-        // A deletion now waits for this transaction, then drops what it queued.
-        if !stored(store::lock_live(&mut transaction, webhook.id).await)? {
-            return Err(Status::not_found("no webhook of yours with this id"));
-        }
+        // Locked: a deletion waits for this transaction, then drops what it queued.
+        let webhook = managed(&mut transaction, &caller, id).await?;
         let only = (!ids.is_empty()).then_some(ids.as_slice());
         let now = Utc::now().trunc_subsecs(6);
         let limit = MAX_REDELIVERED as i64;
@@ -242,6 +235,17 @@ impl NotificationsApi {
             requeued: u32::try_from(requeued).unwrap_or(u32::MAX),
         }))
     }
+}
+
+/// The live webhook `id`, locked, if `caller` may manage it.
+async fn managed(
+    transaction: &mut sqlx::PgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Webhook, Status> {
+    stored(store::lock(transaction, id).await)?
+        .filter(|webhook| access::manage_webhook(caller, &webhook.owner))
+        .ok_or_else(|| Status::not_found("no webhook of yours with this id"))
 }
 
 /// Dead letters one RedeliverDeadLetters call may name, or queues when it names none.

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::page::{Page, PageCursor, PageRequest};
-use super::{StoreError, WAKE_CHANNEL, corrupt};
+use super::{StoreError, corrupt};
 use crate::domain::compose::Text;
 use crate::domain::{Backoff, Channel, DeliveryStatus, Kind, Recipient};
 
@@ -370,10 +370,7 @@ pub async fn redeliver(
     .await?
     .rows_affected();
     if requeued > 0 {
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(WAKE_CHANNEL)
-            .execute(connection)
-            .await?;
+        super::wake_workers(connection).await?;
     }
     Ok(requeued)
 }

@@ -32,3 +32,13 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
 
 /// The channel the worker listens on: a delivery became due.
 pub const WAKE_CHANNEL: &str = "vte_deliveries";
+
+/// Wakes the delivery workers when the transaction commits (PostgreSQL sends one notification
+/// per transaction however often this is called).
+pub(crate) async fn wake_workers(connection: &mut sqlx::PgConnection) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(WAKE_CHANNEL)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::page::{Page, PageCursor, PageRequest};
 use super::preferences::Preference;
-use super::{StoreError, WAKE_CHANNEL, corrupt};
+use super::{StoreError, corrupt};
 use crate::domain::compose::Text;
 use crate::domain::{Cadence, Channel, DeliveryStatus, Draft, Kind, Recipient, Subject};
 
@@ -72,10 +72,7 @@ pub async fn fan_out(
         }
     }
     if created.deliveries > 0 {
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(WAKE_CHANNEL)
-            .execute(connection)
-            .await?;
+        super::wake_workers(connection).await?;
     }
     Ok(created)
 }

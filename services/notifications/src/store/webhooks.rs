@@ -97,29 +97,18 @@ pub async fn list<'e>(
     rows.into_iter().map(webhook).collect()
 }
 
-/// A live webhook by id.
-pub async fn load<'e>(
-    executor: impl PgExecutor<'e>,
-    id: Uuid,
-) -> Result<Option<Webhook>, StoreError> {
+/// A live webhook by id, locked until the transaction ends: a deletion or a redelivery of
+/// the same webhook waits for it.
+pub async fn lock(connection: &mut PgConnection, id: Uuid) -> Result<Option<Webhook>, StoreError> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, owner_role, owner_tenant, url, kinds, created_at FROM webhooks
-         WHERE id = $1 AND deleted_at IS NULL",
+         WHERE id = $1 AND deleted_at IS NULL
+         FOR UPDATE",
     )
     .bind(id)
-    .fetch_optional(executor)
+    .fetch_optional(connection)
     .await?;
     row.map(webhook).transpose()
-}
-
-/// Locks a live webhook against its deletion until the transaction ends; whether it is live.
-pub async fn lock_live(connection: &mut PgConnection, id: Uuid) -> Result<bool, StoreError> {
-    let live: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM webhooks WHERE id = $1 AND deleted_at IS NULL FOR SHARE")
-            .bind(id)
-            .fetch_optional(connection)
-            .await?;
-    Ok(live.is_some())
 }
 
 /// Whether a webhook with this id was ever registered by `owner` (deleted or not).
