@@ -6,7 +6,7 @@
 //! when the data is kept, because the embedded broker keeps nothing on disk.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -223,17 +223,11 @@ impl Platform {
         let mut endpoints = Vec::new();
         let mut peers = vte_service::peers::PeersSettings::default();
 
-        let candidates_defaults = vte_candidates::Application::DEFAULTS;
-        let mut settings = settings_of(candidates_defaults, &url_of("candidates"));
-        let own = vte_candidates::config::CandidatesSettings::load(candidates_defaults).map_err(
-            |message| StartError::Setting {
-                setting: "candidates",
-                message,
-            },
-        )?;
+        let mut settings =
+            settings_of(vte_candidates::Application::DEFAULTS, &url_of("candidates"));
         settings.peers = peers.clone();
         let metrics = settings.server.metrics_addr;
-        let candidates = vte_candidates::Application::build_with(settings, own)
+        let candidates = vte_candidates::Application::build(settings)
             .await
             .context("candidates service")?;
         peers.candidates = format!("http://{}", candidates.grpc_addr());
@@ -251,17 +245,10 @@ impl Platform {
         endpoints.push(endpoint(&offers, metrics));
         spawn(&mut services, &shutdown, offers);
 
-        let matching_defaults = vte_matching::Application::DEFAULTS;
-        let mut settings = settings_of(matching_defaults, &url_of("matching"));
+        let mut settings = settings_of(vte_matching::Application::DEFAULTS, &url_of("matching"));
         settings.peers = peers.clone();
-        let own = vte_matching::MatchingSettings::load(matching_defaults).map_err(|message| {
-            StartError::Setting {
-                setting: "matching",
-                message,
-            }
-        })?;
         let metrics = settings.server.metrics_addr;
-        let matching = vte_matching::Application::build_with(settings, own)
+        let matching = vte_matching::Application::build(settings)
             .await
             .context("matching service")?;
         peers.matching = format!("http://{}", matching.grpc_addr());
@@ -544,9 +531,4 @@ fn subscribes(service: &str, logical: &str) -> bool {
         "notifications" => logical != "vte.notifications.v1",
         _ => false,
     }
-}
-
-/// The directory holding a kept platform's data.
-pub fn default_data_dir() -> PathBuf {
-    Path::new(".vte").to_owned()
 }

@@ -35,12 +35,18 @@ pub async fn remind_unanswered(
     digest_due: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let before = now - chrono::Duration::days(i64::from(after_days));
+    let clock = FanOut { now, digest_due };
     let mut reminded = 0;
     loop {
         let mut transaction = pool.begin().await?;
         let due = facts::lock_unanswered(&mut transaction, before, BATCH).await?;
+        let offer_ids: Vec<Uuid> = due.iter().map(|application| application.offer_id).collect();
+        let offers = facts::offers(&mut *transaction, &offer_ids).await?;
         for application in &due {
-            let offer = facts::offer(&mut *transaction, application.offer_id).await?;
+            let offer = offers
+                .get(&application.offer_id)
+                .cloned()
+                .unwrap_or_default();
             let ids = ApplicationRef {
                 application_id: application.id,
                 offer_id: application.offer_id,
@@ -58,10 +64,10 @@ pub async fn remind_unanswered(
                 occurred_at: now,
                 subject: None,
             };
-            let clock = FanOut { now, digest_due };
             notifications::fan_out(&mut transaction, application.id, &[draft], clock).await?;
-            facts::mark_reminded(&mut transaction, application.id, now).await?;
         }
+        let ids: Vec<Uuid> = due.iter().map(|application| application.id).collect();
+        facts::mark_reminded(&mut transaction, &ids, now).await?;
         transaction.commit().await?;
         reminded += due.len();
         if due.len() < BATCH as usize {
@@ -85,6 +91,7 @@ pub async fn remind_expiring(
     let until = today
         .checked_add_days(Days::new(u64::from(days_before)))
         .unwrap_or(today);
+    let clock = FanOut { now, digest_due };
     let mut reminded = 0;
     loop {
         let mut transaction = pool.begin().await?;
@@ -103,10 +110,10 @@ pub async fn remind_expiring(
                 &EXPIRY_REMINDERS,
                 format!("{}/{}", offer.id, offer.expires_on).as_bytes(),
             );
-            let clock = FanOut { now, digest_due };
             notifications::fan_out(&mut transaction, source, &[draft], clock).await?;
-            facts::mark_expiry_reminded(&mut transaction, offer.id, offer.expires_on).await?;
         }
+        let ids: Vec<Uuid> = due.iter().map(|offer| offer.id).collect();
+        facts::mark_expiry_reminded(&mut transaction, &ids).await?;
         transaction.commit().await?;
         reminded += due.len();
         if due.len() < BATCH as usize {

@@ -57,12 +57,11 @@ pub async fn record_change(tx: &mut Tx, changed: Changed) -> Result<(), sqlx::Er
     Ok(())
 }
 
-/// The journal after `cursor`, plus the entries at `gaps` (numbers skipped earlier, which may
-/// belong to transactions that had not committed yet), in order.
 /// Journal entries read at a time.
 pub const CHANGES_PAGE: i64 = 10_000;
 
-/// Up to [`CHANGES_PAGE`] journal entries after `cursor`, and those numbered in `gaps`.
+/// Up to [`CHANGES_PAGE`] journal entries after `cursor`, plus the entries at `gaps` (numbers
+/// skipped earlier, which may belong to transactions that had not committed yet), in order.
 pub async fn changes(
     pool: &PgPool,
     cursor: i64,

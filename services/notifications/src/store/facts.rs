@@ -102,15 +102,14 @@ pub async fn lock_expiring(
         .collect()
 }
 
-/// Records that the offer's company was reminded of its last day.
+/// Records that these offers' companies were reminded of their last day (the offers locked by
+/// [`lock_expiring`] in this transaction, so the day has not moved).
 pub async fn mark_expiry_reminded(
     connection: &mut PgConnection,
-    id: Uuid,
-    expires_on: NaiveDate,
+    ids: &[Uuid],
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE offers SET expiry_reminded_for = $2 WHERE id = $1")
-        .bind(id)
-        .bind(expires_on)
+    sqlx::query("UPDATE offers SET expiry_reminded_for = expires_on WHERE id = ANY($1)")
+        .bind(ids)
         .execute(connection)
         .await?;
     Ok(())
@@ -313,14 +312,14 @@ pub async fn lock_unanswered(
         .collect()
 }
 
-/// Records that the company was reminded of the application.
+/// Records that the companies were reminded of these applications.
 pub async fn mark_reminded(
     connection: &mut PgConnection,
-    id: Uuid,
+    ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE applications SET reminded_at = $2 WHERE id = $1")
-        .bind(id)
+    sqlx::query("UPDATE applications SET reminded_at = $2 WHERE id = ANY($1)")
+        .bind(ids)
         .bind(now)
         .execute(connection)
         .await?;
