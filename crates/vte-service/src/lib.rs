@@ -5,11 +5,13 @@
 //! - [`host`]: [`ServiceHost`], which connects, migrates, binds and runs a service;
 //! - [`server`]: the gRPC server with health, reflection and per-call spans and metrics;
 //! - [`erasure`]: confirming to the candidates service the erasures a service applied;
-//! - [`peers`]: calls to the other services with a `service` token;
+//! - [`peers`]: calls to the other services with a `service` token; [`contacts`]: a
+//!   candidate's contact data, looked up through a [`contacts::ContactDirectory`];
 //! - [`metrics`], [`shutdown`], [`database`]: the plumbing; logs and traces come from
 //!   `vte-telemetry`.
 
 pub mod auth;
+pub mod contacts;
 pub mod database;
 pub mod erasure;
 pub mod host;

@@ -1,8 +1,10 @@
-//! A Kafka-protocol broker per test: librdkafka's embedded cluster on loopback, or the brokers
-//! named by `VTE_TEST_KAFKA_BROKERS` (a real Apache Kafka, say). On a shared external cluster
-//! every topic and group name is prefixed with the test's own namespace, so tests never see each
-//! other's records; the same tests run unchanged against both.
+//! A Kafka-protocol broker for tests: one librdkafka embedded cluster on loopback per test
+//! process, or the brokers named by `VTE_TEST_KAFKA_BROKERS` (a real Apache Kafka, say). Every
+//! test prefixes its topic and group names with a namespace of its own, so tests sharing a broker
+//! never see each other's records, and the same tests run unchanged against both. A test that
+//! switches the broker off takes a [`TestKafka::private`] one.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
@@ -12,32 +14,66 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
 use vte_embedded::EmbeddedBroker;
 
-/// The broker of one test.
+/// Which broker a test talks to.
+#[derive(Debug)]
+enum Broker {
+    /// `VTE_TEST_KAFKA_BROKERS`.
+    External,
+    /// The embedded broker every test of this process shares; it lives as long as the process,
+    /// so no test ever waits on a client closing against a broker that went away.
+    Shared(&'static EmbeddedBroker),
+    /// An embedded broker of this test's own, which it may switch off.
+    Private(EmbeddedBroker),
+}
+
+/// One test's view of a broker: its address and the test's namespace.
 #[derive(Debug)]
 pub struct TestKafka {
     brokers: String,
     namespace: String,
-    embedded: Option<EmbeddedBroker>,
+    broker: Broker,
+}
+
+/// The embedded broker the tests of this process share, started on first use.
+fn shared_broker() -> &'static EmbeddedBroker {
+    static SHARED: OnceLock<EmbeddedBroker> = OnceLock::new();
+    SHARED.get_or_init(|| EmbeddedBroker::start(1).expect("cannot start the embedded broker"))
 }
 
 impl TestKafka {
-    /// Starts an embedded broker, or connects to `VTE_TEST_KAFKA_BROKERS`.
+    /// A namespace on the process's shared embedded broker, or on `VTE_TEST_KAFKA_BROKERS`.
     pub fn start() -> Self {
-        let namespace = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         match std::env::var("VTE_TEST_KAFKA_BROKERS") {
-            Ok(brokers) => Self {
-                brokers,
-                namespace,
-                embedded: None,
-            },
+            Ok(brokers) => Self::on(brokers, Broker::External),
             Err(_) => {
-                let broker = EmbeddedBroker::start(1).expect("cannot start the embedded broker");
-                Self {
-                    brokers: broker.bootstrap_servers().to_owned(),
-                    namespace,
-                    embedded: Some(broker),
-                }
+                let broker = shared_broker();
+                Self::on(broker.bootstrap_servers().to_owned(), Broker::Shared(broker))
             }
+        }
+    }
+
+    /// An embedded broker of this test's own, for a test that makes it unreachable
+    /// ([`TestKafka::set_reachable`]); always embedded, whatever `VTE_TEST_KAFKA_BROKERS` says.
+    pub fn private() -> Self {
+        let broker = EmbeddedBroker::start(1).expect("cannot start the embedded broker");
+        Self::on(broker.bootstrap_servers().to_owned(), Broker::Private(broker))
+    }
+
+    fn on(brokers: String, broker: Broker) -> Self {
+        let namespace = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        Self {
+            brokers,
+            namespace,
+            broker,
+        }
+    }
+
+    /// The embedded broker, shared or private, if the test runs on one.
+    fn embedded(&self) -> Option<&EmbeddedBroker> {
+        match &self.broker {
+            Broker::External => None,
+            Broker::Shared(broker) => Some(broker),
+            Broker::Private(broker) => Some(broker),
         }
     }
 
@@ -82,7 +118,7 @@ impl TestKafka {
 
     /// Creates a topic (already namespaced by the caller) with `partitions` partitions.
     pub async fn create_topic(&self, topic: &str, partitions: i32) {
-        match &self.embedded {
+        match self.embedded() {
             Some(broker) => broker
                 .create_topic(topic, partitions)
                 .expect("cannot create a topic on the embedded broker"),
@@ -107,18 +143,21 @@ impl TestKafka {
         }
     }
 
-    /// Makes the embedded broker unreachable or reachable again. Only the embedded broker can
-    /// be switched off by a test; against an external cluster this panics.
+    /// Makes a [`TestKafka::private`] broker unreachable or reachable again.
+    ///
+    /// # Panics
+    /// On a shared or external broker, which other tests are using.
     pub fn set_reachable(&self, up: bool) {
-        self.embedded
-            .as_ref()
-            .expect("only the embedded broker can be switched off by a test")
+        let Broker::Private(broker) = &self.broker else {
+            panic!("only a TestKafka::private() broker can be switched off by a test");
+        };
+        broker
             .set_reachable(up)
             .expect("cannot switch the embedded broker");
     }
 
-    /// Whether the broker is the embedded one (some tests need to switch it off).
+    /// Whether the broker is an embedded one (which creates topics only on request).
     pub fn is_embedded(&self) -> bool {
-        self.embedded.is_some()
+        self.embedded().is_some()
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! - [`TestDatabase`]: a fresh PostgreSQL database per test, in a private cluster started once
 //!   per test process (or on the server named by `VTE_TEST_DATABASE_URL`).
-//! - [`TestKafka`]: an embedded Kafka-protocol broker per test (or the cluster named by
-//!   `VTE_TEST_KAFKA_BROKERS`, with topics and groups namespaced per test).
+//! - [`TestKafka`]: one embedded Kafka-protocol broker per test process (or the cluster named
+//!   by `VTE_TEST_KAFKA_BROKERS`), topics and groups namespaced per test.
 //! - [`eventually`]: poll a condition with a deadline instead of sleeping.
 //! - [`Rng`]: deterministic numbers for generated test and benchmark data; [`bench`]: what
 //!   the benchmark binaries share.

@@ -104,3 +104,37 @@ async fn records_of_one_key_arrive_in_the_order_they_were_produced() {
     let seen = take(&consumer, 50).await;
     assert_eq!(seen, (0..50).map(|i| i * 7).collect::<Vec<_>>());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tests_of_one_process_share_a_broker_but_not_their_topics() {
+    let first = TestKafka::start();
+    let second = TestKafka::start();
+    assert_eq!(first.brokers(), second.brokers(), "one broker per process");
+    assert_ne!(first.name("offers"), second.name("offers"));
+    for kafka in [&first, &second] {
+        kafka.create_topic(&kafka.name("offers"), 1).await;
+    }
+    produce(&producer(&first), &first.name("offers"), 0..3).await;
+    produce(&producer(&second), &second.name("offers"), 100..102).await;
+    let read = consumer(&second, &second.name("reader"), &second.name("offers"));
+    assert_eq!(take(&read, 2).await, vec![100, 101]);
+}
+
+#[test]
+#[should_panic(expected = "TestKafka::private()")]
+fn a_test_cannot_switch_off_the_broker_it_shares() {
+    TestKafka::start().set_reachable(false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_broker_can_be_switched_off_and_on() {
+    let kafka = TestKafka::private();
+    assert_ne!(kafka.brokers(), TestKafka::start().brokers());
+    let topic = kafka.name("switched");
+    kafka.create_topic(&topic, 1).await;
+    kafka.set_reachable(false);
+    kafka.set_reachable(true);
+    produce(&producer(&kafka), &topic, 0..2).await;
+    let read = consumer(&kafka, &kafka.name("reader"), &topic);
+    assert_eq!(take(&read, 2).await, vec![0, 1]);
+}
