@@ -20,8 +20,8 @@ use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
 use vte_reference::{GeoPoint, Programme, ReferenceData, haversine_km};
 use vte_service::auth::Caller;
 
-use crate::cli::Connection;
 use crate::cli::offer::OfferFile;
+use crate::connection::Connection;
 
 /// The demo schools: id, name, home town (INSEE).
 pub const SCHOOLS: [(&str, &str, &str); 3] = [

@@ -1,7 +1,7 @@
 //! The VTE platform as people run it: [`platform`] starts the four services in one process with
 //! an embedded PostgreSQL and Kafka-protocol broker; [`cli`] is the command-line client
 //! (tokens, a school's CSV import, an offer from a file, rankings, label decisions,
-//! notifications); [`demo`] loads a realistic demo data set; [`mailbox`] catches the email the
+//! notifications), over a [`connection`] to the services; [`demo`] loads a realistic demo data set; [`mailbox`] catches the email the
 //! embedded platform sends.
 
 #![allow(
@@ -11,6 +11,7 @@
 )]
 
 pub mod cli;
+pub mod connection;
 pub mod demo;
 pub mod mailbox;
 pub mod platform;

@@ -19,9 +19,7 @@ use tokio_util::sync::CancellationToken;
 use vte_embedded::{EmbeddedBroker, PostgresCluster, PostgresOptions};
 use vte_service::{Service, ServiceDefaults, Settings, StartError};
 
-/// The secret development tokens are signed with unless `VTE_AUTH__HS256_SECRET` says
-/// otherwise. Development only: production verifies asymmetric keys (`auth.public_keys`).
-pub const DEV_SECRET: &str = "vte-development-secret-do-not-use-in-production";
+pub use crate::connection::DEV_SECRET;
 
 /// Partitions of each topic on the embedded broker.
 const PARTITIONS: i32 = 3;
@@ -325,9 +323,9 @@ impl Platform {
 
     /// How the command-line client reaches this platform: its four URLs and its development
     /// secret, no fixed token.
-    pub fn connection(&self) -> crate::cli::Connection {
+    pub fn connection(&self) -> crate::connection::Connection {
         let url = |name: &str| self.endpoint(name).map(Endpoint::url).unwrap_or_default();
-        crate::cli::Connection {
+        crate::connection::Connection {
             offers: url("offers"),
             candidates: url("candidates"),
             matching: url("matching"),

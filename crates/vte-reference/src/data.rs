@@ -2,14 +2,13 @@
 //! or postal code, territories by programme, distances, names of départements and régions).
 //! Immutable once loaded, so one instance is shared across tasks in an `Arc`.
 
-use crate::LoadError;
 use crate::geo::haversine_km;
 use crate::index::Communes;
 use crate::names::fold;
 use crate::places::{Commune, Departement, Epci, Region};
 use crate::territory::{Programme, Territory};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use vte_domain::{InseeCode, InvalidValue, PostalCode, Siren};
 
 /// The environment variable naming the reference directory in tests and tools.
@@ -26,12 +25,6 @@ pub struct ReferenceData {
 }
 
 impl ReferenceData {
-    /// Loads every file of the reference directory `dir` (see its README), checking that codes
-    /// refer to each other consistently. Errors name the file and the line.
-    pub fn load(dir: &Path) -> Result<Self, LoadError> {
-        crate::load::load(dir)
-    }
-
     /// The reference directory for tests and local runs: `$VTE_REFERENCE_DIR` if set, else
     /// `../shared/reference` next to the workspace root, found at run time from the package
     /// being run (cargo's `CARGO_MANIFEST_DIR`) or the current directory. Never from a path

@@ -20,10 +20,9 @@ use crate::LoadError;
 use crate::code::ShortCode;
 use crate::data::ProgrammeData;
 use crate::index::Communes;
-use crate::load::{Groupement, name, sorted_unique};
 use crate::places::Region;
-use crate::table::Table;
-use crate::territory::{Programme, Territory};
+use crate::table::{Table, name, sorted_unique};
+use crate::territory::{Groupement, Programme, Territory};
 use std::path::Path;
 use vte_domain::{InseeCode, Siren};
 

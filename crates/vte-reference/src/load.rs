@@ -9,12 +9,20 @@ use crate::geo::GeoPoint;
 use crate::history;
 use crate::index::Communes;
 use crate::places::{Commune, Departement, Epci, PostalCodes, Region, RegionZone};
-use crate::table::{Row, Table, number};
-use crate::territory::{Programme, Territory};
+use crate::table::{Row, Table, name, number, sorted_unique};
+use crate::territory::{Groupement, Programme, Territory};
 use std::path::Path;
 use vte_domain::{InseeCode, PostalCode, Siren};
 
-pub(crate) fn load(dir: &Path) -> Result<ReferenceData, LoadError> {
+impl ReferenceData {
+    /// Loads every file of the reference directory `dir` (see its README), checking that codes
+    /// refer to each other consistently. Errors name the file and the line.
+    pub fn load(dir: &Path) -> Result<Self, LoadError> {
+        load(dir)
+    }
+}
+
+fn load(dir: &Path) -> Result<ReferenceData, LoadError> {
     let regions = load_regions(dir)?;
     let departements = load_departements(dir, &regions)?;
     let epcis = load_epcis(dir)?;
@@ -211,13 +219,6 @@ fn load_current_programme(
     Ok(programme)
 }
 
-/// A row of `ti_2023_2027_groupements.csv`: which groupement makes up which territory.
-#[derive(Debug)]
-pub(crate) struct Groupement {
-    pub(crate) territory: u16,
-    pub(crate) siren: Siren,
-}
-
 fn load_current_groupements(
     dir: &Path,
     current: &ProgrammeData,
@@ -237,34 +238,6 @@ fn load_current_groupements(
         Ok(())
     })?;
     Ok(groupements)
-}
-
-/// Sorts `items` by `key` and rejects duplicates, naming the file.
-pub(crate) fn sorted_unique<T, K: Ord + std::fmt::Debug>(
-    path: &Path,
-    items: &mut [T],
-    key: impl Fn(&T) -> K,
-    what: &str,
-) -> Result<(), LoadError> {
-    if !items.is_sorted_by_key(&key) {
-        items.sort_by_key(&key);
-    }
-    match items.windows(2).find(|pair| key(&pair[0]) == key(&pair[1])) {
-        Some(pair) => Err(LoadError::File {
-            path: path.to_owned(),
-            problem: format!("{what} {:?} is listed more than once", key(&pair[0])),
-        }),
-        None => Ok(()),
-    }
-}
-
-/// A non-empty text column.
-pub(crate) fn name(row: &Row<'_>, column: usize) -> Result<Box<str>, String> {
-    let text = row.text(column);
-    if text.is_empty() {
-        return Err(row.rejected(column, text, "must not be empty"));
-    }
-    Ok(text.into())
 }
 
 fn code(row: &Row<'_>, column: usize) -> Result<ShortCode, String> {

@@ -189,3 +189,31 @@ pub(crate) fn number<T: std::str::FromStr>(text: &str) -> Result<T, InvalidValue
     text.parse()
         .map_err(|_| InvalidValue::new("must be a number"))
 }
+
+/// Sorts `items` by `key` and rejects duplicates, naming the file.
+pub(crate) fn sorted_unique<T, K: Ord + std::fmt::Debug>(
+    path: &Path,
+    items: &mut [T],
+    key: impl Fn(&T) -> K,
+    what: &str,
+) -> Result<(), LoadError> {
+    if !items.is_sorted_by_key(&key) {
+        items.sort_by_key(&key);
+    }
+    match items.windows(2).find(|pair| key(&pair[0]) == key(&pair[1])) {
+        Some(pair) => Err(LoadError::File {
+            path: path.to_owned(),
+            problem: format!("{what} {:?} is listed more than once", key(&pair[0])),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A non-empty text column.
+pub(crate) fn name(row: &Row<'_>, column: usize) -> Result<Box<str>, String> {
+    let text = row.text(column);
+    if text.is_empty() {
+        return Err(row.rejected(column, text, "must not be empty"));
+    }
+    Ok(text.into())
+}

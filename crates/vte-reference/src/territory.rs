@@ -91,3 +91,10 @@ impl Territory {
         &self.unresolved_groupements
     }
 }
+
+/// A row of `ti_2023_2027_groupements.csv`: which groupement makes up which territory.
+#[derive(Debug)]
+pub(crate) struct Groupement {
+    pub(crate) territory: u16,
+    pub(crate) siren: Siren,
+}

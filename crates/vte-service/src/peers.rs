@@ -15,8 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use secrecy::ExposeSecret;
 use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
 use tonic::transport::{Channel, Endpoint};
@@ -25,50 +24,7 @@ use vte_proto::vte::common::v1::PlatformService;
 
 use crate::auth::{Caller, Claims};
 use crate::settings::{AuthSettings, KeyAlgorithm};
-
-/// Where the other services listen (gRPC URLs).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct PeersSettings {
-    pub offers: String,
-    pub candidates: String,
-    pub matching: String,
-    pub notifications: String,
-}
-
-impl Default for PeersSettings {
-    fn default() -> Self {
-        Self {
-            offers: String::from("http://127.0.0.1:50051"),
-            candidates: String::from("http://127.0.0.1:50052"),
-            matching: String::from("http://127.0.0.1:50053"),
-            notifications: String::from("http://127.0.0.1:50054"),
-        }
-    }
-}
-
-impl PeersSettings {
-    /// The URL of `service`.
-    pub fn url(&self, service: PlatformService) -> Option<&str> {
-        match service {
-            PlatformService::Offers => Some(&self.offers),
-            PlatformService::Candidates => Some(&self.candidates),
-            PlatformService::Matching => Some(&self.matching),
-            PlatformService::Notifications => Some(&self.notifications),
-            PlatformService::Unspecified => None,
-        }
-    }
-}
-
-/// The private key a service signs its own `service` tokens with (production).
-#[derive(Debug, Clone, Deserialize)]
-pub struct SigningKeySettings {
-    /// The `kid` put in the tokens' header; its public half is configured under that kid.
-    pub kid: String,
-    pub algorithm: KeyAlgorithm,
-    /// The PEM-encoded private key.
-    pub pem: SecretString,
-}
+pub use crate::settings::{PeersSettings, SigningKeySettings};
 
 /// The platform service a service name stands for (`offers` → `PLATFORM_SERVICE_OFFERS`).
 pub fn platform_service(name: &str) -> Option<PlatformService> {
@@ -288,7 +244,7 @@ mod tests {
 
     fn dev_auth() -> AuthSettings {
         AuthSettings {
-            hs256_secret: Some(SecretString::from("peer-test-secret".to_owned())),
+            hs256_secret: Some(secrecy::SecretString::from("peer-test-secret".to_owned())),
             leeway_secs: 0,
             ..AuthSettings::default()
         }

@@ -13,8 +13,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::Deserialize;
 pub use vte_events::KafkaSettings;
+use vte_proto::vte::common::v1::PlatformService;
 
-pub use crate::peers::{PeersSettings, SigningKeySettings};
 pub use vte_telemetry::{LogFormat, TelemetrySettings};
 
 /// What distinguishes one service's defaults from another's.
@@ -241,4 +241,48 @@ impl Settings {
             peers: PeersSettings::default(),
         }
     }
+}
+
+/// Where the other services listen (gRPC URLs).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PeersSettings {
+    pub offers: String,
+    pub candidates: String,
+    pub matching: String,
+    pub notifications: String,
+}
+
+impl Default for PeersSettings {
+    fn default() -> Self {
+        Self {
+            offers: String::from("http://127.0.0.1:50051"),
+            candidates: String::from("http://127.0.0.1:50052"),
+            matching: String::from("http://127.0.0.1:50053"),
+            notifications: String::from("http://127.0.0.1:50054"),
+        }
+    }
+}
+
+impl PeersSettings {
+    /// The URL of `service`.
+    pub fn url(&self, service: PlatformService) -> Option<&str> {
+        match service {
+            PlatformService::Offers => Some(&self.offers),
+            PlatformService::Candidates => Some(&self.candidates),
+            PlatformService::Matching => Some(&self.matching),
+            PlatformService::Notifications => Some(&self.notifications),
+            PlatformService::Unspecified => None,
+        }
+    }
+}
+
+/// The private key a service signs its own `service` tokens with (production).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SigningKeySettings {
+    /// The `kid` put in the tokens' header; its public half is configured under that kid.
+    pub kid: String,
+    pub algorithm: KeyAlgorithm,
+    /// The PEM-encoded private key.
+    pub pem: SecretString,
 }

@@ -47,7 +47,10 @@ impl TestKafka {
             Ok(brokers) => Self::on(brokers, Broker::External),
             Err(_) => {
                 let broker = shared_broker();
-                Self::on(broker.bootstrap_servers().to_owned(), Broker::Shared(broker))
+                Self::on(
+                    broker.bootstrap_servers().to_owned(),
+                    Broker::Shared(broker),
+                )
             }
         }
     }
@@ -56,7 +59,10 @@ impl TestKafka {
     /// ([`TestKafka::set_reachable`]); always embedded, whatever `VTE_TEST_KAFKA_BROKERS` says.
     pub fn private() -> Self {
         let broker = EmbeddedBroker::start(1).expect("cannot start the embedded broker");
-        Self::on(broker.bootstrap_servers().to_owned(), Broker::Private(broker))
+        Self::on(
+            broker.bootstrap_servers().to_owned(),
+            Broker::Private(broker),
+        )
     }
 
     fn on(brokers: String, broker: Broker) -> Self {

@@ -1,0 +1,115 @@
+//! Where the platform's services are and how a client calls them: their URLs, a bearer token
+//! (given, or minted for a role with the development secret), and channels carrying it. Shared
+//! by the command-line client, the demo loader and the embedded platform.
+
+use anyhow::Context;
+use clap::Args;
+use std::time::Duration;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use vte_service::auth::{BearerToken, Caller, Claims, sign_hs256};
+
+/// The secret development tokens are signed with unless `VTE_AUTH__HS256_SECRET` says
+/// otherwise. Development only: production verifies asymmetric keys (`auth.public_keys`).
+pub const DEV_SECRET: &str = "vte-development-secret-do-not-use-in-production";
+
+/// Where the services are and who calls them.
+#[derive(Debug, Clone, Args)]
+pub struct Connection {
+    /// The offers service.
+    #[arg(
+        long,
+        env = "VTE_OFFERS_URL",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    pub offers: String,
+    /// The candidates service.
+    #[arg(
+        long,
+        env = "VTE_CANDIDATES_URL",
+        default_value = "http://127.0.0.1:50052",
+        global = true
+    )]
+    pub candidates: String,
+    /// The matching service.
+    #[arg(
+        long,
+        env = "VTE_MATCHING_URL",
+        default_value = "http://127.0.0.1:50053",
+        global = true
+    )]
+    pub matching: String,
+    /// The notifications service.
+    #[arg(
+        long,
+        env = "VTE_NOTIFICATIONS_URL",
+        default_value = "http://127.0.0.1:50054",
+        global = true
+    )]
+    pub notifications: String,
+    /// A bearer token to call with; without one, a development token is minted for the role
+    /// the command needs, with the development secret.
+    #[arg(long, env = "VTE_TOKEN", global = true, hide_env_values = true)]
+    pub token: Option<String>,
+    /// The development HS256 secret (the one `vte up` uses).
+    #[arg(
+        long,
+        env = "VTE_AUTH__HS256_SECRET",
+        default_value = DEV_SECRET,
+        global = true,
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub secret: String,
+}
+
+impl Connection {
+    /// A channel to `url` carrying the given token, or a development token for `caller`.
+    pub async fn channel(&self, url: &str, caller: &Caller) -> anyhow::Result<Authed> {
+        let token = match &self.token {
+            Some(token) => token.clone(),
+            None => mint(&self.secret, caller, None, 60)?,
+        };
+        let bearer = bearer(&token)?;
+        let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
+            .with_context(|| format!("{url} is not a URL"))?
+            .connect_timeout(Duration::from_secs(5))
+            .connect()
+            .await
+            .with_context(|| format!("cannot reach {url}: is the platform running (`vte up`)?"))?;
+        Ok(InterceptedService::new(channel, bearer))
+    }
+}
+
+/// A signed development token for `caller`.
+pub fn mint(
+    secret: &str,
+    caller: &Caller,
+    subject: Option<&str>,
+    ttl_minutes: i64,
+) -> anyhow::Result<String> {
+    let subject = subject
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("cli-{}", caller.role().as_str()));
+    let claims = Claims::new(caller, subject, chrono::Duration::minutes(ttl_minutes));
+    sign_hs256(secret, &claims).map_err(|error| anyhow::anyhow!("cannot sign a token: {error}"))
+}
+
+/// `token` as a bearer token.
+fn bearer(token: &str) -> anyhow::Result<BearerToken> {
+    BearerToken::new(token).context("the token is not a valid header value")
+}
+
+/// A channel with the caller's token.
+pub type Authed = InterceptedService<Channel, BearerToken>;
+
+/// A channel to `url`, connected on first use, carrying a development token for `caller`
+/// signed with `secret` (tests and benchmarks against a platform they started).
+pub fn authed(url: &str, secret: &str, caller: &Caller) -> anyhow::Result<Authed> {
+    let token = mint(secret, caller, None, 600)?;
+    let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("{url} is not a URL"))?
+        .connect_lazy();
+    Ok(InterceptedService::new(channel, bearer(&token)?))
+}
