@@ -1,21 +1,21 @@
 //! Who may rank and explain what (DESIGN.md section 5), checked on every RPC once the offer or
 //! candidate is known: a company only for its own offers; a candidate only for themself; a
 //! school only for its own students; the website for students it acts for; operators and the
-//! platform's services for anyone. A refusal is `PERMISSION_DENIED` and names the rule, never
+//! platform's services for anyone. A refusal is [`Error::Denied`] and names the rule, never
 //! whose data it is.
 
-use tonic::Status;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_service::auth::Caller;
 
 use crate::domain::Audience;
+use crate::error::Error;
 
-fn denied(rule: &str) -> Status {
-    Status::permission_denied(rule.to_owned())
+fn denied(rule: &'static str) -> Error {
+    Error::Denied(rule)
 }
 
 /// RankCandidates: the company owning the offer, operators and services.
-pub fn rank_candidates(caller: &Caller, owner: &Siren) -> Result<(), Status> {
+pub fn rank_candidates(caller: &Caller, owner: &Siren) -> Result<(), Error> {
     match caller {
         Caller::Company { siren } if siren == owner => Ok(()),
         Caller::Admin | Caller::Service => Ok(()),
@@ -31,7 +31,7 @@ pub fn rank_offers(
     caller: &Caller,
     candidate: &CandidateId,
     school: Option<&SchoolId>,
-) -> Result<(), Status> {
+) -> Result<(), Error> {
     match caller {
         Caller::Candidate { candidate_id } if candidate_id == candidate => Ok(()),
         Caller::School { school_id } if Some(school_id) == school => Ok(()),
@@ -51,7 +51,7 @@ pub fn explain(
     owner: &Siren,
     candidate: &CandidateId,
     school: Option<&SchoolId>,
-) -> Result<Audience, Status> {
+) -> Result<Audience, Error> {
     match caller {
         Caller::Company { siren } if siren == owner => Ok(Audience::Company),
         Caller::Admin | Caller::Service => Ok(Audience::Company),

@@ -14,10 +14,11 @@ use vte_proto::vte::offers::v1::OfferEvent;
 use vte_reference::ReferenceData;
 use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
 
-use crate::api::MatchingApi;
 use crate::config::MatchingSettings;
 use crate::consumer::Handlers;
 use crate::follower::{self, Follower};
+use crate::grpc::MatchingApi;
+use crate::usecases::Matching;
 
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -48,12 +49,10 @@ impl Application {
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
         let (index, cursor) = follower::load(&host.pool, &reference).await?;
         let index = Arc::new(RwLock::new(index));
-        let follower = Follower::new(host.pool.clone(), index.clone(), reference.clone(), cursor);
+        let follower = Follower::new(host.pool.clone(), index, reference.clone(), cursor);
         let api = MatchingApi::new(
-            host.pool.clone(),
-            index.clone(),
+            Matching::new(follower.clone(), reference.clone(), matching),
             reference.clone(),
-            matching,
         );
         let interceptor = host.auth.interceptor();
         host.grpc()

@@ -5,11 +5,11 @@
 //! instance of the service, whichever instance consumed the event.
 //!
 //! Suggestions cannot wait for that second: an offer published just after a profile became
-//! matchable must find it. The handlers call [`Follower::catch_up`] before they rank, which
-//! applies everything committed so far, under a transaction-scoped advisory lock that every
-//! suggesting handler of every instance takes first: of two handlers suggesting at the same
-//! time (an offer on one instance, a profile on another), the second waits for the first to
-//! commit, then sees its change.
+//! matchable must find it. The suggesting use cases call [`Follower::catch_up`] before they
+//! rank, which applies everything committed so far, under a transaction-scoped advisory lock
+//! that every suggesting handler of every instance takes first: of two handlers suggesting at
+//! the same time (an offer on one instance, a profile on another), the second waits for the
+//! first to commit, then sees its change.
 //!
 //! Journal numbers come from a sequence, so a number may appear after a higher one has been
 //! read (two transactions committing out of order): numbers skipped are re-read for a minute
@@ -129,6 +129,11 @@ impl Follower {
     /// The index this follower keeps.
     pub fn index(&self) -> &SharedIndex {
         &self.index
+    }
+
+    /// The read model this follower reads.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// Applies every change committed so far; returns how many aggregates it reloaded.

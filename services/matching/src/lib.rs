@@ -3,22 +3,27 @@
 //! embedded platform both start it through [`vte_service::Service`].
 //!
 //! - [`domain`]: the rules, pure (models, filters, score components, their words);
+//! - [`usecases`]: what the service does (rank, explain, apply an event, suggest), whoever
+//!   asks; [`error`]: why one did not; `access`: who may ask what;
 //! - [`index`]: the in-memory index ranking scans; [`follower`]: keeps it equal to the tables;
 //! - [`store`]: the read model in PostgreSQL; [`mapping`]: proto <-> domain;
-//! - [`consumer`]: what the service takes from the offers, candidates and applications topics,
-//!   and the suggestions it publishes; `api` and `access`: the gRPC service and who may call it;
+//! - `grpc`: the gRPC service over the use cases; [`consumer`]: the handlers of the offers,
+//!   candidates and applications topics over the same use cases;
 //! - [`config`]: the `matching` settings (weights, tolerance, suggestions).
 
 mod access;
-mod api;
 mod app;
 pub mod config;
 pub mod consumer;
 pub mod domain;
+pub mod error;
 pub mod follower;
+mod grpc;
 pub mod index;
 pub mod mapping;
 pub mod store;
+pub mod usecases;
 
 pub use app::{Application, MIGRATOR};
 pub use config::MatchingSettings;
+pub use error::Error;

@@ -18,11 +18,12 @@ pub use candidates::{
 };
 pub use offers::{OfferRow, Recorded, load_offer, load_offers, load_open_offers, record_offer};
 pub use pairs::{
-    applicants, record_application, record_suggestions, suggested_candidates, suggested_offers,
+    applicants, lock_suggestions, record_application, record_suggestions, suggested_candidates,
+    suggested_offers,
 };
 
-/// The handler's transaction.
-type Tx = Transaction<'static, Postgres>;
+/// The consumer runner's transaction, in which an event is applied.
+pub type Tx = Transaction<'static, Postgres>;
 
 /// A revision as stored (the contract's are below `i64::MAX`; larger ones are refused earlier).
 fn revision(value: u64) -> i64 {

@@ -1,4 +1,5 @@
-//! Pairs of an offer and a candidate: who applied to what, and what was already suggested.
+//! Pairs of an offer and a candidate: who applied to what, what was already suggested, and the
+//! lock under which suggesting handlers take turns.
 
 use std::collections::HashSet;
 
@@ -69,6 +70,19 @@ pub async fn suggested_offers(
             .fetch_all(&mut **tx)
             .await?;
     Ok(ids.into_iter().map(OfferId::from_uuid).collect())
+}
+
+/// The advisory lock suggesting handlers take, one at a time across the service's instances.
+const SUGGESTION_LOCK: i64 = 0x7674_655f_7375_6767; // "vte_sugg"
+
+/// Takes the suggestion lock, held until `tx` ends: of two handlers suggesting at once, on any
+/// instances, the second waits for the first to commit.
+pub async fn lock_suggestions(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(SUGGESTION_LOCK)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Records pairs as suggested; returns those that were not already (concurrent handlers may

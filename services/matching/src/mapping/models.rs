@@ -1,23 +1,22 @@
-//! The conversions between the wire contract and the domain: offers and profiles from events
-//! into models (every refusal names the field, never a value, as it may end in a dead-letter
-//! header), requests into queries (every invalid field named with its rule), and explanations,
-//! summaries and aids back into `vte.matching.v1` messages.
+//! Offers and profiles of the contract as matching sees them: from events and from the read
+//! model (which keeps each offer as the offers service published it), and the aids an offer
+//! opens to a candidate. Every refusal names the field, never a value, as it may end in a
+//! dead-letter header.
 
-use chrono::{Datelike, NaiveDate};
-use vte_domain::{
-    CandidateId, ContractKind, FieldErrors, InvalidValue, LanguageCode, MissionType, OfferId,
-    SchoolId, Siren,
-};
+use chrono::NaiveDate;
+use prost::Message as _;
+use vte_domain::{CandidateId, ContractKind, LanguageCode, MissionType, OfferId, SchoolId, Siren};
 use vte_proto::vte::candidates::v1::CandidateProfile;
 use vte_proto::vte::common::v1 as common;
-use vte_proto::vte::matching::v1 as wire;
 use vte_proto::vte::offers::v1::{Offer, OfferStatus};
 use vte_reference::ReferenceData;
 
-use crate::domain::{
-    Academic, Assessment, CandidateModel, ComponentKind, Explanation, FilterKind, Language,
-    OfferModel, Place, Term, mission_weights, one_decimal,
-};
+use crate::domain::{Academic, CandidateModel, Language, OfferModel, Place, Term, mission_weights};
+
+/// An offer as the read model keeps it (encoded), decoded.
+pub fn stored_offer(bytes: &[u8]) -> Result<Offer, prost::DecodeError> {
+    Offer::decode(bytes)
+}
 
 /// A mission type from its wire number (1..=8).
 pub fn mission(number: i32) -> Option<MissionType> {
@@ -41,15 +40,6 @@ pub fn date(date: Option<&common::Date>) -> Option<NaiveDate> {
         u32::try_from(date.month).ok()?,
         u32::try_from(date.day).ok()?,
     )
-}
-
-/// A calendar date for the wire.
-pub fn date_to_proto(day: NaiveDate) -> common::Date {
-    common::Date {
-        year: day.year(),
-        month: i32::try_from(day.month()).unwrap_or(1),
-        day: i32::try_from(day.day()).unwrap_or(1),
-    }
 }
 
 /// Terms with their duplicates (same key) and empty ones dropped, first spelling kept.
@@ -173,92 +163,6 @@ pub fn candidate_model(
     })
 }
 
-fn filter_number(kind: FilterKind) -> i32 {
-    use wire::FilterKind as W;
-    (match kind {
-        FilterKind::OfferOpen => W::OfferOpen,
-        FilterKind::ContractKind => W::ContractKind,
-        FilterKind::EducationLevel => W::EducationLevel,
-        FilterKind::Availability => W::Availability,
-        FilterKind::Consent => W::Consent,
-        FilterKind::Visibility => W::Visibility,
-        FilterKind::Mobility => W::Mobility,
-    }) as i32
-}
-
-fn component_number(kind: ComponentKind) -> i32 {
-    use wire::ScoreComponentKind as W;
-    (match kind {
-        ComponentKind::MissionFit => W::MissionFit,
-        ComponentKind::Skills => W::Skills,
-        ComponentKind::FieldOfStudy => W::FieldOfStudy,
-        ComponentKind::Distance => W::Distance,
-        ComponentKind::Territory => W::Territory,
-        ComponentKind::Languages => W::Languages,
-        ComponentKind::Availability => W::Availability,
-    }) as i32
-}
-
-/// A score for the wire: the f32 the index computed, rounded to 4 decimals.
-pub fn score(value: f32) -> f64 {
-    (f64::from(value) * 10_000.0).round() / 10_000.0
-}
-
-/// The explanation message (summary and components, strongest first).
-pub fn explanation_to_proto(explanation: &Explanation) -> wire::Explanation {
-    wire::Explanation {
-        summary: explanation.summary.clone(),
-        components: explanation
-            .components
-            .iter()
-            .map(|c| wire::ScoreComponent {
-                kind: component_number(c.kind),
-                weight: score(c.weight),
-                value: score(c.value),
-                sentence: c.sentence.clone(),
-            })
-            .collect(),
-    }
-}
-
-/// Every filter's outcome for the wire.
-pub fn filters_to_proto(explanation: &Explanation) -> Vec<wire::FilterResult> {
-    explanation
-        .filters
-        .iter()
-        .map(|f| wire::FilterResult {
-            kind: filter_number(f.kind),
-            passed: f.passed,
-            reason: f.reason.clone(),
-        })
-        .collect()
-}
-
-/// The distance for the wire: one decimal, absent when unknown.
-pub fn distance(km: f32) -> Option<f64> {
-    (!km.is_nan()).then(|| one_decimal(km))
-}
-
-/// What a company may know of a ranked candidate.
-pub fn candidate_summary(
-    candidate: &CandidateModel,
-    assessment: &Assessment,
-) -> wire::CandidateSummary {
-    wire::CandidateSummary {
-        status: candidate.academic.number(),
-        level: i32::from(candidate.level),
-        field_of_study: candidate.field_of_study.text.clone(),
-        distance_km: distance(assessment.filters.distance_km),
-        available_from: Some(date_to_proto(candidate.available_from)),
-        matching_skills: assessment
-            .matched_skills
-            .iter()
-            .map(|i| candidate.skills[*i].text.clone())
-            .collect(),
-        labels_count: candidate.labels_count,
-    }
-}
-
 /// The aids a pair opens: the offer's own aids (computed by the offers service from its place
 /// and contract) narrowed by who the candidate is. The company aid is for hiring a young
 /// graduate, the installation aid for a work-study student.
@@ -286,49 +190,4 @@ pub fn pair_aids(offer: &Offer, academic: Academic) -> Vec<common::Aid> {
             aid
         })
         .collect()
-}
-
-/// The number of results wanted: 0 means 20, at most 100.
-pub fn limit(raw: u32, errors: &mut FieldErrors) -> usize {
-    match raw {
-        0 => 20,
-        1..=100 => raw as usize,
-        _ => {
-            errors.push(
-                InvalidValue::new(format!("must be 1..=100 (0 means 20), got {raw}")).at("limit"),
-            );
-            20
-        }
-    }
-}
-
-/// A UUID field.
-pub fn id<T>(
-    raw: &str,
-    field: &str,
-    parse: fn(&str) -> Result<T, InvalidValue>,
-    errors: &mut FieldErrors,
-) -> Option<T> {
-    if raw.trim().is_empty() {
-        errors.push(InvalidValue::new("is required").at(field));
-        return None;
-    }
-    match parse(raw) {
-        Ok(value) => Some(value),
-        Err(rule) => {
-            errors.push(rule.at(field));
-            None
-        }
-    }
-}
-
-/// A distance in km, 1..=1,000.
-pub fn km_bound(raw: Option<u32>, field: &str, errors: &mut FieldErrors) -> Option<f32> {
-    let raw = raw?;
-    if (1..=1_000).contains(&raw) {
-        Some(raw as f32)
-    } else {
-        errors.push(InvalidValue::new(format!("must be 1..=1,000 km, got {raw}")).at(field));
-        None
-    }
 }

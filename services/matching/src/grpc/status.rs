@@ -1,0 +1,56 @@
+//! The one place a matching [`Error`] becomes a `tonic::Status`: the code each situation gets
+//! and the message clients read. Failures of the service itself are logged here, once, and
+//! returned as an opaque `INTERNAL`.
+
+use tonic::Status;
+
+use crate::error::Error;
+
+impl From<Error> for Status {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Invalid(_) | Error::InvalidEvent(_) => {
+                Status::invalid_argument(error.to_string())
+            }
+            Error::NotFound(_) => Status::not_found(error.to_string()),
+            Error::Denied(rule) => Status::permission_denied(rule),
+            Error::OfferNotOpen | Error::CandidateNotMatchable(_) => {
+                Status::failed_precondition(error.to_string())
+            }
+            Error::Store(_)
+            | Error::UnreadableOffer { .. }
+            | Error::CatchUp(_)
+            | Error::Ranking(_)
+            | Error::Outbox(_) => {
+                tracing::error!(%error, "matching service failure");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tonic::Code;
+
+    use super::*;
+    use crate::error::Missing;
+    use crate::usecases::Unmatchable;
+
+    #[test]
+    fn each_situation_gets_its_code_and_failures_say_nothing() {
+        let status = Status::from(Error::Denied("this offer belongs to another company"));
+        assert_eq!(status.code(), Code::PermissionDenied);
+        assert_eq!(status.message(), "this offer belongs to another company");
+        assert_eq!(
+            Status::from(Error::NotFound(Missing::Offer)).message(),
+            "no offer with this id"
+        );
+        let status = Status::from(Error::CandidateNotMatchable(Unmatchable::NoConsent));
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        assert_eq!(status.message(), Unmatchable::NoConsent.reason());
+        let status = Status::from(Error::Store(sqlx::Error::RowNotFound));
+        assert_eq!(status.code(), Code::Internal);
+        assert_eq!(status.message(), "internal error");
+    }
+}

@@ -1,0 +1,80 @@
+//! ExplainMatch: one pair, scored and worded for the side that asks, whether or not it passes
+//! the filters; a candidate who may not be ranked is told why, and never shown to a company.
+
+use std::sync::Arc;
+
+use vte_domain::{CandidateId, OfferId};
+use vte_proto::vte::common::v1::Aid;
+use vte_service::auth::Caller;
+
+use super::Matching;
+use super::lookup::{FoundCandidate, FoundOffer, unmatchable_explanation};
+use crate::access;
+use crate::domain::{Assessment, Audience, Explanation, assess, explain};
+use crate::error::{Error, Missing};
+use crate::mapping;
+
+/// A pair explained.
+#[derive(Debug, Clone)]
+pub struct PairExplanation {
+    /// Every filter and component worded; for a candidate who may not be ranked, consent and
+    /// visibility only.
+    pub explanation: Explanation,
+    /// The pair's assessment; none when the candidate may not be ranked (nothing scored).
+    pub assessment: Option<Assessment>,
+    /// The aids the pair opens (none when nothing was scored).
+    pub aids: Vec<Aid>,
+}
+
+impl Matching {
+    /// ExplainMatch: why this pair scores what it scores, for either side of it.
+    pub async fn explain_match(
+        &self,
+        caller: &Caller,
+        offer_id: OfferId,
+        candidate_id: CandidateId,
+    ) -> Result<PairExplanation, Error> {
+        let (offer, owner) = match self.find_offer(offer_id).await? {
+            FoundOffer::Open(offer) => {
+                let owner = offer.siren;
+                (Some(offer), owner)
+            }
+            FoundOffer::NotOpen { owner, model } => (model.map(|m| Arc::new(*m)), owner),
+        };
+        let candidate = self.find_candidate(candidate_id).await?;
+        let audience = access::explain(caller, &owner, &candidate_id, candidate.school().as_ref())?;
+        let offer = offer.ok_or(Error::NotFound(Missing::PublishedOffer))?;
+        let candidate = match candidate {
+            FoundCandidate::Matchable(candidate) => candidate,
+            FoundCandidate::NotMatchable(_) if audience == Audience::Company => {
+                // A profile that may not be ranked is never shown to a company.
+                return Err(Error::NotFound(Missing::Candidate));
+            }
+            FoundCandidate::NotMatchable(state) => {
+                return Ok(PairExplanation {
+                    explanation: unmatchable_explanation(&state),
+                    assessment: None,
+                    aids: Vec::new(),
+                });
+            }
+        };
+        let rules = self.settings.rules;
+        let assessment = assess(&offer, &candidate, &rules);
+        let explanation = explain(
+            &offer,
+            &candidate,
+            &assessment,
+            rules.availability_tolerance_days,
+            audience,
+        );
+        let published = self.published_offers(&[offer_id]).await?;
+        Ok(PairExplanation {
+            explanation,
+            assessment: Some(assessment),
+            aids: published
+                .get(&offer_id)
+                .map(|offer| mapping::pair_aids(offer, candidate.academic))
+                .unwrap_or_default(),
+        })
+    }
+}

@@ -1,0 +1,259 @@
+//! RankCandidates and RankOffers: find the offer or the candidate, check who may ask, rank on
+//! the index. [`Matching::candidates_for`] and [`Matching::offers_for`] are the ranking itself,
+//! each hit assessed and worded for the side that reads it; suggestions rank with them too.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use vte_domain::{CandidateId, MissionType, OfferId};
+use vte_proto::vte::common::v1::Aid;
+use vte_proto::vte::offers::v1::Offer;
+use vte_service::auth::Caller;
+
+use super::Matching;
+use super::lookup::{FoundCandidate, FoundOffer, Unmatchable};
+use crate::access;
+use crate::domain::{
+    Assessment, Audience, CandidateModel, Explanation, OfferModel, assess, explain,
+};
+use crate::error::Error;
+use crate::index::{CandidateFilter, OfferFilter};
+use crate::mapping;
+use crate::store;
+
+/// A RankCandidates request, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateQuery {
+    pub offer_id: OfferId,
+    /// Only these levels (within the offer's range); `None` for the offer's whole range.
+    pub levels: Option<Vec<u8>>,
+    /// Only candidates at most this far.
+    pub max_distance_km: Option<f32>,
+    /// Only candidates available on or before this day.
+    pub available_by: Option<NaiveDate>,
+    /// Leave out the candidates who applied to the offer.
+    pub exclude_applicants: bool,
+    /// How many, at most.
+    pub limit: usize,
+}
+
+/// A RankOffers request, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferQuery {
+    pub candidate_id: CandidateId,
+    /// Search radius replacing the candidate's mobility.
+    pub radius_km: Option<f32>,
+    /// Only offers in this région.
+    pub region_code: Option<String>,
+    /// Only offers in a Territoire d'industrie.
+    pub only_in_territory: bool,
+    /// Only offers of one of these mission types; empty for any.
+    pub mission_types: Vec<MissionType>,
+    /// How many, at most.
+    pub limit: usize,
+}
+
+/// A candidate ranked for an offer, worded for the company.
+#[derive(Debug, Clone)]
+pub struct RankedCandidate {
+    pub candidate: Arc<CandidateModel>,
+    /// The score the index ranked by.
+    pub score: f32,
+    pub assessment: Assessment,
+    pub explanation: Explanation,
+}
+
+/// The best candidates for an offer, best first.
+#[derive(Debug, Clone)]
+pub struct RankedCandidates {
+    pub hits: Vec<RankedCandidate>,
+    /// How many passed every filter.
+    pub eligible: u32,
+}
+
+/// An offer ranked for a candidate, worded for the candidate.
+#[derive(Debug, Clone)]
+pub struct RankedOffer {
+    pub offer: Arc<OfferModel>,
+    pub assessment: Assessment,
+    pub explanation: Explanation,
+}
+
+/// The best offers for a candidate, best first.
+#[derive(Debug, Clone)]
+pub struct RankedOffers {
+    pub hits: Vec<RankedOffer>,
+    /// How many passed every filter.
+    pub eligible: u32,
+}
+
+/// A ranked offer with the offer as the offers service published it (the read model keeps
+/// the contract's message whole; RankOffers returns it) and the aids the pair opens.
+#[derive(Debug, Clone)]
+pub struct PublishedOffer {
+    pub ranked: RankedOffer,
+    pub published: Offer,
+    pub aids: Vec<Aid>,
+}
+
+/// RankOffers' answer.
+#[derive(Debug, Clone)]
+pub struct OffersForCandidate {
+    /// Best first.
+    pub offers: Vec<PublishedOffer>,
+    /// How many passed every filter.
+    pub eligible: u32,
+}
+
+impl Matching {
+    /// RankCandidates: the best candidates for an open offer, for its company.
+    pub async fn rank_candidates(
+        &self,
+        caller: &Caller,
+        query: CandidateQuery,
+    ) -> Result<RankedCandidates, Error> {
+        let offer = match self.find_offer(query.offer_id).await? {
+            FoundOffer::Open(offer) => offer,
+            FoundOffer::NotOpen { owner, .. } => {
+                access::rank_candidates(caller, &owner)?;
+                return Err(Error::OfferNotOpen);
+            }
+        };
+        access::rank_candidates(caller, &offer.siren)?;
+        let exclude = if query.exclude_applicants {
+            store::applicants(&self.pool, query.offer_id).await?
+        } else {
+            Default::default()
+        };
+        let filter = CandidateFilter {
+            levels: query.levels,
+            max_distance_km: query.max_distance_km,
+            available_by: query.available_by,
+            exclude,
+        };
+        self.candidates_for(offer, filter, query.limit).await
+    }
+
+    /// RankOffers: the best open offers for a matchable candidate.
+    pub async fn rank_offers(
+        &self,
+        caller: &Caller,
+        query: OfferQuery,
+    ) -> Result<OffersForCandidate, Error> {
+        let candidate = match self.find_candidate(query.candidate_id).await? {
+            FoundCandidate::Matchable(candidate) => {
+                access::rank_offers(caller, &query.candidate_id, candidate.school.as_ref())?;
+                candidate
+            }
+            FoundCandidate::NotMatchable(state) => {
+                access::rank_offers(caller, &query.candidate_id, state.school().as_ref())?;
+                return Err(Error::CandidateNotMatchable(Unmatchable::of(&state)));
+            }
+        };
+        let filter = OfferFilter {
+            radius_km: query.radius_km,
+            region_code: query.region_code,
+            only_in_territory: query.only_in_territory,
+            mission_types: query.mission_types,
+            exclude: Default::default(),
+        };
+        let ranking = self
+            .offers_for(candidate.clone(), filter, query.limit)
+            .await?;
+        let ids: Vec<OfferId> = ranking.hits.iter().map(|hit| hit.offer.id).collect();
+        let mut published = self.published_offers(&ids).await?;
+        let offers = ranking
+            .hits
+            .into_iter()
+            .filter_map(|ranked| {
+                let published = published.remove(&ranked.offer.id)?;
+                let aids = mapping::pair_aids(&published, candidate.academic);
+                Some(PublishedOffer {
+                    ranked,
+                    published,
+                    aids,
+                })
+            })
+            .collect();
+        Ok(OffersForCandidate {
+            offers,
+            eligible: ranking.eligible,
+        })
+    }
+
+    /// The best `limit` candidates for `offer` under `filter`, each assessed and worded for
+    /// the company. RankCandidates and the suggestions to a company both rank with this.
+    pub async fn candidates_for(
+        &self,
+        offer: Arc<OfferModel>,
+        filter: CandidateFilter,
+        limit: usize,
+    ) -> Result<RankedCandidates, Error> {
+        let rules = self.settings.rules;
+        self.with_index(move |index| {
+            let ranking = index.rank_candidates(&offer, &rules, &filter, limit);
+            let hits = ranking
+                .hits
+                .into_iter()
+                .map(|(candidate, score)| {
+                    let assessment = assess(&offer, &candidate, &rules);
+                    let explanation = explain(
+                        &offer,
+                        &candidate,
+                        &assessment,
+                        rules.availability_tolerance_days,
+                        Audience::Company,
+                    );
+                    RankedCandidate {
+                        candidate,
+                        score,
+                        assessment,
+                        explanation,
+                    }
+                })
+                .collect();
+            RankedCandidates {
+                hits,
+                eligible: ranking.eligible,
+            }
+        })
+        .await
+    }
+
+    /// The best `limit` open offers for `candidate` under `filter`, each assessed and worded
+    /// for the candidate. RankOffers and the suggestions to a candidate both rank with this.
+    pub async fn offers_for(
+        &self,
+        candidate: Arc<CandidateModel>,
+        filter: OfferFilter,
+        limit: usize,
+    ) -> Result<RankedOffers, Error> {
+        let rules = self.settings.rules;
+        self.with_index(move |index| {
+            let ranking = index.rank_offers(&candidate, &rules, &filter, limit);
+            let hits = ranking
+                .hits
+                .into_iter()
+                .map(|(offer, assessment)| {
+                    let explanation = explain(
+                        &offer,
+                        &candidate,
+                        &assessment,
+                        rules.availability_tolerance_days,
+                        Audience::Candidate,
+                    );
+                    RankedOffer {
+                        offer,
+                        assessment,
+                        explanation,
+                    }
+                })
+                .collect();
+            RankedOffers {
+                hits,
+                eligible: ranking.eligible,
+            }
+        })
+        .await
+    }
+}
