@@ -1,14 +1,16 @@
-//! Who may see and change what (DESIGN.md section 5), checked on every RPC before the domain
-//! runs: a company only its own offers and their applications and placements; a candidate only
-//! their own applications and placements; a school only its own students'; Bpifrance reads
-//! placements and alone decides labels; the site reads published offers; operators (`admin`)
-//! may act for anyone. A refusal is `PERMISSION_DENIED` and says which rule, never whose data.
+//! Who may see and change what (DESIGN.md section 5), checked by every use case before the
+//! domain runs: a company only its own offers and their applications and placements; a
+//! candidate only their own applications and placements; a school only its own students';
+//! Bpifrance reads placements and alone decides labels; the site reads published offers;
+//! operators (`admin`) may act for anyone. A refusal is [`Error::Denied`] and says which rule,
+//! never whose data.
 
-use tonic::Status;
-use vte_domain::{CandidateId, SchoolId, Siren};
+use vte_domain::{CandidateId, InvalidValue, SchoolId, Siren};
 use vte_service::auth::{Caller, Identity};
 
 use crate::domain::{Actor, Role};
+use crate::error::Error;
+use crate::store::PlacementFilter;
 
 /// The domain actor of a verified identity (role, subject, tenant).
 pub fn actor(identity: &Identity) -> Actor {
@@ -24,13 +26,13 @@ pub fn actor(identity: &Identity) -> Actor {
     Actor::new(role, identity.subject.clone(), tenant)
 }
 
-fn denied(rule: &str) -> Status {
-    Status::permission_denied(rule.to_owned())
+fn denied(rule: &'static str) -> Error {
+    Error::Denied(rule)
 }
 
 /// Creating an offer: a company for itself (naming itself or no one), or an operator naming the
 /// company.
-pub fn offer_owner(caller: &Caller, named: Option<Siren>) -> Result<Siren, Status> {
+pub fn offer_owner(caller: &Caller, named: Option<Siren>) -> Result<Siren, Error> {
     match (caller, named) {
         (Caller::Company { siren }, None) => Ok(*siren),
         (Caller::Company { siren }, Some(named)) if named == *siren => Ok(named),
@@ -38,9 +40,10 @@ pub fn offer_owner(caller: &Caller, named: Option<Siren>) -> Result<Siren, Statu
             Err(denied("a company creates offers only for itself"))
         }
         (Caller::Admin, Some(named)) => Ok(named),
-        (Caller::Admin, None) => Err(Status::invalid_argument(
-            "company_siren: an operator must name the company",
-        )),
+        (Caller::Admin, None) => Err(Error::TargetNotNamed {
+            field: "company_siren",
+            rule: "an operator must name the company",
+        }),
         _ => Err(denied(
             "only a company, or an operator for it, creates offers",
         )),
@@ -48,7 +51,7 @@ pub fn offer_owner(caller: &Caller, named: Option<Siren>) -> Result<Siren, Statu
 }
 
 /// Changing an offer, or acting on its applications as the employer: its company or an operator.
-pub fn manage_offer(caller: &Caller, owner: &Siren) -> Result<(), Status> {
+pub fn manage_offer(caller: &Caller, owner: &Siren) -> Result<(), Error> {
     match caller {
         Caller::Company { siren } if siren == owner => Ok(()),
         Caller::Admin => Ok(()),
@@ -59,7 +62,7 @@ pub fn manage_offer(caller: &Caller, owner: &Siren) -> Result<(), Status> {
 
 /// Reading an offer: anyone when it is published; otherwise (drafts, ended offers) its company,
 /// operators and the platform's services.
-pub fn read_offer(caller: &Caller, owner: &Siren, published: bool) -> Result<(), Status> {
+pub fn read_offer(caller: &Caller, owner: &Siren, published: bool) -> Result<(), Error> {
     match caller {
         _ if published => Ok(()),
         Caller::Company { siren } if siren == owner => Ok(()),
@@ -77,7 +80,7 @@ pub struct Person<'a> {
 }
 
 /// Applying, or withdrawing: the candidate themself, their school, or an operator.
-pub fn act_for(caller: &Caller, person: Person<'_>) -> Result<(), Status> {
+pub fn act_for(caller: &Caller, person: Person<'_>) -> Result<(), Error> {
     match caller {
         Caller::Candidate { candidate_id } if candidate_id == person.candidate => Ok(()),
         Caller::School { school_id } if Some(school_id) == person.school => Ok(()),
@@ -95,7 +98,7 @@ pub fn read_case(
     company: &Siren,
     person: Person<'_>,
     bpifrance: bool,
-) -> Result<(), Status> {
+) -> Result<(), Error> {
     match caller {
         Caller::Company { siren } if siren == company => Ok(()),
         Caller::Bpifrance if bpifrance => Ok(()),
@@ -111,7 +114,7 @@ pub fn record_placement_end(
     company: &Siren,
     school: Option<&SchoolId>,
     school_may: bool,
-) -> Result<(), Status> {
+) -> Result<(), Error> {
     match caller {
         Caller::Company { siren } if siren == company => Ok(()),
         Caller::Bpifrance | Caller::Admin => Ok(()),
@@ -124,9 +127,42 @@ pub fn record_placement_end(
 }
 
 /// Deciding labels: Bpifrance only.
-pub fn decide_labels(caller: &Caller) -> Result<(), Status> {
+pub fn decide_labels(caller: &Caller) -> Result<(), Error> {
     match caller {
         Caller::Bpifrance => Ok(()),
         _ => Err(denied("only Bpifrance decides labels")),
+    }
+}
+
+/// Listing a company's offers: a company its own; operators and services name the company.
+pub fn list_offers_of(caller: &Caller, named: Option<Siren>) -> Result<Siren, Error> {
+    match (caller, named) {
+        (Caller::Company { siren }, None) => Ok(*siren),
+        (Caller::Company { siren }, Some(given)) if given == *siren => Ok(given),
+        (Caller::Admin | Caller::Service, Some(given)) => Ok(given),
+        (Caller::Admin | Caller::Service, None) => Err(Error::invalid_field(
+            "company_siren",
+            InvalidValue::new("is required for this role"),
+        )),
+        _ => Err(denied("a company lists only its own offers")),
+    }
+}
+
+/// Listing placements: each tenant sees only its own, so its part of `filter` is forced, and
+/// naming another tenant is refused; Bpifrance, operators and services see every placement.
+pub fn scope_placements(caller: &Caller, filter: &mut PlacementFilter) -> Result<(), Error> {
+    fn own<T: PartialEq + Copy>(given: &mut Option<T>, own: T) -> Result<(), Error> {
+        if given.is_some_and(|given| given != own) {
+            return Err(denied("these placements are not yours to read"));
+        }
+        *given = Some(own);
+        Ok(())
+    }
+    match caller {
+        Caller::Company { siren } => own(&mut filter.company, *siren),
+        Caller::Candidate { candidate_id } => own(&mut filter.candidate, *candidate_id),
+        Caller::School { school_id } => own(&mut filter.school, *school_id),
+        Caller::Bpifrance | Caller::Admin | Caller::Service => Ok(()),
+        Caller::Site => Err(denied("these placements are not yours to read")),
     }
 }

@@ -9,11 +9,13 @@ use tokio_util::sync::CancellationToken;
 use vte_proto::vte::candidates::v1::CandidateEvent;
 use vte_proto::vte::offers::v1::offers_service_server::OffersServiceServer;
 use vte_reference::ReferenceData;
+use vte_service::contacts::{ContactDirectory, GrpcContactDirectory};
 use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
 
-use crate::api::OffersApi;
 use crate::consumer::CandidatesHandler;
+use crate::grpc::OffersApi;
 use crate::sweeps;
+use crate::usecases::Offers;
 
 /// How often offers past their deadline and applications unanswered for 60 days are expired.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
@@ -35,6 +37,38 @@ impl Service for Application {
     };
 
     async fn build(settings: Settings) -> Result<Self, StartError> {
+        Self::assemble(settings, |host| {
+            Arc::new(GrpcContactDirectory::new(&host.peers)) as Arc<dyn ContactDirectory>
+        })
+        .await
+    }
+
+    fn grpc_addr(&self) -> SocketAddr {
+        self.host.grpc_addr()
+    }
+
+    async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), RunError> {
+        self.host.run(shutdown).await
+    }
+}
+
+impl Application {
+    /// The service built from `settings`, reading candidates' contact data from `contacts`
+    /// instead of the candidates service ([`Service::build`] passes the gRPC directory).
+    pub async fn build_with(
+        settings: Settings,
+        contacts: Arc<dyn ContactDirectory>,
+    ) -> Result<Self, StartError> {
+        Self::assemble(settings, move |_| contacts).await
+    }
+
+    /// The shared host (database, auth, health, relay) plus the offers API, the consumer of
+    /// `vte.candidates.v1` and the expiry sweeps, with the contact directory `contacts` makes
+    /// once the host (and its peers) exist.
+    async fn assemble(
+        settings: Settings,
+        contacts: impl FnOnce(&ServiceHost) -> Arc<dyn ContactDirectory>,
+    ) -> Result<Self, StartError> {
         let reference =
             ReferenceData::load(&settings.reference.dir).map_err(|error| StartError::Setting {
                 setting: "reference.dir",
@@ -42,10 +76,14 @@ impl Service for Application {
             })?;
         let reference = Arc::new(reference);
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let api = OffersApi::new(host.pool.clone(), reference.clone(), host.peers.clone());
+        let contacts = contacts(&host);
+        let offers = Offers::new(host.pool.clone(), reference.clone(), contacts);
         let interceptor = host.auth.interceptor();
         host.grpc()
-            .add_service(OffersServiceServer::with_interceptor(api, interceptor));
+            .add_service(OffersServiceServer::with_interceptor(
+                OffersApi::new(offers),
+                interceptor,
+            ));
         // What the service learns of candidates: their school, and their erasure.
         let candidates = host.consumer().on::<CandidateEvent, _>(CandidatesHandler);
         host.consume(candidates);
@@ -55,13 +93,5 @@ impl Service for Application {
             Ok(())
         });
         Ok(Self { host })
-    }
-
-    fn grpc_addr(&self) -> SocketAddr {
-        self.host.grpc_addr()
-    }
-
-    async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), RunError> {
-        self.host.run(shutdown).await
     }
 }

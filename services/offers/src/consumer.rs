@@ -1,8 +1,8 @@
 //! What the offers service takes from `vte.candidates.v1`: each candidate's school (from their
-//! profile's changes, in revision order) and their erasure, which anonymises their applications
-//! while keeping their history. [`CandidatesHandler`] runs in the consumer runner's transaction,
-//! which also records the event id, so each event is applied once. Reasons given for a refused
-//! event go into dead-letter headers: they name fields, never values.
+//! profile's changes, in revision order) and their erasure. [`CandidatesHandler`] decodes each
+//! event and calls the use case of [`usecases::candidates`] in the consumer runner's
+//! transaction, which also records the event id, so each event is applied once. Reasons given
+//! for a refused event go into dead-letter headers: they name fields, never values.
 
 use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, SchoolId};
@@ -10,12 +10,9 @@ use vte_events::consumer::{HandlerError, Handles, RecordMeta};
 use vte_proto::vte::candidates::v1::candidate_event::Event;
 use vte_proto::vte::candidates::v1::{CandidateErased, CandidateEvent, CandidateProfileChanged};
 
-use crate::store::{self, StoreError};
-
-/// The revision an erasure is recorded at: the highest the store keeps, so the erasure always
-/// applies and no profile event delivered after it (a late or replayed one) undoes it.
-/// `CandidateErased` carries no revision, and an erased candidate never comes back.
-pub const ERASURE_REVISION: u64 = i64::MAX as u64;
+use crate::error::Error;
+use crate::store::StoreError;
+use crate::usecases::{self, candidates::ERASURE_REVISION};
 
 /// The handler of `vte.candidates.v1` events; mount it with
 /// `ConsumerRunner::on::<CandidateEvent, _>(CandidatesHandler)`.
@@ -68,16 +65,12 @@ async fn profile_changed(
     if profile.revision == 0 || profile.revision >= ERASURE_REVISION {
         return Err(permanent("profile.revision is out of range"));
     }
-    store::upsert_candidate(transaction, candidate, school, false, profile.revision)
+    usecases::candidates::record_school(transaction, candidate, school, profile.revision)
         .await
-        .map_err(store_error)?;
-    Ok(())
+        .map_err(handler_error)
 }
 
-/// Marks the candidate erased and blanks the personal free text of their applications,
-/// placements and label decisions, keeping statuses, dates and transitions, and records the
-/// confirmation owed to the candidates service. Anonymising runs
-/// even when the erasure was already recorded: it changes nothing the second time.
+/// Erases the candidate ([`usecases::candidates::erase_candidate`]).
 async fn erase(
     transaction: &mut Transaction<'static, Postgres>,
     candidate: CandidateId,
@@ -91,20 +84,12 @@ async fn erase(
             "erased.candidate_id is not the envelope's candidate_id",
         ));
     }
-    // The school is not kept: nothing here needs to know anything more of an erased candidate.
-    store::upsert_candidate(transaction, candidate, None, true, ERASURE_REVISION)
-        .await
-        .map_err(store_error)?;
-    let anonymised = store::anonymise_candidate_applications(transaction, candidate)
-        .await
-        .map_err(store_error)?;
-    // Confirmed to the candidates service once this transaction commits (vte-service's
-    // confirmer); an erasure id that is missing or unreadable still gets confirmed by candidate.
+    // An erasure id that is missing or unreadable still gets confirmed, by candidate.
     let erasure_id =
         uuid::Uuid::try_parse(&erased.erasure_id).unwrap_or_else(|_| uuid::Uuid::nil());
-    vte_service::erasure::confirm_later(&mut *transaction, candidate, erasure_id)
+    let anonymised = usecases::candidates::erase_candidate(transaction, candidate, erasure_id)
         .await
-        .map_err(|error| HandlerError::Transient(error.to_string()))?;
+        .map_err(handler_error)?;
     tracing::info!(
         event_id = %meta.event_id,
         applications = anonymised.applications,
@@ -125,14 +110,23 @@ fn permanent(reason: &str) -> HandlerError {
     HandlerError::Permanent(reason.to_owned())
 }
 
-/// A database failure is worth retrying; anything else the store refuses will be refused
-/// again.
-fn store_error(error: StoreError) -> HandlerError {
+/// How a use case's failure reaches the runner, decided here once: an outage or a lost race
+/// is worth retrying (the partition waits); whatever the rules or the stored data refuse will
+/// be refused again (dead-lettered with a reason that names no value).
+fn handler_error(error: Error) -> HandlerError {
     match error {
-        StoreError::Database(error) => HandlerError::Transient(error.to_string()),
-        StoreError::ConcurrentChange => HandlerError::Transient(error.to_string()),
-        StoreError::Corrupt { .. } | StoreError::Duplicate { .. } => {
+        Error::Store(StoreError::Database(error)) => HandlerError::Transient(error.to_string()),
+        Error::ConcurrentChange | Error::Outbox(_) | Error::ContactsUnavailable(_) => {
+            HandlerError::Transient(error.to_string())
+        }
+        Error::Store(_) | Error::Duplicate(_) => {
             permanent("the store refused the candidate's event")
         }
+        Error::Invalid(_)
+        | Error::TargetNotNamed { .. }
+        | Error::NotFound(_)
+        | Error::Denied(_)
+        | Error::CandidateErased
+        | Error::Refused(_) => permanent("the service's rules refuse the candidate's event"),
     }
 }

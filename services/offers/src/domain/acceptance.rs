@@ -7,7 +7,7 @@ use super::actor::Actor;
 use super::application::{Application, ObsoleteCause, authorize};
 use super::application_state::ApplicationAction;
 use super::error::DomainError;
-use super::lifecycle::{Offer, OfferStatus};
+use super::offer::{Offer, OfferStatus};
 use super::placement::Placement;
 use super::values::{Note, RawDate};
 use chrono::{DateTime, Utc};

@@ -2,7 +2,7 @@
 //! [`Actor`] recorded in transition logs and label decisions (role, subject, tenant), and the
 //! [`Party`] an application's state machine reasons about (the company, the candidate's side,
 //! an operator, the platform itself). Checking tenancy (which company, which school) is the
-//! gRPC layer's job; the domain only knows which kind of party may take which step.
+//! use cases' job (`access`); the domain only knows which kind of party may take which step.
 
 use std::fmt;
 use vte_domain::InvalidValue;

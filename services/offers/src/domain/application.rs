@@ -7,7 +7,7 @@
 use super::actor::{Actor, Party};
 use super::application_state::{ApplicationAction, ApplicationStatus, transition};
 use super::error::DomainError;
-use super::lifecycle::{Offer, OfferStatus};
+use super::offer::{Offer, OfferStatus};
 use super::values::{ApplicationMessage, Note};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use vte_domain::{
@@ -118,7 +118,7 @@ impl Application {
     /// A candidate, or their school on their behalf, applies to `offer`, which must be open to
     /// applications on `today`; `message` (field `message`) is 0..=4,000 characters. That the
     /// candidate is the caller or one of the school's students, and that they have no other
-    /// open application to the offer, are checked by the gRPC layer and the store.
+    /// open application to the offer, are checked by the use case and the store.
     #[allow(clippy::too_many_arguments)]
     pub fn submit(
         id: ApplicationId,

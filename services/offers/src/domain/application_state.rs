@@ -1,7 +1,7 @@
 //! The state machine of an application: which party may take which step from which status.
 //! [`transition`] is the whole rule; the aggregate in [`application`](super::application)
-//! records each step in its log. The gRPC layer maps [`IllegalTransition`] to
-//! `FAILED_PRECONDITION` and a step outside the party's role to `PERMISSION_DENIED`.
+//! records each step in its log. A client gets [`IllegalTransition`] as
+//! `FAILED_PRECONDITION` and a step outside the party's role as `PERMISSION_DENIED`.
 
 use super::actor::Party;
 use super::error::DomainError;

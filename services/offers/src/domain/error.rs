@@ -1,10 +1,11 @@
-//! Why a domain operation refused: one enum naming each situation, and the [`ErrorKind`] the
-//! gRPC layer maps once to a status code (bad input, a step not allowed from the current
-//! state, a party acting outside its role, or inconsistent inputs from the store).
+//! Why a domain operation refused: one enum naming each situation, and the [`ErrorKind`] that
+//! says how it reaches a client (bad input, a step not allowed from the current state, a party
+//! acting outside its role, or inconsistent inputs from the store). The service's error
+//! ([`crate::Error`]) carries it; `grpc::status` maps it once to a status code.
 
 use super::actor::{Party, Role};
 use super::application_state::{ApplicationAction, IllegalTransition};
-use super::lifecycle::{OfferAction, OfferStatus};
+use super::offer::{OfferAction, OfferStatus};
 use super::placement::{PlacementAction, PlacementStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use vte_domain::{FieldError, FieldErrors, LabelDecisionId};

@@ -1,7 +1,7 @@
 //! Bpifrance's label decisions on completed placements. A decision is never changed nor
 //! deleted: an appeal or a review is a new decision naming the latest one it reconsiders, with
-//! its reason, so the history stays readable. Only the `bpifrance` role decides (the gRPC layer
-//! checks the token; [`decide_label`] refuses any other role as well).
+//! its reason, so the history stays readable. Only the `bpifrance` role decides (the use case
+//! checks the caller; [`decide_label`] refuses any other role as well).
 
 use super::actor::{Actor, Role};
 use super::error::DomainError;

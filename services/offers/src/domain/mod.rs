@@ -1,11 +1,13 @@
 //! The offers service's domain: offers, applications, placements and label decisions as pure
 //! logic (no gRPC, no SQL, no Kafka, no clock: callers pass `today` and `now`, and the ids of
-//! what they create). The gRPC layer converts requests into the input types here and maps
-//! [`DomainError::kind`] to a status code; the store saves what the functions return.
+//! what they create). The use cases ([`crate::usecases`]) load what these functions need, call
+//! them and save what they return; [`DomainError::kind`] says how a refusal reaches a client.
 //!
-//! - Content: [`offer`] (input, draft and complete spec), [`validation`], [`location`], [`aid`].
-//! - Lives: [`lifecycle`] (offers), [`application_state`] and [`application`], [`acceptance`],
-//!   [`placement`], [`label`]; [`actor`] says who acts, [`values`] holds checked text and dates.
+//! - Content: [`spec`] (an offer's input, draft and complete spec), [`validation`],
+//!   [`location`], [`aid`].
+//! - Lives: [`offer`] (the offer aggregate), [`application_state`] and [`application`],
+//!   [`acceptance`], [`placement`], [`label`]; [`actor`] says who acts, [`values`] holds checked
+//!   text and dates.
 
 pub mod acceptance;
 pub mod actor;
@@ -14,10 +16,10 @@ pub mod application;
 pub mod application_state;
 pub mod error;
 pub mod label;
-pub mod lifecycle;
 pub mod location;
 pub mod offer;
 pub mod placement;
+pub mod spec;
 pub mod validation;
 pub mod values;
 
@@ -34,14 +36,14 @@ pub use application::{
 pub use application_state::{ApplicationAction, ApplicationStatus, IllegalTransition, transition};
 pub use error::{DomainError, ErrorKind};
 pub use label::{LabelDecided, LabelDecision, LabelOutcome, NewLabelDecision, decide_label};
-pub use lifecycle::{Offer, OfferAction, OfferChange, OfferContent, OfferStatus};
 pub use location::{Location, TerritoryRef};
-pub use offer::{
-    DraftSpec, LanguageRequirement, NewLanguage, NewMoney, NewOffer, NewSalaryRange, OfferSpec,
-    Positions, RemotePolicy, SalaryRange,
-};
+pub use offer::{Offer, OfferAction, OfferChange, OfferContent, OfferStatus};
 pub use placement::{
     EarlyEnd, EarlyEndReason, Placement, PlacementAction, PlacementStatus, planned_end_date,
+};
+pub use spec::{
+    DraftSpec, LanguageRequirement, NewLanguage, NewMoney, NewOffer, NewSalaryRange, OfferSpec,
+    Positions, RemotePolicy, SalaryRange,
 };
 pub use validation::{validate_draft, validate_offer};
 pub use values::RawDate;

@@ -8,7 +8,7 @@ use super::application::Application;
 use super::error::DomainError;
 use super::label::LabelDecision;
 use super::location::Location;
-use super::offer::OfferSpec;
+use super::spec::OfferSpec;
 use super::values::{CompanyName, Note, RawDate, Title};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use std::fmt;
@@ -255,7 +255,7 @@ impl Placement {
     /// Records that the VTE ran its course: ACTIVE -> COMPLETED. `completed_on` (field
     /// `completed_on`), the last day, is required, not before
     /// [`earliest_completion`](Self::earliest_completion) and not after `today`. The company,
-    /// Bpifrance or an operator may record it (checked by the gRPC layer).
+    /// Bpifrance or an operator may record it (checked by the use case).
     pub fn complete(
         &self,
         completed_on: Option<RawDate>,
@@ -290,7 +290,7 @@ impl Placement {
     /// [`earliest_completion`](Self::earliest_completion) (later, the VTE ran its course and is
     /// completed instead). `reason` is an [`EarlyEndReason`] code, required; `note` is 0..=1,000
     /// characters, required with OTHER. The company, the school, Bpifrance or an operator may
-    /// record it (checked by the gRPC layer).
+    /// record it (checked by the use case).
     pub fn end_early(
         &self,
         ended_on: Option<RawDate>,

@@ -6,9 +6,9 @@
 use super::acceptance::{AcceptanceTerms, accept};
 use super::actor::{Actor, Role};
 use super::application::Application;
-use super::lifecycle::Offer;
-use super::offer::{NewLanguage, NewMoney, NewOffer, NewSalaryRange};
+use super::offer::Offer;
 use super::placement::Placement;
+use super::spec::{NewLanguage, NewMoney, NewOffer, NewSalaryRange};
 use super::validation::validate_draft;
 use super::values::RawDate;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};

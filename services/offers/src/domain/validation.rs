@@ -5,7 +5,7 @@
 //! offer. Both share the same per-field rules, so a valid draft never hides a format error.
 
 use super::location::Location;
-use super::offer::{
+use super::spec::{
     DraftSpec, LanguageRequirement, MAX_FIELDS_OF_STUDY, MAX_LANGUAGES, MAX_SKILLS, NewLanguage,
     NewMoney, NewOffer, NewSalaryRange, OfferSpec, Positions, RemotePolicy, SalaryRange,
 };

@@ -1,7 +1,8 @@
 //! Applications on the wire: the application requests into the inputs of
 //! [`Application`]'s steps and of [`accept`](crate::domain::accept), an [`Application`] into
 //! `vte.applications.v1.Application` (every transition, who made it, and the candidate's message
-//! only where it may go), and the `ApplicationEvent` envelope of its last step.
+//! only where it may go), the candidate's contact data disclosed with it, and the
+//! `ApplicationEvent` envelope of its last step.
 
 use super::wire::{
     PageInput, WireEnum, actor_to_proto, both, check_date, check_enums, check_page,
@@ -12,8 +13,10 @@ use chrono::{DateTime, Utc};
 use vte_domain::{ApplicationId, CandidateId, FieldErrors, InvalidValue, OfferId};
 use vte_proto::vte::applications::v1 as applications;
 use vte_proto::vte::applications::v1::application_event::Event;
+use vte_proto::vte::candidates::v1 as candidates;
 use vte_proto::vte::offers::v1 as offers;
 use vte_proto::vte::offers::v1::list_applications_request::Scope;
+use vte_service::contacts::Contact;
 
 /// Apply, decoded: the arguments of [`Application::submit`] that come from the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,6 +248,18 @@ fn transition_to_proto(transition: &ApplicationTransition) -> applications::Appl
             .as_ref()
             .map(|reason| reason.to_string())
             .unwrap_or_default(),
+    }
+}
+
+/// The contact data of `candidate` on the wire (`vte.candidates.v1.Contact`), as the candidates
+/// service gave it.
+pub fn contact_to_proto(candidate: CandidateId, contact: Contact) -> candidates::Contact {
+    candidates::Contact {
+        candidate_id: candidate.to_string(),
+        first_name: contact.first_name,
+        last_name: contact.last_name,
+        email: contact.email,
+        phone: contact.phone,
     }
 }
 

@@ -1,20 +1,21 @@
 //! The conversions between the wire contract (`vte.offers.v1`, `vte.applications.v1`,
 //! `vte.placements.v1`, `vte.common.v1`) and the domain, written once for the gRPC layer and the
-//! event layer. Decoders never panic: every malformed id, date, timestamp or enum number becomes
-//! a field error named by its proto path, all of a request's gathered in one
-//! [`FieldErrors`](vte_domain::FieldErrors).
+//! event layer. Each request decodes into the typed input its use case takes
+//! ([`CreateOfferInput`], [`ApplyInput`]...). Decoders never panic: every malformed id, date,
+//! timestamp or enum number becomes a field error named by its proto path, all of a request's
+//! gathered in one [`FieldErrors`](vte_domain::FieldErrors).
 //!
 //! - [`wire`]: shared values (ids, dates, timestamps, enums, actors, places, aids, pages).
 //! - One module per aggregate: [`offer`] (and [`search`]), [`application`], [`placement`] (and
 //!   label decisions), each with its request decoders, its encoder and its event builder.
-//! - [`status`]: a [`DomainError`](crate::domain::DomainError) or field errors as a
-//!   `tonic::Status`.
+//!
+//! Statuses are the gRPC adapter's (`grpc::status`); [`bad_request_of`] reads the field errors
+//! back out of one, for clients and tests.
 
 pub mod application;
 pub mod offer;
 pub mod placement;
 pub mod search;
-pub mod status;
 pub mod wire;
 
 #[cfg(test)]
@@ -23,7 +24,8 @@ mod tests;
 pub use application::{
     AcceptInput, ApplicationStep, ApplicationsScope, ApplyInput, ListApplicationsInput, Message,
     ScheduleInterviewInput, accept_input, application_event, application_to_proto, apply_input,
-    list_applications_input, refuse_input, review_input, schedule_interview_input, withdraw_input,
+    contact_to_proto, list_applications_input, refuse_input, review_input,
+    schedule_interview_input, withdraw_input,
 };
 pub use offer::{
     CloseOfferInput, CreateOfferInput, ListOffersInput, PublishOfferInput, UpdateOfferInput,
@@ -37,5 +39,5 @@ pub use placement::{
     list_placements_input, placement_event, placement_to_proto,
 };
 pub use search::{Near, SearchRequestInput, TerritoryScope, search_request_input};
-pub use status::{bad_request_of, invalid, status_of};
+pub use vte_wire::status::{BadRequest, FieldViolation, bad_request_of};
 pub use wire::{PageInput, WireEnum, page_input, parse_id, parse_optional_id};

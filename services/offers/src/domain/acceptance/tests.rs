@@ -4,8 +4,8 @@ use super::*;
 use crate::domain::aid::AidKind;
 use crate::domain::application_state::{ApplicationStatus, IllegalTransition};
 use crate::domain::error::ErrorKind;
-use crate::domain::offer::NewOffer;
 use crate::domain::placement::PlacementStatus;
+use crate::domain::spec::NewOffer;
 use crate::domain::testing::{
     application_to, candidate, company, date, draft_offer, figeac_cdi, now, published_offer,
     reference, school, today,

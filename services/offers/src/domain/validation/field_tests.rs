@@ -2,7 +2,7 @@
 
 use super::tests::{fields, money, only_violation, publish, violation};
 use super::*;
-use crate::domain::offer::{NewLanguage, NewMoney, NewSalaryRange};
+use crate::domain::spec::{NewLanguage, NewMoney, NewSalaryRange};
 use crate::domain::testing::{figeac_cdi, reference, today};
 
 #[test]

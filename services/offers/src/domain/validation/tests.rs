@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::domain::offer::{NewLanguage, NewMoney};
+use crate::domain::spec::{NewLanguage, NewMoney};
 use crate::domain::testing::{date, figeac_cdi, reference, today};
 
 pub(super) fn publish(input: &NewOffer) -> Result<OfferSpec, FieldErrors> {

@@ -1,0 +1,86 @@
+//! Why a use case of the offers service did not do what it was asked: one enum naming each
+//! situation, whoever called (the gRPC adapter, the consumer, the sweeps). `grpc::status` maps
+//! it once to a `tonic::Status`; the consumer maps it once to a `HandlerError`.
+
+use vte_domain::FieldErrors;
+use vte_events::outbox::OutboxError;
+use vte_service::contacts::LookupFailed;
+
+use crate::domain::DomainError;
+use crate::store::{StoreError, UniqueRule};
+
+/// A use case that did not complete. Whatever its transaction wrote is rolled back.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Fields of the request break rules; every one is listed (`INVALID_ARGUMENT`).
+    #[error("invalid request: {0}")]
+    Invalid(FieldErrors),
+    /// The caller's role must name who it acts for, in `field`, and did not
+    /// (`INVALID_ARGUMENT`, said in the message only).
+    #[error("{field}: {rule}")]
+    TargetNotNamed {
+        /// The request field to fill.
+        field: &'static str,
+        /// Who must fill it.
+        rule: &'static str,
+    },
+    /// No such thing, or none this caller may know of (`NOT_FOUND`).
+    #[error("no {0} with this id")]
+    NotFound(&'static str),
+    /// The caller may not do this; says which rule, never whose data (`PERMISSION_DENIED`).
+    #[error("{0}")]
+    Denied(&'static str),
+    /// The candidate was erased: nothing is done for them any more (`FAILED_PRECONDITION`).
+    #[error("this candidate has been erased")]
+    CandidateErased,
+    /// The domain refused the change; its kind says how (bad input, state, role, a bug).
+    #[error(transparent)]
+    Refused(#[from] DomainError),
+    /// Someone else changed the row since it was read (`ABORTED`): read again and retry.
+    #[error("changed by someone else meanwhile: read it again and retry")]
+    ConcurrentChange,
+    /// A unique rule of the schema refused the row (`ALREADY_EXISTS`).
+    #[error("refused as a duplicate: {0}")]
+    Duplicate(UniqueRule),
+    /// The candidates service cannot give the candidate's contact data now (`UNAVAILABLE`).
+    #[error("the candidate's contact data cannot be read right now: retry shortly")]
+    ContactsUnavailable(#[source] LookupFailed),
+    /// The database failed, or a stored row no longer fits the domain (`INTERNAL`).
+    #[error(transparent)]
+    Store(StoreError),
+    /// An event could not be appended to the outbox (`INTERNAL`).
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+}
+
+impl From<StoreError> for Error {
+    /// A lost race and a duplicate are the caller's to handle; the rest is the service's.
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::ConcurrentChange => Self::ConcurrentChange,
+            StoreError::Duplicate { rule } => Self::Duplicate(rule),
+            other => Self::Store(other),
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(error))
+    }
+}
+
+impl From<FieldErrors> for Error {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Invalid(errors)
+    }
+}
+
+impl Error {
+    /// `INVALID_ARGUMENT` for one field.
+    pub(crate) fn invalid_field(field: &str, rule: vte_domain::InvalidValue) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.push(rule.at(field));
+        Self::Invalid(errors)
+    }
+}

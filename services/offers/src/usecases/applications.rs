@@ -1,0 +1,319 @@
+//! Applications: a candidate applies (or their school on their behalf), the company reviews,
+//! interviews, accepts or refuses, the candidate's side may withdraw. Accepting fills a position,
+//! starts the placement and makes the candidate's other open applications obsolete, all in one
+//! transaction with one event per aggregate changed.
+
+use std::collections::BTreeMap;
+
+use vte_domain::{ApplicationId, CandidateId, PlacementId, SchoolId};
+use vte_service::auth::{Caller, Identity};
+use vte_service::contacts::{Contact, Lookup};
+
+use super::{Offers, now, page_request, today};
+use crate::access::{self, Person};
+use crate::domain::{Acceptance, Application, DomainError, OfferChange, accept};
+use crate::error::Error;
+use crate::mapping::{
+    self, AcceptInput, ApplicationStep, ApplicationsScope, ApplyInput, ListApplicationsInput,
+    ScheduleInterviewInput,
+};
+use crate::store::{self, ApplicationScope, Page};
+
+/// An application as its reader may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationView {
+    /// The application.
+    pub application: Application,
+    /// The candidate's contact data: only for the company applied to and the candidate
+    /// themself, and `None` once the candidate is erased.
+    pub contact: Option<Contact>,
+}
+
+/// Which side may take a step on an application.
+#[derive(Clone, Copy)]
+enum Side {
+    /// The company that owns the offer (or an operator).
+    Employer,
+    /// The candidate or their school (or an operator).
+    Candidate,
+}
+
+impl Offers {
+    /// A candidate applies to a published offer, or their school (or an operator) applies for
+    /// them.
+    pub async fn apply(&self, who: &Identity, input: ApplyInput) -> Result<Application, Error> {
+        let candidate = match (&who.caller, input.candidate_id) {
+            (Caller::Candidate { candidate_id }, None) => *candidate_id,
+            (_, Some(candidate)) => candidate,
+            (_, None) => {
+                return Err(Error::TargetNotNamed {
+                    field: "candidate_id",
+                    rule: "is required when a school or an operator applies",
+                });
+            }
+        };
+        let known = store::load_candidate(&self.pool, candidate).await?;
+        if known.as_ref().is_some_and(|known| known.erased) {
+            return Err(Error::CandidateErased);
+        }
+        let school = known.as_ref().and_then(|known| known.school_id);
+        access::act_for(&who.caller, person(&candidate, school.as_ref()))?;
+        let school = school.or(match who.caller {
+            Caller::School { school_id } => Some(school_id),
+            _ => None,
+        });
+        let now = now();
+        let mut transaction = self.pool.begin().await?;
+        let offer = store::lock_offer(&mut transaction, input.offer_id, &self.reference)
+            .await?
+            .ok_or(Error::NotFound("offer"))?;
+        let application = Application::submit(
+            ApplicationId::new(),
+            &offer,
+            candidate,
+            school,
+            &access::actor(who),
+            &input.message,
+            today(now),
+            now,
+        )?;
+        store::insert_application(&mut transaction, &application).await?;
+        vte_events::append(&mut transaction, &mapping::application_event(&application)).await?;
+        transaction.commit().await?;
+        Ok(application)
+    }
+
+    /// An application, for its parties, operators and services; with the candidate's contact
+    /// data for the company applied to and the candidate.
+    pub async fn get_application(
+        &self,
+        who: &Identity,
+        id: ApplicationId,
+    ) -> Result<ApplicationView, Error> {
+        let application = store::load_application(&self.pool, id)
+            .await?
+            .ok_or(Error::NotFound("application"))?;
+        access::read_case(
+            &who.caller,
+            &application.company_siren,
+            person(&application.candidate_id, application.school_id.as_ref()),
+            false,
+        )?;
+        let discloses = matches!(
+            who.caller,
+            Caller::Company { .. } | Caller::Candidate { .. }
+        );
+        let contact = if discloses {
+            self.candidate_contact(application.candidate_id).await?
+        } else {
+            None
+        };
+        Ok(ApplicationView {
+            application,
+            contact,
+        })
+    }
+
+    /// The candidate's contact data, which the candidates service owns; `None` once erased.
+    async fn candidate_contact(&self, candidate: CandidateId) -> Result<Option<Contact>, Error> {
+        match self.contacts.lookup(candidate).await {
+            Ok(Lookup::Found(contact)) => Ok(Some(contact)),
+            Ok(Lookup::Gone) => Ok(None),
+            Err(failed) => Err(Error::ContactsUnavailable(failed)),
+        }
+    }
+
+    /// A page of the applications to an offer (for its company) or of a candidate (for them
+    /// and their school); services read either.
+    pub async fn list_applications(
+        &self,
+        who: &Identity,
+        input: ListApplicationsInput,
+    ) -> Result<Page<Application>, Error> {
+        let service = matches!(who.caller, Caller::Service);
+        let scope = match input.scope {
+            ApplicationsScope::Offer(offer_id) => {
+                let offer = store::load_offer(&self.pool, offer_id, &self.reference)
+                    .await?
+                    .ok_or(Error::NotFound("offer"))?;
+                if !service {
+                    access::manage_offer(&who.caller, &offer.company_siren)?;
+                }
+                ApplicationScope::Offer(offer_id)
+            }
+            ApplicationsScope::Candidate(candidate) => {
+                let school = self.school_of(candidate).await?;
+                if !service {
+                    access::act_for(&who.caller, person(&candidate, school.as_ref()))?;
+                }
+                ApplicationScope::Candidate(candidate)
+            }
+        };
+        let page = page_request(input.page)?;
+        let found = store::list_applications(&self.pool, scope, &input.statuses, page).await?;
+        Ok(found)
+    }
+
+    /// The company starts reviewing the application.
+    pub async fn review_application(
+        &self,
+        who: &Identity,
+        step: ApplicationStep,
+    ) -> Result<Application, Error> {
+        let (actor, now) = (access::actor(who), now());
+        self.step(who, step.application_id, Side::Employer, |a| {
+            a.start_review(&actor, &step.text, now)
+        })
+        .await
+    }
+
+    /// The company invites the candidate to an interview.
+    pub async fn schedule_interview(
+        &self,
+        who: &Identity,
+        input: ScheduleInterviewInput,
+    ) -> Result<Application, Error> {
+        let (actor, now) = (access::actor(who), now());
+        self.step(who, input.application_id, Side::Employer, |a| {
+            a.schedule_interview(&actor, input.interview_at, &input.note, now)
+        })
+        .await
+    }
+
+    /// The company refuses the application.
+    pub async fn refuse_application(
+        &self,
+        who: &Identity,
+        step: ApplicationStep,
+    ) -> Result<Application, Error> {
+        let (actor, now) = (access::actor(who), now());
+        self.step(who, step.application_id, Side::Employer, |a| {
+            a.refuse(&actor, &step.text, now)
+        })
+        .await
+    }
+
+    /// The candidate (or their school) withdraws the application.
+    pub async fn withdraw_application(
+        &self,
+        who: &Identity,
+        step: ApplicationStep,
+    ) -> Result<Application, Error> {
+        let (actor, now) = (access::actor(who), now());
+        self.step(who, step.application_id, Side::Candidate, |a| {
+            a.withdraw(&actor, &step.text, now)
+        })
+        .await
+    }
+
+    /// Locks the application, checks the caller's side, applies `change`, saves it with one
+    /// event.
+    async fn step(
+        &self,
+        who: &Identity,
+        id: ApplicationId,
+        side: Side,
+        change: impl FnOnce(&Application) -> Result<Application, DomainError>,
+    ) -> Result<Application, Error> {
+        let mut transaction = self.pool.begin().await?;
+        let application = store::lock_application(&mut transaction, id)
+            .await?
+            .ok_or(Error::NotFound("application"))?;
+        match side {
+            Side::Employer => access::manage_offer(&who.caller, &application.company_siren)?,
+            Side::Candidate => access::act_for(
+                &who.caller,
+                person(&application.candidate_id, application.school_id.as_ref()),
+            )?,
+        }
+        let next = change(&application)?;
+        store::save_application(&mut transaction, &next, application.revision).await?;
+        vte_events::append(&mut transaction, &mapping::application_event(&next)).await?;
+        transaction.commit().await?;
+        Ok(next)
+    }
+
+    /// The company hires the candidate: the application is accepted, the offer fills a
+    /// position (and is filled at the last one), the placement starts, and the candidate's
+    /// other open applications (and the filled offer's) become obsolete.
+    pub async fn accept_application(
+        &self,
+        who: &Identity,
+        input: AcceptInput,
+    ) -> Result<Acceptance, Error> {
+        let now = now();
+        let mut transaction = self.pool.begin().await?;
+        let application = store::lock_application(&mut transaction, input.application_id)
+            .await?
+            .ok_or(Error::NotFound("application"))?;
+        access::manage_offer(&who.caller, &application.company_siren)?;
+        let offer = store::lock_offer(&mut transaction, application.offer_id, &self.reference)
+            .await?
+            .ok_or(Error::NotFound("offer"))?;
+        // The candidate's and the offer's other open applications, each once.
+        let mut others: BTreeMap<ApplicationId, Application> = BTreeMap::new();
+        for open in [
+            store::open_applications_of_candidate(&mut transaction, application.candidate_id)
+                .await?,
+            store::open_applications_of_offer(&mut transaction, offer.id).await?,
+        ] {
+            others.extend(open.into_iter().map(|a| (a.id, a)));
+        }
+        let others: Vec<Application> = others.into_values().collect();
+        let acceptance = accept(
+            &application,
+            &offer,
+            &others,
+            &access::actor(who),
+            &input.terms,
+            PlacementId::new(),
+            now,
+        )?;
+        store::save_application(
+            &mut transaction,
+            &acceptance.application,
+            application.revision,
+        )
+        .await?;
+        let accepted = mapping::application_event(&acceptance.application);
+        vte_events::append(&mut transaction, &accepted).await?;
+        store::save_offer(
+            &mut transaction,
+            &acceptance.offer,
+            offer.revision,
+            &self.reference,
+        )
+        .await?;
+        let change = OfferChange::between(&offer, &acceptance.offer);
+        let filled = mapping::offer_event(&acceptance.offer, change);
+        vte_events::append(&mut transaction, &filled).await?;
+        store::insert_placement(&mut transaction, &acceptance.placement).await?;
+        let started = mapping::placement_event(&acceptance.placement, None);
+        vte_events::append(&mut transaction, &started).await?;
+        for obsolete in &acceptance.obsolete {
+            let before = others
+                .iter()
+                .find(|other| other.id == obsolete.id)
+                .map_or(obsolete.revision, |other| other.revision);
+            store::save_application(&mut transaction, obsolete, before).await?;
+            vte_events::append(&mut transaction, &mapping::application_event(obsolete)).await?;
+        }
+        transaction.commit().await?;
+        Ok(acceptance)
+    }
+
+    /// The candidate's school, as the candidates service last said.
+    pub(super) async fn school_of(
+        &self,
+        candidate: CandidateId,
+    ) -> Result<Option<SchoolId>, Error> {
+        Ok(store::load_candidate(&self.pool, candidate)
+            .await?
+            .and_then(|known| known.school_id))
+    }
+}
+
+/// The person an application, a placement or a list concerns.
+pub(super) fn person<'a>(candidate: &'a CandidateId, school: Option<&'a SchoolId>) -> Person<'a> {
+    Person { candidate, school }
+}

@@ -1,0 +1,82 @@
+//! What the offers service does, whoever asks: the gRPC adapter, the consumer and the sweeps call
+//! these functions and nothing else to change data. A use case takes typed inputs (the decoded
+//! requests of [`mapping`](crate::mapping), domain values) and the caller's identity, does the
+//! whole job (load and lock, check access, run the domain, save, append one event per aggregate
+//! changed, commit) and returns domain values or the service's one [`Error`].
+//!
+//! - [`Offers`]: the use cases callers start, one method each, by area in [`offers`],
+//!   [`applications`], [`placements`] and [`labels`];
+//! - [`expiry`]: what the sweeps run (offers and applications that time out);
+//! - [`candidates`]: what the consumer applies from `vte.candidates.v1`, in the runner's
+//!   transaction.
+
+pub mod applications;
+pub mod candidates;
+pub mod expiry;
+pub mod labels;
+pub mod offers;
+pub mod placements;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use sqlx::PgPool;
+use vte_reference::ReferenceData;
+use vte_service::contacts::ContactDirectory;
+
+use crate::error::Error;
+use crate::mapping::PageInput;
+use crate::store::{PageCursor, PageRequest};
+
+pub use applications::ApplicationView;
+pub use offers::{SearchResult, SearchResults};
+
+/// The offers service's use cases over its database, the reference data (places, aids) and the
+/// candidates' contact directory. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Offers {
+    pool: PgPool,
+    reference: Arc<ReferenceData>,
+    contacts: Arc<dyn ContactDirectory>,
+}
+
+impl Offers {
+    /// The use cases on `pool`, resolving places with `reference` and reading candidates'
+    /// contact data, where it may be disclosed, from `contacts`.
+    pub fn new(
+        pool: PgPool,
+        reference: Arc<ReferenceData>,
+        contacts: Arc<dyn ContactDirectory>,
+    ) -> Self {
+        Self {
+            pool,
+            reference,
+            contacts,
+        }
+    }
+}
+
+/// Now, at the precision the database keeps.
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Today's date for the VTE rules (start dates, deadlines): `now`'s UTC date.
+pub(crate) fn today(now: DateTime<Utc>) -> NaiveDate {
+    now.date_naive()
+}
+
+/// A page request for the store, the client's token decoded.
+fn page_request(input: PageInput) -> Result<PageRequest, Error> {
+    let after = match input.token {
+        Some(token) => Some(
+            PageCursor::decode(&token)
+                .map_err(|rule| Error::invalid_field("page.page_token", rule))?,
+        ),
+        None => None,
+    };
+    Ok(PageRequest {
+        size: input.size,
+        after,
+    })
+}
