@@ -23,6 +23,7 @@ pub mod language;
 pub mod mission;
 pub mod money;
 pub mod postal;
+pub mod programme;
 pub mod siren;
 
 pub use company::CompanySize;
@@ -39,4 +40,5 @@ pub use language::{CefrLevel, LanguageCode};
 pub use mission::MissionType;
 pub use money::EuroCents;
 pub use postal::PostalCode;
+pub use programme::Programme;
 pub use siren::Siren;

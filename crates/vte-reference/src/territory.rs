@@ -4,49 +4,9 @@
 //! the second), so every lookup names its programme.
 
 use crate::code::ShortCode;
-use std::fmt;
 use vte_domain::Siren;
 
-/// A generation of the Territoires d'industrie programme; the current one is the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum Programme {
-    /// The first programme, 2018-2022 (149 territories), kept for history.
-    Ti2018_2022,
-    /// The current programme, 2023-2027 (183 territories).
-    #[default]
-    Ti2023_2027,
-}
-
-impl Programme {
-    /// Both programmes, oldest first.
-    pub const ALL: [Programme; 2] = [Self::Ti2018_2022, Self::Ti2023_2027];
-
-    /// The years it covers, e.g. `"2023-2027"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Ti2018_2022 => "2018-2022",
-            Self::Ti2023_2027 => "2023-2027",
-        }
-    }
-
-    /// The first and last year of validity.
-    pub const fn years(self) -> (u16, u16) {
-        match self {
-            Self::Ti2018_2022 => (2018, 2022),
-            Self::Ti2023_2027 => (2023, 2027),
-        }
-    }
-
-    pub(crate) const fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl fmt::Display for Programme {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use vte_domain::Programme;
 
 /// A Territoire d'industrie of one programme.
 #[derive(Debug, Clone)]

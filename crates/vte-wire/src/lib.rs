@@ -13,10 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use prost_types::Timestamp;
 use vte_domain::{
     CefrLevel, CompanySize, ContractKind, EducationLevel, EuroCents, FieldErrors, InvalidValue,
-    MissionType, RawDate,
+    MissionType, Programme, RawDate,
 };
 use vte_proto::vte::common::v1 as common;
-use vte_reference::Programme;
 
 /// A domain enumeration and its counterpart in the contract, whose zero (`*_UNSPECIFIED`) means
 /// "not given" and has no domain value.
