@@ -24,6 +24,7 @@ pub mod mission;
 pub mod money;
 pub mod postal;
 pub mod programme;
+pub mod role;
 pub mod siren;
 
 pub use company::CompanySize;
@@ -41,4 +42,5 @@ pub use mission::MissionType;
 pub use money::EuroCents;
 pub use postal::PostalCode;
 pub use programme::Programme;
+pub use role::Role;
 pub use siren::Siren;

@@ -15,46 +15,7 @@ use vte_domain::{CandidateId, SchoolId, Siren};
 
 use crate::settings::{AuthSettings, KeyAlgorithm};
 
-/// The roles of DESIGN.md section 5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Site,
-    School,
-    Company,
-    Candidate,
-    Bpifrance,
-    Admin,
-    Service,
-}
-
-impl Role {
-    /// The role's name in tokens.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Site => "site",
-            Role::School => "school",
-            Role::Company => "company",
-            Role::Candidate => "candidate",
-            Role::Bpifrance => "bpifrance",
-            Role::Admin => "admin",
-            Role::Service => "service",
-        }
-    }
-
-    fn parse(name: &str) -> Option<Self> {
-        [
-            Role::Site,
-            Role::School,
-            Role::Company,
-            Role::Candidate,
-            Role::Bpifrance,
-            Role::Admin,
-            Role::Service,
-        ]
-        .into_iter()
-        .find(|role| role.as_str() == name)
-    }
-}
+pub use vte_domain::Role;
 
 /// The caller's role together with the tenant it acts for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +129,7 @@ impl Claims {
 
     fn into_identity(self) -> Result<Identity, AuthError> {
         let invalid = |rule: &str| AuthError::InvalidClaims(rule.to_owned());
-        let role = Role::parse(&self.role).ok_or_else(|| invalid("unknown role"))?;
+        let role = Role::parse(&self.role).map_err(|_| invalid("unknown role"))?;
         let caller = match role {
             Role::Site => Caller::Site,
             Role::Bpifrance => Caller::Bpifrance,
