@@ -1,0 +1,206 @@
+//! Cursor pagination, one scheme for every list of the platform. A list is read in a fixed
+//! order of a key (an instant and an id, or a school's own reference) and a page stops after the
+//! row the cursor names, so rows written meanwhile never shift the next pages. On the wire the
+//! cursor is an opaque `page_token` (URL-safe base64 of the key's text form); a token this
+//! service did not give out is refused, naming the field.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use vte_domain::{FieldErrors, InvalidValue};
+use vte_proto::vte::common::v1 as common;
+
+use crate::PageInput;
+
+/// The largest page a list returns.
+pub const MAX_PAGE_SIZE: u32 = PageInput::MAX_SIZE;
+
+/// What a list is ordered by, written into and read back from its page tokens.
+pub trait CursorKey: Sized {
+    /// The key's text form (before base64).
+    fn to_text(&self) -> String;
+    /// Reads a text form written by [`CursorKey::to_text`]; `None` if it is not one.
+    fn from_text(text: &str) -> Option<Self>;
+}
+
+/// The usual key: an instant and an id (newest or oldest first, the store decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstantId {
+    pub at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl CursorKey for InstantId {
+    fn to_text(&self) -> String {
+        format!("{}:{}", self.at.timestamp_micros(), self.id)
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        let (micros, id) = text.split_once(':')?;
+        Some(Self {
+            at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            id: Uuid::parse_str(id).ok()?,
+        })
+    }
+}
+
+/// A key that is a text already (a school's own student reference).
+impl CursorKey for String {
+    fn to_text(&self) -> String {
+        self.clone()
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        Some(text.to_owned())
+    }
+}
+
+/// The page token of `key`, as sent to clients.
+pub fn encode_token<K: CursorKey>(key: &K) -> String {
+    URL_SAFE_NO_PAD.encode(key.to_text())
+}
+
+/// Reads a page token a client sent back.
+pub fn decode_token<K: CursorKey>(token: &str) -> Result<K, InvalidValue> {
+    URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| K::from_text(&text))
+        .ok_or_else(|| InvalidValue::new("is not a page token this service gave out"))
+}
+
+/// Which page to read: at most `size` rows (1 to [`MAX_PAGE_SIZE`]), after the row `after`
+/// names (the first page without it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest<K = InstantId> {
+    pub size: u32,
+    pub after: Option<K>,
+}
+
+impl<K> PageRequest<K> {
+    /// The first page of `size` rows.
+    pub const fn first(size: u32) -> Self {
+        Self { size, after: None }
+    }
+
+    fn size(&self) -> usize {
+        self.size.clamp(1, MAX_PAGE_SIZE) as usize
+    }
+
+    /// The rows to fetch: one more than the page, to know whether another page follows.
+    pub fn fetch_limit(&self) -> i64 {
+        self.size() as i64 + 1
+    }
+
+    /// The page made of `rows` (fetched with [`PageRequest::fetch_limit`]); `key` gives each
+    /// row's ordering key.
+    pub fn page<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> K) -> Page<T, K> {
+        let next = if rows.len() > self.size() {
+            rows.truncate(self.size());
+            rows.last().map(key)
+        } else {
+            None
+        };
+        Page { items: rows, next }
+    }
+}
+
+impl PageRequest<InstantId> {
+    /// The cursor's instant, bound as `$n::timestamptz` (NULL on the first page).
+    pub fn after_at(&self) -> Option<DateTime<Utc>> {
+        self.after.map(|cursor| cursor.at)
+    }
+
+    /// The cursor's id, bound as `$n::uuid` (NULL on the first page).
+    pub fn after_id(&self) -> Option<Uuid> {
+        self.after.map(|cursor| cursor.id)
+    }
+}
+
+/// One page of a list and the key of its last row when another page follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, K = InstantId> {
+    pub items: Vec<T>,
+    pub next: Option<K>,
+}
+
+/// The page a client asked for in `page` (checked as [`crate::page_input`] does), its token
+/// decoded, errors under `field.page_size` and `field.page_token`.
+pub fn page_request<K: CursorKey>(
+    field: &str,
+    page: Option<&common::PageRequest>,
+) -> Result<PageRequest<K>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let request = check_page_request(&mut errors, field, page);
+    errors.into_result().map(|()| request)
+}
+
+/// [`page_request`], recording its errors among others.
+pub fn check_page_request<K: CursorKey>(
+    errors: &mut FieldErrors,
+    field: &str,
+    page: Option<&common::PageRequest>,
+) -> PageRequest<K> {
+    let input = crate::check_page(errors, field, page);
+    let after = input
+        .token
+        .as_deref()
+        .and_then(|token| match decode_token(token) {
+            Ok(key) => Some(key),
+            Err(invalid) => {
+                errors.push(invalid.at(format!("{field}.page_token")));
+                None
+            }
+        });
+    PageRequest {
+        size: input.size,
+        after,
+    }
+}
+
+/// The `PageResponse` that lets a client ask for the page after this one.
+pub fn page_response<K: CursorKey>(next: Option<&K>) -> common::PageResponse {
+    common::PageResponse {
+        next_page_token: next.map(encode_token).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_token_round_trips_and_garbage_is_refused_naming_the_field() {
+        let key = InstantId {
+            at: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(),
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(decode_token::<InstantId>(&encode_token(&key)), Ok(key));
+        let wire = common::PageRequest {
+            page_size: 10,
+            page_token: "not-a-token".to_owned(),
+        };
+        let errors = page_request::<InstantId>("page", Some(&wire)).unwrap_err();
+        assert_eq!(errors.iter().next().unwrap().field(), "page.page_token");
+        let school_ref = String::from("ETU-2026-042");
+        assert_eq!(
+            decode_token::<String>(&encode_token(&school_ref)),
+            Ok(school_ref)
+        );
+    }
+
+    #[test]
+    fn a_page_holds_at_most_its_size_and_says_where_the_next_starts() {
+        let request = PageRequest::<String>::first(2);
+        assert_eq!(request.fetch_limit(), 3);
+        let page = request.page(vec!["a", "b", "c"], |row| (*row).to_owned());
+        assert_eq!(page.items, ["a", "b"]);
+        assert_eq!(page.next.as_deref(), Some("b"));
+        let last = request.page(vec!["d"], |row| (*row).to_owned());
+        assert_eq!(last.next, None);
+        assert_eq!(page_response::<String>(None).next_page_token, "");
+    }
+}
