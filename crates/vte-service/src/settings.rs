@@ -47,6 +47,7 @@ pub struct Settings {
 
 /// Where the service listens.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     /// gRPC address; port 0 picks a free port.
     pub grpc_addr: SocketAddr,
@@ -70,6 +71,7 @@ fn default_grace_secs() -> u64 {
 
 /// The service's own PostgreSQL database.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `postgres://user:password@host:port/database`; may carry a password, so it is secret.
     pub url: SecretString,
@@ -91,6 +93,7 @@ fn default_connect_timeout_secs() -> u64 {
 
 /// How tokens are verified.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     /// HS256 shared secret, for development only.
     #[serde(default)]
@@ -119,6 +122,7 @@ fn default_leeway_secs() -> u64 {
 
 /// One public key of the identity provider.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PublicKeySettings {
     /// The `kid` tokens name this key by.
     pub kid: String,
@@ -138,8 +142,41 @@ pub enum KeyAlgorithm {
 
 /// Where the reference data (communes, Territoires d'industrie) is read from.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReferenceSettings {
     pub dir: PathBuf,
+}
+
+/// A service's own section of the settings (`[candidates]`, `[matching]`...), read from the
+/// same layered sources as [`Settings`] (defaults, the `VTE_CONFIG` file, `VTE_<SECTION>__<KEY>`
+/// variables) and checked before the service starts. Every service loads its own the same way,
+/// through [`OwnSettings::load`]; unknown keys are refused (`deny_unknown_fields`).
+pub trait OwnSettings:
+    serde::de::DeserializeOwned + Default + std::fmt::Debug + Send + Sync + 'static
+{
+    /// The section's name: the service's name.
+    const SECTION: &'static str;
+
+    /// Checks beyond the types; the message names the setting (`matching.suggestions.count:
+    /// must lie in 1..=100`).
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Reads the section from the sources of `defaults`' service (its defaults when absent) and
+    /// checks it.
+    fn load(defaults: ServiceDefaults) -> Result<Self, String> {
+        let figment = Settings::figment(defaults);
+        let settings = if figment.contains(Self::SECTION) {
+            figment
+                .extract_inner::<Self>(Self::SECTION)
+                .map_err(|error| format!("{}: {error}", Self::SECTION))?
+        } else {
+            Self::default()
+        };
+        settings.check()?;
+        Ok(settings)
+    }
 }
 
 /// Settings could not be read; the message names the key at fault.
@@ -245,7 +282,7 @@ impl Settings {
 
 /// Where the other services listen (gRPC URLs).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PeersSettings {
     pub offers: String,
     pub candidates: String,
@@ -279,6 +316,7 @@ impl PeersSettings {
 
 /// The private key a service signs its own `service` tokens with (production).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SigningKeySettings {
     /// The `kid` put in the tokens' header; its public half is configured under that kid.
     pub kid: String,

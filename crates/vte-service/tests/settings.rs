@@ -4,6 +4,7 @@
 
 use secrecy::ExposeSecret;
 use vte_service::settings::LogFormat;
+use vte_service::settings::OwnSettings;
 use vte_service::{ServiceDefaults, Settings};
 
 const OFFERS: ServiceDefaults = ServiceDefaults {
@@ -71,6 +72,59 @@ fn a_bad_value_is_reported_with_its_key() {
             .to_string()
             .to_lowercase();
         assert!(error.contains("grpc_addr"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
+fn an_unknown_key_in_a_section_is_refused_naming_it() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("VTE_SERVER__GRPC_ADRESS", "0.0.0.0:6000");
+        let error = Settings::load(OFFERS).unwrap_err().to_string();
+        assert!(error.contains("grpc_adress"), "{error}");
+        Ok(())
+    });
+}
+
+/// A service's own section, as a service would declare it.
+#[derive(Debug, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct OffersOwn {
+    sweep_period_secs: u64,
+}
+
+impl Default for OffersOwn {
+    fn default() -> Self {
+        Self {
+            sweep_period_secs: 60,
+        }
+    }
+}
+
+impl OwnSettings for OffersOwn {
+    const SECTION: &'static str = "offers";
+
+    fn check(&self) -> Result<(), String> {
+        if self.sweep_period_secs == 0 {
+            return Err("offers.sweep_period_secs: must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_services_own_section_is_loaded_from_the_same_sources_and_checked() {
+    figment::Jail::expect_with(|jail| {
+        assert_eq!(OffersOwn::load(OFFERS).unwrap(), OffersOwn::default());
+        jail.create_file("offers.toml", "[offers]\nsweep_period_secs = 5\n")?;
+        jail.set_env("VTE_CONFIG", "offers.toml");
+        assert_eq!(OffersOwn::load(OFFERS).unwrap().sweep_period_secs, 5);
+        jail.set_env("VTE_OFFERS__SWEEP_PERIOD_SECS", "0");
+        let refused = OffersOwn::load(OFFERS).unwrap_err();
+        assert!(refused.contains("offers.sweep_period_secs"), "{refused}");
+        jail.set_env("VTE_OFFERS__SWEEP_PERIOD", "7");
+        let unknown = OffersOwn::load(OFFERS).unwrap_err();
+        assert!(unknown.contains("sweep_period"), "{unknown}");
         Ok(())
     });
 }
