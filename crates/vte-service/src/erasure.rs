@@ -1,12 +1,17 @@
-//! Confirming a GDPR erasure to the candidates service. A service that holds candidate data
-//! deletes it when `CandidateErased` arrives and, in the same transaction, calls
-//! [`confirm_later`]. [`ErasureConfirmer`], run by every [`crate::ServiceHost`], then calls
-//! `CandidatesService.ConfirmErasure` with the service's own token, retrying with backoff while
-//! the candidates service is away, so a confirmation is never lost and never sent before the
-//! deletion committed.
+//! Confirming a GDPR erasure to the candidates service: an opt-in piece of the host. A service
+//! that holds candidate data mounts it ([`crate::host::Pieces::confirm_erasures`]), which adds
+//! its table ([`MIGRATIONS`]) and runs an [`ErasureConfirmer`]. The service deletes the data when
+//! `CandidateErased` arrives and, in the same transaction, calls [`confirm_later`]; the
+//! confirmer then tells the candidates service through [`ErasureConfirmations`] (in production
+//! `CandidatesService.ConfirmErasure` with the service's own token), retrying with backoff while
+//! it is away, so a confirmation is never lost and never sent before the deletion committed.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::migrate::Migrator;
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -15,7 +20,66 @@ use vte_proto::vte::candidates::v1::ConfirmErasureRequest;
 use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
 use vte_proto::vte::common::v1::PlatformService;
 
-use crate::peers::Peers;
+use crate::peers::{Peers, ServiceAuth};
+
+/// The piece's table, `erasure_confirmations` (numbered 2: it was the event backbone's second
+/// migration, and databases migrated then keep their history).
+pub static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/erasure");
+
+/// The candidates service did not accept a confirmation; retried later. Carries the gRPC code
+/// and message, never personal data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfirmationRefused(pub String);
+
+/// The future an [`ErasureConfirmations`] returns.
+pub type ConfirmFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<(), ConfirmationRefused>> + Send + 'a>>;
+
+/// Where a service confirms the erasures it applied.
+pub trait ErasureConfirmations: Send + Sync + std::fmt::Debug + 'static {
+    /// Tells the candidates service that `service` erased `candidate`.
+    fn confirm(&self, candidate: CandidateId, service: PlatformService) -> ConfirmFuture<'_>;
+}
+
+/// `CandidatesService.ConfirmErasure`, called with this service's token.
+#[derive(Debug, Clone)]
+pub struct GrpcErasureConfirmations {
+    client: CandidatesServiceClient<
+        tonic::service::interceptor::InterceptedService<tonic::transport::Channel, ServiceAuth>,
+    >,
+}
+
+impl GrpcErasureConfirmations {
+    /// Confirms through `peers`.
+    pub fn new(peers: &Peers) -> Self {
+        Self {
+            client: CandidatesServiceClient::with_interceptor(
+                peers.channel(PlatformService::Candidates),
+                peers.auth(),
+            ),
+        }
+    }
+}
+
+impl ErasureConfirmations for GrpcErasureConfirmations {
+    fn confirm(&self, candidate: CandidateId, service: PlatformService) -> ConfirmFuture<'_> {
+        let mut client = self.client.clone();
+        Box::pin(async move {
+            let request = ConfirmErasureRequest {
+                candidate_id: candidate.to_string(),
+                service: service as i32,
+            };
+            client
+                .confirm_erasure(request)
+                .await
+                .map(|_| ())
+                .map_err(|status| {
+                    ConfirmationRefused(format!("{:?}: {}", status.code(), status.message()))
+                })
+        })
+    }
+}
 
 /// Records, in the caller's transaction, that this service erased `candidate_id` and must
 /// confirm it. Idempotent: a second record for the same candidate changes nothing.
@@ -46,7 +110,7 @@ pub async fn pending(pool: &PgPool) -> Result<i64, sqlx::Error> {
 #[derive(Debug, Clone)]
 pub struct ErasureConfirmer {
     pool: PgPool,
-    peers: Peers,
+    confirmations: Arc<dyn ErasureConfirmations>,
     service: PlatformService,
     /// How often due confirmations are looked for.
     pub poll: Duration,
@@ -61,10 +125,14 @@ const CLAIM_SECS: f64 = 60.0;
 
 impl ErasureConfirmer {
     /// A confirmer for `service`, polling every two seconds, retrying at most hourly.
-    pub fn new(pool: PgPool, peers: Peers, service: PlatformService) -> Self {
+    pub fn new(
+        pool: PgPool,
+        confirmations: Arc<dyn ErasureConfirmations>,
+        service: PlatformService,
+    ) -> Self {
         Self {
             pool,
-            peers,
+            confirmations,
             service,
             poll: Duration::from_secs(2),
             max_backoff: Duration::from_secs(3600),
@@ -101,17 +169,10 @@ impl ErasureConfirmer {
         .bind(CLAIM_SECS)
         .fetch_all(&self.pool)
         .await?;
-        let mut client = CandidatesServiceClient::with_interceptor(
-            self.peers.channel(PlatformService::Candidates),
-            self.peers.auth(),
-        );
         let mut accepted = 0;
         for (candidate_id, attempts) in claimed {
-            let request = ConfirmErasureRequest {
-                candidate_id: candidate_id.to_string(),
-                service: self.service as i32,
-            };
-            match client.confirm_erasure(request).await {
+            let candidate = CandidateId::from_uuid(candidate_id);
+            match self.confirmations.confirm(candidate, self.service).await {
                 Ok(_) => {
                     sqlx::query("DELETE FROM erasure_confirmations WHERE candidate_id = $1")
                         .bind(candidate_id)
@@ -119,10 +180,10 @@ impl ErasureConfirmer {
                         .await?;
                     accepted += 1;
                 }
-                Err(status) => {
+                Err(refused) => {
                     let wait = self.backoff(attempts);
                     tracing::warn!(
-                        code = ?status.code(),
+                        reason = %refused,
                         attempts = attempts + 1,
                         retry_in_secs = wait.as_secs(),
                         "erasure confirmation not accepted yet"
@@ -134,7 +195,7 @@ impl ErasureConfirmer {
                     )
                     .bind(candidate_id)
                     .bind(wait.as_secs_f64())
-                    .bind(format!("{:?}: {}", status.code(), status.message()))
+                    .bind(refused.0)
                     .execute(&self.pool)
                     .await?;
                 }

@@ -1,16 +1,17 @@
 //! [`ServiceHost`]: what every service is before it has any behaviour of its own. It verifies
-//! the auth settings, connects to and migrates the database (the event backbone's tables first),
-//! creates the topics, binds the gRPC and metrics ports, mounts health, reflection and the
-//! identity service, runs the outbox relay, then runs until shutdown. A service adds its own
-//! gRPC services, consumers and background tasks through [`ServiceHost::grpc`],
-//! [`ServiceHost::consumer`] and [`ServiceHost::spawn`].
+//! the auth settings, connects to and migrates the database (the event backbone's tables first,
+//! then those of the [`Pieces`] it mounts, then its own), creates the topics, binds the gRPC and
+//! metrics ports, mounts health, reflection and the identity service, runs the outbox relay, then
+//! runs until shutdown. A service adds its own gRPC services, consumers and background tasks
+//! through [`ServiceHost::grpc`], [`ServiceHost::consumer`] and [`ServiceHost::spawn`].
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{Migration, Migrator};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -23,7 +24,7 @@ use vte_events::consumer::ConsumerOptions;
 use vte_events::relay::{Relay, RelayOptions};
 
 use crate::auth::{Authenticator, KeyError};
-use crate::erasure::ErasureConfirmer;
+use crate::erasure::{ErasureConfirmations, ErasureConfirmer, GrpcErasureConfirmations};
 use crate::identity::IdentityApi;
 use crate::metrics::Metrics;
 use crate::peers::{Peers, PeersError};
@@ -69,6 +70,35 @@ pub enum RunError {
     Task { name: &'static str, message: String },
 }
 
+/// The optional pieces a service mounts on its host.
+#[derive(Debug, Default)]
+pub struct Pieces {
+    /// Confirm to the candidates service the erasures this service applies (every service
+    /// that holds candidate data): adds the `erasure_confirmations` table and its confirmer.
+    pub confirm_erasures: Option<ErasurePiece>,
+}
+
+/// The erasure confirmations piece: who confirms, and through what.
+#[derive(Debug)]
+pub struct ErasurePiece {
+    /// The service named in the confirmations.
+    pub service: PlatformService,
+    /// Where they go; `None`: the candidates service over gRPC (from the peers settings).
+    pub confirmations: Option<Arc<dyn ErasureConfirmations>>,
+}
+
+impl Pieces {
+    /// Confirms erasures as `service` to the candidates service over gRPC.
+    pub fn confirming_erasures(service: PlatformService) -> Self {
+        Self {
+            confirm_erasures: Some(ErasurePiece {
+                service,
+                confirmations: None,
+            }),
+        }
+    }
+}
+
 /// The parts every service shares, assembled and ready to run.
 pub struct ServiceHost {
     pub settings: Settings,
@@ -109,14 +139,37 @@ type BackgroundTask = Box<
 
 impl ServiceHost {
     /// Builds the host: auth keys, database and migrations (the backbone's, then `migrator`'s),
-    /// topics, listeners, and the outbox relay.
+    /// topics, listeners, and the outbox relay; the pieces a service mounts are chosen by its
+    /// name until every service says which it mounts with [`ServiceHost::build_with`].
     pub async fn build(settings: Settings, migrator: &Migrator) -> Result<Self, StartError> {
+        let pieces = match crate::peers::platform_service(&settings.service_name) {
+            Some(PlatformService::Candidates) | None => Pieces::default(),
+            Some(service) => Pieces::confirming_erasures(service),
+        };
+        Self::build_with(settings, migrator, pieces).await
+    }
+
+    /// Builds the host with the `pieces` the service mounts.
+    pub async fn build_with(
+        settings: Settings,
+        migrator: &Migrator,
+        pieces: Pieces,
+    ) -> Result<Self, StartError> {
         let auth = Authenticator::from_settings(&settings.auth)?;
         let peers = Peers::new(&settings.service_name, &settings.peers, &settings.auth)?;
         let pool = crate::database::connect(&settings.database).await?;
-        vte_events::migrations::with_service(migrator)
-            .run(&pool)
-            .await?;
+        let mut migrations: Vec<Migration> = vte_events::migrations::with_service(migrator)
+            .iter()
+            .cloned()
+            .collect();
+        if pieces.confirm_erasures.is_some() {
+            migrations.extend(crate::erasure::MIGRATIONS.iter().cloned());
+            migrations.sort_by_key(|migration| migration.version);
+        }
+        let mut migrations = Migrator::with_migrations(migrations);
+        // A piece a service no longer mounts leaves its applied migrations behind.
+        migrations.set_ignore_missing(true);
+        migrations.run(&pool).await?;
         let metrics = Metrics::new(&settings.service_name);
         let producer = settings.kafka.producer()?;
         vte_events::kafka::bootstrap_topics(&settings.kafka, &vte_proto::TOPICS).await?;
@@ -158,18 +211,15 @@ impl ServiceHost {
             vte_events::retention::run(pool, window, Duration::from_secs(3600), stop).await;
             Ok(())
         });
-        // Every service but the candidates service itself confirms the erasures it applied.
-        match crate::peers::platform_service(&host.settings.service_name) {
-            Some(PlatformService::Candidates) => {}
-            Some(service) => {
-                let confirmer =
-                    ErasureConfirmer::new(host.pool.clone(), host.peers.clone(), service);
-                host.spawn("erasure confirmations", move |stop| async move {
-                    confirmer.run(stop).await;
-                    Ok(())
-                });
-            }
-            None => tracing::debug!("not a platform service: erasures are not confirmed"),
+        if let Some(piece) = pieces.confirm_erasures {
+            let confirmations = piece
+                .confirmations
+                .unwrap_or_else(|| Arc::new(GrpcErasureConfirmations::new(&host.peers)));
+            let confirmer = ErasureConfirmer::new(host.pool.clone(), confirmations, piece.service);
+            host.spawn("erasure confirmations", move |stop| async move {
+                confirmer.run(stop).await;
+                Ok(())
+            });
         }
         Ok(host)
     }

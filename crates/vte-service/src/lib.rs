@@ -4,7 +4,8 @@
 //! - [`auth`]: bearer JWT verification and the caller's [`auth::Identity`] for handlers;
 //! - [`host`]: [`ServiceHost`], which connects, migrates, binds and runs a service;
 //! - [`server`]: the gRPC server with health, reflection and per-call spans and metrics;
-//! - [`erasure`]: confirming to the candidates service the erasures a service applied;
+//! - [`erasure`]: an opt-in piece confirming to the candidates service the erasures a service
+//!   applied;
 //! - [`peers`]: calls to the other services with a `service` token; [`contacts`]: a
 //!   candidate's contact data, looked up through a [`contacts::ContactDirectory`];
 //! - [`metrics`], [`shutdown`], [`database`]: the plumbing; logs and traces come from
@@ -25,7 +26,7 @@ pub mod shutdown;
 use std::future::Future;
 use std::net::SocketAddr;
 
-pub use host::{RunError, ServiceHost, StartError};
+pub use host::{Pieces, RunError, ServiceHost, StartError};
 pub use settings::{ServiceDefaults, Settings};
 use tokio_util::sync::CancellationToken;
 
