@@ -3,22 +3,23 @@
 //! withdraws consent); contact data only to the platform's services and the person themself;
 //! operators (`admin`) may act for a school; companies, the site and Bpifrance have no access
 //! to profiles here (companies see candidates pseudonymously through matching). A refusal is
-//! `PERMISSION_DENIED` naming the rule, never whose data.
+//! [`Error::PermissionDenied`] naming the rule, never whose data; the use cases, the gRPC
+//! adapter and the consumer share these rules.
 
-use tonic::Status;
 use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::common::v1::{PlatformService, Role};
 use vte_service::auth::{Caller, Identity};
 
 use crate::domain::{Erasure, Requester};
+use crate::error::Error;
 
-fn denied(rule: &str) -> Status {
-    Status::permission_denied(rule.to_owned())
+fn denied(rule: &'static str) -> Error {
+    Error::PermissionDenied(rule)
 }
 
 /// The school a push or a listing is for: a school for itself (naming itself or no one), or an
 /// operator naming the school.
-pub fn school_scope(caller: &Caller, named: Option<SchoolId>) -> Result<SchoolId, Status> {
+pub fn school_scope(caller: &Caller, named: Option<SchoolId>) -> Result<SchoolId, Error> {
     match (caller, named) {
         (Caller::School { school_id }, None) => Ok(*school_id),
         (Caller::School { school_id }, Some(named)) if named == *school_id => Ok(named),
@@ -26,12 +27,23 @@ pub fn school_scope(caller: &Caller, named: Option<SchoolId>) -> Result<SchoolId
             Err(denied("a school pushes and lists only its own students"))
         }
         (Caller::Admin, Some(named)) => Ok(named),
-        (Caller::Admin, None) => Err(Status::invalid_argument(
-            "school_id: an operator must name the school",
+        (Caller::Admin, None) => Err(Error::invalid(
+            "school_id",
+            "an operator must name the school",
         )),
         _ => Err(denied(
             "only a school, or an operator for it, pushes and lists students",
         )),
+    }
+}
+
+/// Looking a profile up by its school's reference: the school itself, an operator naming the
+/// school, or a platform service. A school looks up only its own references (no probing of
+/// another school's).
+pub fn lookup_by_ref(caller: &Caller, school: SchoolId) -> Result<(), Error> {
+    match caller {
+        Caller::Service => Ok(()),
+        _ => school_scope(caller, Some(school)).map(drop),
     }
 }
 
@@ -41,7 +53,7 @@ pub fn read_profile(
     caller: &Caller,
     candidate: CandidateId,
     school: SchoolId,
-) -> Result<(), Status> {
+) -> Result<(), Error> {
     match caller {
         Caller::School { school_id } if *school_id == school => Ok(()),
         Caller::Candidate { candidate_id } if *candidate_id == candidate => Ok(()),
@@ -56,7 +68,7 @@ pub fn read_profile(
 
 /// The candidate a self-service call is about: the caller (a candidate, naming themself or no
 /// one). Consent and preferences belong to the person alone.
-pub fn self_service(caller: &Caller, named: Option<CandidateId>) -> Result<CandidateId, Status> {
+pub fn self_service(caller: &Caller, named: Option<CandidateId>) -> Result<CandidateId, Error> {
     match (caller, named) {
         (Caller::Candidate { candidate_id }, None) => Ok(*candidate_id),
         (Caller::Candidate { candidate_id }, Some(named)) if named == *candidate_id => Ok(named),
@@ -70,12 +82,13 @@ pub fn self_service(caller: &Caller, named: Option<CandidateId>) -> Result<Candi
 }
 
 /// The candidate a call names, or the caller when a candidate names no one.
-pub fn target(caller: &Caller, named: Option<CandidateId>) -> Result<CandidateId, Status> {
+pub fn target(caller: &Caller, named: Option<CandidateId>) -> Result<CandidateId, Error> {
     match (caller, named) {
         (_, Some(named)) => Ok(named),
         (Caller::Candidate { candidate_id }, None) => Ok(*candidate_id),
-        (_, None) => Err(Status::invalid_argument(
-            "candidate_id: is required unless the caller is the candidate",
+        (_, None) => Err(Error::invalid(
+            "candidate_id",
+            "is required unless the caller is the candidate",
         )),
     }
 }
@@ -85,7 +98,7 @@ pub fn request_erasure(
     caller: &Caller,
     candidate: CandidateId,
     school: SchoolId,
-) -> Result<(), Status> {
+) -> Result<(), Error> {
     match caller {
         Caller::Candidate { candidate_id } if *candidate_id == candidate => Ok(()),
         Caller::School { school_id } if *school_id == school => Ok(()),
@@ -99,7 +112,7 @@ pub fn request_erasure(
 }
 
 /// Reading an erasure's progress: those who may ask for it, and the platform's services.
-pub fn read_erasure(caller: &Caller, erasure: &Erasure) -> Result<(), Status> {
+pub fn read_erasure(caller: &Caller, erasure: &Erasure) -> Result<(), Error> {
     match caller {
         Caller::Service => Ok(()),
         _ => request_erasure(caller, erasure.candidate, erasure.school),
@@ -107,21 +120,22 @@ pub fn read_erasure(caller: &Caller, erasure: &Erasure) -> Result<(), Status> {
 }
 
 /// Confirming an erasure: a platform service, for itself only.
-pub fn confirm_erasure(identity: &Identity, service: PlatformService) -> Result<(), Status> {
+pub fn confirm_erasure(identity: &Identity, service: PlatformService) -> Result<(), Error> {
     if identity.caller != Caller::Service {
         return Err(denied("only the platform's services confirm erasures"));
     }
     match vte_service::peers::service_subject(service) {
         Some(subject) if subject == identity.subject => Ok(()),
         Some(_) => Err(denied("a service confirms only its own erasures")),
-        None => Err(Status::invalid_argument(
-            "service: must name the confirming platform service",
+        None => Err(Error::invalid(
+            "service",
+            "must name the confirming platform service",
         )),
     }
 }
 
 /// Reading contact data: the platform's services and the person themself, no one else.
-pub fn read_contact(caller: &Caller, candidate: CandidateId) -> Result<(), Status> {
+pub fn read_contact(caller: &Caller, candidate: CandidateId) -> Result<(), Error> {
     match caller {
         Caller::Service => Ok(()),
         Caller::Candidate { candidate_id } if *candidate_id == candidate => Ok(()),

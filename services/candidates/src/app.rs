@@ -1,6 +1,6 @@
 //! Builds the candidates service from its settings and runs it until shutdown: the shared host
-//! (database, auth, health, relay) plus the candidates API and the labels consumer, loaded with
-//! the reference data.
+//! (database, auth, health, relay) plus the use cases ([`Candidates`]), loaded with the
+//! reference data, behind the gRPC API and the labels consumer.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,9 +13,10 @@ use vte_proto::vte::placements::v1::PlacementEvent;
 use vte_reference::ReferenceData;
 use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
 
-use crate::api::CandidatesApi;
 use crate::config::CandidatesSettings;
 use crate::consumer::PlacementsHandler;
+use crate::grpc::CandidatesApi;
+use crate::usecases::Candidates;
 
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -47,11 +48,8 @@ impl Application {
             })?;
         let reference = Arc::new(reference);
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let api = CandidatesApi::new(
-            host.pool.clone(),
-            reference.clone(),
-            own.terms_version.trim(),
-        );
+        let candidates = Candidates::new(host.pool.clone(), reference, own.terms_version.trim());
+        let api = CandidatesApi::new(candidates.clone());
         let interceptor = host.auth.interceptor();
         let server = CandidatesServiceServer::new(api).max_decoding_message_size(MAX_MESSAGE_BYTES);
         host.grpc()
@@ -59,7 +57,7 @@ impl Application {
         // What the service learns of placements: the labels granted.
         let placements = host
             .consumer()
-            .on::<PlacementEvent, _>(PlacementsHandler::new(reference));
+            .on::<PlacementEvent, _>(PlacementsHandler::new(candidates));
         host.consume(placements);
         Ok(Self { host })
     }

@@ -10,6 +10,9 @@
 use serde::Deserialize;
 use vte_service::{ServiceDefaults, Settings};
 
+/// The version of the terms candidates consent to, unless configured otherwise.
+pub const DEFAULT_TERMS_VERSION: &str = "2025-01";
+
 /// What the candidates service reads beyond the shared settings.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -21,7 +24,7 @@ pub struct CandidatesSettings {
 impl Default for CandidatesSettings {
     fn default() -> Self {
         Self {
-            terms_version: crate::DEFAULT_TERMS_VERSION.to_owned(),
+            terms_version: DEFAULT_TERMS_VERSION.to_owned(),
         }
     }
 }

@@ -1,34 +1,32 @@
 //! What the candidates service takes from `vte.placements.v1`: the labels Bpifrance grants, so
-//! a candidate's profile shows what they may put on a CV. A grant adds the label (once per
-//! decision); a later refusal that reconsiders a grant (an appeal decided the other way)
-//! removes it. Each change bumps the profile's revision and publishes it, in the runner's
-//! transaction, which also records the event id. Reasons given for a refused event name
-//! fields, never values.
-
-use std::sync::Arc;
+//! a candidate's profile shows what they may put on a CV. The handler decodes the event into a
+//! [`LabelDecision`] and hands it to [`Candidates::record_label_decision`] in the runner's
+//! transaction, which also records the event id. Errors become retries or dead letters in one
+//! place ([`handler_error`]); reasons given for a refused event name fields, never values.
 
 use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, MissionType};
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
 use vte_proto::vte::placements::v1::placement_event::Event;
-use vte_proto::vte::placements::v1::{LabelDecision, Placement, PlacementEvent};
-use vte_reference::ReferenceData;
+use vte_proto::vte::placements::v1::{LabelDecision as WireDecision, Placement, PlacementEvent};
 use vte_wire::WireEnum;
 
-use crate::domain::{Label, Profile};
-use crate::mapping;
-use crate::store::{self, StoreError};
+use crate::domain::Label;
+use crate::error::Error;
+use crate::store::StoreError;
+use crate::usecases::Candidates;
+use crate::usecases::labels::LabelDecision;
 
 /// The handler of `vte.placements.v1` events.
 #[derive(Debug, Clone)]
 pub struct PlacementsHandler {
-    reference: Arc<ReferenceData>,
+    candidates: Candidates,
 }
 
 impl PlacementsHandler {
-    /// A handler resolving home communes with `reference` for the events it publishes.
-    pub fn new(reference: Arc<ReferenceData>) -> Self {
-        Self { reference }
+    /// A handler applying label decisions through `candidates`.
+    pub fn new(candidates: Candidates) -> Self {
+        Self { candidates }
     }
 }
 
@@ -39,48 +37,50 @@ impl Handles<PlacementEvent> for PlacementsHandler {
         event: &PlacementEvent,
         meta: &RecordMeta,
     ) -> Result<(), HandlerError> {
-        let (placement, decision, granted) = match &event.event {
-            Some(Event::LabelGranted(granted)) => (&granted.placement, &granted.decision, true),
-            Some(Event::LabelRefused(refused)) => (&refused.placement, &refused.decision, false),
+        let Some((candidate, decision)) = decode(event)? else {
             // Starts, completions and early ends change nothing on a profile.
-            Some(_) => return Ok(()),
-            None => return Err(permanent("the envelope carries no event")),
-        };
-        let placement = placement
-            .as_ref()
-            .ok_or_else(|| permanent("placement is missing"))?;
-        let decision = decision
-            .as_ref()
-            .ok_or_else(|| permanent("decision is missing"))?;
-        let candidate = CandidateId::parse(&placement.candidate_id)
-            .map_err(|_| permanent("placement.candidate_id is not a UUID"))?;
-        let Some(profile) = store::profile(transaction, candidate, true)
-            .await
-            .map_err(store_error)?
-        else {
-            // Unknown here (erased, or pushed by no school): nothing to show.
-            tracing::info!(event_id = %meta.event_id, "label for a candidate without a profile");
             return Ok(());
         };
-        let now = vte_events::now_timestamp();
-        let now = vte_wire::timestamp_from_proto(&now)
-            .map_err(|_| HandlerError::Transient("the clock is out of range".to_owned()))?;
-        let next = if granted {
-            profile.labelled(label(placement, decision)?, now)
-        } else {
-            match uuid::Uuid::try_parse(&decision.reconsiders_decision_id) {
-                Ok(overturned) => profile.label_withdrawn(overturned, now),
-                Err(_) => None,
-            }
-        };
-        if let Some(next) = next {
-            save(transaction, &next, &self.reference).await?;
+        let revised = self
+            .candidates
+            .record_label_decision(transaction, candidate, decision)
+            .await
+            .map_err(handler_error)?;
+        if revised.is_none() {
+            // Unknown here (erased, or pushed by no school): nothing to show.
+            tracing::info!(event_id = %meta.event_id, "label for a candidate without a profile");
         }
         Ok(())
     }
 }
 
-fn label(placement: &Placement, decision: &LabelDecision) -> Result<Label, HandlerError> {
+/// The label decision an event carries, with its candidate; `None` for the other events.
+fn decode(event: &PlacementEvent) -> Result<Option<(CandidateId, LabelDecision)>, HandlerError> {
+    let (placement, decision, granted) = match &event.event {
+        Some(Event::LabelGranted(granted)) => (&granted.placement, &granted.decision, true),
+        Some(Event::LabelRefused(refused)) => (&refused.placement, &refused.decision, false),
+        Some(_) => return Ok(None),
+        None => return Err(permanent("the envelope carries no event")),
+    };
+    let placement = placement
+        .as_ref()
+        .ok_or_else(|| permanent("placement is missing"))?;
+    let decision = decision
+        .as_ref()
+        .ok_or_else(|| permanent("decision is missing"))?;
+    let candidate = CandidateId::parse(&placement.candidate_id)
+        .map_err(|_| permanent("placement.candidate_id is not a UUID"))?;
+    let decision = if granted {
+        LabelDecision::Granted(label(placement, decision)?)
+    } else {
+        LabelDecision::Refused {
+            reconsiders: uuid::Uuid::try_parse(&decision.reconsiders_decision_id).ok(),
+        }
+    };
+    Ok(Some((candidate, decision)))
+}
+
+fn label(placement: &Placement, decision: &WireDecision) -> Result<Label, HandlerError> {
     let uuid = |raw: &str, field: &str| {
         uuid::Uuid::try_parse(raw).map_err(|_| permanent(&format!("{field} is not a UUID")))
     };
@@ -104,29 +104,17 @@ fn label(placement: &Placement, decision: &LabelDecision) -> Result<Label, Handl
     })
 }
 
-async fn save(
-    transaction: &mut Transaction<'static, Postgres>,
-    profile: &Profile,
-    reference: &ReferenceData,
-) -> Result<(), HandlerError> {
-    store::save(transaction, profile)
-        .await
-        .map_err(store_error)?;
-    let event = mapping::profile_changed(profile, false, reference);
-    vte_events::append(transaction, &event)
-        .await
-        .map_err(|error| HandlerError::Transient(error.to_string()))
-}
-
 fn permanent(reason: &str) -> HandlerError {
     HandlerError::Permanent(reason.to_owned())
 }
 
-fn store_error(error: StoreError) -> HandlerError {
+/// A use case's error as the runner's: a failure of the service waits and retries, a stored
+/// profile that no longer reads and a broken rule are dead-lettered.
+fn handler_error(error: Error) -> HandlerError {
     match error {
-        StoreError::Database(_) | StoreError::ConcurrentChange => {
-            HandlerError::Transient(error.to_string())
-        }
-        StoreError::Corrupt { .. } => permanent("the stored profile is unreadable"),
+        Error::Store(StoreError::Corrupt { .. }) => permanent("the stored profile is unreadable"),
+        Error::ConcurrentChange => HandlerError::Transient(error.to_string()),
+        error if error.is_internal() => HandlerError::Transient(error.to_string()),
+        refused => HandlerError::Permanent(refused.to_string()),
     }
 }

@@ -1,12 +1,15 @@
 //! The candidates service's rules, free of I/O: what a profile is, how a school's push changes
 //! it, what the candidate owns (preferences, consent), when a profile may be matched, and the
-//! labels it shows. Values arrive here already checked (see [`crate::mapping::row`]).
+//! labels it shows. Values arrive here already checked (see [`crate::mapping::row`]); a push is
+//! decided row by row in [`push`].
+
+pub mod push;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use vte_domain::{
-    CandidateId, CefrLevel, ContractKind, EducationLevel, InseeCode, LanguageCode, MissionType,
-    SchoolId,
+    CandidateId, CefrLevel, ContractKind, EducationLevel, InseeCode, InvalidValue, LanguageCode,
+    MissionType, SchoolId,
 };
 use vte_proto::vte::common::v1::{PlatformService, Role};
 
@@ -26,6 +29,20 @@ impl AcademicStatus {
             AcademicStatus::Student => "student",
             AcademicStatus::Graduate => "graduate",
         }
+    }
+
+    /// The contract kinds someone of this status may seek: a student seeks work-study (and
+    /// possibly more); a graduate any. An empty list is refused elsewhere.
+    pub fn check_contract_kinds(self, kinds: &[ContractKind]) -> Result<(), InvalidValue> {
+        if self == AcademicStatus::Student
+            && !kinds.is_empty()
+            && !kinds.contains(&ContractKind::WorkStudy)
+        {
+            return Err(InvalidValue::new(
+                "a student seeks work-study: include WORK_STUDY",
+            ));
+        }
+        Ok(())
     }
 }
 

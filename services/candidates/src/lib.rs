@@ -1,23 +1,30 @@
 //! The candidates service: student profiles pushed by schools, consent, preferences, contact
 //! data and erasure. See DESIGN.md section 2 for what it owns, produces and consumes.
 //!
+//! - [`usecases`]: what the service does, whoever asks ([`Candidates`]), failing with one
+//!   [`Error`]; [`access`]: who may see and change what;
 //! - [`domain`]: the rules (profiles, pushes, preferences, consent, labels, erasures);
-//! - [`mapping`]: rows and requests decoded, profiles and events encoded;
 //! - [`store`]: the tables, with bulk writes for pushes;
-//! - [`access`]: who may see and change what;
-//! - `api`: the gRPC service; [`consumer`]: labels from `vte.placements.v1`.
+//! - [`mapping`]: rows and requests decoded, profiles and events encoded;
+//! - `grpc`: the gRPC adapter over the use cases; [`consumer`]: labels from
+//!   `vte.placements.v1`, through the same use cases.
 //!
 //! [`Application`] is the whole service; its binary and the embedded platform both start it
 //! through [`vte_service::Service`].
 
 pub mod access;
-mod api;
 mod app;
 pub mod config;
 pub mod consumer;
 pub mod domain;
+pub mod error;
+mod grpc;
 pub mod mapping;
 pub mod store;
+pub mod usecases;
 
-pub use api::{CandidatesApi, DEFAULT_TERMS_VERSION};
 pub use app::{Application, MIGRATOR};
+pub use config::DEFAULT_TERMS_VERSION;
+pub use error::Error;
+pub use grpc::CandidatesApi;
+pub use usecases::Candidates;

@@ -1,7 +1,9 @@
 //! Between the wire contract (`vte.candidates.v1`) and the domain: [`row`] decodes what schools
-//! and candidates send; this module encodes profiles, contact data, erasure statuses and the
-//! events of `vte.candidates.v1`, which never carry contact data.
+//! and candidates send, [`request`] the rest of the requests into the use cases' input; this
+//! module encodes profiles, contact data, erasure statuses and the events of
+//! `vte.candidates.v1`, which never carry contact data.
 
+pub mod request;
 pub mod row;
 
 use chrono::{DateTime, Utc};

@@ -12,16 +12,8 @@ use vte_proto::vte::candidates::v1 as wire;
 use vte_reference::ReferenceData;
 use vte_wire::WireEnum;
 
+use crate::domain::push::{PushedProfile, PushedRow};
 use crate::domain::{AcademicStatus, Contact, Preferences, Schooling};
-
-/// One checked row of a push.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidRow {
-    pub school_ref: String,
-    pub schooling: Schooling,
-    pub preferences: Option<Preferences>,
-    pub contact: Option<Contact>,
-}
 
 /// Limits of the contract (see `profile.proto` and `candidates_service.proto`).
 pub const MAX_REF_CHARS: usize = 64;
@@ -59,13 +51,27 @@ pub fn status_filter(raw: i32) -> Result<Option<AcademicStatus>, FieldErrors> {
     academic_status(raw).map_err(|invalid| invalid.at("status").into())
 }
 
+/// Checks the rows of a push, each on its own (see [`decode_row`]).
+pub fn decode_rows(
+    rows: Vec<wire::ProfileRow>,
+    reference: &ReferenceData,
+    today: NaiveDate,
+) -> Vec<PushedRow> {
+    rows.into_iter()
+        .map(|row| PushedRow {
+            checked: decode_row(&row, reference, today),
+            sent_ref: row.school_student_ref,
+        })
+        .collect()
+}
+
 /// Checks one pushed row. `today` dates the rules on graduation; `reference` knows the
 /// communes and régions.
 pub fn decode_row(
     row: &wire::ProfileRow,
     reference: &ReferenceData,
     today: NaiveDate,
-) -> Result<ValidRow, FieldErrors> {
+) -> Result<PushedProfile, FieldErrors> {
     let mut errors = FieldErrors::new();
     let school_ref = check_text(
         &mut errors,
@@ -143,7 +149,7 @@ pub fn decode_row(
             Some(field_of_study),
             Some(diploma),
             Some(home),
-        ) => Ok(ValidRow {
+        ) => Ok(PushedProfile {
             school_ref,
             schooling: Schooling {
                 status,
@@ -163,10 +169,11 @@ pub fn decode_row(
     }
 }
 
-/// Checks the preferences a candidate sends (`UpdatePreferencesRequest.preferences`).
+/// Checks the preferences a candidate sends (`UpdatePreferencesRequest.preferences`). What
+/// depends on the candidate's academic status is checked once their profile is read
+/// ([`AcademicStatus::check_contract_kinds`]).
 pub fn decode_preferences(
     preferences: Option<&wire::Preferences>,
-    status: AcademicStatus,
     reference: &ReferenceData,
 ) -> Result<Preferences, FieldErrors> {
     let mut errors = FieldErrors::new();
@@ -174,13 +181,7 @@ pub fn decode_preferences(
         errors.push(InvalidValue::new("is required").at("preferences"));
         return Err(errors);
     };
-    let decoded = check_preferences(
-        &mut errors,
-        "preferences",
-        preferences,
-        Some(status),
-        reference,
-    );
+    let decoded = check_preferences(&mut errors, "preferences", preferences, None, reference);
     errors.into_result()?;
     decoded.ok_or_else(|| InvalidValue::new("is incomplete").at("preferences").into())
 }
@@ -405,14 +406,10 @@ fn check_preferences(
         );
         complete = false;
     }
-    if status == Some(AcademicStatus::Student)
-        && !contract_kinds.is_empty()
-        && !contract_kinds.contains(&ContractKind::WorkStudy)
+    if let Some(status) = status
+        && let Err(invalid) = status.check_contract_kinds(&contract_kinds)
     {
-        errors.push(
-            InvalidValue::new("a student seeks work-study: include WORK_STUDY")
-                .at(kinds_field.as_str()),
-        );
+        errors.push(invalid.at(kinds_field.as_str()));
     }
     let available_from = match raw.available_from.as_ref() {
         None => {

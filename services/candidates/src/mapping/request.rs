@@ -1,0 +1,179 @@
+//! Requests of `vte.candidates.v1.CandidatesService` decoded into the use cases' input, and
+//! their results encoded: ids, lookup keys, list queries and their page tokens, pushes'
+//! summaries. A field that does not decode is named with its rule; the first one ends the
+//! decoding, as it always did.
+
+use std::str::FromStr;
+
+use vte_domain::{CandidateId, FieldErrors, InvalidValue, SchoolId};
+use vte_proto::vte::candidates::v1 as wire;
+use vte_proto::vte::common::v1::{PageResponse, PlatformService};
+use vte_reference::ReferenceData;
+
+use super::row;
+use crate::domain::push::{PushCounts, PushSummary};
+use crate::store::ErasureKey;
+use crate::usecases::profiles::{PreferencesUpdate, ProfileKey, ProfilePage, ProfileQuery};
+
+fn invalid(field: &str, rule: &'static str) -> FieldErrors {
+    InvalidValue::new(rule).at(field).into()
+}
+
+/// A required id.
+pub fn required_id<T: FromStr<Err = InvalidValue>>(
+    raw: &str,
+    field: &str,
+) -> Result<T, FieldErrors> {
+    vte_wire::parse_id(field, raw)
+}
+
+/// An id that may be left empty.
+pub fn optional_id<T: FromStr<Err = InvalidValue>>(
+    raw: &str,
+    field: &str,
+) -> Result<Option<T>, FieldErrors> {
+    vte_wire::parse_optional_id(field, raw)
+}
+
+fn optional_uuid(raw: &str, field: &str) -> Result<Option<uuid::Uuid>, FieldErrors> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    uuid::Uuid::try_parse(raw.trim())
+        .map(Some)
+        .map_err(|_| invalid(field, "must be a UUID"))
+}
+
+/// The profile a `GetProfile` names.
+pub fn profile_key(request: wire::GetProfileRequest) -> Result<ProfileKey, FieldErrors> {
+    use wire::get_profile_request::Key;
+    match request.key {
+        Some(Key::CandidateId(raw)) => Ok(ProfileKey::Id(required_id(&raw, "candidate_id")?)),
+        Some(Key::SchoolRef(key)) => {
+            let school = required_id::<SchoolId>(&key.school_id, "school_ref.school_id")?;
+            let school_ref = key.school_student_ref.trim();
+            if school_ref.is_empty() {
+                return Err(invalid("school_ref.school_student_ref", "is required"));
+            }
+            Ok(ProfileKey::SchoolRef {
+                school,
+                school_ref: school_ref.to_owned(),
+            })
+        }
+        None => Err(invalid(
+            "key",
+            "exactly one of candidate_id or school_ref is required",
+        )),
+    }
+}
+
+/// The profiles a `ListProfiles` asks for.
+pub fn profile_query(request: &wire::ListProfilesRequest) -> Result<ProfileQuery, FieldErrors> {
+    let school = optional_id::<SchoolId>(&request.school_id, "school_id")?;
+    let status = row::status_filter(request.status)?;
+    let page = vte_wire::page_input(request.page.as_ref())?;
+    let after = page.token.as_deref().map(decode_cursor).transpose()?;
+    Ok(ProfileQuery {
+        school,
+        status,
+        matchable_only: request.matchable_only,
+        after,
+        size: page.size,
+    })
+}
+
+/// A page of profiles on the wire.
+pub fn profile_page(page: &ProfilePage, reference: &ReferenceData) -> wire::ListProfilesResponse {
+    wire::ListProfilesResponse {
+        profiles: page
+            .profiles
+            .iter()
+            .map(|profile| super::profile_to_proto(profile, reference))
+            .collect(),
+        page: Some(PageResponse {
+            next_page_token: page
+                .next_after
+                .as_deref()
+                .map(encode_cursor)
+                .unwrap_or_default(),
+        }),
+    }
+}
+
+/// A page cursor: the last reference of the page, opaque to clients.
+fn encode_cursor(school_ref: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(school_ref)
+}
+
+fn decode_cursor(token: &str) -> Result<String, FieldErrors> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| invalid("page.page_token", "is not a token this service issued"))
+}
+
+/// The preferences an `UpdatePreferences` sets.
+pub fn preferences_update(
+    request: &wire::UpdatePreferencesRequest,
+    reference: &ReferenceData,
+) -> Result<PreferencesUpdate, FieldErrors> {
+    let candidate = optional_id(&request.candidate_id, "candidate_id")?;
+    let preferences = row::decode_preferences(request.preferences.as_ref(), reference)?;
+    Ok(PreferencesUpdate {
+        candidate,
+        expected_revision: request.expected_revision,
+        preferences,
+    })
+}
+
+/// The erasure a `GetErasureStatus` names: by candidate or by id, exactly one.
+pub fn erasure_key(request: &wire::GetErasureStatusRequest) -> Result<ErasureKey, FieldErrors> {
+    match (
+        optional_id::<CandidateId>(&request.candidate_id, "candidate_id")?,
+        optional_uuid(&request.erasure_id, "erasure_id")?,
+    ) {
+        (Some(candidate), None) => Ok(ErasureKey::Candidate(candidate)),
+        (None, Some(id)) => Ok(ErasureKey::Id(id)),
+        _ => Err(invalid(
+            "candidate_id",
+            "exactly one of candidate_id or erasure_id is required",
+        )),
+    }
+}
+
+/// The service a `ConfirmErasure` confirms for.
+pub fn platform_service(raw: i32) -> Result<PlatformService, FieldErrors> {
+    PlatformService::try_from(raw)
+        .map_err(|_| invalid("service", "is not a value of vte.common.v1.PlatformService"))
+}
+
+/// A push's counts on the wire.
+pub fn push_counts_to_proto(counts: PushCounts) -> wire::PushCounts {
+    wire::PushCounts {
+        received: counts.received,
+        created: counts.created,
+        updated: counts.updated,
+        unchanged: counts.unchanged,
+        rejected: counts.rejected,
+    }
+}
+
+/// A push's summary on the wire.
+pub fn push_summary_to_proto(summary: PushSummary) -> wire::PushSummary {
+    wire::PushSummary {
+        counts: Some(push_counts_to_proto(summary.counts)),
+        rejections: summary
+            .rejections
+            .into_iter()
+            .map(|rejection| wire::RowRejection {
+                position: rejection.position,
+                school_student_ref: rejection.sent_ref,
+                field: rejection.field,
+                rule: rejection.rule,
+            })
+            .collect(),
+    }
+}
