@@ -1,8 +1,10 @@
-//! Builds the notifications service from its settings and runs it until shutdown: the shared
-//! host (database, auth, health, relay, erasure confirmations) plus the notifications API, the
-//! consumer of the five topics it listens to, the delivery worker and the reminder sweep.
+//! Builds the notifications service from its settings (and, for tests, the contact directory
+//! it asks) and runs it until shutdown: the shared host (database, auth, health, relay, erasure
+//! confirmations) plus the notifications API, the consumer of the five topics it listens to,
+//! the delivery worker and the reminder sweep.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -13,16 +15,18 @@ use vte_proto::vte::matching::v1::MatchingEvent;
 use vte_proto::vte::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use vte_proto::vte::offers::v1::OfferEvent;
 use vte_proto::vte::placements::v1::PlacementEvent;
+use vte_service::contacts::{ContactDirectory, GrpcContactDirectory};
 use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
 
-use crate::api::NotificationsApi;
 use crate::channels::contacts::Contacts;
 use crate::channels::email::Mailer;
 use crate::channels::webhook::WebhookSender;
 use crate::config::NotificationsSettings;
 use crate::consumer::EventsHandler;
 use crate::domain::Backoff;
+use crate::grpc::NotificationsApi;
 use crate::reminders;
+use crate::usecases::Notifications;
 use crate::worker::Deliverer;
 
 /// The service's database schema, applied at start-up.
@@ -34,11 +38,37 @@ pub struct Application {
     host: ServiceHost,
 }
 
+/// Where the service looks candidates' contact data up.
+enum Directory {
+    /// The candidates service, called through the host's peers.
+    CandidatesService,
+    Given(Arc<dyn ContactDirectory>),
+}
+
 impl Application {
-    /// Builds the service from the shared settings and its own (`notifications` section).
+    /// Builds the service from the shared settings and its own (`notifications` section); it
+    /// looks candidates' contact data up in the candidates service.
     pub async fn build_with(
         settings: Settings,
         own: NotificationsSettings,
+    ) -> Result<Self, StartError> {
+        Self::assemble(settings, own, Directory::CandidatesService).await
+    }
+
+    /// Builds the service as [`Application::build_with`] does, looking candidates' contact
+    /// data up in `contacts` instead (a service's tests give their own).
+    pub async fn build_with_contacts(
+        settings: Settings,
+        own: NotificationsSettings,
+        contacts: Arc<dyn ContactDirectory>,
+    ) -> Result<Self, StartError> {
+        Self::assemble(settings, own, Directory::Given(contacts)).await
+    }
+
+    async fn assemble(
+        settings: Settings,
+        own: NotificationsSettings,
+        directory: Directory,
     ) -> Result<Self, StartError> {
         let setting = |setting: &'static str| {
             move |error: &dyn std::fmt::Display| StartError::Setting {
@@ -56,11 +86,15 @@ impl Application {
         )
         .map_err(|e| setting("notifications.webhooks")(&e))?;
         let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let api = NotificationsApi::new(host.pool.clone(), own.webhooks.clone());
+        let contacts: Arc<dyn ContactDirectory> = match directory {
+            Directory::CandidatesService => Arc::new(GrpcContactDirectory::new(&host.peers)),
+            Directory::Given(contacts) => contacts,
+        };
+        let notifications = Notifications::new(host.pool.clone(), own.webhooks.clone());
         let interceptor = host.auth.interceptor();
         host.grpc()
             .add_service(NotificationsServiceServer::with_interceptor(
-                api,
+                NotificationsApi::new(notifications),
                 interceptor,
             ));
         let handler = EventsHandler {
@@ -84,7 +118,7 @@ impl Application {
             host.pool.clone(),
             mailer,
             webhooks,
-            Contacts::new(&host.peers),
+            Contacts::from(contacts),
             backoff,
             own.site_url.clone(),
             own.worker.clone(),

@@ -5,12 +5,15 @@
 use chrono::{DateTime, Utc};
 use prost_types::Timestamp;
 use vte_domain::{CandidateId, FieldError, InvalidValue, SchoolId, Siren};
-use vte_proto::vte::common::v1::Role;
+use vte_proto::vte::common::v1::{PageResponse, Role};
 use vte_proto::vte::notifications::v1 as wire;
 
 use crate::domain::{Cadence, Channel, DeliveryStatus, Kind, Recipient};
+use crate::store::PageCursor;
 use crate::store::deliveries::DeliveryRecord;
 use crate::store::notifications::StoredNotification;
+use crate::store::preferences::Preference;
+use crate::store::webhooks::Webhook;
 
 /// The wire kind of a domain kind.
 pub fn kind_to_proto(kind: Kind) -> wire::NotificationKind {
@@ -175,6 +178,37 @@ pub fn delivery_to_proto(delivery: &DeliveryRecord) -> wire::Delivery {
         last_http_status: u32::from(delivery.last_http_status),
         last_error: delivery.last_error.clone(),
     }
+}
+
+/// The wire form of a recipient's choice for one kind.
+pub fn preference_to_proto(preference: &Preference) -> wire::KindPreference {
+    wire::KindPreference {
+        kind: kind_to_proto(preference.kind) as i32,
+        enabled: preference.enabled,
+        cadence: cadence_to_proto(preference.cadence) as i32,
+    }
+}
+
+/// The wire form of a registered webhook (never its secret).
+pub fn webhook_to_proto(webhook: &Webhook) -> wire::Webhook {
+    wire::Webhook {
+        id: webhook.id.to_string(),
+        owner: Some(recipient_to_proto(&webhook.owner)),
+        url: webhook.url.clone(),
+        kinds: webhook
+            .kinds
+            .iter()
+            .map(|kind| kind_to_proto(*kind) as i32)
+            .collect(),
+        created_at: Some(timestamp(webhook.created_at)),
+    }
+}
+
+/// Where the next page starts, as a token for the client (empty on the last page).
+pub fn page_response(next: Option<PageCursor>) -> Option<PageResponse> {
+    Some(PageResponse {
+        next_page_token: next.map(|cursor| cursor.encode()).unwrap_or_default(),
+    })
 }
 
 #[cfg(test)]

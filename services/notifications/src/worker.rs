@@ -17,6 +17,7 @@ use vte_proto::vte::notifications::v1::{
     NotificationDelivered, NotificationEvent, NotificationFailed, notification_event,
 };
 
+use crate::Error;
 use crate::channels::contacts::{Contacts, Lookup};
 use crate::channels::email::{self, Mailer};
 use crate::channels::webhook::{self, WebhookSender};
@@ -24,22 +25,7 @@ use crate::config::{SiteUrl, WorkerSettings};
 use crate::domain::{Backoff, Channel, DeliveryStatus, Kind, Recipient};
 use crate::mapping;
 use crate::store::deliveries::{self, Attempt, Claimed, DeliveryRecord, Outcome};
-use crate::store::{StoreError, WAKE_CHANNEL, preferences};
-
-/// Why recording an outcome failed.
-#[derive(Debug, thiserror::Error)]
-pub enum WorkerError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("outbox: {0}")]
-    Outbox(#[from] vte_events::outbox::OutboxError),
-}
-
-impl From<sqlx::Error> for WorkerError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Store(StoreError::Database(error))
-    }
-}
+use crate::store::{WAKE_CHANNEL, preferences};
 
 /// Digest deliveries claimed by one round: a recipient's items beyond it (rare: a thousand
 /// due at once) go out in a second email.
@@ -120,7 +106,7 @@ impl Deliverer {
     }
 
     /// One batch of due immediate deliveries; returns how many were attempted.
-    pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<usize, WorkerError> {
+    pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<usize, Error> {
         let lease = Duration::from_secs(self.settings.lease_secs);
         let claimed = deliveries::claim(
             &self.pool,
@@ -153,7 +139,7 @@ impl Deliverer {
 
     /// Sends the digests due at `now`: one email per recipient and kind gathering every due
     /// digest delivery. Returns how many emails were attempted.
-    pub async fn send_digests(&self, now: DateTime<Utc>) -> Result<usize, WorkerError> {
+    pub async fn send_digests(&self, now: DateTime<Utc>) -> Result<usize, Error> {
         let lease = Duration::from_secs(self.settings.lease_secs);
         let claimed = deliveries::claim(&self.pool, true, now, DIGEST_BATCH, lease).await?;
         let mut groups: BTreeMap<(String, Kind), Vec<Claimed>> = BTreeMap::new();
@@ -253,7 +239,7 @@ impl Deliverer {
 
     /// Records `outcomes` and the events of those that reached a final status in one
     /// transaction.
-    async fn finish(&self, outcomes: &[Outcome]) -> Result<(), WorkerError> {
+    async fn finish(&self, outcomes: &[Outcome]) -> Result<(), Error> {
         let now = Utc::now().trunc_subsecs(6);
         let mut transaction = self.pool.begin().await?;
         let records = deliveries::record(&mut transaction, outcomes, now, &self.backoff).await?;

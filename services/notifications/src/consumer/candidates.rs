@@ -2,17 +2,14 @@
 //! it; an erasure deletes everything held about the candidate, in the transaction that records
 //! the confirmation to send to the candidates service and the `ErasureConfirmed` event.
 
-use chrono::{SubsecRound, Utc};
 use sqlx::{Postgres, Transaction};
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
 use vte_proto::vte::candidates::v1::{CandidateEvent, candidate_event};
-use vte_proto::vte::notifications::v1::{ErasureConfirmed, NotificationEvent, notification_event};
 
-use super::{EventsHandler, candidate_id, occurred_at, permanent, store_error, uuid};
+use super::{EventsHandler, candidate_id, occurred_at, permanent, uuid};
 use crate::domain::compose;
 use crate::domain::{Draft, Kind, Recipient};
-use crate::mapping;
-use crate::store::facts;
+use crate::usecases::erasure;
 
 impl Handles<CandidateEvent> for EventsHandler {
     async fn handle(
@@ -51,26 +48,7 @@ impl Handles<CandidateEvent> for EventsHandler {
                     ));
                 }
                 let erasure = uuid(&erased.erasure_id, "erased.erasure_id")?;
-                let now = Utc::now().trunc_subsecs(6);
-                let removed = facts::erase_candidate(transaction, candidate, now)
-                    .await
-                    .map_err(store_error)?;
-                vte_service::erasure::confirm_later(transaction, candidate, erasure).await?;
-                let confirmed = NotificationEvent {
-                    event_id: vte_events::new_event_id(),
-                    occurred_at: Some(mapping::timestamp(now)),
-                    subject_id: candidate.to_string(),
-                    event: Some(notification_event::Event::ErasureConfirmed(
-                        ErasureConfirmed {
-                            candidate_id: candidate.to_string(),
-                            erasure_id: erasure.to_string(),
-                            confirmed_at: Some(mapping::timestamp(now)),
-                        },
-                    )),
-                };
-                vte_events::append(transaction, &confirmed)
-                    .await
-                    .map_err(|error| HandlerError::Transient(error.to_string()))?;
+                let removed = erasure::erase_candidate(transaction, candidate, erasure).await?;
                 tracing::info!(
                     event_id = %meta.event_id,
                     notifications = removed.notifications,

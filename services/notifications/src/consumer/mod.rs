@@ -19,11 +19,13 @@ use uuid::Uuid;
 use vte_domain::{CandidateId, SchoolId};
 use vte_events::consumer::{HandlerError, RecordMeta};
 
+use crate::Error;
 use crate::config::DigestSettings;
 use crate::domain::Draft;
 use crate::mapping;
 use crate::store::StoreError;
-use crate::store::notifications::{self, FanOut};
+use crate::store::notifications::FanOut;
+use crate::usecases::inbox::notify;
 
 /// The rules the handler applies, from configuration.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +37,7 @@ pub struct EventsHandler {
 }
 
 impl EventsHandler {
+    /// Tells `drafts`, made of the event `meta` names, to their recipients.
     pub(crate) async fn fan_out(
         &self,
         transaction: &mut Transaction<'static, Postgres>,
@@ -46,15 +49,7 @@ impl EventsHandler {
             now,
             digest_due: self.digest.due(now),
         };
-        let created = notifications::fan_out(transaction, meta.event_id, drafts, clock)
-            .await
-            .map_err(store_error)?;
-        tracing::debug!(
-            event_id = %meta.event_id,
-            notifications = created.notifications,
-            deliveries = created.deliveries,
-            "fact fanned out"
-        );
+        notify(transaction, meta.event_id, drafts, clock).await?;
         Ok(())
     }
 }
@@ -90,8 +85,17 @@ pub(crate) fn permanent(reason: &str) -> HandlerError {
 }
 
 pub(crate) fn store_error(error: StoreError) -> HandlerError {
-    match error {
-        StoreError::Database(error) => HandlerError::Transient(error.to_string()),
-        StoreError::Corrupt { .. } => permanent("stored data refused the event"),
+    Error::Store(error).into()
+}
+
+/// What the consumer runner does with a record whose handling failed: try again later when the
+/// service itself failed (its database, its outbox), dead-letter it when it breaks a rule.
+impl From<Error> for HandlerError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Store(StoreError::Corrupt { .. }) => permanent("stored data refused the event"),
+            error if error.is_internal() => HandlerError::Transient(error.to_string()),
+            error => HandlerError::Permanent(error.to_string()),
+        }
     }
 }

@@ -3,12 +3,10 @@
 //! candidate by id, Bpifrance as one recipient); operators (`admin`) any recipient they name.
 //! The website and the platform's services have no notifications of their own.
 
-use tonic::Status;
-use vte_proto::vte::notifications::v1 as wire;
 use vte_service::auth::Caller;
 
+use crate::Error;
 use crate::domain::Recipient;
-use crate::mapping;
 
 /// The recipient a caller acts as, if any.
 pub fn own(caller: &Caller) -> Option<Recipient> {
@@ -22,36 +20,23 @@ pub fn own(caller: &Caller) -> Option<Recipient> {
 }
 
 /// The recipient a request is about: the caller's own when `named` is absent; another one
-/// only for operators.
-pub fn whose(
-    caller: &Caller,
-    named: Option<&wire::Recipient>,
-    field: &str,
-) -> Result<Recipient, Status> {
-    let named = named
-        .map(|named| mapping::recipient_from_proto(named, field))
-        .transpose()
-        .map_err(|error| Status::invalid_argument(error.to_string()))?;
+/// only for operators, who must name one (in the request's `field`).
+pub fn whose(caller: &Caller, named: Option<Recipient>, field: &str) -> Result<Recipient, Error> {
     match (caller, own(caller), named) {
         (Caller::Admin, _, Some(named)) => Ok(named),
-        (Caller::Admin, _, None) => Err(Status::invalid_argument(format!(
-            "{field}: an operator must name the recipient"
-        ))),
+        (Caller::Admin, _, None) => {
+            Err(Error::invalid(field, "an operator must name the recipient"))
+        }
         (_, Some(own), None) => Ok(own),
         (_, Some(own), Some(named)) if named == own => Ok(own),
-        (_, Some(_), Some(_)) => Err(Status::permission_denied(
-            "a recipient reads and changes only their own notifications",
-        )),
-        (_, None, _) => Err(Status::permission_denied(
-            "only companies, schools, candidates, Bpifrance and operators have notifications",
-        )),
+        (_, Some(_), Some(_)) => Err(Error::NotTheirs),
+        (_, None, _) => Err(Error::NoNotifications),
     }
 }
 
-/// The caller's own recipient, for RPCs that name none.
-pub fn caller_recipient(caller: &Caller) -> Result<Recipient, Status> {
-    own(caller)
-        .ok_or_else(|| Status::permission_denied("this caller has no notifications of its own"))
+/// The caller's own recipient, for requests that name none.
+pub fn caller_recipient(caller: &Caller) -> Result<Recipient, Error> {
+    own(caller).ok_or(Error::NoOwnNotifications)
 }
 
 /// Acting on a webhook of `owner`: the owner or an operator.
