@@ -4,6 +4,10 @@
 //!   per test process (or on the server named by `VTE_TEST_DATABASE_URL`).
 //! - [`TestKafka`]: one embedded Kafka-protocol broker per test process (or the cluster named
 //!   by `VTE_TEST_KAFKA_BROKERS`), topics and groups namespaced per test.
+//! - [`TestService`]: a service started from its `Service` impl on a fresh database and a
+//!   [`TestBroker`] namespace (the platform's topics created), serving before the test goes on,
+//!   stopped when dropped; [`Tokens`] signs its callers' tokens, [`TopicReader`] reads back what
+//!   it published, [`MemoryContacts`] stands in for the candidates service's contact directory.
 //! - [`eventually`]: poll a condition with a deadline instead of sleeping.
 //! - [`Rng`]: deterministic numbers for generated test and benchmark data; [`bench`]: what
 //!   the benchmark binaries share.
@@ -11,16 +15,29 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod bench;
+mod broker;
+mod contacts;
 mod database;
 mod kafka;
+mod reader;
 mod rng;
+mod service;
+mod tokens;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+pub use broker::{PARTITIONS, TestBroker};
+pub use contacts::MemoryContacts;
 pub use database::TestDatabase;
 pub use kafka::TestKafka;
+pub use reader::{Record, TopicReader};
 pub use rng::Rng;
+pub use service::{ServiceBuilder, TestService};
+pub use tokens::Tokens;
+
+/// How long tests wait for a service's background work (relay, consumer, worker) by default.
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
 /// The reference data directory the tests load: `$VTE_REFERENCE_DIR`, else `../shared/reference`
 /// beside the workspace root (see `vte_reference::ReferenceData::default_dir`).
