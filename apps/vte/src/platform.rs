@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -17,20 +18,27 @@ use sqlx::{ConnectOptions, Connection};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use vte_embedded::{EmbeddedBroker, PostgresCluster, PostgresOptions};
-use vte_service::{Service, ServiceDefaults, Settings, StartError};
+use vte_reference::ReferenceData;
+use vte_service::settings::OwnSettings;
+use vte_service::{Service, ServiceDefaults, Settings, Shared};
 
 pub use crate::connection::DEV_SECRET;
 
 /// Partitions of each topic on the embedded broker.
 const PARTITIONS: i32 = 3;
 
-/// The four services: name, gRPC port, metrics port.
-pub const SERVICES: [ServiceDefaults; 4] = [
-    vte_offers::Application::DEFAULTS,
-    vte_candidates::Application::DEFAULTS,
-    vte_matching::Application::DEFAULTS,
-    vte_notifications::Application::DEFAULTS,
+/// The four services: name and default ports, and the topics each one reads (as each service
+/// declares them).
+pub const SERVICES: [(ServiceDefaults, &[&str]); 4] = [
+    declared::<vte_offers::Application>(),
+    declared::<vte_candidates::Application>(),
+    declared::<vte_matching::Application>(),
+    declared::<vte_notifications::Application>(),
 ];
+
+const fn declared<S: Service>() -> (ServiceDefaults, &'static [&'static str]) {
+    (S::DEFAULTS, S::READS)
+}
 
 /// How to run the platform.
 #[derive(Debug, Clone)]
@@ -144,7 +152,7 @@ impl Platform {
             }
         };
         let mut database_urls = Vec::new();
-        for service in SERVICES {
+        for (service, _) in SERVICES {
             let url = database_url(&base_url, service.name)?;
             create_database(&base_url, service.name).await?;
             database_urls.push((service.name.to_owned(), url));
@@ -186,91 +194,40 @@ impl Platform {
             (None, None) => bail!("no SMTP relay"),
         };
 
-        let port = |port: u16| {
-            if options.any_port {
-                0
-            } else {
-                port + options.port_offset
-            }
+        let reference = ReferenceData::load(&options.reference_dir)
+            .with_context(|| format!("reading {}", options.reference_dir.display()))?;
+        let mut launch = Launch {
+            options: &options,
+            kafka: &kafka,
+            database_urls: &database_urls,
+            shared: Shared::new(Arc::new(reference)),
+            peers: vte_service::peers::PeersSettings::default(),
+            shutdown: &shutdown,
+            services: JoinSet::new(),
+            endpoints: Vec::new(),
         };
-        let settings_of = |service: ServiceDefaults, url: &str| {
-            let mut settings = Settings::local(
-                service,
-                url,
-                &kafka.brokers,
-                &options.secret,
-                &options.reference_dir,
-            );
-            settings.server.grpc_addr = SocketAddr::from(([127, 0, 0, 1], port(service.grpc_port)));
-            settings.server.metrics_addr =
-                SocketAddr::from(([127, 0, 0, 1], port(service.metrics_port)));
-            settings.kafka = kafka.clone();
-            settings.telemetry.otlp_endpoint = options.otlp_endpoint.clone();
-            settings
-        };
-        let url_of = |name: &str| {
-            database_urls
-                .iter()
-                .find(|(service, _)| service == name)
-                .map(|(_, url)| url.clone())
-                .unwrap_or_default()
-        };
-
-        // Built in dependency order: the candidates service first (the others call it).
-        let mut services = JoinSet::new();
-        let mut endpoints = Vec::new();
-        let mut peers = vte_service::peers::PeersSettings::default();
-
-        let mut settings =
-            settings_of(vte_candidates::Application::DEFAULTS, &url_of("candidates"));
-        settings.peers = peers.clone();
-        let metrics = settings.server.metrics_addr;
-        let candidates = vte_candidates::Application::build(settings)
-            .await
-            .context("candidates service")?;
-        peers.candidates = format!("http://{}", candidates.grpc_addr());
-        endpoints.push(endpoint(&candidates, metrics));
-        spawn(&mut services, &shutdown, candidates);
-
-        let offers_defaults = vte_offers::Application::DEFAULTS;
-        let mut settings = settings_of(offers_defaults, &url_of("offers"));
-        settings.peers = peers.clone();
-        let metrics = settings.server.metrics_addr;
-        let offers = vte_offers::Application::build(settings)
-            .await
-            .context("offers service")?;
-        peers.offers = format!("http://{}", offers.grpc_addr());
-        endpoints.push(endpoint(&offers, metrics));
-        spawn(&mut services, &shutdown, offers);
-
-        let mut settings = settings_of(vte_matching::Application::DEFAULTS, &url_of("matching"));
-        settings.peers = peers.clone();
-        let metrics = settings.server.metrics_addr;
-        let matching = vte_matching::Application::build(settings)
-            .await
-            .context("matching service")?;
-        peers.matching = format!("http://{}", matching.grpc_addr());
-        endpoints.push(endpoint(&matching, metrics));
-        spawn(&mut services, &shutdown, matching);
-
-        let notifications_defaults = vte_notifications::Application::DEFAULTS;
-        let mut settings = settings_of(notifications_defaults, &url_of("notifications"));
-        settings.peers = peers.clone();
-        let mut own = vte_notifications::NotificationsSettings::load(notifications_defaults)
-            .map_err(|error| StartError::Setting {
-                setting: "notifications",
-                message: error.to_string(),
-            })?;
+        // In dependency order: the candidates service first (the others call it).
+        let candidates = launch
+            .start::<vte_candidates::Application>(own_settings()?)
+            .await?;
+        launch.peers.candidates = candidates;
+        launch.peers.offers = launch
+            .start::<vte_offers::Application>(own_settings()?)
+            .await?;
+        launch.peers.matching = launch
+            .start::<vte_matching::Application>(own_settings()?)
+            .await?;
+        let mut own: vte_notifications::NotificationsSettings = own_settings()?;
         // On one developer's machine, schools' test endpoints live on loopback too.
         own.webhooks.allow_private_targets = true;
         (own.smtp.host, own.smtp.port) = smtp;
         own.smtp.tls = vte_notifications::config::SmtpTls::None;
-        let metrics = settings.server.metrics_addr;
-        let notifications = vte_notifications::Application::build_with(settings, own)
-            .await
-            .context("notifications service")?;
-        endpoints.push(endpoint(&notifications, metrics));
-        spawn(&mut services, &shutdown, notifications);
+        launch.start::<vte_notifications::Application>(own).await?;
+        let Launch {
+            services,
+            endpoints,
+            ..
+        } = launch;
 
         let platform = Self {
             endpoints,
@@ -399,21 +356,77 @@ impl Platform {
     }
 }
 
-fn endpoint<S: Service>(service: &S, metrics: SocketAddr) -> Endpoint {
-    Endpoint {
-        name: S::DEFAULTS.name,
-        grpc: service.grpc_addr(),
-        metrics,
-    }
+/// A service's own settings, read from the same sources as a service binary reads them.
+fn own_settings<O: OwnSettings>() -> anyhow::Result<O> {
+    let defaults = SERVICES
+        .iter()
+        .map(|(defaults, _)| *defaults)
+        .find(|defaults| defaults.name == O::SECTION)
+        .with_context(|| format!("no service named {}", O::SECTION))?;
+    O::load(defaults).map_err(|message| anyhow::anyhow!("{message}"))
 }
 
-fn spawn<S: Service + 'static>(
-    set: &mut JoinSet<(&'static str, Result<(), vte_service::RunError>)>,
-    shutdown: &CancellationToken,
-    service: S,
-) {
-    let stop = shutdown.clone();
-    set.spawn(async move { (S::DEFAULTS.name, service.run_until_stopped(stop).await) });
+/// What starting the services one after another needs and gathers.
+struct Launch<'a> {
+    options: &'a PlatformOptions,
+    kafka: &'a vte_service::settings::KafkaSettings,
+    database_urls: &'a [(String, String)],
+    /// The reference data, loaded once for the four services.
+    shared: Shared,
+    /// The URLs of the services started so far.
+    peers: vte_service::peers::PeersSettings,
+    shutdown: &'a CancellationToken,
+    services: JoinSet<(&'static str, Result<(), vte_service::RunError>)>,
+    endpoints: Vec<Endpoint>,
+}
+
+impl Launch<'_> {
+    /// Builds `S` with `own` settings on the platform's database, broker and ports, runs it
+    /// until shutdown, and returns the URL its peers call it at.
+    async fn start<S: Service + 'static>(&mut self, own: S::Own) -> anyhow::Result<String> {
+        let defaults = S::DEFAULTS;
+        let port = |port: u16| {
+            if self.options.any_port {
+                0
+            } else {
+                port + self.options.port_offset
+            }
+        };
+        let database_url = self
+            .database_urls
+            .iter()
+            .find(|(service, _)| service == defaults.name)
+            .map(|(_, url)| url.clone())
+            .unwrap_or_default();
+        let mut settings = Settings::local(
+            defaults,
+            &database_url,
+            &self.kafka.brokers,
+            &self.options.secret,
+            &self.options.reference_dir,
+        );
+        settings.server.grpc_addr = SocketAddr::from(([127, 0, 0, 1], port(defaults.grpc_port)));
+        settings.server.metrics_addr =
+            SocketAddr::from(([127, 0, 0, 1], port(defaults.metrics_port)));
+        settings.kafka = self.kafka.clone();
+        settings.telemetry.otlp_endpoint = self.options.otlp_endpoint.clone();
+        settings.peers = self.peers.clone();
+        let metrics = settings.server.metrics_addr;
+        let service = S::build_from(settings, own, self.shared.clone())
+            .await
+            .with_context(|| format!("{} service", defaults.name))?;
+        let endpoint = Endpoint {
+            name: defaults.name,
+            grpc: service.grpc_addr(),
+            metrics,
+        };
+        let url = endpoint.url();
+        self.endpoints.push(endpoint);
+        let stop = self.shutdown.clone();
+        self.services
+            .spawn(async move { (defaults.name, service.run_until_stopped(stop).await) });
+        Ok(url)
+    }
 }
 
 async fn serving(endpoint: &Endpoint) -> bool {
@@ -481,7 +494,7 @@ async fn create_database(base: &str, database: &str) -> anyhow::Result<()> {
 fn consumer_lag(kafka: &vte_service::settings::KafkaSettings) -> anyhow::Result<i64> {
     let topics = kafka.topics();
     let mut lag = 0;
-    for service in SERVICES {
+    for (service, reads) in SERVICES {
         let group = topics.group(service.name);
         let consumer: BaseConsumer = kafka.consumer_config(&group).create()?;
         let metadata = consumer.fetch_metadata(None, Duration::from_secs(5))?;
@@ -489,7 +502,7 @@ fn consumer_lag(kafka: &vte_service::settings::KafkaSettings) -> anyhow::Result<
         // nothing to read there.
         let mut assignment = TopicPartitionList::new();
         for logical in vte_proto::TOPICS {
-            if !subscribes(service.name, logical) {
+            if !reads.contains(&logical) {
                 continue;
             }
             let topic = topics.topic(logical);
@@ -515,18 +528,4 @@ fn consumer_lag(kafka: &vte_service::settings::KafkaSettings) -> anyhow::Result<
         }
     }
     Ok(lag)
-}
-
-/// Whether `service` consumes the logical topic `logical` (DESIGN.md section 2).
-fn subscribes(service: &str, logical: &str) -> bool {
-    match service {
-        "offers" => logical == "vte.candidates.v1",
-        "candidates" => logical == "vte.placements.v1",
-        "matching" => matches!(
-            logical,
-            "vte.offers.v1" | "vte.candidates.v1" | "vte.applications.v1"
-        ),
-        "notifications" => logical != "vte.notifications.v1",
-        _ => false,
-    }
 }

@@ -139,14 +139,9 @@ type BackgroundTask = Box<
 
 impl ServiceHost {
     /// Builds the host: auth keys, database and migrations (the backbone's, then `migrator`'s),
-    /// topics, listeners, and the outbox relay; the pieces a service mounts are chosen by its
-    /// name until every service says which it mounts with [`ServiceHost::build_with`].
+    /// topics, listeners, and the outbox relay; no optional piece.
     pub async fn build(settings: Settings, migrator: &Migrator) -> Result<Self, StartError> {
-        let pieces = match crate::peers::platform_service(&settings.service_name) {
-            Some(PlatformService::Candidates) | None => Pieces::default(),
-            Some(service) => Pieces::confirming_erasures(service),
-        };
-        Self::build_with(settings, migrator, pieces).await
+        Self::build_with(settings, migrator, Pieces::default()).await
     }
 
     /// Builds the host with the `pieces` the service mounts.

@@ -3,15 +3,16 @@
 //! reference data, behind the gRPC API and the labels consumer.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
+use vte_proto::EventEnvelope;
 use vte_proto::vte::candidates::v1::candidates_service_server::CandidatesServiceServer;
 use vte_proto::vte::placements::v1::PlacementEvent;
-use vte_reference::ReferenceData;
-use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
+use vte_service::{
+    Pieces, RunError, Service, ServiceDefaults, ServiceHost, Settings, Shared, StartError,
+};
 
 use crate::config::CandidatesSettings;
 use crate::consumer::PlacementsHandler;
@@ -31,24 +32,37 @@ pub struct Application {
 }
 
 impl Application {
-    /// Builds the service with its own settings given rather than read from the environment
-    /// (tests, the embedded platform).
+    /// Builds the service with its own settings given rather than read from the environment.
     pub async fn build_with(
         settings: Settings,
         own: CandidatesSettings,
     ) -> Result<Self, StartError> {
-        own.check().map_err(|message| StartError::Setting {
-            setting: "candidates",
-            message,
-        })?;
-        let reference =
-            ReferenceData::load(&settings.reference.dir).map_err(|error| StartError::Setting {
-                setting: "reference.dir",
-                message: error.to_string(),
-            })?;
-        let reference = Arc::new(reference);
-        let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let candidates = Candidates::new(host.pool.clone(), reference, own.terms_version.trim());
+        let shared = Shared::load(&settings)?;
+        Self::build_from(settings, own, shared).await
+    }
+}
+
+impl Service for Application {
+    const DEFAULTS: ServiceDefaults = ServiceDefaults {
+        name: "candidates",
+        grpc_port: 50052,
+        metrics_port: 9452,
+    };
+    const READS: &'static [&'static str] = &[PlacementEvent::TOPIC];
+    type Own = CandidatesSettings;
+
+    async fn assemble(
+        settings: Settings,
+        own: CandidatesSettings,
+        shared: Shared,
+    ) -> Result<Self, StartError> {
+        // The candidates service receives erasure confirmations: it sends none.
+        let mut host = ServiceHost::build_with(settings, &MIGRATOR, Pieces::default()).await?;
+        let candidates = Candidates::new(
+            host.pool.clone(),
+            shared.reference,
+            own.terms_version.trim(),
+        );
         let api = CandidatesApi::new(candidates.clone());
         let interceptor = host.auth.interceptor();
         let server = CandidatesServiceServer::new(api).max_decoding_message_size(MAX_MESSAGE_BYTES);
@@ -60,23 +74,6 @@ impl Application {
             .on::<PlacementEvent, _>(PlacementsHandler::new(candidates));
         host.consume(placements);
         Ok(Self { host })
-    }
-}
-
-impl Service for Application {
-    const DEFAULTS: ServiceDefaults = ServiceDefaults {
-        name: "candidates",
-        grpc_port: 50052,
-        metrics_port: 9452,
-    };
-
-    async fn build(settings: Settings) -> Result<Self, StartError> {
-        let own =
-            CandidatesSettings::load(Self::DEFAULTS).map_err(|message| StartError::Setting {
-                setting: "candidates",
-                message,
-            })?;
-        Self::build_with(settings, own).await
     }
 
     fn grpc_addr(&self) -> SocketAddr {

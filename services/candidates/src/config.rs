@@ -8,7 +8,7 @@
 //! ```
 
 use serde::Deserialize;
-use vte_service::{ServiceDefaults, Settings};
+use vte_service::settings::OwnSettings;
 
 /// The version of the terms candidates consent to, unless configured otherwise.
 pub const DEFAULT_TERMS_VERSION: &str = "2025-01";
@@ -29,23 +29,11 @@ impl Default for CandidatesSettings {
     }
 }
 
-impl CandidatesSettings {
-    /// Reads the `candidates` section (defaults when absent) and checks it.
-    pub fn load(defaults: ServiceDefaults) -> Result<Self, String> {
-        let figment = Settings::figment(defaults);
-        let settings = if figment.contains("candidates") {
-            figment
-                .extract_inner::<Self>("candidates")
-                .map_err(|error| format!("candidates: {error}"))?
-        } else {
-            Self::default()
-        };
-        settings.check()?;
-        Ok(settings)
-    }
+impl OwnSettings for CandidatesSettings {
+    const SECTION: &'static str = "candidates";
 
     /// The checks settings must pass; each message names the setting.
-    pub fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), String> {
         let length = self.terms_version.trim().chars().count();
         if !(1..=32).contains(&length) {
             return Err("candidates.terms_version: must be 1 to 32 characters".into());

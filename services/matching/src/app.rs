@@ -7,12 +7,15 @@ use std::sync::{Arc, RwLock};
 
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
+use vte_proto::EventEnvelope;
 use vte_proto::vte::applications::v1::ApplicationEvent;
 use vte_proto::vte::candidates::v1::CandidateEvent;
+use vte_proto::vte::common::v1::PlatformService;
 use vte_proto::vte::matching::v1::matching_service_server::MatchingServiceServer;
 use vte_proto::vte::offers::v1::OfferEvent;
-use vte_reference::ReferenceData;
-use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
+use vte_service::{
+    Pieces, RunError, Service, ServiceDefaults, ServiceHost, Settings, Shared, StartError,
+};
 
 use crate::config::MatchingSettings;
 use crate::consumer::Handlers;
@@ -30,23 +33,41 @@ pub struct Application {
 }
 
 impl Application {
-    /// Builds the service with its own settings given rather than read from the environment
-    /// (tests, the embedded platform).
+    /// Builds the service with its own settings given rather than read from the environment.
     pub async fn build_with(
         settings: Settings,
         matching: MatchingSettings,
     ) -> Result<Self, StartError> {
-        matching.check().map_err(|message| StartError::Setting {
-            setting: "matching",
-            message,
-        })?;
-        let reference =
-            ReferenceData::load(&settings.reference.dir).map_err(|error| StartError::Setting {
-                setting: "reference.dir",
-                message: error.to_string(),
-            })?;
-        let reference = Arc::new(reference);
-        let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
+        let shared = Shared::load(&settings)?;
+        Self::build_from(settings, matching, shared).await
+    }
+}
+
+impl Service for Application {
+    const DEFAULTS: ServiceDefaults = ServiceDefaults {
+        name: "matching",
+        grpc_port: 50053,
+        metrics_port: 9453,
+    };
+    const READS: &'static [&'static str] = &[
+        OfferEvent::TOPIC,
+        CandidateEvent::TOPIC,
+        ApplicationEvent::TOPIC,
+    ];
+    type Own = MatchingSettings;
+
+    async fn assemble(
+        settings: Settings,
+        matching: MatchingSettings,
+        shared: Shared,
+    ) -> Result<Self, StartError> {
+        let reference = shared.reference;
+        let mut host = ServiceHost::build_with(
+            settings,
+            &MIGRATOR,
+            Pieces::confirming_erasures(PlatformService::Matching),
+        )
+        .await?;
         let (index, cursor) = follower::load(&host.pool, &reference).await?;
         let index = Arc::new(RwLock::new(index));
         let follower = Follower::new(host.pool.clone(), index, reference.clone(), cursor);
@@ -73,23 +94,6 @@ impl Application {
             Ok(())
         });
         Ok(Self { host })
-    }
-}
-
-impl Service for Application {
-    const DEFAULTS: ServiceDefaults = ServiceDefaults {
-        name: "matching",
-        grpc_port: 50053,
-        metrics_port: 9453,
-    };
-
-    async fn build(settings: Settings) -> Result<Self, StartError> {
-        let matching =
-            MatchingSettings::load(Self::DEFAULTS).map_err(|message| StartError::Setting {
-                setting: "matching",
-                message,
-            })?;
-        Self::build_with(settings, matching).await
     }
 
     fn grpc_addr(&self) -> SocketAddr {

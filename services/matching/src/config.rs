@@ -23,7 +23,7 @@
 //! ```
 
 use serde::Deserialize;
-use vte_service::{ServiceDefaults, Settings};
+use vte_service::settings::OwnSettings;
 
 use crate::domain::Rules;
 
@@ -54,23 +54,11 @@ impl Default for SuggestionSettings {
     }
 }
 
-impl MatchingSettings {
-    /// Reads the `matching` section (all defaults when absent) and checks it.
-    pub fn load(defaults: ServiceDefaults) -> Result<Self, String> {
-        let figment = Settings::figment(defaults);
-        let settings = if figment.contains("matching") {
-            figment
-                .extract_inner::<Self>("matching")
-                .map_err(|error| format!("matching: {error}"))?
-        } else {
-            Self::default()
-        };
-        settings.check()?;
-        Ok(settings)
-    }
+impl OwnSettings for MatchingSettings {
+    const SECTION: &'static str = "matching";
 
     /// The checks settings must pass; each message names the setting.
-    pub fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), String> {
         self.rules.check()?;
         if !(0.0..=1.0).contains(&self.suggestions.min_score) {
             return Err("matching.suggestions.min_score: must lie in 0..=1".into());

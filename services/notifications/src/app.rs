@@ -9,14 +9,18 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
+use vte_proto::EventEnvelope;
 use vte_proto::vte::applications::v1::ApplicationEvent;
 use vte_proto::vte::candidates::v1::CandidateEvent;
+use vte_proto::vte::common::v1::PlatformService;
 use vte_proto::vte::matching::v1::MatchingEvent;
 use vte_proto::vte::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use vte_proto::vte::offers::v1::OfferEvent;
 use vte_proto::vte::placements::v1::PlacementEvent;
-use vte_service::contacts::{ContactDirectory, GrpcContactDirectory};
-use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
+use vte_service::contacts::ContactDirectory;
+use vte_service::{
+    Pieces, RunError, Service, ServiceDefaults, ServiceHost, Settings, Shared, StartError,
+};
 
 use crate::channels::contacts::Contacts;
 use crate::channels::email::Mailer;
@@ -38,13 +42,6 @@ pub struct Application {
     host: ServiceHost,
 }
 
-/// Where the service looks candidates' contact data up.
-enum Directory {
-    /// The candidates service, called through the host's peers.
-    CandidatesService,
-    Given(Arc<dyn ContactDirectory>),
-}
-
 impl Application {
     /// Builds the service from the shared settings and its own (`notifications` section); it
     /// looks candidates' contact data up in the candidates service.
@@ -52,7 +49,8 @@ impl Application {
         settings: Settings,
         own: NotificationsSettings,
     ) -> Result<Self, StartError> {
-        Self::assemble(settings, own, Directory::CandidatesService).await
+        let shared = Shared::load(&settings)?;
+        Self::build_from(settings, own, shared).await
     }
 
     /// Builds the service as [`Application::build_with`] does, looking candidates' contact
@@ -62,13 +60,35 @@ impl Application {
         own: NotificationsSettings,
         contacts: Arc<dyn ContactDirectory>,
     ) -> Result<Self, StartError> {
-        Self::assemble(settings, own, Directory::Given(contacts)).await
+        let shared = Shared::load(&settings)?.with_contacts(contacts);
+        Self::build_from(settings, own, shared).await
     }
+
+    /// Where `/metrics` is served.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.host.metrics_addr()
+    }
+}
+
+impl Service for Application {
+    const DEFAULTS: ServiceDefaults = ServiceDefaults {
+        name: "notifications",
+        grpc_port: 50054,
+        metrics_port: 9454,
+    };
+    const READS: &'static [&'static str] = &[
+        MatchingEvent::TOPIC,
+        ApplicationEvent::TOPIC,
+        PlacementEvent::TOPIC,
+        OfferEvent::TOPIC,
+        CandidateEvent::TOPIC,
+    ];
+    type Own = NotificationsSettings;
 
     async fn assemble(
         settings: Settings,
         own: NotificationsSettings,
-        directory: Directory,
+        shared: Shared,
     ) -> Result<Self, StartError> {
         let setting = |setting: &'static str| {
             move |error: &dyn std::fmt::Display| StartError::Setting {
@@ -76,20 +96,19 @@ impl Application {
                 message: error.to_string(),
             }
         };
-        own.digest
-            .check()
-            .map_err(|e| setting("notifications.digest")(&e))?;
         let mailer = Mailer::new(&own.smtp).map_err(|e| setting("notifications.smtp")(&e))?;
         let webhooks = WebhookSender::new(
             Duration::from_secs(own.webhooks.timeout_secs),
             own.webhooks.allow_private_targets,
         )
         .map_err(|e| setting("notifications.webhooks")(&e))?;
-        let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let contacts: Arc<dyn ContactDirectory> = match directory {
-            Directory::CandidatesService => Arc::new(GrpcContactDirectory::new(&host.peers)),
-            Directory::Given(contacts) => contacts,
-        };
+        let mut host = ServiceHost::build_with(
+            settings,
+            &MIGRATOR,
+            Pieces::confirming_erasures(PlatformService::Notifications),
+        )
+        .await?;
+        let contacts = shared.contacts(&host.peers);
         let notifications = Notifications::new(host.pool.clone(), own.webhooks.clone());
         let interceptor = host.auth.interceptor();
         host.grpc()
@@ -135,28 +154,6 @@ impl Application {
             Ok(())
         });
         Ok(Self { host })
-    }
-
-    /// Where `/metrics` is served.
-    pub fn metrics_addr(&self) -> SocketAddr {
-        self.host.metrics_addr()
-    }
-}
-
-impl Service for Application {
-    const DEFAULTS: ServiceDefaults = ServiceDefaults {
-        name: "notifications",
-        grpc_port: 50054,
-        metrics_port: 9454,
-    };
-
-    async fn build(settings: Settings) -> Result<Self, StartError> {
-        let own =
-            NotificationsSettings::load(Self::DEFAULTS).map_err(|error| StartError::Setting {
-                setting: "notifications",
-                message: error.to_string(),
-            })?;
-        Self::build_with(settings, own).await
     }
 
     fn grpc_addr(&self) -> SocketAddr {

@@ -11,11 +11,11 @@ use chrono::{DateTime, Days, NaiveTime, TimeZone as _, Utc};
 
 use secrecy::SecretString;
 use serde::Deserialize;
-use vte_service::{ServiceDefaults, Settings};
+use vte_service::settings::OwnSettings;
 
 /// Everything the notifications service reads beyond the shared settings.
 #[derive(Debug, Clone, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NotificationsSettings {
     pub smtp: SmtpSettings,
     pub webhooks: WebhookSettings,
@@ -27,15 +27,12 @@ pub struct NotificationsSettings {
     pub site_url: SiteUrl,
 }
 
-impl NotificationsSettings {
-    /// Reads the `notifications` section of the service's layered sources; absent keys take
-    /// their documented defaults.
-    pub fn load(defaults: ServiceDefaults) -> Result<Self, Box<figment::Error>> {
-        let figment = Settings::figment(defaults);
-        if figment.find_value("notifications").is_err() {
-            return Ok(Self::default());
-        }
-        figment.extract_inner("notifications").map_err(Box::new)
+impl OwnSettings for NotificationsSettings {
+    const SECTION: &'static str = "notifications";
+
+    /// The digest's hour (its time zone was checked when read).
+    fn check(&self) -> Result<(), String> {
+        self.digest.check()
     }
 }
 
@@ -71,7 +68,7 @@ pub enum SmtpTls {
 
 /// The SMTP relay emails are handed to.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
@@ -111,7 +108,7 @@ impl SmtpSettings {
 
 /// How webhooks are called.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct WebhookSettings {
     /// An endpoint answering 2xx within this many seconds counts as delivered (the contract
     /// says 10).
@@ -132,7 +129,7 @@ impl Default for WebhookSettings {
 
 /// The exponential backoff of failed deliveries, then the dead letter.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RetrySettings {
     /// Wait before the second attempt, in milliseconds; doubled after each failure.
     pub first_delay_ms: u64,
@@ -204,7 +201,7 @@ impl DigestSettings {
 
 /// The reminders' delays.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ReminderSettings {
     /// An application still SUBMITTED this many days after it was sent reminds the company,
     /// once.
@@ -232,7 +229,7 @@ impl Default for ReminderSettings {
 
 /// The delivery worker's pace.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct WorkerSettings {
     /// Longest pause between two looks at the deliveries table, in milliseconds (a new
     /// delivery wakes the worker at once; this bounds the wait for retries).

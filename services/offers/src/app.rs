@@ -6,19 +6,21 @@ use std::sync::Arc;
 
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
+use vte_proto::EventEnvelope;
 use vte_proto::vte::candidates::v1::CandidateEvent;
+use vte_proto::vte::common::v1::PlatformService;
 use vte_proto::vte::offers::v1::offers_service_server::OffersServiceServer;
-use vte_reference::ReferenceData;
-use vte_service::contacts::{ContactDirectory, GrpcContactDirectory};
-use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
+use vte_service::contacts::ContactDirectory;
+use vte_service::settings::OwnSettings;
+use vte_service::{
+    Pieces, RunError, Service, ServiceDefaults, ServiceHost, Settings, Shared, StartError,
+};
 
+use crate::config::OffersSettings;
 use crate::consumer::CandidatesHandler;
 use crate::grpc::OffersApi;
 use crate::sweeps;
 use crate::usecases::Offers;
-
-/// How often offers past their deadline and applications unanswered for 60 days are expired.
-const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -35,12 +37,38 @@ impl Service for Application {
         grpc_port: 50051,
         metrics_port: 9451,
     };
+    const READS: &'static [&'static str] = &[CandidateEvent::TOPIC];
+    type Own = OffersSettings;
 
-    async fn build(settings: Settings) -> Result<Self, StartError> {
-        Self::assemble(settings, |host| {
-            Arc::new(GrpcContactDirectory::new(&host.peers)) as Arc<dyn ContactDirectory>
-        })
-        .await
+    /// The shared host (database, auth, health, relay, erasure confirmations) plus the offers
+    /// API, the consumer of `vte.candidates.v1` and the expiry sweeps.
+    async fn assemble(
+        settings: Settings,
+        own: OffersSettings,
+        shared: Shared,
+    ) -> Result<Self, StartError> {
+        let reference = shared.reference.clone();
+        // The service keeps candidates' data, so it confirms each erasure it applies.
+        let pieces = Pieces::confirming_erasures(PlatformService::Offers);
+        let mut host = ServiceHost::build_with(settings, &MIGRATOR, pieces).await?;
+        let contacts = shared.contacts(&host.peers);
+        let offers = Offers::new(host.pool.clone(), reference.clone(), contacts);
+        let interceptor = host.auth.interceptor();
+        host.grpc()
+            .add_service(OffersServiceServer::with_interceptor(
+                OffersApi::new(offers),
+                interceptor,
+            ));
+        // What the service learns of candidates: their school, and their erasure.
+        let candidates = host.consumer().on::<CandidateEvent, _>(CandidatesHandler);
+        host.consume(candidates);
+        let pool = host.pool.clone();
+        let period = own.sweep_every();
+        host.spawn("expiry sweeps", move |stop| async move {
+            sweeps::run(pool, reference, period, stop).await;
+            Ok(())
+        });
+        Ok(Self { host })
     }
 
     fn grpc_addr(&self) -> SocketAddr {
@@ -54,44 +82,16 @@ impl Service for Application {
 
 impl Application {
     /// The service built from `settings`, reading candidates' contact data from `contacts`
-    /// instead of the candidates service ([`Service::build`] passes the gRPC directory).
+    /// instead of the candidates service ([`Service::build`] asks the candidates service).
     pub async fn build_with(
         settings: Settings,
         contacts: Arc<dyn ContactDirectory>,
     ) -> Result<Self, StartError> {
-        Self::assemble(settings, move |_| contacts).await
-    }
-
-    /// The shared host (database, auth, health, relay) plus the offers API, the consumer of
-    /// `vte.candidates.v1` and the expiry sweeps, with the contact directory `contacts` makes
-    /// once the host (and its peers) exist.
-    async fn assemble(
-        settings: Settings,
-        contacts: impl FnOnce(&ServiceHost) -> Arc<dyn ContactDirectory>,
-    ) -> Result<Self, StartError> {
-        let reference =
-            ReferenceData::load(&settings.reference.dir).map_err(|error| StartError::Setting {
-                setting: "reference.dir",
-                message: error.to_string(),
-            })?;
-        let reference = Arc::new(reference);
-        let mut host = ServiceHost::build(settings, &MIGRATOR).await?;
-        let contacts = contacts(&host);
-        let offers = Offers::new(host.pool.clone(), reference.clone(), contacts);
-        let interceptor = host.auth.interceptor();
-        host.grpc()
-            .add_service(OffersServiceServer::with_interceptor(
-                OffersApi::new(offers),
-                interceptor,
-            ));
-        // What the service learns of candidates: their school, and their erasure.
-        let candidates = host.consumer().on::<CandidateEvent, _>(CandidatesHandler);
-        host.consume(candidates);
-        let pool = host.pool.clone();
-        host.spawn("expiry sweeps", move |stop| async move {
-            sweeps::run(pool, reference, SWEEP_EVERY, stop).await;
-            Ok(())
-        });
-        Ok(Self { host })
+        let own = OffersSettings::load(Self::DEFAULTS).map_err(|message| StartError::Setting {
+            setting: "offers",
+            message,
+        })?;
+        let shared = Shared::load(&settings)?.with_contacts(contacts);
+        Self::build_from(settings, own, shared).await
     }
 }

@@ -10,6 +10,7 @@
 
 mod access;
 mod app;
+pub mod config;
 pub mod consumer;
 pub mod domain;
 mod error;
@@ -20,4 +21,5 @@ pub mod sweeps;
 pub mod usecases;
 
 pub use app::{Application, MIGRATOR};
+pub use config::OffersSettings;
 pub use error::Error;

@@ -11,6 +11,7 @@ use figment::providers::{Format, Toml};
 use figment::value::{Dict, Value as FigmentValue};
 use serde::Deserialize;
 use serde_norway::Value;
+use vte_service::settings::OwnSettings;
 use vte_service::{Service, ServiceDefaults, Settings};
 
 /// One of the four services, as its crate defines it.
@@ -281,15 +282,18 @@ fn in_jail<T>(
 fn load(spec: Spec) -> Result<Settings, String> {
     let settings = Settings::load(spec.defaults).map_err(|error| error.to_string())?;
     match spec.name() {
-        "offers" => Ok(()),
-        "candidates" => vte_candidates::config::CandidatesSettings::load(spec.defaults).map(drop),
-        "matching" => vte_matching::MatchingSettings::load(spec.defaults).map(drop),
-        "notifications" => vte_notifications::NotificationsSettings::load(spec.defaults)
-            .map(drop)
-            .map_err(|error| error.to_string()),
+        "offers" => own::<vte_offers::Application>(),
+        "candidates" => own::<vte_candidates::Application>(),
+        "matching" => own::<vte_matching::Application>(),
+        "notifications" => own::<vte_notifications::Application>(),
         other => Err(format!("no settings loader for {other}")),
     }?;
     Ok(settings)
+}
+
+/// The service's own section, read and checked as the service reads it.
+fn own<S: Service>() -> Result<(), String> {
+    <S::Own as OwnSettings>::load(S::DEFAULTS).map(drop)
 }
 
 /// The dotted keys of a TOML document's leaves (an array of tables is one leaf).

@@ -11,10 +11,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 use vte_domain::{CandidateId, SchoolId, Siren};
-use vte_service::auth::{BearerToken, Caller, Claims, sign_hs256};
+use vte_service::auth::Caller;
 
 pub use crate::connection::{Authed, Connection, authed, mint};
 
