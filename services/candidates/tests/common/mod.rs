@@ -1,23 +1,16 @@
-//! The candidates service started for tests: its own database and broker, a gRPC client per
-//! role carrying a signed token, valid profile rows, and the events it published read back
-//! from the broker as raw bytes.
+//! The candidates service started for tests on the test bed's harness (its own database and
+//! broker namespace, a signed token per caller), valid profile rows, and the events it
+//! published read back from the broker as raw bytes and decoded.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use prost::Message as _;
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message as _;
-use rdkafka::{Offset, TopicPartitionList};
 use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_candidates::Application;
 use vte_domain::{CandidateId, SchoolId, Siren};
-use vte_events::{EventEnvelope, Topics};
+use vte_events::EventEnvelope;
 use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
 use vte_proto::vte::candidates::v1::{
     AcademicStatus, CandidateEvent, Contact, MissionTypeWeight, Preferences, ProfileRow,
@@ -26,88 +19,43 @@ use vte_proto::vte::candidates::v1::{
 use vte_proto::vte::common::v1::{
     CefrLevel, ContractKind, Date, EducationLevel, LanguageSkill, MissionType,
 };
-use vte_service::auth::{BearerToken, Caller, Claims};
-use vte_service::{Service, Settings};
-use vte_testbed::{TestDatabase, TestKafka, eventually};
+use vte_service::auth::{BearerToken, Caller};
+use vte_testbed::{TestService, TopicReader};
 
 pub const SECRET: &str = "candidates-tests-secret";
-pub const PATIENCE: Duration = Duration::from_secs(30);
-const PARTITIONS: i32 = 3;
+pub const PATIENCE: Duration = vte_testbed::PATIENCE;
 
 pub type Client = CandidatesServiceClient<InterceptedService<Channel, BearerToken>>;
 
 /// The candidates service on loopback for one test.
 pub struct Api {
-    channel: Channel,
     pub pool: PgPool,
-    topics: Topics,
-    shutdown: CancellationToken,
-    pub kafka: TestKafka,
-    _database: TestDatabase,
-}
-
-impl Drop for Api {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
+    service: TestService,
 }
 
 impl Api {
     pub async fn start() -> Self {
-        vte_testbed::init_tracing();
-        let database = TestDatabase::create().await;
-        let kafka = TestKafka::start();
-        let mut settings = Settings::local(
-            Application::DEFAULTS,
-            &database.url(),
-            kafka.brokers(),
-            SECRET,
-            &vte_testbed::reference_dir(),
-        );
-        settings.kafka.create_topics = !kafka.is_embedded();
-        settings.kafka.namespace = format!("{}.", kafka.namespace());
-        let topics = settings.kafka.topics();
-        kafka.create_topics(topics.platform(PARTITIONS)).await;
-        let service = Application::build(settings)
-            .await
-            .expect("the candidates service did not build");
-        let addr = service.grpc_addr();
-        let shutdown = CancellationToken::new();
-        tokio::spawn(service.run_until_stopped(shutdown.clone()));
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .expect("cannot connect to the candidates service");
-        let pool = database.pool().await;
+        let service = TestService::start::<Application>(SECRET).await;
         Self {
-            channel,
-            pool,
-            topics,
-            shutdown,
-            kafka,
-            _database: database,
+            pool: service.pool().clone(),
+            service,
         }
     }
 
     pub fn client(&self, caller: Option<&Caller>) -> Client {
-        let token = caller.map_or_else(BearerToken::anonymous, |caller| {
-            let subject = match caller {
-                Caller::Service => "offers".to_owned(),
-                other => format!("account-of-{}", other.role().as_str()),
-            };
-            let claims = Claims::new(caller, subject, chrono::Duration::minutes(30));
-            BearerToken::hs256(SECRET, &claims).unwrap()
-        });
-        CandidatesServiceClient::with_interceptor(self.channel.clone(), token)
+        let token = match caller {
+            // The service calling is the offers service.
+            Some(caller @ Caller::Service) => self.service.tokens().bearer_as(caller, "offers"),
+            other => self.service.bearer(other),
+        };
+        CandidatesServiceClient::with_interceptor(self.service.channel(), token)
             .max_decoding_message_size(16 * 1024 * 1024)
     }
 
     /// A service calling as `subject` (its service name).
     pub fn service_as(&self, subject: &str) -> Client {
-        let claims = Claims::new(&Caller::Service, subject, chrono::Duration::minutes(30));
-        let token = BearerToken::hs256(SECRET, &claims).unwrap();
-        CandidatesServiceClient::with_interceptor(self.channel.clone(), token)
+        let token = self.service.tokens().bearer_as(&Caller::Service, subject);
+        CandidatesServiceClient::with_interceptor(self.service.channel(), token)
     }
 
     pub fn school(&self, school_id: SchoolId) -> Client {
@@ -165,40 +113,12 @@ impl Api {
     /// Every event on `vte.candidates.v1` since the last call, raw and decoded, once the outbox
     /// is empty (everything committed has reached the broker).
     pub fn events(&self) -> EventLog {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", self.kafka.brokers())
-            .set(
-                "group.id",
-                self.kafka.name(&format!("reader-{}", uuid::Uuid::new_v4())),
-            )
-            .set("enable.auto.commit", "false")
-            .create()
-            .unwrap();
-        let topic = self.topics.topic(CandidateEvent::TOPIC);
-        let mut assignment = TopicPartitionList::new();
-        for partition in 0..PARTITIONS {
-            assignment
-                .add_partition_offset(&topic, partition, Offset::Beginning)
-                .unwrap();
-        }
-        consumer.assign(&assignment).unwrap();
-        EventLog {
-            consumer,
-            pool: self.pool.clone(),
-            topic,
-            next: HashMap::new(),
-        }
+        EventLog(self.service.reader(&[CandidateEvent::TOPIC]))
     }
 
     /// Publishes a placement event as the offers service would.
     pub async fn publish<E: EventEnvelope>(&self, event: &E) {
-        self.kafka
-            .publish(
-                &self.topics.topic(E::TOPIC),
-                event.key(),
-                &event.encode_to_vec(),
-            )
-            .await;
+        self.service.publish(event).await;
     }
 }
 
@@ -210,56 +130,21 @@ pub struct Published {
     pub event: CandidateEvent,
 }
 
-pub struct EventLog {
-    consumer: BaseConsumer,
-    pool: PgPool,
-    topic: String,
-    next: HashMap<i32, i64>,
-}
+/// What the service published on `vte.candidates.v1`.
+pub struct EventLog(TopicReader);
 
 impl EventLog {
     pub async fn new_events(&mut self) -> Vec<Published> {
-        let pool = self.pool.clone();
-        eventually("the outbox to be relayed", PATIENCE, || {
-            let pool = pool.clone();
-            async move {
-                let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-                (waiting == 0).then_some(())
-            }
-        })
-        .await;
-        let high: Vec<i64> = (0..PARTITIONS)
-            .map(|partition| {
-                self.consumer
-                    .fetch_watermarks(&self.topic, partition, Duration::from_secs(10))
-                    .unwrap()
-                    .1
+        self.0
+            .new_records()
+            .await
+            .into_iter()
+            .map(|record| Published {
+                event: record.decode(),
+                key: record.key,
+                bytes: record.payload,
             })
-            .collect();
-        let mut read = Vec::new();
-        let deadline = std::time::Instant::now() + PATIENCE;
-        while (0..PARTITIONS).any(|partition| {
-            self.next.get(&partition).copied().unwrap_or(0) < high[partition as usize]
-        }) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "cannot read the topic to its end"
-            );
-            if let Some(message) = self.consumer.poll(Duration::from_millis(200)) {
-                let message = message.unwrap();
-                self.next.insert(message.partition(), message.offset() + 1);
-                let bytes = message.payload().unwrap_or_default().to_vec();
-                read.push(Published {
-                    key: String::from_utf8(message.key().unwrap_or_default().to_vec()).unwrap(),
-                    event: CandidateEvent::decode(bytes.as_slice()).unwrap(),
-                    bytes,
-                });
-            }
-        }
-        read
+            .collect()
     }
 }
 
