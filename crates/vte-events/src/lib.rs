@@ -6,6 +6,7 @@
 //!   removes them once the broker has acknowledged them;
 //! - [`consumer`]: at-least-once consumption with idempotent handlers, retries, dead letters and
 //!   a bounded shutdown;
+//! - [`backoff`]: the platform's one retry schedule, exponential with jitter;
 //! - [`kafka`]: settings, topic names (with a deployment namespace), clients, topic bootstrap;
 //! - [`migrations`]: the outbox and processed-events tables, merged into each service's schema;
 //! - [`retention`]: forgets processed event ids once Kafka can no longer redeliver them.
@@ -13,6 +14,7 @@
 //! Topics and keys come from the contract ([`vte_proto::EventEnvelope`]): nothing here or in a
 //! service writes a topic name by hand. W3C trace context travels in Kafka headers.
 
+pub mod backoff;
 pub mod consumer;
 pub mod kafka;
 pub mod migrations;
@@ -20,6 +22,7 @@ pub mod outbox;
 pub mod relay;
 pub mod retention;
 
+pub use backoff::Backoff;
 pub use consumer::{ConsumerRunner, HandlerError, Handles, RecordMeta};
 pub use kafka::{KafkaSettings, Topics};
 pub use outbox::{append, append_all};

@@ -15,6 +15,7 @@ use sqlx::Row;
 use sqlx::postgres::{PgListener, PgPool};
 use tokio_util::sync::CancellationToken;
 
+pub use crate::backoff::Backoff;
 use crate::kafka::Topics;
 use crate::outbox::NOTIFY_CHANNEL;
 
@@ -342,33 +343,5 @@ impl Relay {
         sqlx::query_scalar("SELECT count(*) FROM outbox")
             .fetch_one(&self.pool)
             .await
-    }
-}
-
-/// Exponential backoff from 50 ms, capped, cut short by shutdown.
-#[derive(Debug)]
-pub(crate) struct Backoff {
-    next: Duration,
-    max: Duration,
-}
-
-impl Backoff {
-    pub(crate) fn new(max: Duration) -> Self {
-        Self {
-            next: Duration::from_millis(50),
-            max,
-        }
-    }
-
-    pub(crate) fn reset(&mut self) {
-        self.next = Duration::from_millis(50);
-    }
-
-    pub(crate) async fn wait(&mut self, shutdown: &CancellationToken) {
-        tokio::select! {
-            () = shutdown.cancelled() => {}
-            () = tokio::time::sleep(self.next) => {}
-        }
-        self.next = (self.next * 2).min(self.max);
     }
 }
