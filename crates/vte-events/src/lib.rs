@@ -4,8 +4,8 @@
 //!   change and its event commit or roll back together;
 //! - [`relay`]: publishes committed outbox rows in order per key with an idempotent producer and
 //!   removes them once the broker has acknowledged them;
-//! - [`consumer`]: at-least-once consumption with idempotent handlers, retries, dead letters and
-//!   a bounded shutdown;
+//! - [`consumer`]: at-least-once consumption with idempotent handlers, one worker per partition,
+//!   retries, dead letters and a bounded shutdown;
 //! - [`backoff`]: the platform's one retry schedule, exponential with jitter;
 //! - [`kafka`]: settings, topic names (with a deployment namespace), clients, topic bootstrap;
 //! - [`migrations`]: the outbox and processed-events tables, merged into each service's schema;

@@ -125,7 +125,7 @@ async fn events_of_one_key_arrive_in_the_order_they_were_committed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_broker_unreachable_nothing_committed_is_lost_and_the_outbox_drains_later() {
-    let bed = Bed::start().await;
+    let bed = Bed::private().await;
     bed.kafka.set_reachable(false);
     let mut committed = BTreeSet::new();
     for revision in 1..=20 {
@@ -386,7 +386,7 @@ async fn two_consumers_of_one_group_share_the_partitions_and_stopping_one_loses_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_within_its_deadline_when_the_broker_has_gone_away() {
-    let bed = Bed::start().await;
+    let bed = Bed::private().await;
     let stop_relay = bed.spawn_relay();
     commit_event(&bed.pool, "offer-s", 1).await;
     let options = ConsumerOptions {

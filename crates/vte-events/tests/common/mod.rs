@@ -1,5 +1,6 @@
 //! What the backbone tests share: a database with the backbone's tables and a `handled` table,
-//! a broker with the offers topic, a recording handler, and small producers and readers.
+//! a broker with the offers and placements topics, a recording handler, and small producers and
+//! readers.
 
 #![allow(clippy::unwrap_used, dead_code)]
 
@@ -9,8 +10,10 @@ use std::time::Duration;
 
 use prometheus::Registry;
 use rdkafka::ClientConfig;
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
 use rdkafka::message::{Headers, Message, OwnedMessage};
+use rdkafka::producer::FutureRecord;
+use rdkafka::{Offset, TopicPartitionList};
 use sqlx::{PgPool, Postgres, Transaction};
 use tokio_util::sync::CancellationToken;
 use vte_events::consumer::{ConsumerOptions, HandlerError, Handles, RecordMeta};
@@ -18,9 +21,13 @@ use vte_events::relay::RelayOptions;
 use vte_events::{ConsumerRunner, EventEnvelope, KafkaSettings, Relay};
 use vte_proto::vte::offers::v1::offer_event::Event;
 use vte_proto::vte::offers::v1::{Offer, OfferEvent, OfferPublished};
+use vte_proto::vte::placements::v1::{PlacementCompleted, PlacementEvent, placement_event};
 use vte_testbed::{TestDatabase, TestKafka};
 
 pub const PARTITIONS: i32 = 4;
+
+/// The service name of the runners' consumer group.
+const SERVICE: &str = "backbone-tests";
 
 pub struct Bed {
     pub database: TestDatabase,
@@ -30,7 +37,17 @@ pub struct Bed {
 }
 
 impl Bed {
+    /// A bed on the process's shared broker.
     pub async fn start() -> Self {
+        Self::on(TestKafka::start()).await
+    }
+
+    /// A bed on a broker of its own, for a test that switches it off.
+    pub async fn private() -> Self {
+        Self::on(TestKafka::private()).await
+    }
+
+    async fn on(kafka: TestKafka) -> Self {
         // The guard must live as long as the process: dropping it stops the tracer.
         static TELEMETRY: std::sync::OnceLock<vte_telemetry::TelemetryGuard> =
             std::sync::OnceLock::new();
@@ -51,13 +68,14 @@ impl Bed {
                 revision bigint NOT NULL,
                 instance text NOT NULL,
                 trace_id text NOT NULL,
+                topic text NOT NULL,
+                partition integer NOT NULL,
                 seq bigint GENERATED ALWAYS AS IDENTITY
             )",
         )
         .execute(&pool)
         .await
         .unwrap();
-        let kafka = TestKafka::start();
         let mut settings = KafkaSettings::new(kafka.brokers());
         settings.namespace = format!("{}.", kafka.namespace());
         settings.delivery_timeout_ms = 2_000;
@@ -67,6 +85,9 @@ impl Bed {
             .await;
         kafka
             .create_topic(&topics.dead_letters(OfferEvent::TOPIC), 1)
+            .await;
+        kafka
+            .create_topic(&topics.topic(PlacementEvent::TOPIC), PARTITIONS)
             .await;
         Self {
             database,
@@ -78,6 +99,10 @@ impl Bed {
 
     pub fn topic(&self) -> String {
         self.settings.topics().topic(OfferEvent::TOPIC)
+    }
+
+    pub fn placements_topic(&self) -> String {
+        self.settings.topics().topic(PlacementEvent::TOPIC)
     }
 
     pub fn dead_letter_topic(&self) -> String {
@@ -113,7 +138,7 @@ impl Bed {
         let registry = Registry::new();
         let runner = ConsumerRunner::new(
             &self.settings,
-            "backbone-tests",
+            SERVICE,
             self.pool.clone(),
             self.settings.producer().unwrap(),
             options,
@@ -121,6 +146,65 @@ impl Bed {
         )
         .on::<OfferEvent, _>(handler);
         (runner, registry)
+    }
+
+    /// A runner of the offers and the placements topics, both handled by `handler`.
+    pub fn runner_of_both(
+        &self,
+        handler: Recorder,
+        options: ConsumerOptions,
+    ) -> (ConsumerRunner, Registry) {
+        let (runner, registry) = self.runner(handler.clone(), options);
+        (runner.on::<PlacementEvent, _>(handler), registry)
+    }
+
+    /// Produces `records` (key, envelope) to one partition of `topic`, in order, without the
+    /// outbox: how a test puts records on the partition it means.
+    pub async fn produce(&self, topic: &str, partition: i32, records: &[(String, Vec<u8>)]) {
+        let producer = self.settings.producer().unwrap();
+        let mut deliveries = Vec::with_capacity(records.len());
+        for (key, payload) in records {
+            let record = FutureRecord::to(topic)
+                .partition(partition)
+                .key(key)
+                .payload(payload);
+            deliveries.push(producer.send_result(record).map_err(|(e, _)| e).unwrap());
+        }
+        for delivery in deliveries {
+            delivery.await.unwrap().unwrap();
+        }
+    }
+
+    /// The offset the runners' group has committed on `partition` of `topic` (deployed name):
+    /// that of the next record to read.
+    pub fn committed(&self, topic: &str, partition: i32) -> Option<i64> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", self.kafka.brokers())
+            .set("group.id", self.settings.topics().group(SERVICE))
+            .create()
+            .unwrap();
+        let mut asked = TopicPartitionList::new();
+        asked.add_partition(topic, partition);
+        let committed = consumer
+            .committed_offsets(asked, Duration::from_secs(10))
+            .unwrap();
+        match committed.find_partition(topic, partition)?.offset() {
+            Offset::Offset(offset) => Some(offset),
+            _ => None,
+        }
+    }
+
+    /// The ids and revisions handled so far on `partition` of logical `topic`, in handling order.
+    pub async fn handled_on(&self, topic: &str, partition: i32) -> Vec<(String, i64)> {
+        sqlx::query_as(
+            "SELECT offer_id, revision FROM handled
+             WHERE topic = $1 AND partition = $2 ORDER BY seq",
+        )
+        .bind(topic)
+        .bind(partition)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
     }
 
     /// A raw reader of `topic` from the beginning, in a group of its own.
@@ -161,6 +245,30 @@ pub fn offer_event(offer_id: &str, revision: u64) -> OfferEvent {
             }),
         })),
     }
+}
+
+/// An offer event for `offer_id` at `revision`, keyed and encoded for [`Bed::produce`].
+pub fn offer_record(offer_id: &str, revision: u64) -> (String, Vec<u8>) {
+    (
+        offer_id.to_owned(),
+        prost::Message::encode_to_vec(&offer_event(offer_id, revision)),
+    )
+}
+
+/// A placement event, keyed and encoded for [`Bed::produce`].
+pub fn placement_record(placement_id: &str) -> (String, Vec<u8>) {
+    let event = PlacementEvent {
+        event_id: vte_events::new_event_id(),
+        occurred_at: Some(vte_events::now_timestamp()),
+        placement_id: placement_id.to_owned(),
+        event: Some(placement_event::Event::Completed(
+            PlacementCompleted::default(),
+        )),
+    };
+    (
+        placement_id.to_owned(),
+        prost::Message::encode_to_vec(&event),
+    )
 }
 
 pub fn revision(event: &OfferEvent) -> u64 {
@@ -259,16 +367,43 @@ impl Handles<OfferEvent> for Recorder {
         if revision == 666 {
             return Err(HandlerError::Permanent("revision 666 is refused".into()));
         }
+        self.record(transaction, meta, &event.offer_id, revision)
+            .await
+    }
+}
+
+/// Placements are recorded with revision 0 and their id as `offer_id`.
+impl Handles<PlacementEvent> for Recorder {
+    async fn handle(
+        &self,
+        transaction: &mut Transaction<'static, Postgres>,
+        event: &PlacementEvent,
+        meta: &RecordMeta,
+    ) -> Result<(), HandlerError> {
+        self.record(transaction, meta, &event.placement_id, 0).await
+    }
+}
+
+impl Recorder {
+    async fn record(
+        &self,
+        transaction: &mut Transaction<'static, Postgres>,
+        meta: &RecordMeta,
+        id: &str,
+        revision: u64,
+    ) -> Result<(), HandlerError> {
         let trace_id = vte_telemetry::propagation::trace_id(&tracing::Span::current());
         sqlx::query(
-            "INSERT INTO handled (event_id, offer_id, revision, instance, trace_id)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO handled (event_id, offer_id, revision, instance, trace_id, topic, partition)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(meta.event_id)
-        .bind(&event.offer_id)
+        .bind(id)
         .bind(i64::try_from(revision).unwrap())
         .bind(self.instance)
         .bind(trace_id)
+        .bind(meta.topic)
+        .bind(meta.partition)
         .execute(&mut **transaction)
         .await?;
         Ok(())

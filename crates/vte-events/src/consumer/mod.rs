@@ -1,0 +1,233 @@
+//! The consumer runner: one consumer group per service, at-least-once delivery, idempotent
+//! handling, one worker per partition. Each record is handled in partition order, in one
+//! database transaction that also records its event id (a redelivered event stops there), and
+//! its offset is stored only once that transaction has committed (`handling`, `lanes`). A
+//! record that keeps failing transiently stalls its partition alone; one that can never be
+//! handled goes to `<topic>.dlq`. Shutdown lets the handlers in hand finish, then commits the
+//! stored offsets synchronously within a hard deadline (`closing`), because closing a
+//! librdkafka consumer can hang when the broker has gone away; dropping a running runner closes
+//! its consumer in the background.
+
+mod closing;
+mod dispatch;
+mod handling;
+mod lanes;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus::Registry;
+use rdkafka::consumer::Consumer;
+use rdkafka::producer::FutureProducer;
+use sqlx::postgres::PgPool;
+use sqlx::{Postgres, Transaction};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use vte_proto::EventEnvelope;
+
+use self::closing::CloseGuard;
+use self::dispatch::{Dispatch, Typed};
+use self::handling::{ConsumerMetrics, Handling};
+use self::lanes::{Lanes, RunnerConsumer, RunnerContext};
+use crate::kafka::{KafkaSettings, Topics};
+
+/// Why a handler did not handle an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Worth retrying (a dependency is down, a lock timed out): the partition waits.
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Never handleable (the event breaks a rule): dead-lettered, the partition moves on. The
+    /// reason goes into a Kafka header: it must not contain personal data.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+impl From<sqlx::Error> for HandlerError {
+    fn from(error: sqlx::Error) -> Self {
+        HandlerError::Transient(error.to_string())
+    }
+}
+
+/// Where a record came from.
+#[derive(Debug, Clone)]
+pub struct RecordMeta {
+    /// The logical topic (`vte.offers.v1`).
+    pub topic: &'static str,
+    pub partition: i32,
+    pub offset: i64,
+    pub event_id: uuid::Uuid,
+}
+
+/// A service's handler of one envelope type. It runs inside the transaction that also records
+/// the event id, so its writes happen exactly once per event; it may append events of its own
+/// to the outbox in the same transaction.
+pub trait Handles<E: EventEnvelope>: Send + Sync + 'static {
+    fn handle<'a>(
+        &'a self,
+        transaction: &'a mut Transaction<'static, Postgres>,
+        event: &'a E,
+        meta: &'a RecordMeta,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send + 'a;
+}
+
+/// Why the runner stopped other than by shutdown.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumerError {
+    #[error("kafka consumer: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+    #[error("the fail point {0:?} was reached")]
+    FailPoint(FailPoint),
+}
+
+/// Places where a test can make the runner stop as if its process had been killed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailPoint {
+    /// After the handler's transaction committed, before the record's offset is stored.
+    AfterCommitBeforeOffsetStored,
+}
+
+/// How the runner paces itself.
+#[derive(Debug, Clone)]
+pub struct ConsumerOptions {
+    /// Longest pause between retries of a transient failure.
+    pub max_backoff: Duration,
+    /// Hard limit on each step of a shutdown: letting the handlers in hand finish, then the
+    /// final commit and close.
+    pub shutdown_deadline: Duration,
+    /// Stop at this point (tests only).
+    pub fail_point: Option<FailPoint>,
+    /// Records of one partition held in memory while its worker is behind: at this many the
+    /// partition is paused, and it is resumed once its worker is down to a quarter of them.
+    pub partition_backlog: usize,
+    /// Handler transactions open at once across all partitions; `None`: half the pool's
+    /// connections (at least one), leaving the rest to the service's requests.
+    pub max_concurrent_handlers: Option<usize>,
+}
+
+impl Default for ConsumerOptions {
+    fn default() -> Self {
+        Self {
+            max_backoff: Duration::from_secs(5),
+            shutdown_deadline: Duration::from_secs(5),
+            fail_point: None,
+            partition_backlog: 128,
+            max_concurrent_handlers: None,
+        }
+    }
+}
+
+/// Consumes a service's topics into its handlers.
+pub struct ConsumerRunner {
+    settings: KafkaSettings,
+    topics: Topics,
+    group: String,
+    pool: PgPool,
+    producer: FutureProducer,
+    handlers: HashMap<String, Box<dyn Dispatch>>,
+    options: ConsumerOptions,
+    metrics: ConsumerMetrics,
+}
+
+impl std::fmt::Debug for ConsumerRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsumerRunner")
+            .field("group", &self.group)
+            .field("topics", &self.handlers.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConsumerRunner {
+    /// A runner for `service`'s consumer group; `producer` publishes dead letters; metrics go to
+    /// `registry`.
+    pub fn new(
+        settings: &KafkaSettings,
+        service: &str,
+        pool: PgPool,
+        producer: FutureProducer,
+        options: ConsumerOptions,
+        registry: &Registry,
+    ) -> Self {
+        let topics = settings.topics();
+        Self {
+            settings: settings.clone(),
+            group: topics.group(service),
+            topics,
+            pool,
+            producer,
+            handlers: HashMap::new(),
+            options,
+            metrics: ConsumerMetrics::new(registry),
+        }
+    }
+
+    /// Subscribes to `E`'s topic, handled by `handler`.
+    pub fn on<E, H>(mut self, handler: H) -> Self
+    where
+        E: EventEnvelope + 'static,
+        H: Handles<E>,
+    {
+        let dispatch: Box<dyn Dispatch> = Box::new(Typed::<E, H>::new(handler));
+        self.handlers.insert(self.topics.topic(E::TOPIC), dispatch);
+        self
+    }
+
+    /// Consumes until `shutdown`, then lets the handlers in hand finish and commits and closes
+    /// within the deadline. Dropped before it returns, it stops its workers at once and leaves
+    /// the final commit and close to a thread of their own.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), ConsumerError> {
+        let (context, revocations) = RunnerContext::new();
+        let consumer: RunnerConsumer = self
+            .settings
+            .consumer_config(&self.group)
+            .create_with_context(context)?;
+        let subscribed: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
+        consumer.subscribe(&subscribed)?;
+        tracing::info!(group = %self.group, topics = ?subscribed, "consumer started");
+        let consumer = CloseGuard::new(consumer);
+        let deadline = self.options.shutdown_deadline;
+        let mut lanes = Lanes::new(
+            Arc::new(self.into_handling()),
+            revocations,
+            shutdown.child_token(),
+        );
+        let result = match lanes.run(&consumer, &shutdown).await {
+            Ok(()) => lanes.finish(&consumer, deadline).await,
+            Err(error) => {
+                lanes.abandon();
+                Err(error)
+            }
+        };
+        let crashed = matches!(result, Err(ConsumerError::FailPoint(_)));
+        consumer.close(!crashed, deadline).await;
+        result
+    }
+
+    fn into_handling(self) -> Handling {
+        let transactions = self.options.max_concurrent_handlers.unwrap_or_else(|| {
+            usize::try_from(self.pool.options().get_max_connections() / 2).unwrap_or(1)
+        });
+        Handling {
+            group: self.group,
+            topics: self.topics,
+            pool: self.pool,
+            producer: self.producer,
+            handlers: self.handlers,
+            options: self.options,
+            metrics: self.metrics,
+            transactions: Semaphore::new(transactions.max(1)),
+        }
+    }
+}
+
+/// Whether a consumer of this database has handled the event with this id (within the dedupe
+/// window): what tests and tools wait on.
+pub async fn processed(pool: &PgPool, event_id: uuid::Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_id = $1)")
+        .bind(event_id)
+        .fetch_one(pool)
+        .await
+}
