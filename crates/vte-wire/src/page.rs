@@ -72,8 +72,8 @@ pub fn decode_token<K: CursorKey>(token: &str) -> Result<K, InvalidValue> {
 }
 
 /// Which page to read: at most `size` rows (1 to [`MAX_PAGE_SIZE`]), after the row `after`
-/// names (the first page without it).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// names (the first page without it). Copy when its key is ([`InstantId`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest<K = InstantId> {
     pub size: u32,
     pub after: Option<K>,

@@ -7,9 +7,9 @@ use prost_types::Timestamp;
 use vte_domain::{CandidateId, FieldError, InvalidValue, SchoolId, Siren};
 use vte_proto::vte::common::v1::{PageResponse, Role};
 use vte_proto::vte::notifications::v1 as wire;
+use vte_wire::page::InstantId;
 
 use crate::domain::{Cadence, Channel, DeliveryStatus, Kind, Recipient};
-use crate::store::PageCursor;
 use crate::store::deliveries::DeliveryRecord;
 use crate::store::notifications::StoredNotification;
 use crate::store::preferences::Preference;
@@ -205,10 +205,8 @@ pub fn webhook_to_proto(webhook: &Webhook) -> wire::Webhook {
 }
 
 /// Where the next page starts, as a token for the client (empty on the last page).
-pub fn page_response(next: Option<PageCursor>) -> Option<PageResponse> {
-    Some(PageResponse {
-        next_page_token: next.map(|cursor| cursor.encode()).unwrap_or_default(),
-    })
+pub fn page_response(next: Option<&InstantId>) -> Option<PageResponse> {
+    Some(vte_wire::page::page_response(next))
 }
 
 #[cfg(test)]

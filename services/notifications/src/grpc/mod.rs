@@ -54,7 +54,7 @@ impl NotificationsService for NotificationsApi {
                 .map(mapping::notification_to_proto)
                 .collect(),
             unread_count: count(inbox.unread),
-            page: mapping::page_response(inbox.page.next),
+            page: mapping::page_response(inbox.page.next.as_ref()),
         }))
     }
 
@@ -152,7 +152,7 @@ impl NotificationsService for NotificationsApi {
                 .iter()
                 .map(mapping::delivery_to_proto)
                 .collect(),
-            page: mapping::page_response(listed.next),
+            page: mapping::page_response(listed.next.as_ref()),
         }))
     }
 

@@ -5,13 +5,12 @@
 use uuid::Uuid;
 use vte_proto::vte::common::v1::PageRequest as WirePage;
 use vte_proto::vte::notifications::v1 as wire;
+use vte_wire::page::PageRequest;
 
 use crate::Error;
 use crate::domain::Recipient;
 use crate::mapping;
-use crate::store::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::store::preferences::Preference;
-use crate::store::{PageCursor, PageRequest};
 use crate::usecases::inbox::{InboxQuery, ToMark};
 use crate::usecases::preferences::{MAX_PREFERENCES, PreferencesChange};
 use crate::usecases::webhooks::{DeadLetterQuery, MAX_REDELIVERED, NewWebhook, Redelivery};
@@ -146,31 +145,7 @@ fn ids(raw: &[String], field: &str) -> Result<Vec<Uuid>, Error> {
         .collect()
 }
 
-/// The page a request asks for, its size and token checked.
+/// The page a request asks for, its size and token checked (every violation named).
 pub fn page(page: Option<&WirePage>) -> Result<PageRequest, Error> {
-    let Some(page) = page else {
-        return Ok(PageRequest {
-            size: DEFAULT_PAGE_SIZE,
-            after: None,
-        });
-    };
-    if page.page_size > MAX_PAGE_SIZE {
-        return Err(Error::invalid(
-            "page.page_size",
-            format!("must be 0..={MAX_PAGE_SIZE}, got {}", page.page_size),
-        ));
-    }
-    let after = if page.page_token.is_empty() {
-        None
-    } else {
-        Some(PageCursor::decode(&page.page_token).map_err(|rule| rule.at("page.page_token"))?)
-    };
-    Ok(PageRequest {
-        size: if page.page_size == 0 {
-            DEFAULT_PAGE_SIZE
-        } else {
-            page.page_size
-        },
-        after,
-    })
+    vte_wire::page::page_request("page", page).map_err(Error::Invalid)
 }

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
+use vte_wire::page::{InstantId, Page, PageRequest};
 
-use super::page::{Page, PageCursor, PageRequest};
 use super::{StoreError, corrupt};
 use crate::domain::compose::Text;
 use crate::domain::{Backoff, Channel, DeliveryStatus, Kind, Recipient};
@@ -325,8 +325,8 @@ pub async fn dead_letters<'e>(
     .bind(owner.role().code())
     .bind(owner.tenant())
     .bind(webhook)
-    .bind(page.after.map(|cursor| cursor.at))
-    .bind(page.after.map(|cursor| cursor.id))
+    .bind(page.after_at())
+    .bind(page.after_id())
     .bind(page.fetch_limit())
     .fetch_all(executor)
     .await?;
@@ -334,7 +334,7 @@ pub async fn dead_letters<'e>(
         .into_iter()
         .map(DeliveryRecord::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(items, |record| PageCursor {
+    Ok(page.page(items, |record| InstantId {
         at: record.last_attempt_at.unwrap_or_default(),
         id: record.id,
     }))

@@ -7,11 +7,8 @@
 pub mod deliveries;
 pub mod facts;
 pub mod notifications;
-pub mod page;
 pub mod preferences;
 pub mod webhooks;
-
-pub use page::{Page, PageCursor, PageRequest};
 
 /// A store operation that failed; the caller's transaction should roll back.
 #[derive(Debug, thiserror::Error)]

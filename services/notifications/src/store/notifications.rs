@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
+use vte_wire::page::{InstantId, Page, PageRequest};
 
-use super::page::{Page, PageCursor, PageRequest};
 use super::preferences::Preference;
 use super::{StoreError, corrupt};
 use crate::domain::compose::Text;
@@ -294,8 +294,8 @@ pub async fn list<'e>(
     .bind(recipient.role().code())
     .bind(recipient.tenant())
     .bind(unread_only)
-    .bind(page.after.map(|cursor| cursor.at))
-    .bind(page.after.map(|cursor| cursor.id))
+    .bind(page.after_at())
+    .bind(page.after_id())
     .bind(page.fetch_limit())
     .fetch_all(executor)
     .await?;
@@ -303,7 +303,7 @@ pub async fn list<'e>(
         .into_iter()
         .map(stored)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(items, |n| PageCursor {
+    Ok(page.page(items, |n| InstantId {
         at: n.created_at,
         id: n.id,
     }))

@@ -5,11 +5,11 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 use vte_service::auth::Caller;
+use vte_wire::page::{Page, PageRequest};
 
 use super::{Notifications, now};
 use crate::domain::{Draft, Recipient};
 use crate::store::notifications::{self, Created, FanOut, StoredNotification};
-use crate::store::{Page, PageRequest};
 use crate::{Error, access};
 
 /// Which in-app notifications to read.

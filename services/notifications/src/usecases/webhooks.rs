@@ -9,13 +9,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 use vte_service::auth::Caller;
+use vte_wire::page::{Page, PageRequest};
 
 use super::{Notifications, now};
 use crate::channels::webhook::is_private;
 use crate::domain::{Kind, Recipient};
 use crate::store::deliveries::{self, DeliveryRecord};
 use crate::store::webhooks::{self as store, Webhook};
-use crate::store::{Page, PageRequest};
 use crate::{Error, access};
 
 /// Longest webhook URL.
