@@ -11,6 +11,7 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::common::v1::{PlatformService, Role};
+use vte_wire::page::PageRequest;
 
 use crate::domain::{AcademicStatus, Contact, ERASING_SERVICES, Erasure, Profile, Requester};
 
@@ -321,14 +322,14 @@ pub async fn save(conn: &mut PgConnection, profile: &Profile) -> Result<(), Stor
     update_profiles(conn, &[profile]).await
 }
 
-/// A page of a school's profiles ordered by reference, after `after`.
+/// The rows of a page of a school's profiles ordered by reference, after the page's cursor
+/// (one more than the page; [`PageRequest::page`] cuts it).
 pub async fn list(
     conn: &mut PgConnection,
     school: SchoolId,
     status: Option<AcademicStatus>,
     matchable_only: bool,
-    after: Option<&str>,
-    limit: u32,
+    page: &PageRequest<String>,
 ) -> Result<Vec<Profile>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {PROFILE_COLUMNS} FROM profiles p \
@@ -339,8 +340,8 @@ pub async fn list(
     .bind(school.as_uuid())
     .bind(status.map(AcademicStatus::as_str))
     .bind(matchable_only)
-    .bind(after)
-    .bind(i64::from(limit))
+    .bind(page.after.as_deref())
+    .bind(page.fetch_limit())
     .fetch_all(conn)
     .await?;
     rows.iter().map(profile_of).collect()

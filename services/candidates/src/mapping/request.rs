@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use vte_domain::{CandidateId, FieldErrors, InvalidValue, SchoolId};
 use vte_proto::vte::candidates::v1 as wire;
-use vte_proto::vte::common::v1::{PageResponse, PlatformService};
+use vte_proto::vte::common::v1::PlatformService;
 use vte_reference::ReferenceData;
 
 use super::row;
@@ -71,14 +71,12 @@ pub fn profile_key(request: wire::GetProfileRequest) -> Result<ProfileKey, Field
 pub fn profile_query(request: &wire::ListProfilesRequest) -> Result<ProfileQuery, FieldErrors> {
     let school = optional_id::<SchoolId>(&request.school_id, "school_id")?;
     let status = row::status_filter(request.status)?;
-    let page = vte_wire::page_input(request.page.as_ref())?;
-    let after = page.token.as_deref().map(decode_cursor).transpose()?;
+    let page = vte_wire::page::page_request("page", request.page.as_ref())?;
     Ok(ProfileQuery {
         school,
         status,
         matchable_only: request.matchable_only,
-        after,
-        size: page.size,
+        page,
     })
 }
 
@@ -86,33 +84,12 @@ pub fn profile_query(request: &wire::ListProfilesRequest) -> Result<ProfileQuery
 pub fn profile_page(page: &ProfilePage, reference: &ReferenceData) -> wire::ListProfilesResponse {
     wire::ListProfilesResponse {
         profiles: page
-            .profiles
+            .items
             .iter()
             .map(|profile| super::profile_to_proto(profile, reference))
             .collect(),
-        page: Some(PageResponse {
-            next_page_token: page
-                .next_after
-                .as_deref()
-                .map(encode_cursor)
-                .unwrap_or_default(),
-        }),
+        page: Some(vte_wire::page::page_response(page.next.as_ref())),
     }
-}
-
-/// A page cursor: the last reference of the page, opaque to clients.
-fn encode_cursor(school_ref: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(school_ref)
-}
-
-fn decode_cursor(token: &str) -> Result<String, FieldErrors> {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| invalid("page.page_token", "is not a token this service issued"))
 }
 
 /// The preferences an `UpdatePreferences` sets.
@@ -175,5 +152,37 @@ pub fn push_summary_to_proto(summary: PushSummary) -> wire::PushSummary {
                 rule: rejection.rule,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use vte_proto::vte::common::v1::PageRequest as WirePage;
+
+    use super::*;
+
+    fn listing(page_size: u32, page_token: &str) -> wire::ListProfilesRequest {
+        wire::ListProfilesRequest {
+            page: Some(WirePage {
+                page_size,
+                page_token: page_token.to_owned(),
+            }),
+            ..wire::ListProfilesRequest::default()
+        }
+    }
+
+    #[test]
+    fn a_list_reads_back_the_token_it_gave_and_names_the_page_fields_it_refuses() {
+        let token = vte_wire::page::page_response(Some(&"ETU-042".to_owned())).next_page_token;
+        let query = profile_query(&listing(0, &token)).unwrap();
+        assert_eq!(query.page.size, 20);
+        assert_eq!(query.page.after.as_deref(), Some("ETU-042"));
+        let errors = profile_query(&listing(101, "%%")).unwrap_err();
+        let fields: Vec<_> = errors
+            .iter()
+            .map(|error| error.field().to_owned())
+            .collect();
+        assert_eq!(fields, ["page.page_size", "page.page_token"]);
     }
 }

@@ -4,6 +4,7 @@
 
 use vte_domain::{CandidateId, SchoolId};
 use vte_service::auth::Caller;
+use vte_wire::page::{Page, PageRequest};
 
 use super::{Candidates, Revised};
 use crate::access;
@@ -30,19 +31,12 @@ pub struct ProfileQuery {
     pub school: Option<SchoolId>,
     pub status: Option<AcademicStatus>,
     pub matchable_only: bool,
-    /// The last reference of the previous page.
-    pub after: Option<String>,
-    /// How many profiles a page holds.
-    pub size: u32,
+    /// The page, ordered by the school's reference.
+    pub page: PageRequest<String>,
 }
 
-/// A page of profiles, by reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfilePage {
-    pub profiles: Vec<Profile>,
-    /// Where the next page starts (the last reference of this one), if there is one.
-    pub next_after: Option<String>,
-}
+/// A page of profiles, by the school's reference.
+pub type ProfilePage = Page<Profile, String>;
 
 /// A candidate replacing their preferences.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,25 +73,17 @@ impl Candidates {
     ) -> Result<ProfilePage, Error> {
         let school = access::school_scope(caller, query.school)?;
         let mut conn = self.pool.acquire().await?;
-        let mut profiles = store::list(
+        let profiles = store::list(
             &mut conn,
             school,
             query.status,
             query.matchable_only,
-            query.after.as_deref(),
-            query.size + 1,
+            &query.page,
         )
         .await?;
-        let more = profiles.len() > query.size as usize;
-        profiles.truncate(query.size as usize);
-        let next_after = match (more, profiles.last()) {
-            (true, Some(last)) => Some(last.school_ref.clone()),
-            _ => None,
-        };
-        Ok(ProfilePage {
-            profiles,
-            next_after,
-        })
+        Ok(query
+            .page
+            .page(profiles, |profile| profile.school_ref.clone()))
     }
 
     /// The candidate replaces their preferences; from then on pushes leave them alone.
