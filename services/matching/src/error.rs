@@ -5,8 +5,6 @@
 use vte_domain::{FieldErrors, OfferId};
 use vte_events::outbox::OutboxError;
 
-use crate::usecases::Unmatchable;
-
 /// A use case that did not complete. Whatever its transaction wrote is rolled back.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -99,5 +97,33 @@ mod tests {
             Error::CandidateNotMatchable(Unmatchable::Paused).to_string(),
             Unmatchable::Paused.reason()
         );
+    }
+}
+
+/// Why a candidate may not be ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmatchable {
+    /// They have not consented to matching.
+    NoConsent,
+    /// They paused their search.
+    Paused,
+    /// Their profile lacks what ranking needs.
+    Incomplete,
+}
+
+impl Unmatchable {
+    /// The reason, told to the candidate (or their school).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::NoConsent => {
+                "Le consentement au matching n'est pas donné : le profil n'est proposé à aucune entreprise."
+            }
+            Self::Paused => {
+                "La recherche est en pause : le profil n'est proposé à aucune entreprise."
+            }
+            Self::Incomplete => {
+                "Le profil est incomplet : il n'est pas encore proposé aux entreprises."
+            }
+        }
     }
 }

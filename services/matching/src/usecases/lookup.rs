@@ -10,7 +10,7 @@ use vte_proto::vte::offers::v1::Offer;
 
 use super::Matching;
 use crate::domain::{CandidateModel, Explanation, FilterKind, FilterOutcome, OfferModel};
-use crate::error::{Error, Missing};
+use crate::error::{Error, Missing, Unmatchable};
 use crate::mapping;
 use crate::store::{self, CandidateState};
 
@@ -40,17 +40,6 @@ impl FoundCandidate {
     }
 }
 
-/// Why a candidate may not be ranked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unmatchable {
-    /// They have not consented to matching.
-    NoConsent,
-    /// They paused their search.
-    Paused,
-    /// Their profile lacks what ranking needs.
-    Incomplete,
-}
-
 impl Unmatchable {
     /// Why the candidate in `state` may not be ranked.
     pub fn of(state: &CandidateState) -> Self {
@@ -60,21 +49,6 @@ impl Unmatchable {
             Self::Paused
         } else {
             Self::Incomplete
-        }
-    }
-
-    /// The reason, told to the candidate (or their school).
-    pub fn reason(self) -> &'static str {
-        match self {
-            Self::NoConsent => {
-                "Le consentement au matching n'est pas donné : le profil n'est proposé à aucune entreprise."
-            }
-            Self::Paused => {
-                "La recherche est en pause : le profil n'est proposé à aucune entreprise."
-            }
-            Self::Incomplete => {
-                "Le profil est incomplet : il n'est pas encore proposé aux entreprises."
-            }
         }
     }
 }

@@ -24,8 +24,8 @@ use crate::error::Error;
 use crate::follower::Follower;
 use crate::index::{Index, SharedIndex};
 
+pub use crate::error::Unmatchable;
 pub use explanation::PairExplanation;
-pub use lookup::Unmatchable;
 pub use ranking::{
     CandidateQuery, OfferQuery, OffersForCandidate, PublishedOffer, RankedCandidate,
     RankedCandidates, RankedOffer, RankedOffers,

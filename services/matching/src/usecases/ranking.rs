@@ -11,12 +11,13 @@ use vte_proto::vte::offers::v1::Offer;
 use vte_service::auth::Caller;
 
 use super::Matching;
-use super::lookup::{FoundCandidate, FoundOffer, Unmatchable};
+use super::lookup::{FoundCandidate, FoundOffer};
 use crate::access;
 use crate::domain::{
     Assessment, Audience, CandidateModel, Explanation, OfferModel, assess, explain,
 };
 use crate::error::Error;
+use crate::error::Unmatchable;
 use crate::index::{CandidateFilter, OfferFilter};
 use crate::mapping;
 use crate::store;
