@@ -1,5 +1,6 @@
 //! Builds the offers service from its settings and runs it until shutdown: the shared host
-//! (database, auth, health, relay) plus the offers API, loaded with the reference data.
+//! (database, auth, health, relay, erasure confirmations) plus the use cases ([`Offers`]) and
+//! their three callers: the gRPC API, the consumer of `vte.candidates.v1` and the sweeps.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -88,7 +89,7 @@ impl Application {
         contacts: Arc<dyn ContactDirectory>,
     ) -> Result<Self, StartError> {
         let own = OffersSettings::load(Self::DEFAULTS).map_err(|message| StartError::Setting {
-            setting: "offers",
+            setting: OffersSettings::SECTION,
             message,
         })?;
         let shared = Shared::load(&settings)?.with_contacts(contacts);

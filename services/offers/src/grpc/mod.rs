@@ -7,15 +7,17 @@ mod status;
 
 use tonic::{Request, Response, Status};
 use vte_domain::FieldErrors;
+use vte_proto::vte::applications::v1 as applications;
 use vte_proto::vte::common::v1::PageResponse;
 use vte_proto::vte::offers::v1::offers_service_server::OffersService;
 use vte_proto::vte::offers::v1::*;
-use vte_service::auth::Identity;
+use vte_service::auth::identity;
 
 use crate::access;
+use crate::domain::Application;
 use crate::error::Error;
 use crate::mapping::{self, Message};
-use crate::store::{Page, PageCursor};
+use crate::store::Page;
 use crate::usecases::Offers;
 
 /// The offers API: the gRPC face of [`Offers`].
@@ -33,32 +35,20 @@ impl OffersApi {
 
 type Answer<T> = Result<Response<T>, Status>;
 
-/// The caller's verified identity (the interceptor put it there).
-fn identity<T>(request: &Request<T>) -> Result<&Identity, Status> {
-    vte_service::auth::identity(request)
-}
-
 /// A decoded request, or its field errors as `INVALID_ARGUMENT`.
 fn decoded<T>(result: Result<T, FieldErrors>) -> Result<T, Status> {
     result.map_err(|errors| Error::Invalid(errors).into())
 }
 
-fn page_response(next: Option<PageCursor>) -> Option<PageResponse> {
-    Some(PageResponse {
-        next_page_token: next.map(|cursor| cursor.encode()).unwrap_or_default(),
-    })
-}
-
+/// A page of the store, encoded: its items and the token of the next page (empty on the last).
 fn listed<T, P>(page: Page<T>, encode: impl Fn(&T) -> P) -> (Vec<P>, Option<PageResponse>) {
-    (
-        page.items.iter().map(encode).collect(),
-        page_response(page.next),
-    )
+    let next_page_token = page.next.map(|next| next.encode()).unwrap_or_default();
+    let items = page.items.iter().map(encode).collect();
+    (items, Some(PageResponse { next_page_token }))
 }
 
-fn application(
-    application: &crate::domain::Application,
-) -> vte_proto::vte::applications::v1::Application {
+/// An application as the API answers it: with the candidate's message.
+fn answered(application: &Application) -> applications::Application {
     mapping::application_to_proto(application, Message::Include)
 }
 
@@ -135,7 +125,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::apply_input(r.get_ref()))?;
         let applied = self.offers.apply(who, input).await?;
-        let application = Some(application(&applied));
+        let application = Some(answered(&applied));
         Ok(Response::new(ApplyResponse { application }))
     }
 
@@ -151,7 +141,7 @@ impl OffersService for OffersApi {
         let read = self.offers.get_application(who, id).await?;
         let candidate = read.application.candidate_id;
         Ok(Response::new(GetApplicationResponse {
-            application: Some(application(&read.application)),
+            application: Some(answered(&read.application)),
             candidate_contact: read
                 .contact
                 .map(|contact| mapping::contact_to_proto(candidate, contact)),
@@ -165,7 +155,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::list_applications_input(r.get_ref()))?;
         let found = self.offers.list_applications(who, input).await?;
-        let (applications, page) = listed(found, application);
+        let (applications, page) = listed(found, answered);
         Ok(Response::new(ListApplicationsResponse {
             applications,
             page,
@@ -179,7 +169,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let step = decoded(mapping::review_input(r.get_ref()))?;
         let reviewed = self.offers.review_application(who, step).await?;
-        let application = Some(application(&reviewed));
+        let application = Some(answered(&reviewed));
         Ok(Response::new(ReviewApplicationResponse { application }))
     }
 
@@ -190,7 +180,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::schedule_interview_input(r.get_ref()))?;
         let scheduled = self.offers.schedule_interview(who, input).await?;
-        let application = Some(application(&scheduled));
+        let application = Some(answered(&scheduled));
         Ok(Response::new(ScheduleInterviewResponse { application }))
     }
 
@@ -202,7 +192,7 @@ impl OffersService for OffersApi {
         let input = decoded(mapping::accept_input(r.get_ref()))?;
         let acceptance = self.offers.accept_application(who, input).await?;
         Ok(Response::new(AcceptApplicationResponse {
-            application: Some(application(&acceptance.application)),
+            application: Some(answered(&acceptance.application)),
             placement: Some(mapping::placement_to_proto(&acceptance.placement)),
         }))
     }
@@ -214,7 +204,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let step = decoded(mapping::refuse_input(r.get_ref()))?;
         let refused = self.offers.refuse_application(who, step).await?;
-        let application = Some(application(&refused));
+        let application = Some(answered(&refused));
         Ok(Response::new(RefuseApplicationResponse { application }))
     }
 
@@ -225,7 +215,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let step = decoded(mapping::withdraw_input(r.get_ref()))?;
         let withdrawn = self.offers.withdraw_application(who, step).await?;
-        let application = Some(application(&withdrawn));
+        let application = Some(answered(&withdrawn));
         Ok(Response::new(WithdrawApplicationResponse { application }))
     }
 

@@ -1,6 +1,6 @@
 //! The website's search (`SearchOffersRequest`) as checked domain values: mission types, région,
 //! département, Territoire d'industrie, contract kinds, level, a circle around a commune, a page.
-//! The commune of the circle is only parsed here; the gRPC layer resolves it to coordinates
+//! The commune of the circle is only parsed here; the use case resolves it to coordinates
 //! against the reference data (reporting an unknown one under [`NEAR_INSEE_FIELD`]).
 
 use super::wire::{PageInput, check_enum, check_enums, check_page};

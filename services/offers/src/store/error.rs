@@ -1,6 +1,7 @@
 //! What can go wrong in the store: the database itself, a write that lost a race with another
 //! one (the revision moved on), a stored row the domain no longer accepts, or a row that a
-//! unique rule of the schema refuses. The gRPC layer maps each once to a status code.
+//! unique rule of the schema refuses. The service's [`Error`](crate::Error) sorts them: a lost race
+//! and a duplicate are the caller's to handle, the rest is internal.
 
 use std::fmt;
 
