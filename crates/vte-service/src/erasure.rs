@@ -204,9 +204,13 @@ impl ErasureConfirmer {
         Ok(accepted)
     }
 
-    /// 1 s, 2 s, 4 s… up to `max_backoff`.
+    /// About 1 s, 2 s, 4 s… up to `max_backoff` after each refusal (the platform's backoff,
+    /// with its jitter).
     fn backoff(&self, attempts: i32) -> Duration {
-        let exponent = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
-        Duration::from_secs(1u64 << exponent).min(self.max_backoff)
+        let attempt = u32::try_from(attempts.max(0))
+            .unwrap_or(0)
+            .saturating_add(1);
+        vte_events::Backoff::starting_at(Duration::from_secs(1), self.max_backoff)
+            .delay_for(attempt)
     }
 }

@@ -1,5 +1,6 @@
-//! The retry schedule of a failed delivery: exponential backoff from a first delay, capped,
-//! for a bounded number of attempts; after the last one the delivery is a dead letter.
+//! The retry policy of a failed delivery: the platform's one exponential backoff
+//! ([`vte_events::Backoff`]: from a first delay, doubling, capped, with jitter) for a bounded
+//! number of attempts; after the last one the delivery is a dead letter.
 
 use std::time::Duration;
 
@@ -12,15 +13,20 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    /// The wait after the `attempts`-th failed attempt (1 for the first), or `None` when that
-    /// was the last attempt allowed.
+    /// The longest wait after the `attempts`-th failed attempt (1 for the first), or `None`
+    /// when that was the last attempt allowed.
     pub fn after(&self, attempts: u32) -> Option<Duration> {
-        if attempts >= self.max_attempts {
-            return None;
-        }
-        let doublings = attempts.saturating_sub(1).min(31);
-        let delay = self.first_delay.saturating_mul(1_u32 << doublings);
-        Some(delay.min(self.max_delay))
+        (attempts < self.max_attempts).then(|| self.schedule().ceiling(attempts))
+    }
+
+    /// The wait actually scheduled after the `attempts`-th failed attempt: drawn from the upper
+    /// half of [`Backoff::after`], so deliveries that failed together do not retry together.
+    pub fn wait_after(&self, attempts: u32) -> Option<Duration> {
+        (attempts < self.max_attempts).then(|| self.schedule().delay_for(attempts))
+    }
+
+    fn schedule(&self) -> vte_events::Backoff {
+        vte_events::Backoff::starting_at(self.first_delay, self.max_delay)
     }
 }
 
@@ -45,5 +51,23 @@ mod tests {
             total > Duration::from_secs(6 * 3600),
             "retries for hours: {total:?}"
         );
+    }
+
+    #[test]
+    fn a_scheduled_wait_lies_in_the_upper_half_of_its_ceiling() {
+        let backoff = Backoff {
+            first_delay: Duration::from_secs(30),
+            max_delay: Duration::from_secs(3600),
+            max_attempts: 14,
+        };
+        for attempt in 1..14 {
+            let ceiling = backoff.after(attempt).unwrap_or_default();
+            let wait = backoff.wait_after(attempt).unwrap_or_default();
+            assert!(
+                wait >= ceiling / 2 && wait <= ceiling,
+                "{wait:?} of {ceiling:?}"
+            );
+        }
+        assert_eq!(backoff.wait_after(14), None);
     }
 }

@@ -257,7 +257,7 @@ pub async fn record(
                 error,
                 http_status,
                 permanent,
-            } => match backoff.after(made).filter(|_| !permanent) {
+            } => match backoff.wait_after(made).filter(|_| !permanent) {
                 Some(wait) => (
                     DeliveryStatus::Retrying,
                     Some(now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)),
