@@ -153,18 +153,7 @@ impl ServiceHost {
         let auth = Authenticator::from_settings(&settings.auth)?;
         let peers = Peers::new(&settings.service_name, &settings.peers, &settings.auth)?;
         let pool = crate::database::connect(&settings.database).await?;
-        let mut migrations: Vec<Migration> = vte_events::migrations::with_service(migrator)
-            .iter()
-            .cloned()
-            .collect();
-        if pieces.confirm_erasures.is_some() {
-            migrations.extend(crate::erasure::MIGRATIONS.iter().cloned());
-            migrations.sort_by_key(|migration| migration.version);
-        }
-        let mut migrations = Migrator::with_migrations(migrations);
-        // A piece a service no longer mounts leaves its applied migrations behind.
-        migrations.set_ignore_missing(true);
-        migrations.run(&pool).await?;
+        migrations(migrator, &pieces).run(&pool).await?;
         let metrics = Metrics::new(&settings.service_name);
         let producer = settings.kafka.producer()?;
         vte_events::kafka::bootstrap_topics(&settings.kafka, &vte_proto::TOPICS).await?;
@@ -307,6 +296,23 @@ impl ServiceHost {
         tracing::info!(service = %self.settings.service_name, "service stopped");
         outcome
     }
+}
+
+/// Every migration a service's database gets: the event backbone's, those of the `pieces` it
+/// mounts, then the service's own, in version order. A piece a service no longer mounts leaves
+/// its applied migrations behind, which is not an error.
+pub fn migrations(service: &Migrator, pieces: &Pieces) -> Migrator {
+    let mut migrations: Vec<Migration> = vte_events::migrations::with_service(service)
+        .iter()
+        .cloned()
+        .collect();
+    if pieces.confirm_erasures.is_some() {
+        migrations.extend(crate::erasure::MIGRATIONS.iter().cloned());
+        migrations.sort_by_key(|migration| migration.version);
+    }
+    let mut migrator = Migrator::with_migrations(migrations);
+    migrator.set_ignore_missing(true);
+    migrator
 }
 
 async fn bind(setting: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {

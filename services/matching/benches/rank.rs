@@ -165,10 +165,7 @@ async fn main() {
         .connect(&database.url())
         .await
         .unwrap();
-    vte_events::migrations::with_service(&vte_matching::MIGRATOR)
-        .run(&pool)
-        .await
-        .unwrap();
+    vte_matching::migrations().run(&pool).await.unwrap();
     let rules = Rules::default();
     let mut rng = Rng(0x005e_ed0f_ca11_ab1e);
     let mut index = Index::new(&reference);

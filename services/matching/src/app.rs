@@ -26,6 +26,18 @@ use crate::usecases::Matching;
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
+/// The host's optional pieces the service mounts: it keeps candidates' data, so it confirms
+/// to the candidates service each erasure it applies.
+fn pieces() -> Pieces {
+    Pieces::confirming_erasures(PlatformService::Matching)
+}
+
+/// Every migration the service's database gets (the backbone's, its pieces', its own), for
+/// tools and tests that prepare a database without starting the service.
+pub fn migrations() -> Migrator {
+    vte_service::host::migrations(&MIGRATOR, &pieces())
+}
+
 /// The matching service, built and ready to run.
 #[derive(Debug)]
 pub struct Application {
@@ -62,12 +74,7 @@ impl Service for Application {
         shared: Shared,
     ) -> Result<Self, StartError> {
         let reference = shared.reference;
-        let mut host = ServiceHost::build_with(
-            settings,
-            &MIGRATOR,
-            Pieces::confirming_erasures(PlatformService::Matching),
-        )
-        .await?;
+        let mut host = ServiceHost::build_with(settings, &MIGRATOR, pieces()).await?;
         let (index, cursor) = follower::load(&host.pool, &reference).await?;
         let index = Arc::new(RwLock::new(index));
         let follower = Follower::new(host.pool.clone(), index, reference.clone(), cursor);

@@ -24,6 +24,6 @@ pub mod mapping;
 pub mod store;
 pub mod usecases;
 
-pub use app::{Application, MIGRATOR};
+pub use app::{Application, MIGRATOR, migrations};
 pub use config::MatchingSettings;
 pub use error::Error;

@@ -31,10 +31,7 @@ impl Bed {
     async fn new() -> Self {
         let database = TestDatabase::create().await;
         let pool = database.pool().await;
-        vte_events::migrations::with_service(&vte_matching::MIGRATOR)
-            .run(&pool)
-            .await
-            .unwrap();
+        vte_matching::migrations().run(&pool).await.unwrap();
         let mut settings = MatchingSettings::default();
         settings.suggestions.min_score = 0.0;
         let handlers = instance(&pool, settings);

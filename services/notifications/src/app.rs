@@ -36,6 +36,18 @@ use crate::worker::Deliverer;
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
+/// The host's optional pieces the service mounts: it keeps candidates' data, so it confirms
+/// to the candidates service each erasure it applies.
+fn pieces() -> Pieces {
+    Pieces::confirming_erasures(PlatformService::Notifications)
+}
+
+/// Every migration the service's database gets (the backbone's, its pieces', its own), for
+/// tools and tests that prepare a database without starting the service.
+pub fn migrations() -> Migrator {
+    vte_service::host::migrations(&MIGRATOR, &pieces())
+}
+
 /// The notifications service, built and ready to run.
 #[derive(Debug)]
 pub struct Application {
@@ -102,12 +114,7 @@ impl Service for Application {
             own.webhooks.allow_private_targets,
         )
         .map_err(|e| setting("notifications.webhooks")(&e))?;
-        let mut host = ServiceHost::build_with(
-            settings,
-            &MIGRATOR,
-            Pieces::confirming_erasures(PlatformService::Notifications),
-        )
-        .await?;
+        let mut host = ServiceHost::build_with(settings, &MIGRATOR, pieces()).await?;
         let contacts = shared.contacts(&host.peers);
         let notifications = Notifications::new(host.pool.clone(), own.webhooks.clone());
         let interceptor = host.auth.interceptor();

@@ -29,6 +29,6 @@ pub mod store;
 pub mod usecases;
 pub mod worker;
 
-pub use app::{Application, MIGRATOR};
+pub use app::{Application, MIGRATOR, migrations};
 pub use config::NotificationsSettings;
 pub use error::Error;

@@ -26,6 +26,18 @@ use crate::usecases::Offers;
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
+/// The host's optional pieces the service mounts: it keeps candidates' data, so it confirms
+/// to the candidates service each erasure it applies.
+fn pieces() -> Pieces {
+    Pieces::confirming_erasures(PlatformService::Offers)
+}
+
+/// Every migration the service's database gets (the backbone's, its pieces', its own), for
+/// tools and tests that prepare a database without starting the service.
+pub fn migrations() -> Migrator {
+    vte_service::host::migrations(&MIGRATOR, &pieces())
+}
+
 /// The offers service, built and ready to run.
 #[derive(Debug)]
 pub struct Application {
@@ -50,7 +62,7 @@ impl Service for Application {
     ) -> Result<Self, StartError> {
         let reference = shared.reference.clone();
         // The service keeps candidates' data, so it confirms each erasure it applies.
-        let pieces = Pieces::confirming_erasures(PlatformService::Offers);
+        let pieces = pieces();
         let mut host = ServiceHost::build_with(settings, &MIGRATOR, pieces).await?;
         let contacts = shared.contacts(&host.peers);
         let offers = Offers::new(host.pool.clone(), reference.clone(), contacts);

@@ -20,6 +20,6 @@ pub mod store;
 pub mod sweeps;
 pub mod usecases;
 
-pub use app::{Application, MIGRATOR};
+pub use app::{Application, MIGRATOR, migrations};
 pub use config::OffersSettings;
 pub use error::Error;

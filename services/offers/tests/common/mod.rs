@@ -21,10 +21,7 @@ pub fn reference() -> Arc<ReferenceData> {
 
 /// Applies the service's schema (the backbone's first) to `pool`.
 pub async fn migrate(pool: &PgPool) {
-    vte_events::migrations::with_service(&vte_offers::MIGRATOR)
-        .run(pool)
-        .await
-        .unwrap();
+    vte_offers::migrations().run(pool).await.unwrap();
 }
 
 /// A migrated database of its own, dropped with the value.
