@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use prost_types::Timestamp;
 use vte_domain::{
     CefrLevel, CompanySize, ContractKind, EducationLevel, EuroCents, FieldErrors, InvalidValue,
-    MissionType, Programme, RawDate,
+    MissionType, Programme, RawDate, Role,
 };
 use vte_proto::vte::common::v1 as common;
 
@@ -110,6 +110,15 @@ wire_enum!(CefrLevel => common::CefrLevel, "vte.common.v1.CefrLevel", {
     B2 = B2,
     C1 = C1,
     C2 = C2,
+});
+wire_enum!(Role => common::Role, "vte.common.v1.Role", {
+    Site = Site,
+    School = School,
+    Company = Company,
+    Candidate = Candidate,
+    Bpifrance = Bpifrance,
+    Admin = Admin,
+    Service = Service,
 });
 wire_enum!(Programme => common::Programme, "vte.common.v1.Programme", {
     Ti2023_2027 = Ti20232027,

@@ -4,7 +4,7 @@
 
 use crate::domain::{
     Actor, Aid, AidKind, ApplicationStatus, EarlyEndReason, LabelOutcome, Location, OfferStatus,
-    PlacementStatus, RemotePolicy, Role,
+    PlacementStatus, RemotePolicy,
 };
 use vte_proto::vte::applications::v1 as applications;
 use vte_proto::vte::common::v1 as common;
@@ -25,15 +25,6 @@ wire_enum!(RemotePolicy => common::RemotePolicy, "vte.common.v1.RemotePolicy", {
 wire_enum!(AidKind => common::AidKind, "vte.common.v1.AidKind", {
     CompanyGraduateHire = CompanyGraduateHire,
     WorkStudyInstallation = WorkStudyInstallation,
-});
-wire_enum!(Role => common::Role, "vte.common.v1.Role", {
-    Site = Site,
-    School = School,
-    Company = Company,
-    Candidate = Candidate,
-    Bpifrance = Bpifrance,
-    Admin = Admin,
-    Service = Service,
 });
 wire_enum!(OfferStatus => offers::OfferStatus, "vte.offers.v1.OfferStatus", {
     Draft = Draft,
