@@ -18,7 +18,8 @@ use vte_proto::vte::identity::v1::identity_service_client::IdentityServiceClient
 use vte_proto::vte::placements::v1::{PlacementEvent, PlacementStarted, placement_event};
 use vte_service::auth::Caller;
 use vte_service::contacts::{Contact, Lookup, LookupFailed};
-use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, StartError};
+use vte_service::settings::OwnSettings;
+use vte_service::{RunError, Service, ServiceDefaults, ServiceHost, Settings, Shared, StartError};
 use vte_testbed::{MemoryContacts, TestService};
 
 const SECRET: &str = "testbed-service-secret";
@@ -29,14 +30,28 @@ struct Bare {
     host: ServiceHost,
 }
 
+/// No settings of its own.
+#[derive(Debug, Default, serde::Deserialize)]
+struct BareSettings {}
+
+impl OwnSettings for BareSettings {
+    const SECTION: &'static str = "bare";
+}
+
 impl Service for Bare {
     const DEFAULTS: ServiceDefaults = ServiceDefaults {
         name: "bare",
         grpc_port: 0,
         metrics_port: 0,
     };
+    const READS: &'static [&'static str] = &[];
+    type Own = BareSettings;
 
-    async fn build(settings: Settings) -> Result<Self, StartError> {
+    async fn assemble(
+        settings: Settings,
+        _own: BareSettings,
+        _shared: Shared,
+    ) -> Result<Self, StartError> {
         let nothing_of_its_own = Migrator::with_migrations(Vec::new());
         let host = ServiceHost::build(settings, &nothing_of_its_own).await?;
         Ok(Self { host })
