@@ -45,6 +45,18 @@ impl CursorKey for InstantId {
     }
 }
 
+impl InstantId {
+    /// Its page token (see [`encode_token`]).
+    pub fn encode(&self) -> String {
+        encode_token(self)
+    }
+
+    /// Reads a page token a client sent back (see [`decode_token`]).
+    pub fn decode(token: &str) -> Result<Self, InvalidValue> {
+        decode_token(token)
+    }
+}
+
 /// A key that is a text already (a school's own student reference).
 impl CursorKey for String {
     fn to_text(&self) -> String {
@@ -77,6 +89,13 @@ pub fn decode_token<K: CursorKey>(token: &str) -> Result<K, InvalidValue> {
 pub struct PageRequest<K = InstantId> {
     pub size: u32,
     pub after: Option<K>,
+}
+
+impl<K> Default for PageRequest<K> {
+    /// The first page, of the default size of the store (a size of 0 reads one row).
+    fn default() -> Self {
+        Self::first(0)
+    }
 }
 
 impl<K> PageRequest<K> {

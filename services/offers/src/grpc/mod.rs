@@ -42,9 +42,11 @@ fn decoded<T>(result: Result<T, FieldErrors>) -> Result<T, Status> {
 
 /// A page of the store, encoded: its items and the token of the next page (empty on the last).
 fn listed<T, P>(page: Page<T>, encode: impl Fn(&T) -> P) -> (Vec<P>, Option<PageResponse>) {
-    let next_page_token = page.next.map(|next| next.encode()).unwrap_or_default();
     let items = page.items.iter().map(encode).collect();
-    (items, Some(PageResponse { next_page_token }))
+    (
+        items,
+        Some(vte_wire::page::page_response(page.next.as_ref())),
+    )
 }
 
 /// An application as the API answers it: with the candidate's message.

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use vte_domain::{ApplicationId, CandidateId, OfferId, PlacementId, SchoolId, Siren};
 
 use super::error::{StoreError, convert, corrupt, on_insert, one_row};
-use super::page::{Page, PageRequest};
+use super::{Page, PageCursor, PageRequest};
 use crate::domain::values::{ApplicationMessage, Note};
 use crate::domain::{
     Actor, Application, ApplicationStatus, ApplicationTransition, Role, UNANSWERED_EXPIRY,
@@ -239,7 +239,10 @@ pub async fn list_applications<'e>(
         .into_iter()
         .map(ApplicationRow::into_application)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(applications, |a| (a.updated_at, a.id.as_uuid())))
+    Ok(page.page(applications, |a| PageCursor {
+        at: a.updated_at,
+        id: a.id.as_uuid(),
+    }))
 }
 
 /// The open-and-locked tail of the queries for open applications.

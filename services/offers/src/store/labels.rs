@@ -9,7 +9,7 @@ use vte_domain::{CandidateId, LabelDecisionId, PlacementId};
 
 use super::applications::actor;
 use super::error::{StoreError, corrupt, on_insert};
-use super::page::{Page, PageRequest};
+use super::{Page, PageCursor, PageRequest};
 use crate::domain::values::LabelReason;
 use crate::domain::{LabelDecision, LabelOutcome};
 
@@ -120,7 +120,10 @@ pub async fn list_label_decisions<'e>(
         .into_iter()
         .map(LabelDecisionRow::into_decision)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(decisions, |d| (d.decided_at, d.id.as_uuid())))
+    Ok(page.page(decisions, |d| PageCursor {
+        at: d.decided_at,
+        id: d.id.as_uuid(),
+    }))
 }
 
 /// A decision as stored: read as a row, or as the JSON of a row (a placement's latest).

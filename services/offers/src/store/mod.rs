@@ -3,14 +3,14 @@
 //! [`offers`], [`applications`], [`placements`] and [`labels`] save and load the aggregates,
 //! [`candidates`] keeps what `vte.candidates.v1` says. Writes take the caller's connection
 //! (`&mut *tx`): the service locks, calls the domain, saves and appends its event in one
-//! transaction. Reads take any executor; lists are cursor pages ([`page`]).
+//! transaction. Reads take any executor; lists are cursor pages
+//! (`vte_wire::page`).
 
 pub mod applications;
 pub mod candidates;
 mod error;
 pub mod labels;
 pub mod offers;
-pub mod page;
 pub mod placements;
 pub mod search;
 
@@ -28,8 +28,8 @@ pub use offers::{
     insert_offer, list_company_offers, load_offer, load_offers, lock_offer, offers_due_for_expiry,
     save_offer,
 };
-pub use page::{MAX_PAGE_SIZE, Page, PageCursor, PageRequest};
 pub use placements::{
     PlacementFilter, insert_placement, list_placements, load_placement, lock_placement,
     save_placement,
 };
+pub use vte_wire::page::{InstantId as PageCursor, MAX_PAGE_SIZE, Page, PageRequest};

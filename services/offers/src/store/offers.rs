@@ -14,7 +14,7 @@ use vte_domain::{ContractKind, EducationLevel, MissionType, OfferId, Siren};
 use vte_reference::ReferenceData;
 
 use super::error::{StoreError, convert, corrupt, on_insert, one_row};
-use super::page::{Page, PageRequest};
+use super::{Page, PageCursor, PageRequest};
 use crate::domain::values::CloseReason;
 use crate::domain::{
     DraftSpec, NewOffer, Offer, OfferContent, OfferSpec, OfferStatus, Positions, validate_draft,
@@ -142,7 +142,10 @@ pub async fn list_company_offers<'e>(
         .into_iter()
         .map(|row| row.into_offer(reference))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(offers, |offer| (offer.updated_at, offer.id.as_uuid())))
+    Ok(page.page(offers, |offer| PageCursor {
+        at: offer.updated_at,
+        id: offer.id.as_uuid(),
+    }))
 }
 
 /// The offers of `ids` that exist, in the order of `ids` (a search page's order).

@@ -17,7 +17,7 @@ use vte_reference::ReferenceData;
 
 use super::error::{StoreError, convert, corrupt, on_insert, one_row};
 use super::labels::LabelDecisionRow;
-use super::page::{Page, PageRequest};
+use super::{Page, PageCursor, PageRequest};
 use crate::domain::values::{CompanyName, Note, Title};
 use crate::domain::{EarlyEnd, EarlyEndReason, Location, Placement, PlacementStatus, aids};
 
@@ -164,7 +164,10 @@ pub async fn list_placements<'e>(
         .into_iter()
         .map(|row| row.into_placement(reference))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(placements, |p| (p.updated_at, p.id.as_uuid())))
+    Ok(page.page(placements, |p| PageCursor {
+        at: p.updated_at,
+        id: p.id.as_uuid(),
+    }))
 }
 
 /// Binds `$1` to `$21` in the order of [`insert_placement`]'s columns.
