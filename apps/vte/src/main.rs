@@ -77,8 +77,8 @@ enum Command {
     /// Shows a recipient's notifications; `--follow` waits for new ones.
     Notifications {
         /// The recipient's role: company, school, candidate or bpifrance.
-        #[arg(long = "as", value_enum)]
-        role: cli::RoleArg,
+        #[arg(long = "as", value_parser = cli::role_parser())]
+        role: vte_domain::Role,
         #[arg(long)]
         siren: Option<String>,
         #[arg(long)]

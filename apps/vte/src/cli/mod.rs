@@ -10,29 +10,26 @@ pub mod tail;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::Args;
+use clap::builder::TypedValueParser as _;
+use vte_domain::Role;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_service::auth::Caller;
 
 pub use crate::connection::{Authed, Connection, authed, mint};
 
-/// A role to mint a token for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RoleArg {
-    Site,
-    School,
-    Company,
-    Candidate,
-    Bpifrance,
-    Admin,
-    Service,
+/// A role on the command line, named as in tokens (`site`, `school`, `company`...).
+pub fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+    clap::builder::PossibleValuesParser::new(Role::ALL.map(Role::as_str))
+        .try_map(|name| Role::parse(&name))
 }
 
 /// `vte token`: the tenant a role needs.
 #[derive(Debug, Clone, Args)]
 pub struct TokenArgs {
     /// The role.
-    pub role: RoleArg,
+    #[arg(value_parser = role_parser())]
+    pub role: Role,
     /// The school (role school).
     #[arg(long)]
     pub school: Option<String>,
@@ -61,11 +58,11 @@ impl TokenArgs {
             SchoolId::parse(raw).map_err(|e| anyhow::anyhow!("--school: {e}"))
         };
         Ok(match self.role {
-            RoleArg::Site => Caller::Site,
-            RoleArg::School => Caller::School {
+            Role::Site => Caller::Site,
+            Role::School => Caller::School {
                 school_id: school()?,
             },
-            RoleArg::Company => {
+            Role::Company => {
                 let raw = self
                     .siren
                     .as_deref()
@@ -74,7 +71,7 @@ impl TokenArgs {
                     siren: Siren::parse(raw).map_err(|e| anyhow::anyhow!("--siren: {e}"))?,
                 }
             }
-            RoleArg::Candidate => {
+            Role::Candidate => {
                 let raw = self
                     .candidate
                     .as_deref()
@@ -84,9 +81,9 @@ impl TokenArgs {
                         .map_err(|e| anyhow::anyhow!("--candidate: {e}"))?,
                 }
             }
-            RoleArg::Bpifrance => Caller::Bpifrance,
-            RoleArg::Admin => Caller::Admin,
-            RoleArg::Service => Caller::Service,
+            Role::Bpifrance => Caller::Bpifrance,
+            Role::Admin => Caller::Admin,
+            Role::Service => Caller::Service,
         })
     }
 }
