@@ -1,8 +1,9 @@
-//! Email end to end, with the REAL candidates service giving addresses at delivery time and a
-//! real SMTP server on loopback receiving them: a suggestion makes one French email with its
-//! facts; an opted-out candidate gets none; a digest gathers a day's items into one email; an
-//! erased candidate is never contacted again; a candidate the candidates service does not know
-//! is not emailed. No address or message body is kept by the notifications service.
+//! Email end to end, with a contact directory giving addresses at delivery time (where the
+//! candidates service would) and a real SMTP server on loopback receiving them: a suggestion
+//! makes one French email with its facts; an opted-out candidate gets none; a digest gathers a
+//! day's items into one email; a candidate the directory does not know is not emailed. No
+//! address or message body is kept by the notifications service. (That an erased candidate is
+//! never contacted again needs the candidates service too: `tests/tests/notifications_with_candidates.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -324,74 +325,6 @@ async fn a_digest_gathers_a_days_items_into_one_email() {
         "sent once"
     );
     assert_eq!(digests(sink).len(), 1);
-}
-
-#[tokio::test]
-async fn an_erased_candidate_is_never_contacted_again() {
-    let platform = Platform::start().await;
-    let school = SchoolId::new();
-    let address = "sacha@ecole.example";
-    let candidate = platform.push_student(school, "Sacha", address).await;
-    let sink = &platform.notifications.smtp;
-    // The new profile's consent request shows the address works before the erasure.
-    eventually("the consent request email", PATIENCE, || async {
-        sink.to(address)
-            .into_iter()
-            .find(|m| m.subject() == "Votre école a créé votre profil VTE")
-    })
-    .await;
-    let before = sink.to(address).len();
-    // Something is still pending when the erasure arrives: tomorrow's digest.
-    set_preference(
-        &platform,
-        candidate,
-        NotificationKind::OffersSuggested,
-        true,
-        Cadence::DailyDigest,
-    )
-    .await;
-    let (figeac, _) = two_offers(&platform).await;
-    let pending = offers_suggested(candidate, school, &[(&figeac, 0.8, "Proche de chez vous")]);
-    platform.notifications.publish(&pending).await;
-    platform.notifications.wait_handled(&pending.event_id).await;
-
-    platform.erase(school, candidate).await;
-    eventually(
-        "the notifications service to confirm the erasure",
-        PATIENCE,
-        || async {
-            platform
-                .erasure_confirmed_by_notifications(candidate)
-                .await
-                .then_some(())
-        },
-    )
-    .await;
-
-    // A fact arriving late about the erased candidate.
-    let late = offers_suggested(candidate, school, &[(&figeac, 0.8, "Proche de chez vous")]);
-    platform.notifications.publish(&late).await;
-    platform.notifications.wait_handled(&late.event_id).await;
-    let worker = platform.notifications.worker();
-    let tomorrow = Utc::now() + Duration::days(1);
-    assert_eq!(
-        worker.send_digests(tomorrow).await.unwrap(),
-        0,
-        "the pending digest is gone"
-    );
-    worker.deliver_due(tomorrow).await.unwrap();
-
-    assert_eq!(sink.to(address).len(), before, "no email after the erasure");
-    let held: i64 = sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM notifications WHERE recipient_tenant = $1)
-              + (SELECT count(*) FROM deliveries WHERE recipient_tenant = $1)
-              + (SELECT count(*) FROM preferences WHERE recipient_tenant = $1)",
-    )
-    .bind(candidate.to_string())
-    .fetch_one(&platform.notifications.pool)
-    .await
-    .unwrap();
-    assert_eq!(held, 0, "nothing kept about the candidate");
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! The OffersService API end to end, through the generated gRPC client with a bearer token per
 //! role, against the real service on a fresh PostgreSQL database and an embedded Kafka broker:
 //! who may call what (the tenancy matrix), the offer's validation rules, the application state
-//! machine, the aid an offer opens, Bpifrance's label decisions, one event per state change, and
-//! browsing published offers.
+//! machine, the aid an offer opens, Bpifrance's label decisions, one event per state change,
+//! browsing published offers, and to whom a candidate's contact data is disclosed.
 
 #![allow(clippy::unwrap_used)]
 

@@ -1,15 +1,16 @@
-//! The notifications service started for one test: a fresh database and broker, the SMTP sink
-//! as its relay (plain SMTP on loopback), fast retries, a client per role carrying a signed
-//! bearer token, and a way to publish the facts the other services would publish.
+//! The notifications service started for one test on the test bed's harness: a fresh database
+//! and broker namespace, the SMTP sink as its relay (plain SMTP on loopback), fast retries, a
+//! client per role carrying a signed bearer token, candidates' contact data from a directory the
+//! test fills, and a way to publish the facts the other services would publish.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_domain::{CandidateId, SchoolId, Siren};
-use vte_events::{EventEnvelope, Topics};
+use vte_events::EventEnvelope;
 use vte_notifications::channels::contacts::Contacts;
 use vte_notifications::channels::email::Mailer;
 use vte_notifications::channels::webhook::WebhookSender;
@@ -18,31 +19,27 @@ use vte_notifications::domain::Backoff;
 use vte_notifications::worker::Deliverer;
 use vte_notifications::{Application, NotificationsSettings};
 use vte_proto::vte::notifications::v1::notifications_service_client::NotificationsServiceClient;
-use vte_service::auth::{BearerToken, Caller, Claims};
+use vte_service::Settings;
+use vte_service::auth::{BearerToken, Caller};
 use vte_service::peers::Peers;
-use vte_service::{Service, Settings};
-use vte_testbed::{TestDatabase, TestKafka};
+use vte_testbed::{MemoryContacts, TestService, Tokens};
 
 use super::smtp::SmtpSink;
+
+/// The test's namespace on the broker, which the services of a test share.
+pub use vte_testbed::TestBroker as Bed;
 
 /// The secret the services verify tokens with, and the tests sign them with.
 pub const SECRET: &str = "notifications-tests-secret";
 /// How long the tests wait for background work (consumer, worker).
-pub const PATIENCE: Duration = Duration::from_secs(30);
-/// Partitions of the topics the tests create.
-const PARTITIONS: i32 = 3;
+pub const PATIENCE: Duration = vte_testbed::PATIENCE;
 
 /// A client of the notifications service whose calls carry one caller's token.
 pub type Client = NotificationsServiceClient<InterceptedService<Channel, BearerToken>>;
 
 /// Signs a token for `caller`.
 pub fn bearer(caller: &Caller) -> BearerToken {
-    let claims = Claims::new(
-        caller,
-        format!("account-of-{}", caller.role().as_str()),
-        chrono::Duration::minutes(30),
-    );
-    BearerToken::hs256(SECRET, &claims).unwrap()
+    Tokens::new(SECRET).bearer(Some(caller))
 }
 
 /// Test settings for the service: the sink as relay, fast retries, a quick worker.
@@ -62,118 +59,98 @@ pub fn fast_settings(smtp_port: u16) -> NotificationsSettings {
     own
 }
 
-/// The shared broker and database cluster's settings for a service of this test.
-pub struct Bed {
-    pub kafka: TestKafka,
-    pub topics: Topics,
-}
-
-impl Bed {
-    /// A broker with every platform topic created, namespaced for the test.
-    pub async fn start() -> Self {
-        let kafka = TestKafka::start();
-        let namespace = format!("{}.", kafka.namespace());
-        let mut topics_settings = vte_events::KafkaSettings::new(kafka.brokers());
-        topics_settings.namespace = namespace;
-        let topics = topics_settings.topics();
-        kafka.create_topics(topics.platform(PARTITIONS)).await;
-        Self { kafka, topics }
-    }
-
-    /// Settings for service `defaults` on `database` and this broker.
-    pub fn settings(
-        &self,
-        defaults: vte_service::ServiceDefaults,
-        database: &TestDatabase,
-    ) -> Settings {
-        let mut settings = Settings::local(
-            defaults,
-            &database.url(),
-            self.kafka.brokers(),
-            SECRET,
-            &vte_testbed::reference_dir(),
-        );
-        settings.kafka.create_topics = !self.kafka.is_embedded();
-        settings.kafka.namespace = format!("{}.", self.kafka.namespace());
-        settings
-    }
+/// Where the service under test looks candidates' contact data up.
+#[derive(Debug, Clone)]
+pub enum Directory {
+    /// A directory the test fills.
+    Memory(MemoryContacts),
+    /// The candidates service at `peers.candidates` (a test of both services).
+    CandidatesService,
 }
 
 /// The notifications service, running on loopback for one test.
+#[derive(Debug)]
 pub struct Notifications {
-    channel: Channel,
     /// The settings the service runs with.
     pub settings: Settings,
     pub own: NotificationsSettings,
     pub pool: PgPool,
     pub smtp: SmtpSink,
-    pub bed: Bed,
-    shutdown: CancellationToken,
-    _database: TestDatabase,
-}
-
-impl Drop for Notifications {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
+    pub bed: Arc<Bed>,
+    directory: Directory,
+    service: TestService,
 }
 
 impl Notifications {
-    /// Starts the service with the fast test settings; its contact lookups go to a port where
-    /// nothing listens (tests that email candidates use [`Notifications::start_with`]).
+    /// Starts the service with the fast test settings; its contact lookups fail as they would
+    /// with the candidates service away (tests that email candidates use
+    /// [`super::platform::Platform`]).
     pub async fn start() -> Self {
         Self::start_with(|_, _| {}).await
     }
 
     /// Starts the service, letting the test adjust both settings first.
     pub async fn start_with(
-        adjust: impl FnOnce(&mut Settings, &mut NotificationsSettings),
+        adjust: impl FnOnce(&mut Settings, &mut NotificationsSettings) + Send,
     ) -> Self {
-        vte_testbed::init_tracing();
+        let away = MemoryContacts::new();
+        away.set_available(false);
         let smtp = SmtpSink::start().await;
-        let bed = Bed::start().await;
-        Self::start_on(bed, smtp, adjust).await
+        Self::start_on(Bed::start().await, smtp, Directory::Memory(away), adjust).await
     }
 
-    /// Starts the service on an existing broker and SMTP sink.
+    /// Starts the service on `bed` (which another service of the test may share) and `smtp`,
+    /// looking contact data up in `directory`.
     pub async fn start_on(
-        bed: Bed,
+        bed: Arc<Bed>,
         smtp: SmtpSink,
-        adjust: impl FnOnce(&mut Settings, &mut NotificationsSettings),
+        directory: Directory,
+        adjust: impl FnOnce(&mut Settings, &mut NotificationsSettings) + Send,
     ) -> Self {
-        let database = TestDatabase::create().await;
-        let mut settings = bed.settings(Application::DEFAULTS, &database);
-        settings.peers.candidates = "http://127.0.0.1:9".to_owned();
-        let mut own = fast_settings(smtp.port());
-        adjust(&mut settings, &mut own);
-        let service = Application::build_with(settings.clone(), own.clone())
-            .await
-            .expect("the notifications service did not build");
-        let addr = service.grpc_addr();
-        let shutdown = CancellationToken::new();
-        tokio::spawn(service.run_until_stopped(shutdown.clone()));
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .expect("cannot connect to the notifications service");
-        let pool = database.pool().await;
+        // Adjusted together with the shared settings, read by the build after.
+        let own = Mutex::new(fast_settings(smtp.port()));
+        let adjusted = || own.lock().unwrap().clone();
+        let builder = TestService::builder(SECRET)
+            .on(bed.clone())
+            .settings(|settings| adjust(settings, &mut own.lock().unwrap()));
+        let service = match &directory {
+            Directory::Memory(contacts) => {
+                let contacts = contacts.directory();
+                builder
+                    .start_with(|settings| {
+                        Application::build_with_contacts(settings, adjusted(), contacts)
+                    })
+                    .await
+            }
+            Directory::CandidatesService => {
+                builder
+                    .start_with(|settings| Application::build_with(settings, adjusted()))
+                    .await
+            }
+        };
+        let own = adjusted();
         Self {
-            channel,
-            settings,
+            settings: service.settings().clone(),
             own,
-            pool,
+            pool: service.pool().clone(),
             smtp,
             bed,
-            shutdown,
-            _database: database,
+            directory,
+            service,
         }
     }
 
     /// A second delivery worker on the service's database, with the service's settings: what
     /// tests use to run a round at a time of their choosing (tomorrow's digest hour).
     pub fn worker(&self) -> Deliverer {
-        let peers = Peers::new("notifications", &self.settings.peers, &self.settings.auth).unwrap();
+        let contacts = match &self.directory {
+            Directory::Memory(contacts) => Contacts::from(contacts.directory()),
+            Directory::CandidatesService => {
+                let peers =
+                    Peers::new("notifications", &self.settings.peers, &self.settings.auth).unwrap();
+                Contacts::new(&peers)
+            }
+        };
         Deliverer::new(
             self.pool.clone(),
             Mailer::new(&self.own.smtp).unwrap(),
@@ -182,7 +159,7 @@ impl Notifications {
                 self.own.webhooks.allow_private_targets,
             )
             .unwrap(),
-            Contacts::new(&peers),
+            contacts,
             Backoff {
                 first_delay: Duration::from_millis(self.own.retry.first_delay_ms),
                 max_delay: Duration::from_millis(self.own.retry.max_delay_ms),
@@ -195,7 +172,8 @@ impl Notifications {
 
     /// A client calling as `caller`.
     pub fn client(&self, caller: &Caller) -> Client {
-        NotificationsServiceClient::with_interceptor(self.channel.clone(), bearer(caller))
+        let token = self.service.bearer(Some(caller));
+        NotificationsServiceClient::with_interceptor(self.service.channel(), token)
     }
 
     pub fn company(&self, siren: Siren) -> Client {
@@ -220,7 +198,7 @@ impl Notifications {
 
     /// Publishes `event` on its topic, keyed by its aggregate, as its producer would.
     pub async fn publish<E: EventEnvelope>(&self, event: &E) {
-        publish(&self.bed, event).await;
+        self.bed.publish(event).await;
     }
 
     /// How many deliveries of each (channel, status) the service holds.
@@ -244,29 +222,16 @@ impl Notifications {
 
     /// Whether the service handled the event with this id.
     pub async fn handled(&self, event_id: &str) -> bool {
-        let id = uuid::Uuid::parse_str(event_id).unwrap();
-        vte_events::consumer::processed(&self.pool, id)
-            .await
-            .unwrap()
+        self.service.has_handled(event_id).await
     }
 
     /// Waits until the service handled the event with this id.
     pub async fn wait_handled(&self, event_id: &str) {
-        let what = format!("the service to handle event {event_id}");
-        vte_testbed::eventually(&what, PATIENCE, || async {
-            self.handled(event_id).await.then_some(())
-        })
-        .await;
+        self.service.wait_handled(event_id).await;
     }
 }
 
 /// Publishes `event` on `bed`'s broker.
 pub async fn publish<E: EventEnvelope>(bed: &Bed, event: &E) {
-    bed.kafka
-        .publish(
-            &bed.topics.topic(E::TOPIC),
-            event.key(),
-            &event.encode_to_vec(),
-        )
-        .await;
+    bed.publish(event).await;
 }

@@ -1,175 +1,59 @@
-//! The notifications service beside the REAL candidates service, on the same PostgreSQL
-//! cluster (another database) and the same broker: schools push profiles with contact data to
-//! the candidates service, which the notifications service asks for addresses at delivery
-//! time, and erasures travel as they do in production.
+//! The notifications service with candidates whose contact data it can look up: a contact
+//! directory the test fills stands where the candidates service would be, answering for the
+//! students the test made known and `Gone` for anyone else. (Tests that need the real
+//! candidates service, erasures travelling between the two, live in the workspace's `tests/`.)
 
-use tokio_util::sync::CancellationToken;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 use vte_domain::{CandidateId, SchoolId};
-use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
-use vte_proto::vte::candidates::v1::{
-    AcademicStatus, Contact, ErasureStatus, GetErasureStatusRequest, GetProfileRequest, ProfileRow,
-    PushProfilesBatchRequest, RequestErasureRequest, SchoolStudentRef, get_profile_request,
-};
-use vte_proto::vte::common::v1::{Date, EducationLevel, PlatformService};
-use vte_service::Service;
-use vte_service::auth::{BearerToken, Caller};
-use vte_testbed::TestDatabase;
+use vte_notifications::NotificationsSettings;
+use vte_service::contacts::Contact;
+use vte_testbed::MemoryContacts;
 
-use super::harness::{Bed, Notifications, bearer};
+use super::harness::{Bed, Directory, Notifications};
 use super::smtp::SmtpSink;
 
-/// Both services, running for one test.
+/// The notifications service and the contact directory it asks, for one test.
+#[derive(Debug)]
 pub struct Platform {
     pub notifications: Notifications,
-    candidates: Channel,
-    shutdown: CancellationToken,
-    _candidates_database: TestDatabase,
-}
-
-impl Drop for Platform {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
+    contacts: MemoryContacts,
 }
 
 impl Platform {
-    /// Starts the candidates service, then the notifications service calling it.
+    /// Starts the notifications service on an empty directory.
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts both, letting the test adjust the notifications service's own settings.
-    pub async fn start_with(
-        adjust: impl FnOnce(&mut vte_notifications::NotificationsSettings),
-    ) -> Self {
-        vte_testbed::init_tracing();
+    /// Starts it, letting the test adjust the service's own settings.
+    pub async fn start_with(adjust: impl FnOnce(&mut NotificationsSettings) + Send) -> Self {
+        let contacts = MemoryContacts::new();
         let smtp = SmtpSink::start().await;
-        let bed = Bed::start().await;
-        let database = TestDatabase::create().await;
-        let settings = bed.settings(vte_candidates::Application::DEFAULTS, &database);
-        let candidates = vte_candidates::Application::build(settings)
-            .await
-            .expect("the candidates service did not build");
-        let addr = candidates.grpc_addr();
-        let shutdown = CancellationToken::new();
-        tokio::spawn(candidates.run_until_stopped(shutdown.clone()));
-        let url = format!("http://{addr}");
-        let notifications = Notifications::start_on(bed, smtp, |settings, own| {
-            settings.peers.candidates = url.clone();
-            adjust(own);
-        })
-        .await;
-        let candidates = tonic::transport::Endpoint::from_shared(url)
-            .unwrap()
-            .connect()
-            .await
-            .expect("cannot connect to the candidates service");
+        let directory = Directory::Memory(contacts.clone());
+        let notifications =
+            Notifications::start_on(Bed::start().await, smtp, directory, |_, own| adjust(own))
+                .await;
         Self {
             notifications,
-            candidates,
-            shutdown,
-            _candidates_database: database,
+            contacts,
         }
     }
 
-    /// A client of the candidates service as `caller`.
-    pub fn candidates(
-        &self,
-        caller: &Caller,
-    ) -> CandidatesServiceClient<InterceptedService<Channel, BearerToken>> {
-        CandidatesServiceClient::with_interceptor(self.candidates.clone(), bearer(caller))
-    }
-
-    /// `school` pushes a student with this first name and address; returns the candidate id
-    /// the candidates service gave them.
+    /// A new student of `school` with this first name and address, as the candidates service
+    /// would give them out; returns their candidate id.
     pub async fn push_student(
         &self,
-        school: SchoolId,
+        _school: SchoolId,
         first_name: &str,
         email: &str,
     ) -> CandidateId {
-        let caller = Caller::School { school_id: school };
-        let reference = format!("etu-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
-        let row = ProfileRow {
-            school_student_ref: reference.clone(),
-            status: AcademicStatus::Graduate as i32,
-            graduation_date: Some(Date {
-                year: 2026,
-                month: 6,
-                day: 30,
-            }),
-            level: EducationLevel::Bac5 as i32,
-            field_of_study: "génie mécanique".to_owned(),
-            diploma: "Diplôme d'ingénieur".to_owned(),
-            home_insee_code: "46102".to_owned(),
-            contact: Some(Contact {
-                candidate_id: String::new(),
-                first_name: first_name.to_owned(),
-                last_name: "Martin".to_owned(),
-                email: email.to_owned(),
-                phone: String::new(),
-            }),
-            ..ProfileRow::default()
+        let candidate = CandidateId::new();
+        let contact = Contact {
+            first_name: first_name.to_owned(),
+            last_name: "Martin".to_owned(),
+            email: email.to_owned(),
+            phone: String::new(),
         };
-        let pushed = self
-            .candidates(&caller)
-            .push_profiles_batch(PushProfilesBatchRequest {
-                school_id: String::new(),
-                rows: vec![row],
-            })
-            .await
-            .expect("the school's push failed")
-            .into_inner();
-        let summary = pushed.summary.unwrap();
-        assert!(summary.rejections.is_empty(), "{:?}", summary.rejections);
-        let profile = self
-            .candidates(&caller)
-            .get_profile(GetProfileRequest {
-                key: Some(get_profile_request::Key::SchoolRef(SchoolStudentRef {
-                    school_id: school.to_string(),
-                    school_student_ref: reference,
-                })),
-            })
-            .await
-            .expect("the pushed profile cannot be read")
-            .into_inner()
-            .profile
-            .unwrap();
-        CandidateId::parse(&profile.id).unwrap()
-    }
-
-    /// `school` asks for its student's erasure.
-    pub async fn erase(&self, school: SchoolId, candidate: CandidateId) -> ErasureStatus {
-        self.candidates(&Caller::School { school_id: school })
-            .request_erasure(RequestErasureRequest {
-                candidate_id: candidate.to_string(),
-            })
-            .await
-            .expect("the erasure request failed")
-            .into_inner()
-            .status
-            .unwrap()
-    }
-
-    /// Whether the notifications service confirmed the candidate's erasure to the candidates
-    /// service.
-    pub async fn erasure_confirmed_by_notifications(&self, candidate: CandidateId) -> bool {
-        let status = self
-            .candidates(&Caller::Admin)
-            .get_erasure_status(GetErasureStatusRequest {
-                candidate_id: candidate.to_string(),
-                erasure_id: String::new(),
-            })
-            .await
-            .expect("cannot read the erasure status")
-            .into_inner()
-            .status
-            .unwrap();
-        status.confirmations.iter().any(|confirmation| {
-            confirmation.service == PlatformService::Notifications as i32
-                && confirmation.confirmed_at.is_some()
-        })
+        self.contacts.insert(candidate, contact);
+        candidate
     }
 }

@@ -1,27 +1,18 @@
-//! The offers service started for API tests: its own database and broker, a gRPC client per role
-//! carrying a signed bearer token, the outbox and the broker's topics to count events, and a way
-//! to make a candidate known to the service with their school (an event on `vte.candidates.v1`,
-//! as the candidates service would publish it).
+//! The offers service started for API tests on the test bed's harness: its own database and
+//! broker namespace, a gRPC client per role carrying a signed bearer token, contact data from an
+//! in-memory directory the tests fill, the outbox and the broker's topics to count events, and a
+//! way to make a candidate known to the service with their school (an event on
+//! `vte.candidates.v1`, as the candidates service would publish it).
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use prost::Message as _;
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::Message as _;
-use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::{Offset, TopicPartitionList};
 use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_domain::{CandidateId, SchoolId, Siren};
-use vte_events::{EventEnvelope, Topics};
+use vte_events::EventEnvelope;
 use vte_offers::Application;
 use vte_proto::vte::applications::v1::{ApplicationEvent, application_event};
-use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
 use vte_proto::vte::candidates::v1::{
     AcademicStatus, CandidateEvent, CandidateProfile, CandidateProfileChanged, candidate_event,
 };
@@ -29,9 +20,8 @@ use vte_proto::vte::common::v1::EducationLevel;
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
 use vte_proto::vte::offers::v1::{OfferEvent, offer_event};
 use vte_proto::vte::placements::v1::{PlacementEvent, placement_event};
-use vte_service::auth::{BearerToken, Caller, Claims};
-use vte_service::{Service, Settings};
-use vte_testbed::{TestDatabase, TestKafka, eventually};
+use vte_service::auth::{BearerToken, Caller};
+use vte_testbed::{MemoryContacts, TestService, TopicReader, eventually};
 
 /// The secret the service verifies tokens with, and the tests sign them with.
 pub const SECRET: &str = "offers-api-tests-secret";
@@ -43,9 +33,7 @@ pub const OTHER_SIREN: &str = "552100554";
 pub const THIRD_SIREN: &str = "356000000";
 
 /// How long the tests wait for the service's background work (relay, consumer).
-pub const PATIENCE: Duration = Duration::from_secs(30);
-/// Partitions of the topics the tests create.
-const PARTITIONS: i32 = 3;
+pub const PATIENCE: Duration = vte_testbed::PATIENCE;
 /// The topics the offers service produces, which the tests count events on.
 pub const PRODUCED: [&str; 3] = [
     OfferEvent::TOPIC,
@@ -56,109 +44,38 @@ pub const PRODUCED: [&str; 3] = [
 /// A client of the offers service whose calls carry one caller's token (or none).
 pub type Client = OffersServiceClient<InterceptedService<Channel, BearerToken>>;
 
-/// A token signed with [`SECRET`] for `caller`, or none.
-fn bearer(caller: Option<&Caller>) -> BearerToken {
-    caller.map_or_else(BearerToken::anonymous, |caller| {
-        let subject = format!("account-of-{}", caller.role().as_str());
-        let claims = Claims::new(caller, subject, chrono::Duration::minutes(30));
-        BearerToken::hs256(SECRET, &claims).unwrap()
-    })
-}
-
 /// The offers service, running on loopback for one test.
 #[derive(Debug)]
 pub struct Api {
-    channel: Channel,
     pool: PgPool,
-    topics: Topics,
-    shutdown: CancellationToken,
-    kafka: TestKafka,
-    _database: TestDatabase,
-    /// The real candidates service beside it, which owns contact data.
-    candidates: Channel,
-    _candidates_database: TestDatabase,
-}
-
-impl Drop for Api {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
+    contacts: MemoryContacts,
+    service: TestService,
 }
 
 impl Api {
-    /// Starts `vte_offers::Application` on a fresh database and broker.
+    /// Starts `vte_offers::Application` on a fresh database and broker namespace, looking
+    /// candidates' contact data up in a directory the test fills ([`Api::contacts`]).
     pub async fn start() -> Self {
-        let database = TestDatabase::create().await;
-        let kafka = TestKafka::start();
-        let mut settings = Settings::local(
-            Application::DEFAULTS,
-            &database.url(),
-            kafka.brokers(),
-            SECRET,
-            &vte_testbed::reference_dir(),
-        );
-        settings.kafka.create_topics = !kafka.is_embedded();
-        // Namespaced, so the same tests run against a shared external cluster too.
-        settings.kafka.namespace = format!("{}.", kafka.namespace());
-        let topics = settings.kafka.topics();
-        kafka.create_topics(topics.platform(PARTITIONS)).await;
-        let shutdown = CancellationToken::new();
-        // The candidates service, which owns contact data, on the same broker.
-        let candidates_database = TestDatabase::create().await;
-        let mut candidates_settings = Settings::local(
-            vte_candidates::Application::DEFAULTS,
-            &candidates_database.url(),
-            kafka.brokers(),
-            SECRET,
-            &vte_testbed::reference_dir(),
-        );
-        candidates_settings.kafka = settings.kafka.clone();
-        let candidates_service = vte_candidates::Application::build(candidates_settings)
-            .await
-            .expect("the candidates service did not build");
-        let candidates_addr = candidates_service.grpc_addr();
-        tokio::spawn(candidates_service.run_until_stopped(shutdown.clone()));
-        settings.peers.candidates = format!("http://{candidates_addr}");
-        let service = Application::build(settings)
-            .await
-            .expect("the offers service did not build");
-        let addr = service.grpc_addr();
-        tokio::spawn(service.run_until_stopped(shutdown.clone()));
-        let candidates =
-            tonic::transport::Endpoint::from_shared(format!("http://{candidates_addr}"))
-                .unwrap()
-                .connect()
-                .await
-                .expect("cannot connect to the candidates service");
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .expect("cannot connect to the offers service");
-        let pool = database.pool().await;
+        let contacts = MemoryContacts::new();
+        let directory = contacts.directory();
+        let service = TestService::builder(SECRET)
+            .start_with(|settings| Application::build_with(settings, directory))
+            .await;
         Self {
-            channel,
-            pool,
-            topics,
-            shutdown,
-            kafka,
-            _database: database,
-            candidates,
-            _candidates_database: candidates_database,
+            pool: service.pool().clone(),
+            contacts,
+            service,
         }
+    }
+
+    /// The contact directory the service asks, which the test fills.
+    pub fn contacts(&self) -> &MemoryContacts {
+        &self.contacts
     }
 
     /// A client calling as `caller`, or without a token for `None`.
     pub fn client(&self, caller: Option<&Caller>) -> Client {
-        OffersServiceClient::with_interceptor(self.channel.clone(), bearer(caller))
-    }
-
-    /// A client of the candidates service calling as `caller`.
-    pub fn candidates_client(
-        &self,
-        caller: &Caller,
-    ) -> CandidatesServiceClient<InterceptedService<Channel, BearerToken>> {
-        CandidatesServiceClient::with_interceptor(self.candidates.clone(), bearer(Some(caller)))
+        OffersServiceClient::with_interceptor(self.service.channel(), self.service.bearer(caller))
     }
 
     /// A client without any token.
@@ -232,7 +149,7 @@ impl Api {
 
     /// Reads the topics the service produces, from their beginning.
     pub fn events(&self) -> EventLog {
-        EventLog::new(self)
+        EventLog(self.service.reader(&PRODUCED))
     }
 
     /// A new candidate of `school`, made known to the service as the candidates service would:
@@ -288,21 +205,7 @@ impl Api {
                 },
             )),
         };
-        let producer: FutureProducer = ClientConfig::new()
-            .set("bootstrap.servers", self.kafka.brokers())
-            .create()
-            .unwrap();
-        let topic = self.topics.topic(CandidateEvent::TOPIC);
-        let key = candidate.to_string();
-        let payload = event.encode_to_vec();
-        producer
-            .send(
-                FutureRecord::to(&topic).key(&key).payload(&payload),
-                Duration::from_secs(10),
-            )
-            .await
-            .map_err(|(error, _)| error)
-            .expect("cannot publish a candidate event");
+        self.service.publish(&event).await;
     }
 }
 
@@ -433,128 +336,41 @@ impl Published {
     }
 }
 
-/// Everything the service published on its three topics, read with a plain consumer assigned
-/// to every partition from the beginning. [`EventLog::new_events`] returns what was published
-/// since its last call, and nothing is missed: it first waits for the outbox to be empty (every
-/// committed event acknowledged by the broker), then reads every partition up to its high
-/// watermark.
-pub struct EventLog {
-    consumer: Arc<StreamConsumer>,
-    pool: PgPool,
-    topics: Topics,
-    /// Every partition read: (deployed topic, partition).
-    partitions: Vec<(String, i32)>,
-    /// The next offset to read, per partition.
-    next: HashMap<(String, i32), i64>,
-}
-
-impl std::fmt::Debug for EventLog {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventLog")
-            .field("next", &self.next)
-            .finish_non_exhaustive()
-    }
-}
+/// Everything the service published on its three topics. [`EventLog::new_events`] returns what
+/// was published since its last call, and nothing is missed (see [`TopicReader`]).
+#[derive(Debug)]
+pub struct EventLog(TopicReader);
 
 impl EventLog {
-    fn new(api: &Api) -> Self {
-        let consumer: StreamConsumer = ClientConfig::new()
-            .set("bootstrap.servers", api.kafka.brokers())
-            .set(
-                "group.id",
-                api.kafka.name(&format!("reader-{}", uuid::Uuid::new_v4())),
-            )
-            .set("enable.auto.commit", "false")
-            .set("auto.offset.reset", "earliest")
-            .create()
-            .unwrap();
-        let mut assignment = TopicPartitionList::new();
-        let mut partitions = Vec::new();
-        for logical in PRODUCED {
-            let topic = api.topics.topic(logical);
-            for partition in 0..PARTITIONS {
-                assignment
-                    .add_partition_offset(&topic, partition, Offset::Beginning)
-                    .unwrap();
-                partitions.push((topic.clone(), partition));
-            }
-        }
-        consumer.assign(&assignment).unwrap();
-        let next = partitions.iter().map(|p| (p.clone(), 0)).collect();
-        Self {
-            consumer: Arc::new(consumer),
-            pool: api.pool.clone(),
-            topics: api.topics.clone(),
-            partitions,
-            next,
-        }
-    }
-
     /// Every event published since the last call (since the service started, the first time),
     /// in the order read (per key, the order published).
     pub async fn new_events(&mut self) -> Vec<Published> {
-        let pool = self.pool.clone();
-        eventually("the outbox to be relayed to the broker", PATIENCE, || {
-            let pool = pool.clone();
-            async move {
-                let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-                (waiting == 0).then_some(())
-            }
-        })
-        .await;
-        let consumer = self.consumer.clone();
-        let partitions = self.partitions.clone();
-        let high: Vec<i64> = tokio::task::spawn_blocking(move || {
-            partitions
-                .iter()
-                .map(|(topic, partition)| {
-                    consumer
-                        .fetch_watermarks(topic, *partition, Duration::from_secs(10))
-                        .unwrap()
-                        .1
-                })
-                .collect()
-        })
-        .await
-        .unwrap();
-        let mut read = Vec::new();
-        while self
-            .partitions
-            .iter()
-            .zip(&high)
-            .any(|(partition, high)| self.next[partition] < *high)
-        {
-            let message = tokio::time::timeout(PATIENCE, self.consumer.recv())
-                .await
-                .expect("the broker holds records the reader cannot get")
-                .unwrap();
-            let topic = message.topic().to_owned();
-            self.next
-                .insert((topic.clone(), message.partition()), message.offset() + 1);
-            let key = String::from_utf8(message.key().unwrap_or_default().to_vec()).unwrap();
-            let payload = message.payload().unwrap_or_default();
-            let logical = self.topics.logical(&topic).unwrap_or(&topic).to_owned();
-            let (topic, event) = if logical == OfferEvent::TOPIC {
-                let event = OfferEvent::decode(payload).unwrap();
-                (OfferEvent::TOPIC, Envelope::Offer(Box::new(event)))
-            } else if logical == ApplicationEvent::TOPIC {
-                let event = ApplicationEvent::decode(payload).unwrap();
-                (
-                    ApplicationEvent::TOPIC,
-                    Envelope::Application(Box::new(event)),
-                )
-            } else if logical == PlacementEvent::TOPIC {
-                let event = PlacementEvent::decode(payload).unwrap();
-                (PlacementEvent::TOPIC, Envelope::Placement(Box::new(event)))
-            } else {
-                panic!("a record from an unexpected topic {logical}");
-            };
-            read.push(Published { topic, key, event });
-        }
-        read
+        self.0
+            .new_records()
+            .await
+            .into_iter()
+            .map(|record| {
+                let (topic, event) = if record.topic == OfferEvent::TOPIC {
+                    (
+                        OfferEvent::TOPIC,
+                        Envelope::Offer(Box::new(record.decode())),
+                    )
+                } else if record.topic == ApplicationEvent::TOPIC {
+                    let event = Envelope::Application(Box::new(record.decode()));
+                    (ApplicationEvent::TOPIC, event)
+                } else if record.topic == PlacementEvent::TOPIC {
+                    let event = Envelope::Placement(Box::new(record.decode()));
+                    (PlacementEvent::TOPIC, event)
+                } else {
+                    panic!("a record from an unexpected topic {}", record.topic);
+                };
+                Published {
+                    topic,
+                    key: record.key,
+                    event,
+                }
+            })
+            .collect()
     }
 }
 

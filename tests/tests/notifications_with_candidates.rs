@@ -1,0 +1,134 @@
+//! The notifications service beside the real candidates service, on one broker namespace: the
+//! candidates service gives addresses at delivery time, and once it erases a candidate the
+//! notifications service never contacts them again, keeps nothing about them, and confirms the
+//! erasure back to the candidates service.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "notifications_with_candidates/platform.rs"]
+mod platform;
+#[path = "../../services/notifications/tests/support/mod.rs"]
+mod support;
+
+use chrono::{Duration, Utc};
+use platform::Platform;
+use support::events::{TestOffer, offers_suggested};
+use support::harness::PATIENCE;
+use vte_domain::{CandidateId, SchoolId, Siren};
+use vte_proto::vte::notifications::v1::{
+    Cadence, KindPreference, NotificationKind, UpdatePreferencesRequest,
+};
+use vte_testbed::eventually;
+
+fn siren() -> Siren {
+    Siren::parse("732829320").unwrap()
+}
+
+/// Two offers the service knows (their commune comes from `vte.offers.v1`).
+async fn two_offers(platform: &Platform) -> (TestOffer, TestOffer) {
+    let figeac = TestOffer::figeac(siren());
+    let mut rodez = TestOffer::figeac(Siren::parse("552100554").unwrap());
+    rodez.title = "Chargée de transformation numérique";
+    rodez.company_name = "Aveyron Composites";
+    rodez.commune = "Rodez";
+    for offer in [&figeac, &rodez] {
+        let published = offer.published();
+        platform.notifications.publish(&published).await;
+        platform
+            .notifications
+            .wait_handled(&published.event_id)
+            .await;
+    }
+    (figeac, rodez)
+}
+
+async fn set_preference(
+    platform: &Platform,
+    candidate: CandidateId,
+    kind: NotificationKind,
+    enabled: bool,
+    cadence: Cadence,
+) {
+    platform
+        .notifications
+        .candidate(candidate)
+        .update_preferences(UpdatePreferencesRequest {
+            recipient: None,
+            preferences: vec![KindPreference {
+                kind: kind as i32,
+                enabled,
+                cadence: cadence as i32,
+            }],
+            email_address: None,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_erased_candidate_is_never_contacted_again() {
+    let platform = Platform::start().await;
+    let school = SchoolId::new();
+    let address = "sacha@ecole.example";
+    let candidate = platform.push_student(school, "Sacha", address).await;
+    let sink = &platform.notifications.smtp;
+    // The new profile's consent request shows the address works before the erasure.
+    eventually("the consent request email", PATIENCE, || async {
+        sink.to(address)
+            .into_iter()
+            .find(|m| m.subject() == "Votre école a créé votre profil VTE")
+    })
+    .await;
+    let before = sink.to(address).len();
+    // Something is still pending when the erasure arrives: tomorrow's digest.
+    set_preference(
+        &platform,
+        candidate,
+        NotificationKind::OffersSuggested,
+        true,
+        Cadence::DailyDigest,
+    )
+    .await;
+    let (figeac, _) = two_offers(&platform).await;
+    let pending = offers_suggested(candidate, school, &[(&figeac, 0.8, "Proche de chez vous")]);
+    platform.notifications.publish(&pending).await;
+    platform.notifications.wait_handled(&pending.event_id).await;
+
+    platform.erase(school, candidate).await;
+    eventually(
+        "the notifications service to confirm the erasure",
+        PATIENCE,
+        || async {
+            platform
+                .erasure_confirmed_by_notifications(candidate)
+                .await
+                .then_some(())
+        },
+    )
+    .await;
+
+    // A fact arriving late about the erased candidate.
+    let late = offers_suggested(candidate, school, &[(&figeac, 0.8, "Proche de chez vous")]);
+    platform.notifications.publish(&late).await;
+    platform.notifications.wait_handled(&late.event_id).await;
+    let worker = platform.notifications.worker();
+    let tomorrow = Utc::now() + Duration::days(1);
+    assert_eq!(
+        worker.send_digests(tomorrow).await.unwrap(),
+        0,
+        "the pending digest is gone"
+    );
+    worker.deliver_due(tomorrow).await.unwrap();
+
+    assert_eq!(sink.to(address).len(), before, "no email after the erasure");
+    let held: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM notifications WHERE recipient_tenant = $1)
+              + (SELECT count(*) FROM deliveries WHERE recipient_tenant = $1)
+              + (SELECT count(*) FROM preferences WHERE recipient_tenant = $1)",
+    )
+    .bind(candidate.to_string())
+    .fetch_one(&platform.notifications.pool)
+    .await
+    .unwrap();
+    assert_eq!(held, 0, "nothing kept about the candidate");
+}
