@@ -338,10 +338,7 @@ impl Platform {
             let mut backlog = 0i64;
             for (_, url) in &self.database_urls {
                 let mut connection = sqlx::PgConnection::connect(url).await?;
-                let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
-                    .fetch_one(&mut connection)
-                    .await?;
-                backlog += waiting;
+                backlog += vte_events::outbox::waiting(&mut connection, None).await?;
             }
             let kafka = self.kafka.clone();
             let lag = tokio::task::spawn_blocking(move || consumer_lag(&kafka)).await??;

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 /// The Kafka cluster, as configured for a service.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KafkaSettings {
     /// `bootstrap.servers`: comma-separated `host:port` list.
     pub brokers: String,

@@ -120,3 +120,15 @@ pub async fn append_all<E: EventEnvelope>(
         .await?;
     Ok(())
 }
+
+/// How many committed events wait in the outbox for the relay: all of them, or those of one
+/// logical topic. What a drain, a test or a benchmark waits on.
+pub async fn waiting<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    topic: Option<&str>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE $1::text IS NULL OR topic = $1")
+        .bind(topic)
+        .fetch_one(executor)
+        .await
+}

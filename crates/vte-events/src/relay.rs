@@ -340,8 +340,6 @@ impl Relay {
 
     /// How many rows are waiting in the outbox.
     pub async fn backlog(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT count(*) FROM outbox")
-            .fetch_one(&self.pool)
-            .await
+        crate::outbox::waiting(&self.pool, None).await
     }
 }

@@ -128,3 +128,18 @@ fn a_services_own_section_is_loaded_from_the_same_sources_and_checked() {
         Ok(())
     });
 }
+
+#[test]
+fn a_misspelt_kafka_or_telemetry_key_is_refused_too() {
+    for (variable, key) in [
+        ("VTE_KAFKA__BROKER", "broker"),
+        ("VTE_TELEMETRY__OTLP_ENDPOIN", "otlp_endpoin"),
+    ] {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(variable, "somewhere");
+            let error = Settings::load(OFFERS).unwrap_err().to_string();
+            assert!(error.contains(key), "{error}");
+            Ok(())
+        });
+    }
+}

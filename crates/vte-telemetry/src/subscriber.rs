@@ -86,6 +86,7 @@ pub fn init(
 
 /// Logs and traces.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TelemetrySettings {
     /// OTLP/gRPC endpoint (e.g. `http://otel-collector:4317`); traces are exported only if set.
     #[serde(default)]
