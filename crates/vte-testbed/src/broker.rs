@@ -14,6 +14,10 @@ use crate::{TestDatabase, TestKafka, TopicReader};
 /// records of different keys on different partitions, as in production.
 pub const PARTITIONS: i32 = 3;
 
+/// Where a service under test finds the peers the test did not start: a loopback port where
+/// nothing listens (the discard port), never a service running on the machine's default ports.
+const NO_PEER: &str = "http://127.0.0.1:9";
+
 /// One test's namespace on the broker, with the platform's topics (and their dead-letter
 /// topics) created.
 #[derive(Debug)]
@@ -48,7 +52,8 @@ impl TestBroker {
     }
 
     /// Settings for a service named by `defaults` on `database` and this namespace, verifying
-    /// HS256 tokens signed with `secret`, listening on loopback ports the system picks.
+    /// HS256 tokens signed with `secret`, listening on loopback ports the system picks, its
+    /// peers out of reach until the test names them (`settings.peers.candidates = ...`).
     pub fn settings(
         &self,
         defaults: ServiceDefaults,
@@ -63,6 +68,15 @@ impl TestBroker {
             &crate::reference_dir(),
         );
         settings.kafka = Self::kafka_settings(&self.kafka);
+        let peers = &mut settings.peers;
+        for peer in [
+            &mut peers.offers,
+            &mut peers.candidates,
+            &mut peers.matching,
+            &mut peers.notifications,
+        ] {
+            NO_PEER.clone_into(peer);
+        }
         settings
     }
 
