@@ -151,10 +151,7 @@ impl TopicReader {
             "the outbox to be relayed to the broker",
             PATIENCE,
             || async {
-                let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
-                    .fetch_one(pool)
-                    .await
-                    .ok()?;
+                let waiting = vte_events::outbox::waiting(pool, None).await.ok()?;
                 (waiting == 0).then_some(())
             },
         )
