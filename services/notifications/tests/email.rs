@@ -2,8 +2,9 @@
 //! candidates service would) and a real SMTP server on loopback receiving them: a suggestion
 //! makes one French email with its facts; an opted-out candidate gets none; a digest gathers a
 //! day's items into one email; a candidate the directory does not know is not emailed. No
-//! address or message body is kept by the notifications service. (That an erased candidate is
-//! never contacted again needs the candidates service too: `tests/tests/notifications_with_candidates.rs`.)
+//! address or message body is kept by the notifications service. That an erased candidate is
+//! never contacted again needs the candidates service too: see the workspace's
+//! `tests/tests/notifications_with_candidates.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
