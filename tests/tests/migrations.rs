@@ -1,6 +1,7 @@
-//! The event backbone's tables are defined once, in `crates/vte-events/migrations`: a service
-//! that copied them into its own migrations would drift from the original, so this fails on any
-//! copy and on any service migration numbered in the backbone's range.
+//! The event backbone's tables are defined once, in `crates/vte-events/migrations` (and the
+//! erasure piece's in `crates/vte-service/migrations/erasure`): a service that copied them into
+//! its own migrations would drift from the original, so this fails on any copy and on any
+//! service migration numbered in the backbone's range.
 
 #![allow(clippy::unwrap_used)]
 
