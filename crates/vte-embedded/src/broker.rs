@@ -7,7 +7,9 @@
 use std::sync::mpsc;
 use std::thread;
 
-use rdkafka::mocking::MockCluster;
+use rdkafka::ClientConfig;
+use rdkafka::client::{Client, ClientContext};
+use rdkafka::producer::{BaseProducer, Producer as _};
 
 /// Why the embedded broker failed.
 #[derive(Debug, thiserror::Error)]
@@ -50,13 +52,23 @@ impl EmbeddedBroker {
         let owner = thread::Builder::new()
             .name("vte-embedded-broker".into())
             .spawn(move || {
-                let cluster = match MockCluster::new(broker_count) {
-                    Ok(cluster) => cluster,
+                // The cluster belongs to this client (`test.mock.num.brokers`), which the thread
+                // keeps for as long as it serves.
+                let owner: BaseProducer = match ClientConfig::new()
+                    .set("test.mock.num.brokers", broker_count.to_string())
+                    .create()
+                {
+                    Ok(owner) => owner,
                     Err(error) => {
                         let _ = ready_tx.send(Err(BrokerError::Kafka(error)));
                         return;
                     }
                 };
+                let Some(cluster) = owner.client().mock_cluster() else {
+                    let _ = ready_tx.send(Err(BrokerError::Stopped));
+                    return;
+                };
+                shorten_group_formation(owner.client());
                 let _ = ready_tx.send(Ok(cluster.bootstrap_servers()));
                 // Serves commands until every handle is dropped, then destroys the cluster.
                 for command in inbox {
@@ -136,6 +148,28 @@ impl EmbeddedBroker {
             .send(command(reply))
             .map_err(|_| BrokerError::Stopped)?;
         answer.recv().map_err(|_| BrokerError::Stopped)?
+    }
+}
+
+/// How long a new consumer group waits for more members before it forms: a real broker's
+/// `group.initial.rebalance.delay.ms` is 3 s (and so is librdkafka's mock by default), which
+/// every consumer of a one-machine broker would pay at start. Not 0: the mock then completes a
+/// rebalance before the remaining members rejoin and leaves their partitions unassigned.
+const GROUP_FORMATION_DELAY_MS: i32 = 250;
+
+fn shorten_group_formation<C: ClientContext>(client: &Client<C>) {
+    // SAFETY: `client` was created with `test.mock.num.brokers`, so it owns a mock cluster that
+    // lives as long as the client, which outlives this call; the setter only stores an integer
+    // in that cluster (librdkafka's rdkafka_mock.h). A null handle (no cluster) is not passed.
+    #[allow(unsafe_code)]
+    unsafe {
+        let cluster = rdkafka::bindings::rd_kafka_handle_mock_cluster(client.native_ptr());
+        if !cluster.is_null() {
+            rdkafka::bindings::rd_kafka_mock_group_initial_rebalance_delay_ms(
+                cluster,
+                GROUP_FORMATION_DELAY_MS,
+            );
+        }
     }
 }
 
