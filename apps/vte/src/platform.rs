@@ -207,22 +207,17 @@ impl Platform {
             endpoints: Vec::new(),
         };
         // In dependency order: the candidates service first (the others call it).
-        let candidates = launch
-            .start::<vte_candidates::Application>(own_settings()?)
+        launch.peers.candidates = launch.start::<vte_candidates::Application>(|_| {}).await?;
+        launch.peers.offers = launch.start::<vte_offers::Application>(|_| {}).await?;
+        launch.peers.matching = launch.start::<vte_matching::Application>(|_| {}).await?;
+        launch
+            .start::<vte_notifications::Application>(|own| {
+                // On one developer's machine, schools' test endpoints live on loopback too.
+                own.webhooks.allow_private_targets = true;
+                (own.smtp.host, own.smtp.port) = smtp;
+                own.smtp.tls = vte_notifications::config::SmtpTls::None;
+            })
             .await?;
-        launch.peers.candidates = candidates;
-        launch.peers.offers = launch
-            .start::<vte_offers::Application>(own_settings()?)
-            .await?;
-        launch.peers.matching = launch
-            .start::<vte_matching::Application>(own_settings()?)
-            .await?;
-        let mut own: vte_notifications::NotificationsSettings = own_settings()?;
-        // On one developer's machine, schools' test endpoints live on loopback too.
-        own.webhooks.allow_private_targets = true;
-        (own.smtp.host, own.smtp.port) = smtp;
-        own.smtp.tls = vte_notifications::config::SmtpTls::None;
-        launch.start::<vte_notifications::Application>(own).await?;
         let Launch {
             services,
             endpoints,
@@ -353,16 +348,6 @@ impl Platform {
     }
 }
 
-/// A service's own settings, read from the same sources as a service binary reads them.
-fn own_settings<O: OwnSettings>() -> anyhow::Result<O> {
-    let defaults = SERVICES
-        .iter()
-        .map(|(defaults, _)| *defaults)
-        .find(|defaults| defaults.name == O::SECTION)
-        .with_context(|| format!("no service named {}", O::SECTION))?;
-    O::load(defaults).map_err(|message| anyhow::anyhow!("{message}"))
-}
-
 /// What starting the services one after another needs and gathers.
 struct Launch<'a> {
     options: &'a PlatformOptions,
@@ -378,10 +363,16 @@ struct Launch<'a> {
 }
 
 impl Launch<'_> {
-    /// Builds `S` with `own` settings on the platform's database, broker and ports, runs it
-    /// until shutdown, and returns the URL its peers call it at.
-    async fn start<S: Service + 'static>(&mut self, own: S::Own) -> anyhow::Result<String> {
+    /// Builds `S` on the platform's database, broker and ports, with its own settings read as
+    /// its binary reads them and then adjusted by `adjust`, runs it until shutdown, and returns
+    /// the URL its peers call it at.
+    async fn start<S: Service + 'static>(
+        &mut self,
+        adjust: impl FnOnce(&mut S::Own),
+    ) -> anyhow::Result<String> {
         let defaults = S::DEFAULTS;
+        let mut own = S::Own::load(defaults).map_err(|message| anyhow::anyhow!("{message}"))?;
+        adjust(&mut own);
         let port = |port: u16| {
             if self.options.any_port {
                 0
