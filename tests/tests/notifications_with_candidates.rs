@@ -12,58 +12,11 @@ mod support;
 
 use chrono::{Duration, Utc};
 use platform::Platform;
-use support::events::{TestOffer, offers_suggested};
+use support::events::{offers_suggested, set_preference, two_offers};
 use support::harness::PATIENCE;
-use vte_domain::{CandidateId, SchoolId, Siren};
-use vte_proto::vte::notifications::v1::{
-    Cadence, KindPreference, NotificationKind, UpdatePreferencesRequest,
-};
+use vte_domain::SchoolId;
+use vte_proto::vte::notifications::v1::{Cadence, NotificationKind};
 use vte_testbed::eventually;
-
-fn siren() -> Siren {
-    Siren::parse("732829320").unwrap()
-}
-
-/// Two offers the service knows (their commune comes from `vte.offers.v1`).
-async fn two_offers(platform: &Platform) -> (TestOffer, TestOffer) {
-    let figeac = TestOffer::figeac(siren());
-    let mut rodez = TestOffer::figeac(Siren::parse("552100554").unwrap());
-    rodez.title = "Chargée de transformation numérique";
-    rodez.company_name = "Aveyron Composites";
-    rodez.commune = "Rodez";
-    for offer in [&figeac, &rodez] {
-        let published = offer.published();
-        platform.notifications.publish(&published).await;
-        platform
-            .notifications
-            .wait_handled(&published.event_id)
-            .await;
-    }
-    (figeac, rodez)
-}
-
-async fn set_preference(
-    platform: &Platform,
-    candidate: CandidateId,
-    kind: NotificationKind,
-    enabled: bool,
-    cadence: Cadence,
-) {
-    platform
-        .notifications
-        .candidate(candidate)
-        .update_preferences(UpdatePreferencesRequest {
-            recipient: None,
-            preferences: vec![KindPreference {
-                kind: kind as i32,
-                enabled,
-                cadence: cadence as i32,
-            }],
-            email_address: None,
-        })
-        .await
-        .unwrap();
-}
 
 #[tokio::test]
 async fn an_erased_candidate_is_never_contacted_again() {
@@ -82,14 +35,14 @@ async fn an_erased_candidate_is_never_contacted_again() {
     let before = sink.to(address).len();
     // Something is still pending when the erasure arrives: tomorrow's digest.
     set_preference(
-        &platform,
+        &platform.notifications,
         candidate,
         NotificationKind::OffersSuggested,
         true,
         Cadence::DailyDigest,
     )
     .await;
-    let (figeac, _) = two_offers(&platform).await;
+    let (figeac, _) = two_offers(&platform.notifications).await;
     let pending = offers_suggested(candidate, school, &[(&figeac, 0.8, "Proche de chez vous")]);
     platform.notifications.publish(&pending).await;
     platform.notifications.wait_handled(&pending.event_id).await;

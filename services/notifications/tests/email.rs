@@ -11,58 +11,19 @@
 mod support;
 
 use chrono::{Duration, Timelike as _, Utc};
-use support::events::{TestApplication, TestOffer, candidates_suggested, offers_suggested};
+use support::events::{
+    TestApplication, candidates_suggested, offers_suggested, set_preference, two_offers,
+};
 use support::harness::PATIENCE;
 use support::platform::Platform;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_proto::vte::notifications::v1::{
-    Cadence, GetPreferencesRequest, KindPreference, NotificationKind, UpdatePreferencesRequest,
+    Cadence, GetPreferencesRequest, NotificationKind, UpdatePreferencesRequest,
 };
 use vte_testbed::eventually;
 
 fn siren() -> Siren {
     Siren::parse("732829320").unwrap()
-}
-
-/// Two offers the service knows (their commune comes from `vte.offers.v1`).
-async fn two_offers(platform: &Platform) -> (TestOffer, TestOffer) {
-    let figeac = TestOffer::figeac(siren());
-    let mut rodez = TestOffer::figeac(Siren::parse("552100554").unwrap());
-    rodez.title = "Chargée de transformation numérique";
-    rodez.company_name = "Aveyron Composites";
-    rodez.commune = "Rodez";
-    for offer in [&figeac, &rodez] {
-        let published = offer.published();
-        platform.notifications.publish(&published).await;
-        platform
-            .notifications
-            .wait_handled(&published.event_id)
-            .await;
-    }
-    (figeac, rodez)
-}
-
-async fn set_preference(
-    platform: &Platform,
-    candidate: CandidateId,
-    kind: NotificationKind,
-    enabled: bool,
-    cadence: Cadence,
-) {
-    platform
-        .notifications
-        .candidate(candidate)
-        .update_preferences(UpdatePreferencesRequest {
-            recipient: None,
-            preferences: vec![KindPreference {
-                kind: kind as i32,
-                enabled,
-                cadence: cadence as i32,
-            }],
-            email_address: None,
-        })
-        .await
-        .unwrap();
 }
 
 /// Nothing the service stores mentions `needle` (an address or a name).
@@ -85,7 +46,7 @@ async fn a_suggestion_event_produces_one_french_email_with_the_facts() {
     let school = SchoolId::new();
     let address = "jeanne.martin@ecole.example";
     let candidate = platform.push_student(school, "Jeanne", address).await;
-    let (figeac, rodez) = two_offers(&platform).await;
+    let (figeac, rodez) = two_offers(&platform.notifications).await;
 
     let suggested = offers_suggested(
         candidate,
@@ -169,14 +130,14 @@ async fn an_opted_out_candidate_receives_no_email_while_another_does() {
         .push_student(school, "Hugo", "hugo@ecole.example")
         .await;
     set_preference(
-        &platform,
+        &platform.notifications,
         opted_out,
         NotificationKind::OffersSuggested,
         false,
         Cadence::Immediate,
     )
     .await;
-    let (figeac, _) = two_offers(&platform).await;
+    let (figeac, _) = two_offers(&platform.notifications).await;
 
     let to_opted_out = offers_suggested(
         opted_out,
@@ -225,14 +186,14 @@ async fn a_digest_gathers_a_days_items_into_one_email() {
     let address = "camille@ecole.example";
     let candidate = platform.push_student(school, "Camille", address).await;
     set_preference(
-        &platform,
+        &platform.notifications,
         candidate,
         NotificationKind::ApplicationStatusChanged,
         true,
         Cadence::DailyDigest,
     )
     .await;
-    let (figeac, rodez) = two_offers(&platform).await;
+    let (figeac, rodez) = two_offers(&platform.notifications).await;
     let first = TestApplication::new(&figeac, candidate, school);
     let second = TestApplication::new(&rodez, candidate, school);
     for event in [
@@ -331,7 +292,7 @@ async fn a_digest_gathers_a_days_items_into_one_email() {
 #[tokio::test]
 async fn a_candidate_the_candidates_service_does_not_know_is_not_emailed() {
     let platform = Platform::start().await;
-    let (figeac, _) = two_offers(&platform).await;
+    let (figeac, _) = two_offers(&platform.notifications).await;
     let stranger = CandidateId::new();
     let suggested = offers_suggested(stranger, SchoolId::new(), &[(&figeac, 0.7, "Proche")]);
     platform.notifications.publish(&suggested).await;
@@ -357,7 +318,7 @@ async fn a_candidate_the_candidates_service_does_not_know_is_not_emailed() {
 #[tokio::test]
 async fn a_company_that_registered_its_address_is_emailed_about_suggested_candidates() {
     let platform = Platform::start().await;
-    let (figeac, rodez) = two_offers(&platform).await;
+    let (figeac, rodez) = two_offers(&platform.notifications).await;
     let address = "recrutement@usinage-du-cele.example";
     let mut company = platform.notifications.company(siren());
     let registered = company

@@ -2,6 +2,7 @@
 //! an application's steps, a placement's, suggestions from the matching service, a candidate's
 //! erasure.
 
+use super::harness::Notifications;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 use vte_domain::{CandidateId, SchoolId, Siren};
@@ -15,6 +16,9 @@ use vte_proto::vte::common::v1::Location;
 use vte_proto::vte::matching::v1::{
     CandidateSuggestion, CandidatesSuggested, MatchingEvent, OfferSuggestion, OffersSuggested,
     SuggestionTrigger, matching_event,
+};
+use vte_proto::vte::notifications::v1::{
+    Cadence, KindPreference, NotificationKind, UpdatePreferencesRequest,
 };
 use vte_proto::vte::offers::v1::{Offer, OfferEvent, OfferPublished, OfferSpec, offer_event};
 use vte_proto::vte::placements::v1::{
@@ -284,4 +288,42 @@ pub fn candidate_erased(candidate: CandidateId, school: SchoolId) -> CandidateEv
             requested_at: Some(timestamp(Utc::now())),
         })),
     }
+}
+
+/// Two offers `service` knows (their commune comes from `vte.offers.v1`).
+pub async fn two_offers(service: &Notifications) -> (TestOffer, TestOffer) {
+    let figeac = TestOffer::figeac(Siren::parse("732829320").unwrap());
+    let mut rodez = TestOffer::figeac(Siren::parse("552100554").unwrap());
+    rodez.title = "Chargée de transformation numérique";
+    rodez.company_name = "Aveyron Composites";
+    rodez.commune = "Rodez";
+    for offer in [&figeac, &rodez] {
+        let published = offer.published();
+        service.publish(&published).await;
+        service.wait_handled(&published.event_id).await;
+    }
+    (figeac, rodez)
+}
+
+/// `candidate` sets one preference of theirs.
+pub async fn set_preference(
+    service: &Notifications,
+    candidate: CandidateId,
+    kind: NotificationKind,
+    enabled: bool,
+    cadence: Cadence,
+) {
+    service
+        .candidate(candidate)
+        .update_preferences(UpdatePreferencesRequest {
+            recipient: None,
+            preferences: vec![KindPreference {
+                kind: kind as i32,
+                enabled,
+                cadence: cadence as i32,
+            }],
+            email_address: None,
+        })
+        .await
+        .unwrap();
 }
