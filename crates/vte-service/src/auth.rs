@@ -58,6 +58,9 @@ pub struct Identity {
     /// The token's subject (an opaque account id, never a name or an email).
     pub subject: String,
     pub expires_at: DateTime<Utc>,
+    /// The candidate a `site` token acts for (its `on_behalf_of` claim), set only on `site`
+    /// tokens: the website reaches one candidate's matching data only with it.
+    pub on_behalf_of: Option<CandidateId>,
 }
 
 /// Why a token was refused. Messages never repeat the token.
@@ -102,6 +105,9 @@ pub struct Claims {
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
+    /// The candidate a `site` token acts for; refused on every other role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
 }
 
 impl Claims {
@@ -124,7 +130,14 @@ impl Claims {
             iat: now.timestamp(),
             iss: None,
             aud: None,
+            on_behalf_of: None,
         }
+    }
+
+    /// The same claims acting for `candidate` (only a `site` token may carry it).
+    pub fn on_behalf_of(mut self, candidate: CandidateId) -> Self {
+        self.on_behalf_of = Some(candidate.to_string());
+        self
     }
 
     fn into_identity(self) -> Result<Identity, AuthError> {
@@ -157,12 +170,21 @@ impl Claims {
                     .ok_or_else(|| invalid("a candidate token needs a valid candidate_id"))?,
             },
         };
+        let on_behalf_of = match (&caller, self.on_behalf_of.as_deref()) {
+            (_, None) => None,
+            (Caller::Site, Some(id)) => Some(
+                CandidateId::parse(id)
+                    .map_err(|_| invalid("on_behalf_of must be a valid candidate id"))?,
+            ),
+            (_, Some(_)) => return Err(invalid("only a site token may carry on_behalf_of")),
+        };
         let expires_at =
             DateTime::from_timestamp(self.exp, 0).ok_or_else(|| invalid("exp is out of range"))?;
         Ok(Identity {
             caller,
             subject: self.sub,
             expires_at,
+            on_behalf_of,
         })
     }
 }

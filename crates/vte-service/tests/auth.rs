@@ -234,3 +234,39 @@ fn a_service_with_no_verification_key_does_not_start() {
     let error = Authenticator::from_settings(&AuthSettings::default()).unwrap_err();
     assert!(error.to_string().contains("hs256_secret"));
 }
+
+#[test]
+fn a_site_token_acting_for_a_candidate_hands_that_candidate_on() {
+    let candidate = CandidateId::new();
+    let token = sign_hs256(SECRET, &claims(&Caller::Site).on_behalf_of(candidate)).unwrap();
+    let identity = development().verify(&token).unwrap();
+    assert_eq!(identity.caller, Caller::Site);
+    assert_eq!(identity.on_behalf_of, Some(candidate));
+
+    let plain = sign_hs256(SECRET, &claims(&Caller::Site)).unwrap();
+    assert_eq!(development().verify(&plain).unwrap().on_behalf_of, None);
+}
+
+#[test]
+fn only_a_site_token_may_act_on_behalf_of_a_candidate() {
+    let school = Caller::School {
+        school_id: SchoolId::new(),
+    };
+    for caller in [school, Caller::Company { siren: siren() }, Caller::Admin] {
+        let claims = claims(&caller).on_behalf_of(CandidateId::new());
+        let token = sign_hs256(SECRET, &claims).unwrap();
+        assert_eq!(
+            development().verify(&token),
+            Err(AuthError::InvalidClaims(
+                "only a site token may carry on_behalf_of".into()
+            ))
+        );
+    }
+    let mut garbled = claims(&Caller::Site);
+    garbled.on_behalf_of = Some("not-a-candidate".into());
+    let token = sign_hs256(SECRET, &garbled).unwrap();
+    assert!(matches!(
+        development().verify(&token),
+        Err(AuthError::InvalidClaims(message)) if message.contains("on_behalf_of")
+    ));
+}

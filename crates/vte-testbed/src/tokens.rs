@@ -1,6 +1,7 @@
 //! Signed tokens for the callers of a service under test: HS256 with the secret the service was
 //! started with, a subject per role unless the test names one, valid for half an hour.
 
+use vte_domain::CandidateId;
 use vte_service::auth::{BearerToken, Caller, Claims};
 
 /// How long a test token stays valid.
@@ -42,6 +43,17 @@ impl Tokens {
     /// A token for `caller` with `subject` (a service's name, for a `service` caller).
     pub fn bearer_as(&self, caller: &Caller, subject: &str) -> BearerToken {
         let claims = Claims::new(caller, subject, chrono::Duration::minutes(TTL_MINUTES));
+        BearerToken::hs256(&self.secret, &claims).expect("cannot sign a test token")
+    }
+
+    /// A `site` token acting for `candidate` (its `on_behalf_of` claim).
+    pub fn site_on_behalf_of(&self, candidate: CandidateId) -> BearerToken {
+        let claims = Claims::new(
+            &Caller::Site,
+            "account-of-site",
+            chrono::Duration::minutes(TTL_MINUTES),
+        )
+        .on_behalf_of(candidate);
         BearerToken::hs256(&self.secret, &claims).expect("cannot sign a test token")
     }
 }
