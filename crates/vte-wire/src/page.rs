@@ -2,11 +2,14 @@
 //! order of a key (an instant and an id, or a school's own reference) and a page stops after the
 //! row the cursor names, so rows written meanwhile never shift the next pages. On the wire the
 //! cursor is an opaque `page_token` (URL-safe base64 of the key's text form); a token this
-//! service did not give out is refused, naming the field.
+//! service did not give out is refused, naming the field. A list with filters binds its tokens
+//! to them ([`Filters`], [`bind`], [`unbind`]): a token sent back with other filters is refused
+//! too, instead of silently paging another list from a position in this one.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use std::fmt::{self, Write as _};
 use uuid::Uuid;
 use vte_domain::{FieldErrors, InvalidValue};
 use vte_proto::vte::common::v1 as common;
@@ -81,6 +84,72 @@ pub fn decode_token<K: CursorKey>(token: &str) -> Result<K, InvalidValue> {
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| K::from_text(&text))
         .ok_or_else(|| InvalidValue::new("is not a page token this service gave out"))
+}
+
+/// The filters a list was asked with, as a short fingerprint its page tokens carry. Built from
+/// the decoded (normalised) filters, each under its name, in a fixed order:
+/// `Filters::NONE.with("statuses", &sorted).with("unread_only", unread)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filters(u64);
+
+impl Filters {
+    /// No filter at all (FNV-1a's offset basis).
+    pub const NONE: Self = Self(0xcbf2_9ce4_8422_2325);
+
+    /// These filters and `name` = `value` (its `Debug` form: a normalised value prints the
+    /// same for the same filter, whatever spelling the client sent).
+    #[must_use]
+    pub fn with(self, name: &str, value: impl fmt::Debug) -> Self {
+        let mut hasher = Fnv(self.0);
+        // Writing into the hasher cannot fail.
+        let _ = write!(hasher, "{name}={value:?};");
+        Self(hasher.0)
+    }
+
+    /// The 8 hexadecimal digits a token carries.
+    fn tag(self) -> String {
+        format!("{:08x}", (self.0 >> 32) ^ (self.0 & 0xffff_ffff))
+    }
+}
+
+/// FNV-1a over what is written into it: stable across builds and platforms, unlike std's
+/// hasher, so a token survives a restart; it detects a mistake, it does not stop a forger
+/// (who gains nothing: a token only says where a page starts).
+struct Fnv(u64);
+
+impl fmt::Write for Fnv {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        for byte in text.bytes() {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(())
+    }
+}
+
+/// A page token bound to `filters`: `token` (from any cursor scheme) behind the filters' tag.
+/// An empty token (the last page) stays empty.
+pub fn bind(token: &str, filters: Filters) -> String {
+    if token.is_empty() {
+        String::new()
+    } else {
+        format!("{}.{token}", filters.tag())
+    }
+}
+
+/// The token inside a page token [`bind`] gave out, if it was given out for `filters`.
+pub fn unbind(token: &str, filters: Filters) -> Result<String, InvalidValue> {
+    let (tag, inner) = token
+        .split_once('.')
+        .filter(|(tag, inner)| tag.len() == 8 && !inner.is_empty())
+        .ok_or_else(|| InvalidValue::new("is not a page token this service gave out"))?;
+    if tag == filters.tag() {
+        Ok(inner.to_owned())
+    } else {
+        Err(InvalidValue::new(
+            "was given out for other filters: send the filters of its first page, or no \
+             page_token to start again",
+        ))
+    }
 }
 
 /// Which page to read: at most `size` rows (1 to [`MAX_PAGE_SIZE`]), after the row `after`
@@ -179,6 +248,48 @@ pub fn check_page_request<K: CursorKey>(
     }
 }
 
+/// [`check_page_request`] for a list with `filters`: its token must have been given out for
+/// them ([`page_response_for`]).
+pub fn check_page_request_for<K: CursorKey>(
+    errors: &mut FieldErrors,
+    field: &str,
+    page: Option<&common::PageRequest>,
+    filters: Filters,
+) -> PageRequest<K> {
+    let input = crate::check_page(errors, field, page);
+    let after = input.token.as_deref().and_then(|token| {
+        match unbind(token, filters).and_then(|inner| decode_token(&inner)) {
+            Ok(key) => Some(key),
+            Err(invalid) => {
+                errors.push(invalid.at(format!("{field}.page_token")));
+                None
+            }
+        }
+    });
+    PageRequest {
+        size: input.size,
+        after,
+    }
+}
+
+/// [`check_page_request_for`], alone.
+pub fn page_request_for<K: CursorKey>(
+    field: &str,
+    page: Option<&common::PageRequest>,
+    filters: Filters,
+) -> Result<PageRequest<K>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let request = check_page_request_for(&mut errors, field, page, filters);
+    errors.into_result().map(|()| request)
+}
+
+/// [`page_response`] for a list with `filters`: the next token is bound to them.
+pub fn page_response_for<K: CursorKey>(next: Option<&K>, filters: Filters) -> common::PageResponse {
+    common::PageResponse {
+        next_page_token: bind(&next.map(encode_token).unwrap_or_default(), filters),
+    }
+}
+
 /// The `PageResponse` that lets a client ask for the page after this one.
 pub fn page_response<K: CursorKey>(next: Option<&K>) -> common::PageResponse {
     common::PageResponse {
@@ -209,6 +320,38 @@ mod tests {
             decode_token::<String>(&encode_token(&school_ref)),
             Ok(school_ref)
         );
+    }
+
+    #[test]
+    fn a_token_given_out_for_some_filters_is_refused_with_others() {
+        let unread = Filters::NONE.with("unread_only", true);
+        let all = Filters::NONE.with("unread_only", false);
+        assert_ne!(unread, all);
+        assert_eq!(unread, Filters::NONE.with("unread_only", true));
+        let key = InstantId {
+            at: DateTime::from_timestamp_micros(1_700_000_000_000_000).unwrap(),
+            id: Uuid::now_v7(),
+        };
+        let token = page_response_for(Some(&key), unread).next_page_token;
+        let wire = common::PageRequest {
+            page_size: 10,
+            page_token: token.clone(),
+        };
+        assert_eq!(
+            page_request_for::<InstantId>("page", Some(&wire), unread)
+                .unwrap()
+                .after,
+            Some(key)
+        );
+        let errors = page_request_for::<InstantId>("page", Some(&wire), all).unwrap_err();
+        let error = errors.iter().next().unwrap();
+        assert_eq!(error.field(), "page.page_token");
+        assert!(error.rule().contains("other filters"), "{}", error.rule());
+        // An unbound token, or one with its tag cut, is not one of these lists' tokens.
+        assert!(unbind(&encode_token(&key), unread).is_err());
+        assert!(unbind(&token[9..], unread).is_err());
+        assert_eq!(bind("", unread), "");
+        assert_eq!(unbind(&bind("abc", all), all).unwrap(), "abc");
     }
 
     #[test]
