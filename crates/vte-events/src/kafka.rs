@@ -40,6 +40,15 @@ pub struct KafkaSettings {
     /// the topics' retention.
     #[serde(default = "default_dedupe_window_hours")]
     pub dedupe_window_hours: u32,
+    /// Tries of an event whose handling keeps failing transiently while the database answers
+    /// (a serialisation failure, a deadlock, a timeout) before it is dead-lettered, so that one
+    /// bad event cannot stall its partition for ever.
+    #[serde(default = "default_handler_max_attempts")]
+    pub handler_max_attempts: u32,
+}
+
+fn default_handler_max_attempts() -> u32 {
+    10
 }
 
 fn default_dedupe_window_hours() -> u32 {
@@ -73,6 +82,7 @@ impl KafkaSettings {
             delivery_timeout_ms: default_delivery_timeout_ms(),
             create_topics: default_create_topics(),
             dedupe_window_hours: default_dedupe_window_hours(),
+            handler_max_attempts: default_handler_max_attempts(),
         }
     }
 

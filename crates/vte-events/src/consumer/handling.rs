@@ -1,8 +1,11 @@
 //! What a partition's worker does with one record: decode the envelope; in one database
 //! transaction record its event id in `processed_events` (a redelivered event stops there) and
-//! run the handler; commit. A transient failure is retried with backoff without moving on; a
-//! record that can never be handled goes to `<topic>.dlq` with the reason, source topic,
-//! partition and offset in headers. Storing the offset is the runner's part, once this is done.
+//! run the handler; commit. A transient failure is retried with backoff without moving on, up to
+//! a bound counted only while the database answers (an outage stalls the partition, it does not
+//! spend the record's tries); a record that can never be handled, or that used up its tries, goes
+//! to `<topic>.dlq` with the reason, source topic, partition and offset in headers. A tombstone
+//! (a record without a value, left by an erasure for compaction) carries no event and is passed
+//! over. Storing the offset is the runner's part, once this is done.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -31,6 +34,8 @@ pub(super) enum Outcome {
 
 /// Everything the workers of one runner share.
 pub(super) struct Handling {
+    /// Tries of a record failing transiently while the database answers (at least 1).
+    pub(super) max_attempts: u32,
     pub(super) group: String,
     pub(super) topics: Topics,
     pub(super) pool: PgPool,
@@ -65,7 +70,12 @@ impl Handling {
             messaging.kafka.offset = message.offset(),
         );
         vte_telemetry::propagation::continue_trace(&span, &KafkaHeaders(message.headers()));
-        let decoded = match dispatch.decode(message.payload().unwrap_or_default()) {
+        let Some(payload) = message.payload() else {
+            // A tombstone: it only tells compaction to forget the key's earlier records.
+            tracing::debug!(parent: &span, "tombstone passed over");
+            return Ok(Outcome::Done);
+        };
+        let decoded = match dispatch.decode(payload) {
             Ok(decoded) => decoded,
             Err(reason) => {
                 return Ok(self
@@ -81,6 +91,8 @@ impl Handling {
             event_id: decoded.event_id,
         };
         let mut backoff = Backoff::new(self.options.max_backoff);
+        // Failed tries counted against `max_attempts`: those made while the database answered.
+        let mut counted = 0_u32;
         loop {
             let attempt = self
                 .handle_once(dispatch.as_ref(), &decoded, &meta)
@@ -102,6 +114,18 @@ impl Handling {
                         .await);
                 }
                 Err(HandlerError::Transient(reason)) => {
+                    if self.database_answers().await {
+                        counted += 1;
+                    }
+                    if counted >= self.max_attempts {
+                        let reason = format!(
+                            "still failing after {counted} tries with the database up: {reason}"
+                        );
+                        return Ok(self
+                            .dead_letter(message, &reason, stop)
+                            .instrument(span)
+                            .await);
+                    }
                     tracing::warn!(parent: &span, %reason, "handler failed; retrying");
                     self.metrics.retries.with_label_values(&[meta.topic]).inc();
                     backoff.wait(stop).await;
@@ -111,6 +135,16 @@ impl Handling {
                 }
             }
         }
+    }
+
+    /// Whether the database answers a trivial query within a few seconds: a failure while it
+    /// does not is the outage's, not the record's, and does not count against its tries.
+    async fn database_answers(&self) -> bool {
+        let ping = sqlx::query("SELECT 1").execute(&self.pool);
+        matches!(
+            tokio::time::timeout(Duration::from_secs(5), ping).await,
+            Ok(Ok(_))
+        )
     }
 
     /// One attempt: record the event id and run the handler in one transaction.

@@ -10,6 +10,7 @@
 
 mod closing;
 mod dispatch;
+mod failure;
 mod handling;
 mod lanes;
 
@@ -33,22 +34,20 @@ use self::handling::{ConsumerMetrics, Handling};
 use self::lanes::{Lanes, RunnerConsumer, RunnerContext};
 use crate::kafka::{KafkaSettings, Topics};
 
+pub use self::failure::{classify, is_permanent_sqlstate};
+
 /// Why a handler did not handle an event.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
-    /// Worth retrying (a dependency is down, a lock timed out): the partition waits.
+    /// Worth retrying (a dependency is down, a lock timed out): the partition waits. Retried
+    /// at most [`ConsumerOptions::max_attempts`] times while the database answers, then
+    /// dead-lettered; attempts made while the database does not answer are not counted.
     #[error("transient: {0}")]
     Transient(String),
     /// Never handleable (the event breaks a rule): dead-lettered, the partition moves on. The
     /// reason goes into a Kafka header: it must not contain personal data.
     #[error("permanent: {0}")]
     Permanent(String),
-}
-
-impl From<sqlx::Error> for HandlerError {
-    fn from(error: sqlx::Error) -> Self {
-        HandlerError::Transient(error.to_string())
-    }
 }
 
 /// Where a record came from.
@@ -94,6 +93,9 @@ pub enum FailPoint {
 pub struct ConsumerOptions {
     /// Longest pause between retries of a transient failure.
     pub max_backoff: Duration,
+    /// Tries of one record failing transiently, while the database answers, before it is
+    /// dead-lettered; `None`: the deployment's `kafka.handler_max_attempts`.
+    pub max_attempts: Option<u32>,
     /// Hard limit on each step of a shutdown: letting the handlers in hand finish, then the
     /// final commit and close.
     pub shutdown_deadline: Duration,
@@ -111,6 +113,7 @@ impl Default for ConsumerOptions {
     fn default() -> Self {
         Self {
             max_backoff: Duration::from_secs(5),
+            max_attempts: None,
             shutdown_deadline: Duration::from_secs(5),
             fail_point: None,
             partition_backlog: 128,
@@ -210,7 +213,13 @@ impl ConsumerRunner {
         let transactions = self.options.max_concurrent_handlers.unwrap_or_else(|| {
             usize::try_from(self.pool.options().get_max_connections() / 2).unwrap_or(1)
         });
+        let max_attempts = self
+            .options
+            .max_attempts
+            .unwrap_or(self.settings.handler_max_attempts)
+            .max(1);
         Handling {
+            max_attempts,
             group: self.group,
             topics: self.topics,
             pool: self.pool,
