@@ -32,7 +32,7 @@ pub use contract::{Contract, ContractKind};
 pub use date::RawDate;
 pub use education::{EducationLevel, LevelRange};
 pub use email::EmailAddress;
-pub use error::{AtField, FieldError, FieldErrors, InvalidValue};
+pub use error::{AtField, FieldError, FieldErrors, InvalidValue, MAX_FIELD_ERRORS, echo};
 pub use ids::{
     ApplicationId, CandidateId, EventId, LabelDecisionId, OfferId, PlacementId, SchoolId,
 };
