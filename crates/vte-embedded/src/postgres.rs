@@ -1,7 +1,8 @@
 //! A private PostgreSQL cluster made with the machine's own server binaries: `initdb` into a
-//! directory of ours, `postgres` on a loopback port, trust authentication for the `postgres`
-//! superuser (nothing but this machine can reach it). PostgreSQL refuses to run as root, so a
-//! root process hands the cluster to the unprivileged `postgres` system user. A watcher process
+//! directory of ours, `postgres` on a loopback port, and a random password for the `postgres`
+//! superuser (SCRAM-SHA-256), kept beside the data directory readable by this user only, so
+//! other accounts of the machine cannot connect. PostgreSQL refuses to run as root, so a root
+//! process hands the cluster to the unprivileged `postgres` system user. A watcher process
 //! stops the server and removes a temporary cluster when this process exits, however it exits.
 
 use std::fs;
@@ -170,6 +171,8 @@ pub struct PostgresCluster {
     /// The temporary directory holding `data_dir`, removed on stop; `None` for a kept cluster.
     temporary_root: Option<PathBuf>,
     port: u16,
+    /// The superuser's password (hex digits, safe in a URL).
+    password: String,
     server: Option<Child>,
 }
 
@@ -198,11 +201,17 @@ impl PostgresCluster {
             data_dir,
             temporary_root,
             port: 0,
+            password: String::new(),
             server: None,
         };
         cluster.prepare_directories(run_as)?;
+        cluster.password = cluster.superuser_password()?;
         if !cluster.data_dir.join("PG_VERSION").is_file() {
             cluster.initdb(&binaries, run_as)?;
+        } else if cluster.trusts_everyone() {
+            // A cluster made before passwords were set: give the superuser its password while
+            // the server is down (single-user mode), then require it.
+            cluster.require_password(&binaries, run_as)?;
         }
         // A free port found by binding :0 can be taken before the server binds it: try again.
         let attempts = if options.port.is_some() { 1 } else { 5 };
@@ -232,9 +241,13 @@ impl PostgresCluster {
         &self.data_dir
     }
 
-    /// A connection URL for `database` as the superuser.
+    /// A connection URL for `database` as the superuser; it carries the password, so treat it
+    /// as a secret.
     pub fn url(&self, database: &str) -> String {
-        format!("postgres://{SUPERUSER}@127.0.0.1:{}/{database}", self.port)
+        format!(
+            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}",
+            self.password, self.port
+        )
     }
 
     /// Stops the server (fast shutdown, then kill after a deadline) and removes a temporary
@@ -268,6 +281,90 @@ impl PostgresCluster {
         self.data_dir.with_extension("log")
     }
 
+    /// Where the superuser's password is kept: beside the data directory, like the log.
+    fn password_path(&self) -> PathBuf {
+        self.data_dir.with_extension("password")
+    }
+
+    /// The superuser's password: read from its file, or made and written (mode 0600).
+    fn superuser_password(&self) -> Result<String, PostgresError> {
+        let path = self.password_path();
+        if let Ok(password) = fs::read_to_string(&path) {
+            let password = password.trim();
+            if !password.is_empty() && password.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Ok(password.to_owned());
+            }
+        }
+        let mut random = [0u8; 24];
+        fs::File::open("/dev/urandom")
+            .and_then(|mut source| source.read_exact(&mut random))
+            .map_err(io_err("reading /dev/urandom"))?;
+        let password: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
+        write_private(&path, &password, None)?;
+        Ok(password)
+    }
+
+    /// Whether the cluster lets anyone in without a password (made by an earlier version).
+    fn trusts_everyone(&self) -> bool {
+        fs::read_to_string(self.data_dir.join("pg_hba.conf"))
+            .map(|hba| hba.lines().any(|line| hba_method(line) == Some("trust")))
+            .unwrap_or(false)
+    }
+
+    /// Sets the superuser's password in single-user mode and switches every `trust` line of
+    /// `pg_hba.conf` to SCRAM-SHA-256.
+    fn require_password(
+        &self,
+        binaries: &PostgresBinaries,
+        run_as: Option<RunAs>,
+    ) -> Result<(), PostgresError> {
+        use std::io::Write as _;
+        let mut command = Command::new(&binaries.postgres);
+        command
+            .args(["--single", "-D"])
+            .arg(&self.data_dir)
+            .arg("postgres")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .current_dir("/");
+        as_user(&mut command, run_as);
+        let mut child = command
+            .spawn()
+            .map_err(io_err("starting PostgreSQL in single-user mode"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            let statement = format!(
+                "SET password_encryption = 'scram-sha-256';\nALTER USER {SUPERUSER} PASSWORD '{}';\n",
+                self.password
+            );
+            stdin
+                .write_all(statement.as_bytes())
+                .map_err(io_err("setting the superuser's password"))?;
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(io_err("setting the superuser's password"))?;
+        if !output.status.success() {
+            return Err(PostgresError::Start {
+                log_tail: String::from_utf8_lossy(&output.stderr).into_owned(),
+            });
+        }
+        let hba_path = self.data_dir.join("pg_hba.conf");
+        let hba = fs::read_to_string(&hba_path).map_err(io_err("reading pg_hba.conf"))?;
+        let secured: String = hba
+            .lines()
+            .map(|line| match hba_method(line) {
+                Some("trust") => format!(
+                    "{}scram-sha-256\n",
+                    line.trim_end().trim_end_matches("trust")
+                ),
+                _ => format!("{line}\n"),
+            })
+            .collect();
+        let owner = run_as.map(|user| (user.uid, user.gid));
+        write_private(&hba_path, &secured, owner)
+    }
+
     fn prepare_directories(&self, run_as: Option<RunAs>) -> Result<(), PostgresError> {
         let data = &self.data_dir;
         fs::create_dir_all(data).map_err(io_err(format!("creating {}", data.display())))?;
@@ -289,6 +386,13 @@ impl PostgresCluster {
         binaries: &PostgresBinaries,
         run_as: Option<RunAs>,
     ) -> Result<(), PostgresError> {
+        // initdb reads the password from a file the server's user can read; it is removed after.
+        let pwfile = self.data_dir.with_extension("pwfile");
+        write_private(
+            &pwfile,
+            &self.password,
+            run_as.map(|user| (user.uid, user.gid)),
+        )?;
         let mut command = Command::new(&binaries.initdb);
         command
             .arg("--pgdata")
@@ -297,17 +401,20 @@ impl PostgresCluster {
                 "--username",
                 SUPERUSER,
                 "--auth",
-                "trust",
+                "scram-sha-256",
                 "--encoding",
                 "UTF8",
             ])
+            .arg(format!("--pwfile={}", pwfile.display()))
             .args(["--locale", "C", "--no-sync", "--no-instructions"])
             .stdin(Stdio::null())
             .current_dir("/");
         as_user(&mut command, run_as);
         let output = command
             .output()
-            .map_err(io_err(format!("running {}", binaries.initdb.display())))?;
+            .map_err(io_err(format!("running {}", binaries.initdb.display())));
+        let _ = fs::remove_file(&pwfile);
+        let output = output?;
         if output.status.success() {
             return Ok(());
         }
@@ -427,6 +534,42 @@ fn as_user(command: &mut Command, run_as: Option<RunAs>) {
     if let Some(user) = run_as {
         command.uid(user.uid).gid(user.gid).env("HOME", "/");
     }
+}
+
+/// The authentication method of a `pg_hba.conf` line, `None` for comments and blank lines.
+fn hba_method(line: &str) -> Option<&str> {
+    let line = line.split('#').next().unwrap_or_default();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    // local DATABASE USER METHOD / host DATABASE USER ADDRESS METHOD (options never follow here).
+    match fields.first().copied() {
+        Some("local") => fields.get(3).copied(),
+        Some(_) => fields.get(4).copied(),
+        None => None,
+    }
+}
+
+/// Writes `contents` to `path` readable by its owner only (`owner`: uid and gid to hand it to).
+fn write_private(
+    path: &Path,
+    contents: &str,
+    owner: Option<(u32, u32)>,
+) -> Result<(), PostgresError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let action = || format!("writing {}", path.display());
+    let _ = fs::remove_file(path);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io_err(action()))?;
+    file.write_all(contents.as_bytes())
+        .map_err(io_err(action()))?;
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(io_err(action()))?;
+    }
+    Ok(())
 }
 
 fn free_port() -> Result<u16, PostgresError> {
