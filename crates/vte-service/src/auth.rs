@@ -1,20 +1,27 @@
 //! Who is calling: bearer JWTs verified on every call, turned into an [`Identity`] (role and
-//! tenant) that handlers read from the request. HS256 with a shared secret is for development;
-//! production verifies RS256/ES256 signatures against a configured key set, chosen by `kid` so
-//! keys can rotate. Tokens that are missing, expired, wrongly signed, signed with an algorithm we
-//! did not configure (`none` included) or missing their tenant get `UNAUTHENTICATED`.
+//! tenant) that handlers read from the request. HS256 with a shared secret is for development
+//! mode only; production verifies RS256/ES256 signatures against a configured key set, chosen
+//! by `kid` so keys can rotate, each key bound to the roles and subject it may sign
+//! ([`keys`]). Tokens that are missing, expired, not yet valid, too long-lived, wrongly signed,
+//! signed with an algorithm we did not configure (`none` included), signed by a key not bound
+//! to their role or subject, or missing their tenant get `UNAUTHENTICATED` ([`claims`]).
+
+mod claims;
+mod keys;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, Validation};
 use tonic::{Request, Status};
 use vte_domain::{CandidateId, SchoolId, Siren};
 
-use crate::settings::{AuthSettings, KeyAlgorithm};
+use crate::settings::AuthSettings;
+use claims::ClaimRules;
+use keys::VerificationKey;
 
+pub use claims::Claims;
+pub use keys::KeyError;
 pub use vte_domain::Role;
 
 /// The caller's role together with the tenant it acts for.
@@ -51,11 +58,17 @@ impl Caller {
     }
 }
 
+/// The development HS256 secret, published in this repository: `vte up`, Compose and tests sign
+/// with it. A service outside development mode (`auth.development`) refuses to start with it.
+pub const DEVELOPMENT_SECRET: &str = "vte-development-secret-do-not-use-in-production";
+
 /// A verified token: who calls, as whom, until when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub caller: Caller,
-    /// The token's subject (an opaque account id, never a name or an email).
+    /// The token's subject (an opaque account id, never a name or an email). For a `service`
+    /// caller, the service's name; in production its key is bound to that name, so a service
+    /// cannot speak as another.
     pub subject: String,
     pub expires_at: DateTime<Utc>,
     /// The candidate a `site` token acts for (its `on_behalf_of` claim), set only on `site`
@@ -76,6 +89,14 @@ pub enum AuthError {
     BadSignature,
     #[error("the token has expired")]
     Expired,
+    #[error("the token is not valid yet (its nbf is in the future)")]
+    NotYetValid,
+    /// The signature is genuine but its key is not bound to the token's role or subject: the
+    /// signer may not vouch for that identity, so no identity is established and the call is
+    /// `UNAUTHENTICATED` (not `PERMISSION_DENIED`, which answers a known caller's forbidden
+    /// action).
+    #[error("{0}")]
+    KeyMayNotSign(String),
     #[error("the token's claims are invalid: {0}")]
     InvalidClaims(String),
 }
@@ -86,190 +107,47 @@ impl From<AuthError> for Status {
     }
 }
 
-/// The claims of a platform token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    pub role: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub school_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub siren: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub candidate_id: Option<String>,
-    /// Expiry, seconds since the Unix epoch.
-    pub exp: i64,
-    /// Issued at, seconds since the Unix epoch.
-    pub iat: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
-    /// The candidate a `site` token acts for; refused on every other role.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub on_behalf_of: Option<String>,
-}
-
-impl Claims {
-    /// Claims for `caller`, valid for `ttl` from now.
-    pub fn new(caller: &Caller, subject: impl Into<String>, ttl: chrono::Duration) -> Self {
-        let now = Utc::now();
-        let (school_id, siren, candidate_id) = match caller {
-            Caller::School { school_id } => (Some(school_id.to_string()), None, None),
-            Caller::Company { siren } => (None, Some(siren.to_string()), None),
-            Caller::Candidate { candidate_id } => (None, None, Some(candidate_id.to_string())),
-            _ => (None, None, None),
-        };
-        Self {
-            sub: subject.into(),
-            role: caller.role().as_str().to_owned(),
-            school_id,
-            siren,
-            candidate_id,
-            exp: (now + ttl).timestamp(),
-            iat: now.timestamp(),
-            iss: None,
-            aud: None,
-            on_behalf_of: None,
-        }
-    }
-
-    /// The same claims acting for `candidate` (only a `site` token may carry it).
-    pub fn on_behalf_of(mut self, candidate: CandidateId) -> Self {
-        self.on_behalf_of = Some(candidate.to_string());
-        self
-    }
-
-    fn into_identity(self) -> Result<Identity, AuthError> {
-        let invalid = |rule: &str| AuthError::InvalidClaims(rule.to_owned());
-        let role = Role::parse(&self.role).map_err(|_| invalid("unknown role"))?;
-        let caller = match role {
-            Role::Site => Caller::Site,
-            Role::Bpifrance => Caller::Bpifrance,
-            Role::Admin => Caller::Admin,
-            Role::Service => Caller::Service,
-            Role::School => Caller::School {
-                school_id: self
-                    .school_id
-                    .as_deref()
-                    .and_then(|id| SchoolId::parse(id).ok())
-                    .ok_or_else(|| invalid("a school token needs a valid school_id"))?,
-            },
-            Role::Company => Caller::Company {
-                siren: self
-                    .siren
-                    .as_deref()
-                    .and_then(|siren| Siren::parse(siren).ok())
-                    .ok_or_else(|| invalid("a company token needs a valid siren"))?,
-            },
-            Role::Candidate => Caller::Candidate {
-                candidate_id: self
-                    .candidate_id
-                    .as_deref()
-                    .and_then(|id| CandidateId::parse(id).ok())
-                    .ok_or_else(|| invalid("a candidate token needs a valid candidate_id"))?,
-            },
-        };
-        let on_behalf_of = match (&caller, self.on_behalf_of.as_deref()) {
-            (_, None) => None,
-            (Caller::Site, Some(id)) => Some(
-                CandidateId::parse(id)
-                    .map_err(|_| invalid("on_behalf_of must be a valid candidate id"))?,
-            ),
-            (_, Some(_)) => return Err(invalid("only a site token may carry on_behalf_of")),
-        };
-        let expires_at =
-            DateTime::from_timestamp(self.exp, 0).ok_or_else(|| invalid("exp is out of range"))?;
-        Ok(Identity {
-            caller,
-            subject: self.sub,
-            expires_at,
-            on_behalf_of,
-        })
-    }
-}
-
-struct VerificationKey {
-    kid: Option<String>,
-    algorithm: Algorithm,
-    key: DecodingKey,
-}
-
 /// Verifies tokens against the configured keys.
 #[derive(Clone)]
 pub struct Authenticator {
     keys: Arc<Vec<VerificationKey>>,
-    issuer: Option<String>,
-    audience: Option<String>,
-    leeway_secs: u64,
+    rules: ClaimRules,
 }
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Authenticator")
             .field("keys", &self.keys.len())
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
+            .field("issuer", &self.rules.issuer)
+            .field("audience", &self.rules.audience)
             .finish()
     }
 }
 
-/// A key in the settings could not be read.
-#[derive(Debug, thiserror::Error)]
-#[error("auth.public_keys[{index}] ({kid}): {reason}")]
-pub struct KeyError {
-    index: usize,
-    kid: String,
-    reason: String,
+fn secs(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 impl Authenticator {
-    /// Builds the verifier from settings; fails on an unreadable key, or when no key at all is
-    /// configured (a service that accepts no token is a misconfiguration, not a locked door).
+    /// Builds the verifier from settings; fails on an unreadable or wrongly bound key, when no
+    /// key at all is configured (a service that accepts no token is a misconfiguration, not a
+    /// locked door), and outside development mode on an HS256 secret or a missing
+    /// `auth.issuer` / `auth.audience`.
     pub fn from_settings(settings: &AuthSettings) -> Result<Self, KeyError> {
-        let mut keys = Vec::new();
-        if let Some(secret) = &settings.hs256_secret {
-            keys.push(VerificationKey {
-                kid: None,
-                algorithm: Algorithm::HS256,
-                key: DecodingKey::from_secret(secret.expose_secret().as_bytes()),
-            });
-        }
-        for (index, public) in settings.public_keys.iter().enumerate() {
-            let error = |reason: String| KeyError {
-                index,
-                kid: public.kid.clone(),
-                reason,
-            };
-            let pem = public.pem.as_bytes();
-            let (algorithm, key) = match public.algorithm {
-                KeyAlgorithm::Rs256 => (Algorithm::RS256, DecodingKey::from_rsa_pem(pem)),
-                KeyAlgorithm::Es256 => (Algorithm::ES256, DecodingKey::from_ec_pem(pem)),
-            };
-            keys.push(VerificationKey {
-                kid: Some(public.kid.clone()),
-                algorithm,
-                key: key.map_err(|e| error(e.to_string()))?,
-            });
-        }
-        if keys.is_empty() {
-            return Err(KeyError {
-                index: 0,
-                kid: String::from("-"),
-                reason: String::from(
-                    "no verification key: set auth.hs256_secret (development) or auth.public_keys",
-                ),
-            });
-        }
         Ok(Self {
-            keys: Arc::new(keys),
-            issuer: settings.issuer.clone(),
-            audience: settings.audience.clone(),
-            leeway_secs: settings.leeway_secs,
+            keys: Arc::new(keys::verification_keys(settings)?),
+            rules: ClaimRules {
+                issuer: settings.issuer.clone(),
+                audience: settings.audience.clone(),
+                leeway_secs: secs(settings.leeway_secs),
+                max_lifetime_secs: secs(settings.max_token_lifetime_secs),
+                max_service_lifetime_secs: secs(settings.max_service_token_lifetime_secs),
+            },
         })
     }
 
-    /// Verifies a raw JWT.
+    /// Verifies a raw JWT: its signature by the key its header names, its claims
+    /// ([`claims`]), then that the key may sign the role and subject they claim.
     pub fn verify(&self, token: &str) -> Result<Identity, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|error| {
             use jsonwebtoken::errors::ErrorKind;
@@ -293,33 +171,31 @@ impl Authenticator {
                 (None, _) => true,
             })
             .ok_or(AuthError::AlgorithmNotAccepted)?;
+        // The library checks the signature only; every claim rule is ours ([`claims`]), so
+        // that each refusal names its claim.
         let mut validation = Validation::new(key.algorithm);
-        validation.leeway = self.leeway_secs;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        match &self.audience {
-            Some(audience) => validation.set_audience(&[audience]),
-            None => validation.validate_aud = false,
-        }
-        if let Some(issuer) = &self.issuer {
-            validation.set_issuer(&[issuer]);
-        }
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|error| {
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        let data = jsonwebtoken::decode::<serde_json::Value>(token, &key.key, &validation)
+            .map_err(|error| {
                 use jsonwebtoken::errors::ErrorKind;
                 match error.kind() {
-                    ErrorKind::ExpiredSignature => AuthError::Expired,
                     ErrorKind::InvalidSignature => AuthError::BadSignature,
                     ErrorKind::InvalidAlgorithm => AuthError::AlgorithmNotAccepted,
-                    ErrorKind::InvalidIssuer => AuthError::InvalidClaims("wrong issuer".into()),
-                    ErrorKind::InvalidAudience => AuthError::InvalidClaims("wrong audience".into()),
-                    ErrorKind::MissingRequiredClaim(claim) => {
-                        AuthError::InvalidClaims(format!("missing {claim}"))
-                    }
                     ErrorKind::Json(_) => AuthError::InvalidClaims("unreadable claims".into()),
                     _ => AuthError::Malformed,
                 }
             })?;
-        data.claims.into_identity()
+        let identity = claims::identity(&data.claims, &self.rules, Utc::now().timestamp())?;
+        if let Some(what) = key.binding.refusal(&identity) {
+            let kid = key.kid.as_deref().unwrap_or("-");
+            return Err(AuthError::KeyMayNotSign(format!(
+                "the key `{kid}` may not sign {what}"
+            )));
+        }
+        Ok(identity)
     }
 
     /// Verifies the `authorization` header of a gRPC request.

@@ -240,10 +240,11 @@ impl Interceptor for ServiceAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::{Authenticator, Caller};
+    use crate::auth::{AuthError, Authenticator, Caller};
 
     fn dev_auth() -> AuthSettings {
         AuthSettings {
+            development: true,
             hs256_secret: Some(secrecy::SecretString::from("peer-test-secret".to_owned())),
             leeway_secs: 0,
             ..AuthSettings::default()
@@ -289,6 +290,51 @@ mod tests {
                 .verify(&token)
                 .is_err(),
             "another audience refuses it"
+        );
+    }
+
+    fn test_key(name: &str) -> String {
+        let package = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it");
+        std::fs::read_to_string(format!("{package}/tests/keys/{name}")).expect("test key")
+    }
+
+    /// Production: offers signs with its own key, which every service knows bound to offers.
+    fn production_auth(bound_to: &str) -> AuthSettings {
+        AuthSettings {
+            public_keys: vec![crate::settings::PublicKeySettings {
+                kid: "offers-2026".to_owned(),
+                algorithm: KeyAlgorithm::Es256,
+                pem: test_key("es256-public.pem"),
+                roles: Some(vec!["service".to_owned()]),
+                subject: Some(bound_to.to_owned()),
+            }],
+            signing_key: Some(SigningKeySettings {
+                kid: "offers-2026".to_owned(),
+                algorithm: KeyAlgorithm::Es256,
+                pem: secrecy::SecretString::from(test_key("es256-private.pem")),
+            }),
+            issuer: Some("https://auth.vte-france.fr".to_owned()),
+            audience: Some("vte-platform".to_owned()),
+            leeway_secs: 0,
+            ..AuthSettings::default()
+        }
+    }
+
+    #[test]
+    fn a_service_token_signed_with_its_own_key_verifies_only_where_that_key_is_bound_to_it() {
+        let token = ServiceAuth::new("offers", &production_auth("offers"))
+            .expect("auth")
+            .token()
+            .expect("token");
+        let verify = |bound_to: &str| {
+            Authenticator::from_settings(&production_auth(bound_to))
+                .expect("authenticator")
+                .verify(&token)
+        };
+        assert_eq!(verify("offers").expect("verifies").subject, "offers");
+        assert!(
+            matches!(verify("matching"), Err(AuthError::KeyMayNotSign(_))),
+            "a key bound to matching does not vouch for offers"
         );
     }
 

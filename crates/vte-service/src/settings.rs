@@ -51,11 +51,42 @@ pub struct Settings {
 pub struct ServerSettings {
     /// gRPC address; port 0 picks a free port.
     pub grpc_addr: SocketAddr,
-    /// Prometheus `/metrics` address; port 0 picks a free port.
+    /// Prometheus `/metrics` address; port 0 picks a free port. Defaults to loopback: the
+    /// metrics are never served on the gRPC port, and are reachable from elsewhere only when
+    /// this names a routable address (the pod's, for Prometheus to scrape).
     pub metrics_addr: SocketAddr,
     /// How long in-flight calls may take to finish after a shutdown signal, in seconds.
     #[serde(default = "default_grace_secs")]
     pub shutdown_grace_secs: u64,
+    /// How long a call may take to its reply (unary calls; the headers of server-streaming
+    /// ones), in seconds; past it the call is answered `DEADLINE_EXCEEDED`. Calls that stream
+    /// requests (`PushProfiles`, reflection) are bounded by their own idle timeouts instead.
+    #[serde(default = "default_request_timeout_secs")]
+    pub request_timeout_secs: u64,
+    /// How many calls one HTTP/2 connection may run at once (`SETTINGS_MAX_CONCURRENT_STREAMS`).
+    #[serde(default = "default_max_concurrent_streams")]
+    pub max_concurrent_streams: u32,
+    /// Whether accepted connections set `TCP_NODELAY`; left on except to measure what Nagle's
+    /// algorithm costs (about 40 ms a call against a client that delays its ACKs).
+    #[serde(default = "default_true")]
+    pub tcp_nodelay: bool,
+    /// Whether gRPC reflection is served on the gRPC port. Off by default (production);
+    /// always on in development mode (`auth.development`: `vte up`, tests).
+    #[serde(default)]
+    pub reflection: bool,
+    /// Serve gRPC over TLS with this certificate and key; plaintext without it.
+    #[serde(default)]
+    pub tls: Option<ServerTlsSettings>,
+}
+
+/// The certificate and key gRPC is served with over TLS (rustls), both PEM files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerTlsSettings {
+    /// The certificate chain, leaf first (PEM).
+    pub cert_path: PathBuf,
+    /// The private key of the leaf certificate (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key_path: PathBuf,
 }
 
 impl ServerSettings {
@@ -67,6 +98,18 @@ impl ServerSettings {
 
 fn default_grace_secs() -> u64 {
     10
+}
+
+fn default_request_timeout_secs() -> u64 {
+    30
+}
+
+fn default_max_concurrent_streams() -> u32 {
+    100
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// The service's own PostgreSQL database.
@@ -81,6 +124,30 @@ pub struct DatabaseSettings {
     /// How long to keep trying to reach the database at start-up, in seconds.
     #[serde(default = "default_connect_timeout_secs")]
     pub connect_timeout_secs: u64,
+    /// How long a call waits for a free pooled connection before it is answered `UNAVAILABLE`,
+    /// in seconds.
+    #[serde(default = "default_acquire_timeout_secs")]
+    pub acquire_timeout_secs: u64,
+    /// PostgreSQL's `statement_timeout` on every pooled connection, in seconds (0: none).
+    /// Migrations run without it.
+    #[serde(default = "default_statement_timeout_secs")]
+    pub statement_timeout_secs: u64,
+    /// PostgreSQL's `idle_in_transaction_session_timeout` on every pooled connection, in
+    /// seconds (0: none): a transaction left open that long loses its connection.
+    #[serde(default = "default_idle_in_transaction_timeout_secs")]
+    pub idle_in_transaction_timeout_secs: u64,
+}
+
+fn default_acquire_timeout_secs() -> u64 {
+    10
+}
+
+fn default_statement_timeout_secs() -> u64 {
+    30
+}
+
+fn default_idle_in_transaction_timeout_secs() -> u64 {
+    60
 }
 
 fn default_max_connections() -> u32 {
@@ -91,36 +158,79 @@ fn default_connect_timeout_secs() -> u64 {
     30
 }
 
-/// How tokens are verified.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// How tokens are verified. Outside development mode (`auth.development`, which tests, the
+/// embedded platform and `vte up` set) a service refuses to start with an HS256 secret or
+/// without `issuer` and `audience`; see `vte_service::auth`.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
-    /// HS256 shared secret, for development only.
+    /// Development mode (`VTE_AUTH__DEVELOPMENT=true`): HS256 tokens signed with
+    /// `hs256_secret` are accepted, for any role, and `issuer` / `audience` may be left out.
+    #[serde(default)]
+    pub development: bool,
+    /// HS256 shared secret, for development only (refused without `development`).
     #[serde(default)]
     pub hs256_secret: Option<SecretString>,
-    /// Asymmetric public keys (production); several at once while keys rotate.
+    /// Asymmetric public keys (production); several at once while keys rotate. Each signs
+    /// only the roles (and subject) it is bound to.
     #[serde(default)]
     pub public_keys: Vec<PublicKeySettings>,
-    /// Required `iss` claim, if set.
+    /// Required `iss` claim; required setting outside development mode.
     #[serde(default)]
     pub issuer: Option<String>,
-    /// Required `aud` claim, if set.
+    /// Required `aud` claim (a token's `aud` may be this string or an array holding it);
+    /// required setting outside development mode.
     #[serde(default)]
     pub audience: Option<String>,
-    /// Clock skew tolerated on `exp`, in seconds.
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
     #[serde(default = "default_leeway_secs")]
     pub leeway_secs: u64,
+    /// The longest a person's or site's token may live (`exp - iat`), in seconds: 24 hours.
+    #[serde(default = "default_max_token_lifetime_secs")]
+    pub max_token_lifetime_secs: u64,
+    /// The longest a `service` token may live, in seconds: one hour (services sign theirs for
+    /// five minutes).
+    #[serde(default = "default_max_service_token_lifetime_secs")]
+    pub max_service_token_lifetime_secs: u64,
     /// The private key this service signs its `service` tokens with when it calls another
     /// service (production); without it, the development HS256 secret signs them.
     #[serde(default)]
     pub signing_key: Option<SigningKeySettings>,
 }
 
+impl Default for AuthSettings {
+    /// No key, not in development mode, and the documented defaults of the limits.
+    fn default() -> Self {
+        Self {
+            development: false,
+            hs256_secret: None,
+            public_keys: Vec::new(),
+            issuer: None,
+            audience: None,
+            leeway_secs: default_leeway_secs(),
+            max_token_lifetime_secs: default_max_token_lifetime_secs(),
+            max_service_token_lifetime_secs: default_max_service_token_lifetime_secs(),
+            signing_key: None,
+        }
+    }
+}
+
 fn default_leeway_secs() -> u64 {
     30
 }
 
-/// One public key of the identity provider.
+fn default_max_token_lifetime_secs() -> u64 {
+    24 * 3600
+}
+
+fn default_max_service_token_lifetime_secs() -> u64 {
+    3600
+}
+
+/// One public key tokens are verified with: the identity provider's, or the public half of a
+/// service's signing key. A key signs only what it is bound to: `roles` (by default every
+/// role but `service`) and, when set, the one `subject`. A service's key says
+/// `roles = ["service"]` and `subject = "<that service's name>"`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublicKeySettings {
@@ -129,6 +239,13 @@ pub struct PublicKeySettings {
     pub algorithm: KeyAlgorithm,
     /// The PEM-encoded public key.
     pub pem: String,
+    /// The roles this key may sign, as named in tokens (`site`, `school`...); absent: every
+    /// role but `service`. A key that signs `service` signs nothing else.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    /// The only `sub` this key may sign; required (a service's name) when it signs `service`.
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
 /// Asymmetric algorithms accepted in production.
@@ -243,8 +360,9 @@ impl Settings {
 
 impl Settings {
     /// Settings for a service on loopback with free ports, the given database and broker and a
-    /// development HS256 secret, read from nowhere else: how tests (and the embedded platform,
-    /// which then sets its fixed ports) start services.
+    /// development HS256 secret, in development mode (`auth.development`), read from nowhere
+    /// else: how tests (and the embedded platform, which then sets its fixed ports) start
+    /// services.
     pub fn local(
         defaults: ServiceDefaults,
         database_url: &str,
@@ -259,16 +377,25 @@ impl Settings {
                 grpc_addr: loopback,
                 metrics_addr: loopback,
                 shutdown_grace_secs: default_grace_secs(),
+                request_timeout_secs: default_request_timeout_secs(),
+                max_concurrent_streams: default_max_concurrent_streams(),
+                tcp_nodelay: true,
+                // Development mode serves reflection anyway.
+                reflection: false,
+                tls: None,
             },
             database: DatabaseSettings {
                 url: SecretString::from(database_url.to_owned()),
                 max_connections: default_max_connections(),
                 connect_timeout_secs: default_connect_timeout_secs(),
+                acquire_timeout_secs: default_acquire_timeout_secs(),
+                statement_timeout_secs: default_statement_timeout_secs(),
+                idle_in_transaction_timeout_secs: default_idle_in_transaction_timeout_secs(),
             },
             kafka: KafkaSettings::new(kafka_brokers),
             auth: AuthSettings {
+                development: true,
                 hs256_secret: Some(SecretString::from(hs256_secret.to_owned())),
-                leeway_secs: default_leeway_secs(),
                 ..AuthSettings::default()
             },
             telemetry: TelemetrySettings::default(),

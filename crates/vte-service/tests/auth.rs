@@ -12,9 +12,12 @@ use vte_service::auth::{AuthError, Authenticator, Caller, Claims, Role, sign_hs2
 use vte_service::settings::{AuthSettings, KeyAlgorithm, PublicKeySettings};
 
 const SECRET: &str = "development-secret-of-the-tests";
+const ISSUER: &str = "https://id.vte-france.fr";
+const AUDIENCE: &str = "vte-platform";
 
 fn development() -> Authenticator {
     Authenticator::from_settings(&AuthSettings {
+        development: true,
         hs256_secret: Some(SecretString::from(SECRET)),
         leeway_secs: 0,
         ..AuthSettings::default()
@@ -35,14 +38,19 @@ fn production() -> Authenticator {
                 kid: "2026-rsa".into(),
                 algorithm: KeyAlgorithm::Rs256,
                 pem: key("rs256-public.pem"),
+                roles: None,
+                subject: None,
             },
             PublicKeySettings {
                 kid: "2026-ec".into(),
                 algorithm: KeyAlgorithm::Es256,
                 pem: key("es256-public.pem"),
+                roles: None,
+                subject: None,
             },
         ],
-        issuer: Some("https://id.vte-france.fr".into()),
+        issuer: Some(ISSUER.into()),
+        audience: Some(AUDIENCE.into()),
         leeway_secs: 0,
         ..AuthSettings::default()
     })
@@ -51,6 +59,14 @@ fn production() -> Authenticator {
 
 fn claims(caller: &Caller) -> Claims {
     Claims::new(caller, "account-42", Duration::minutes(5))
+}
+
+/// Claims as the identity provider writes them in production.
+fn issued(caller: &Caller) -> Claims {
+    let mut claims = claims(caller);
+    claims.iss = Some(ISSUER.into());
+    claims.aud = Some(AUDIENCE.into());
+    claims
 }
 
 fn signed(algorithm: Algorithm, kid: &str, private_pem: &str, claims: &Claims) -> String {
@@ -152,8 +168,7 @@ fn a_tenant_role_without_its_tenant_is_refused() {
 
 #[test]
 fn production_keys_verify_rs256_and_es256_tokens_chosen_by_kid() {
-    let mut claims = claims(&Caller::Bpifrance);
-    claims.iss = Some("https://id.vte-france.fr".into());
+    let claims = issued(&Caller::Bpifrance);
     let auth = production();
     let rsa = signed(
         Algorithm::RS256,
@@ -221,7 +236,7 @@ fn development_refuses_asymmetric_tokens_it_has_no_key_for() {
         Algorithm::ES256,
         "2026-ec",
         &key("es256-private.pem"),
-        &claims(&Caller::Admin),
+        &issued(&Caller::Admin),
     );
     assert_eq!(
         development().verify(&token),
@@ -269,4 +284,123 @@ fn only_a_site_token_may_act_on_behalf_of_a_candidate() {
         development().verify(&token),
         Err(AuthError::InvalidClaims(message)) if message.contains("on_behalf_of")
     ));
+}
+
+/// A development token of arbitrary claims, for what [`Claims`] cannot express.
+fn raw(claims: &serde_json::Value) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[test]
+fn a_token_without_exp_is_refused_because_exp_is_missing() {
+    let token = raw(&serde_json::json!({"sub": "account-42", "role": "admin", "iat": now()}));
+    let refused = development().verify(&token).unwrap_err();
+    assert!(
+        matches!(&refused, AuthError::InvalidClaims(rule) if rule.starts_with("missing exp")),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("missing exp"), "{refused}");
+}
+
+#[test]
+fn a_token_not_valid_yet_is_refused() {
+    let mut claims = serde_json::to_value(claims(&Caller::Admin)).unwrap();
+    claims["nbf"] = (now() + 600).into();
+    assert_eq!(
+        development().verify(&raw(&claims)),
+        Err(AuthError::NotYetValid)
+    );
+    claims["nbf"] = (now() - 1).into();
+    assert!(development().verify(&raw(&claims)).is_ok(), "valid since");
+}
+
+#[test]
+fn a_token_living_longer_than_its_role_may_is_refused() {
+    let thirty_days = Claims::new(&Caller::Admin, "account-42", Duration::days(30));
+    let refused = development()
+        .verify(&sign_hs256(SECRET, &thirty_days).unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(&refused, AuthError::InvalidClaims(rule) if rule.contains("auth.max_token_lifetime_secs")),
+        "{refused:?}"
+    );
+    // A day for people, an hour for services (which sign theirs for five minutes).
+    let day = Claims::new(&Caller::Admin, "account-42", Duration::hours(24));
+    assert!(
+        development()
+            .verify(&sign_hs256(SECRET, &day).unwrap())
+            .is_ok()
+    );
+    let service_for_two_hours = Claims::new(&Caller::Service, "offers", Duration::hours(2));
+    assert!(matches!(
+        development().verify(&sign_hs256(SECRET, &service_for_two_hours).unwrap()),
+        Err(AuthError::InvalidClaims(rule)) if rule.contains("auth.max_service_token_lifetime_secs")
+    ));
+    // The lifetime is bounded from iat, which therefore must be there, and not in the future.
+    let mut no_iat = serde_json::to_value(claims(&Caller::Admin)).unwrap();
+    no_iat.as_object_mut().unwrap().remove("iat");
+    assert!(matches!(
+        development().verify(&raw(&no_iat)),
+        Err(AuthError::InvalidClaims(rule)) if rule.starts_with("missing iat")
+    ));
+    let mut later = serde_json::to_value(claims(&Caller::Admin)).unwrap();
+    later["iat"] = (now() + 3600).into();
+    later["exp"] = (now() + 3900).into();
+    assert!(development().verify(&raw(&later)).is_err());
+}
+
+#[test]
+fn an_audience_array_naming_the_platform_is_accepted() {
+    let auth = production();
+    let mut claims = serde_json::to_value(issued(&Caller::Bpifrance)).unwrap();
+    claims["aud"] = serde_json::json!(["https://other.example", AUDIENCE]);
+    let sign = |claims: &serde_json::Value| {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some("2026-ec".into());
+        let key = EncodingKey::from_ec_pem(key("es256-private.pem").as_bytes()).unwrap();
+        jsonwebtoken::encode(&header, claims, &key).unwrap()
+    };
+    assert_eq!(
+        auth.verify(&sign(&claims)).unwrap().caller,
+        Caller::Bpifrance
+    );
+    claims["aud"] = serde_json::json!(["https://other.example"]);
+    assert_eq!(
+        auth.verify(&sign(&claims)),
+        Err(AuthError::InvalidClaims("wrong audience".into()))
+    );
+    claims.as_object_mut().unwrap().remove("aud");
+    assert_eq!(
+        auth.verify(&sign(&claims)),
+        Err(AuthError::InvalidClaims("missing aud".into()))
+    );
+    claims["aud"] = AUDIENCE.into();
+    claims.as_object_mut().unwrap().remove("iss");
+    assert_eq!(
+        auth.verify(&sign(&claims)),
+        Err(AuthError::InvalidClaims("missing iss".into()))
+    );
+}
+
+#[test]
+fn a_claim_of_the_wrong_type_is_named() {
+    let mut claims = serde_json::to_value(claims(&Caller::Admin)).unwrap();
+    claims["exp"] = "tomorrow".into();
+    assert!(matches!(
+        development().verify(&raw(&claims)),
+        Err(AuthError::InvalidClaims(rule)) if rule.starts_with("exp must be a number")
+    ));
+    let mut long_subject = serde_json::to_value(self::claims(&Caller::Admin)).unwrap();
+    long_subject["sub"] = "x".repeat(10_000).into();
+    let refused = development().verify(&raw(&long_subject)).unwrap_err();
+    assert!(refused.to_string().len() < 200, "{refused}");
 }
