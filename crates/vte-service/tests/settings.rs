@@ -143,3 +143,132 @@ fn a_misspelt_kafka_or_telemetry_key_is_refused_too() {
         });
     }
 }
+
+/// Whether a service with these settings would start: its verifier is the first thing it
+/// builds, and fails on the auth rules before anything is connected.
+fn starts(settings: &Settings) -> Result<(), String> {
+    vte_service::auth::Authenticator::from_settings(&settings.auth)
+        .map(drop)
+        .map_err(|error| error.to_string())
+}
+
+const PUBLIC_KEY_FILE: &str = r#"
+[auth]
+issuer = "https://id.vte-france.fr"
+audience = "vte-platform"
+[[auth.public_keys]]
+kid = "offers-2026"
+algorithm = "ES256"
+roles = ["service"]
+subject = "offers"
+pem = """
+-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEO5xfeXnecdZaS+YJ/OAWBmAXhBJt
+/cvs4GHZzgAlyIJgJaA8QJjUrO7s+wHeS2vU+8J3jeNwdoFNdU0cX70eFA==
+-----END PUBLIC KEY-----
+"""
+"#;
+
+#[test]
+fn a_service_outside_development_mode_refuses_the_published_development_secret() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env(
+            "VTE_AUTH__HS256_SECRET",
+            vte_service::auth::DEVELOPMENT_SECRET,
+        );
+        let refused = starts(&Settings::load(OFFERS).unwrap()).unwrap_err();
+        assert!(
+            refused.starts_with("auth.hs256_secret: the published development secret")
+                && refused.contains("VTE_AUTH__DEVELOPMENT"),
+            "{refused}"
+        );
+        jail.set_env("VTE_AUTH__DEVELOPMENT", "true");
+        let development = Settings::load(OFFERS).unwrap();
+        assert!(development.auth.development);
+        starts(&development).unwrap();
+        Ok(())
+    });
+}
+
+#[test]
+fn an_hs256_secret_next_to_public_keys_is_refused_outside_development_mode() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("offers.toml", PUBLIC_KEY_FILE)?;
+        jail.set_env("VTE_CONFIG", "offers.toml");
+        let production = Settings::load(OFFERS).unwrap();
+        let key = &production.auth.public_keys[0];
+        assert_eq!(key.roles.as_deref(), Some(&["service".to_owned()][..]));
+        assert_eq!(key.subject.as_deref(), Some("offers"));
+        starts(&production).unwrap();
+
+        jail.set_env("VTE_AUTH__HS256_SECRET", "a-secret-of-our-own");
+        let refused = starts(&Settings::load(OFFERS).unwrap()).unwrap_err();
+        assert!(
+            refused.starts_with("auth.hs256_secret: an HS256 secret next to auth.public_keys"),
+            "{refused}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn issuer_and_audience_are_required_outside_development_mode() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("offers.toml", PUBLIC_KEY_FILE)?;
+        jail.set_env("VTE_CONFIG", "offers.toml");
+        jail.set_env("VTE_AUTH__AUDIENCE", "");
+        let refused = starts(&Settings::load(OFFERS).unwrap()).unwrap_err();
+        assert!(refused.starts_with("auth.audience: required"), "{refused}");
+        jail.set_env("VTE_AUTH__DEVELOPMENT", "true");
+        starts(&Settings::load(OFFERS).unwrap()).unwrap();
+        Ok(())
+    });
+}
+
+#[test]
+fn local_settings_of_tests_and_the_embedded_platform_are_in_development_mode() {
+    let settings = Settings::local(
+        OFFERS,
+        "postgres://postgres@127.0.0.1:5432/offers",
+        "127.0.0.1:9092",
+        vte_service::auth::DEVELOPMENT_SECRET,
+        std::path::Path::new("../shared/reference"),
+    );
+    assert!(settings.auth.development);
+    starts(&settings).unwrap();
+    let production = Settings {
+        auth: vte_service::settings::AuthSettings {
+            development: false,
+            ..settings.auth.clone()
+        },
+        ..settings
+    };
+    assert!(starts(&production).is_err());
+}
+
+#[tokio::test]
+async fn a_service_host_outside_development_mode_does_not_start_with_the_development_secret() {
+    let mut settings = Settings::local(
+        OFFERS,
+        // Never reached: the auth settings are refused first.
+        "postgres://postgres@127.0.0.1:1/offers",
+        "127.0.0.1:1",
+        vte_service::auth::DEVELOPMENT_SECRET,
+        std::path::Path::new("../shared/reference"),
+    );
+    settings.auth.development = false;
+    settings.auth.issuer = Some("https://id.vte-france.fr".into());
+    settings.auth.audience = Some("vte-platform".into());
+    let migrations = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/migrations");
+    let migrator = sqlx::migrate::Migrator::new(std::path::Path::new(migrations))
+        .await
+        .unwrap();
+    let Err(refused) = vte_service::ServiceHost::build(settings, &migrator).await else {
+        panic!("a service started with the published development secret");
+    };
+    let refused = refused.to_string();
+    assert!(
+        refused.contains("auth.hs256_secret: the published development secret"),
+        "{refused}"
+    );
+}
