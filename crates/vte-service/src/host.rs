@@ -1,9 +1,10 @@
 //! [`ServiceHost`]: what every service is before it has any behaviour of its own. It verifies
 //! the auth settings, connects to and migrates the database (the event backbone's tables first,
 //! then those of the [`Pieces`] it mounts, then its own), creates the topics, binds the gRPC and
-//! metrics ports, mounts health, reflection and the identity service, runs the outbox relay, then
-//! runs until shutdown. A service adds its own gRPC services, consumers and background tasks
-//! through [`ServiceHost::grpc`], [`ServiceHost::consumer`] and [`ServiceHost::spawn`].
+//! metrics ports, mounts health, reflection (when the settings allow it) and the identity
+//! service, runs the outbox relay, then runs until shutdown. A service adds its own gRPC
+//! services, consumers and background tasks through [`ServiceHost::grpc`],
+//! [`ServiceHost::consumer`] and [`ServiceHost::spawn`].
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -28,8 +29,8 @@ use crate::erasure::{ErasureConfirmations, ErasureConfirmer, GrpcErasureConfirma
 use crate::identity::IdentityApi;
 use crate::metrics::Metrics;
 use crate::peers::{Peers, PeersError};
-use crate::server::GrpcServer;
-use crate::settings::Settings;
+use crate::server::{GrpcServer, TlsError};
+use crate::settings::{ServerSettings, Settings};
 
 /// A service could not start; each variant names what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +51,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Peers(#[from] PeersError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     #[error("{setting}: cannot listen on {addr}: {source}")]
     Bind {
         setting: &'static str,
@@ -153,7 +156,7 @@ impl ServiceHost {
         let auth = Authenticator::from_settings(&settings.auth)?;
         let peers = Peers::new(&settings.service_name, &settings.peers, &settings.auth)?;
         let pool = crate::database::connect(&settings.database).await?;
-        migrations(migrator, &pieces).run(&pool).await?;
+        crate::database::migrate(&pool, &migrations(migrator, &pieces)).await?;
         let metrics = Metrics::new(&settings.service_name);
         let producer = settings.kafka.producer()?;
         vte_events::kafka::bootstrap_topics(&settings.kafka, &vte_proto::TOPICS).await?;
@@ -161,7 +164,11 @@ impl ServiceHost {
         let metrics_listener = bind("server.metrics_addr", settings.server.metrics_addr).await?;
         let grpc_addr = local_addr("server.grpc_addr", &grpc_listener)?;
         let metrics_addr = local_addr("server.metrics_addr", &metrics_listener)?;
-        let mut grpc = GrpcServer::new(grpc_listener, metrics.clone());
+        let server = ServerSettings {
+            reflection: settings.server.reflection || settings.auth.development,
+            ..settings.server.clone()
+        };
+        let mut grpc = GrpcServer::with_settings(grpc_listener, metrics.clone(), &server)?;
         grpc.add_service(IdentityServiceServer::with_interceptor(
             IdentityApi,
             auth.interceptor(),
