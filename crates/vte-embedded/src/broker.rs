@@ -10,6 +10,7 @@ use std::thread;
 use rdkafka::ClientConfig;
 use rdkafka::client::{Client, ClientContext};
 use rdkafka::producer::{BaseProducer, Producer as _};
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 
 /// Why the embedded broker failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,10 @@ enum Command {
     SetBrokerUp {
         broker_id: i32,
         up: bool,
+        reply: mpsc::Sender<Result<(), BrokerError>>,
+    },
+    RefuseProduces {
+        count: usize,
         reply: mpsc::Sender<Result<(), BrokerError>>,
     },
 }
@@ -97,6 +102,14 @@ impl EmbeddedBroker {
                             };
                             let _ = reply.send(result.map_err(BrokerError::from));
                         }
+                        Command::RefuseProduces { count, reply } => {
+                            // INVALID_RECORD is not retriable: the producer fails the batch.
+                            cluster.request_errors(
+                                RDKafkaApiKey::Produce,
+                                &vec![RDKafkaRespErr::RD_KAFKA_RESP_ERR_INVALID_RECORD; count],
+                            );
+                            let _ = reply.send(Ok(()));
+                        }
                     }
                 }
             })
@@ -135,6 +148,12 @@ impl EmbeddedBroker {
             })?;
         }
         Ok(())
+    }
+
+    /// Makes the next `count` produce requests, from any client, fail with a non-retriable
+    /// error (`INVALID_RECORD`), to test what a producer's caller does with a failed delivery.
+    pub fn refuse_next_produces(&self, count: usize) -> Result<(), BrokerError> {
+        self.call(|reply| Command::RefuseProduces { count, reply })
     }
 
     fn call(

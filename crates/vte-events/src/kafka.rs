@@ -12,6 +12,8 @@ use rdkafka::producer::FutureProducer;
 use rdkafka::types::RDKafkaErrorCode;
 use serde::Deserialize;
 
+use crate::topic_config::TopicConfig;
+
 /// The Kafka cluster, as configured for a service.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -182,7 +184,8 @@ impl Topics {
     }
 }
 
-/// Creates the platform's topics and their dead-letter topics where the broker allows it, unless
+/// Creates the platform's topics and their dead-letter topics, with their retention and cleanup
+/// policy ([`TopicConfig`]), where the broker allows it, unless
 /// `create_topics` is off. Topics that exist already are left alone. A broker that does not
 /// answer CreateTopics within a few seconds is not an error: the service starts and relies on
 /// the broker's auto-creation.
@@ -201,13 +204,21 @@ pub async fn bootstrap_topics(
         .iter()
         .flat_map(|topic| [topics.topic(topic), topics.dead_letters(topic)])
         .collect();
+    let configs: Vec<Vec<(&str, String)>> = names
+        .iter()
+        .map(|name| TopicConfig::of(topics.logical(name).unwrap_or(name)).entries())
+        .collect();
     let new_topics: Vec<NewTopic<'_>> = names
         .iter()
-        .map(|name| {
-            NewTopic::new(
-                name,
-                settings.partitions,
-                TopicReplication::Fixed(settings.replication),
+        .zip(&configs)
+        .map(|(name, config)| {
+            config.iter().fold(
+                NewTopic::new(
+                    name,
+                    settings.partitions,
+                    TopicReplication::Fixed(settings.replication),
+                ),
+                |topic, (key, value)| topic.set(key, value),
             )
         })
         .collect();

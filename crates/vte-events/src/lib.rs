@@ -9,7 +9,8 @@
 //! - [`backoff`]: the platform's one retry schedule, exponential with jitter;
 //! - [`kafka`]: settings, topic names (with a deployment namespace), clients, topic bootstrap;
 //! - [`migrations`]: the outbox and processed-events tables, merged into each service's schema;
-//! - [`retention`]: forgets processed event ids once Kafka can no longer redeliver them.
+//! - [`retention`]: forgets processed event ids once Kafka can no longer redeliver them;
+//! - [`topic_config`]: how long each topic keeps its records, and which are compacted.
 //!
 //! Topics and keys come from the contract ([`vte_proto::EventEnvelope`]): nothing here or in a
 //! service writes a topic name by hand. W3C trace context travels in Kafka headers.
@@ -21,11 +22,12 @@ pub mod migrations;
 pub mod outbox;
 pub mod relay;
 pub mod retention;
+pub mod topic_config;
 
 pub use backoff::Backoff;
 pub use consumer::{ConsumerRunner, HandlerError, Handles, RecordMeta};
 pub use kafka::{KafkaSettings, Topics};
-pub use outbox::{append, append_all};
+pub use outbox::{append, append_all, append_tombstone};
 pub use relay::Relay;
 pub use vte_proto::EventEnvelope;
 

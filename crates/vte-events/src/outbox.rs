@@ -63,6 +63,34 @@ pub async fn append<E: EventEnvelope>(
     Ok(())
 }
 
+/// Appends a tombstone for `key` on `E`'s topic in `transaction`: a record with a null value,
+/// published after every event of the key appended before it. On a topic compacted by key
+/// (`cleanup.policy=compact`, see [`crate::topic_config`]) it makes Kafka forget the key's earlier
+/// records, and then itself: how an erased person's events leave the log. Consumers pass it over.
+pub async fn append_tombstone<E: EventEnvelope>(
+    transaction: &mut Transaction<'_, Postgres>,
+    key: &str,
+) -> Result<(), OutboxError> {
+    if key.is_empty() {
+        return Err(OutboxError::MissingKey);
+    }
+    sqlx::query(
+        "WITH serialised AS (
+             SELECT pg_advisory_xact_lock($1, hashtext($3)), pg_notify($2, '')
+         )
+         INSERT INTO outbox (topic, message_key, event_id, payload)
+         SELECT $4, $3, $5, NULL FROM serialised",
+    )
+    .bind(APPEND_LOCK_CLASS)
+    .bind(NOTIFY_CHANNEL)
+    .bind(key)
+    .bind(E::TOPIC)
+    .bind(uuid::Uuid::now_v7())
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
 /// Appends `events` (of one topic) in `transaction`, in one statement: how a bulk change (a
 /// school's push of hundreds of profiles) writes its events without a round trip each. The
 /// keys' locks are taken in key order, so two bulk appends never deadlock; within a key, the

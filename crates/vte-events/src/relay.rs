@@ -3,8 +3,12 @@
 //! by a session advisory lock held on the connection it reads the outbox with; the others stand
 //! by and take over when that connection goes. Rows are read in id order, which is commit order
 //! within a key, and a key always maps to one partition: each key's events arrive in order.
-//! While the broker is unreachable nothing is deleted; the relay backs off and tries again.
+//! While the broker is unreachable nothing is deleted; the relay backs off and tries again. When
+//! one row of a key fails, the rows after it of that key stay in the outbox even if the broker
+//! took them, and go again behind it: a key's rows leave the outbox in order or not at all. A row
+//! without a payload is a tombstone, published with a null value for compaction.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
@@ -97,6 +101,24 @@ impl RelayMetrics {
     }
 }
 
+/// The ids of the rows that may leave the outbox, given whether the broker took each one
+/// (`delivered` in id order, possibly cut short): those taken with no failed row of their key
+/// before them. A row the broker took after an earlier one of its key failed is published again
+/// behind it, so that from the failed row on the log holds the key's rows in order; consumers
+/// skip the second copy by its event id (one that read the first copy saw that row early).
+fn in_order_per_key(delivered: &[(&OutboxRow, bool)]) -> Vec<i64> {
+    let mut failed_keys: HashSet<&str> = HashSet::new();
+    let mut acknowledged = Vec::with_capacity(delivered.len());
+    for (row, taken) in delivered {
+        if !*taken {
+            failed_keys.insert(row.key.as_str());
+        } else if !failed_keys.contains(row.key.as_str()) {
+            acknowledged.push(row.id);
+        }
+    }
+    acknowledged
+}
+
 /// Publishes one service's outbox.
 #[derive(Clone)]
 pub struct Relay {
@@ -120,7 +142,8 @@ struct OutboxRow {
     id: i64,
     topic: String,
     key: String,
-    payload: Vec<u8>,
+    /// `None`: a tombstone.
+    payload: Option<Vec<u8>>,
     traceparent: Option<String>,
     tracestate: Option<String>,
 }
@@ -251,7 +274,7 @@ impl Relay {
         let mut failures = Vec::new();
         for row in &rows {
             match self.enqueue(row) {
-                Ok(delivery) => pending.push((row.id, delivery)),
+                Ok(delivery) => pending.push((row, delivery)),
                 Err(error) => {
                     failures.push(error);
                     break;
@@ -261,17 +284,24 @@ impl Relay {
         let outcomes = join_all(
             pending
                 .into_iter()
-                .map(|(id, delivery)| async move { (id, delivery.await) }),
+                .map(|(row, delivery)| async move { (row, delivery.await) }),
         )
         .await;
-        let mut acknowledged = Vec::with_capacity(rows.len());
-        for (id, outcome) in outcomes {
+        let mut delivered = Vec::with_capacity(rows.len());
+        for (row, outcome) in outcomes {
             match outcome {
-                Ok(Ok(_)) => acknowledged.push(id),
-                Ok(Err((error, _))) => failures.push(error.to_string()),
-                Err(_) => failures.push(String::from("the producer dropped the record")),
+                Ok(Ok(_)) => delivered.push((row, true)),
+                Ok(Err((error, _))) => {
+                    failures.push(error.to_string());
+                    delivered.push((row, false));
+                }
+                Err(_) => {
+                    failures.push(String::from("the producer dropped the record"));
+                    delivered.push((row, false));
+                }
             }
         }
+        let acknowledged = in_order_per_key(&delivered);
         if !acknowledged.is_empty() {
             sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
                 .bind(&acknowledged)
@@ -310,10 +340,10 @@ impl Relay {
                 });
             }
         }
-        let record = FutureRecord::to(&topic)
-            .key(&row.key)
-            .payload(&row.payload)
-            .headers(headers);
+        let mut record = FutureRecord::to(&topic).key(&row.key).headers(headers);
+        if let Some(payload) = &row.payload {
+            record = record.payload(payload);
+        }
         self.producer
             .send_result(record)
             .map_err(|(error, _)| error.to_string())
