@@ -10,8 +10,10 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::FutureProducer;
 use rdkafka::types::RDKafkaErrorCode;
+use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::security::{SaslMechanism, Security, SecurityError, SecurityProtocol};
 use crate::topic_config::TopicConfig;
 
 /// The Kafka cluster, as configured for a service.
@@ -47,6 +49,31 @@ pub struct KafkaSettings {
     /// bad event cannot stall its partition for ever.
     #[serde(default = "default_handler_max_attempts")]
     pub handler_max_attempts: u32,
+    /// `plaintext` (default), `ssl`, `sasl_plaintext` or `sasl_ssl` (production).
+    #[serde(default)]
+    pub security_protocol: SecurityProtocol,
+    /// `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`, with a `sasl_*` protocol (PLAIN only over
+    /// TLS).
+    #[serde(default)]
+    pub sasl_mechanism: Option<SaslMechanism>,
+    /// The service's Kafka user, with a `sasl_*` protocol.
+    #[serde(default)]
+    pub sasl_username: Option<String>,
+    /// That user's password, with a `sasl_*` protocol; never logged.
+    #[serde(default)]
+    pub sasl_password: Option<SecretString>,
+    /// PEM file of the CAs the broker's certificate is checked against (default: the system's).
+    #[serde(default)]
+    pub ssl_ca_location: Option<String>,
+    /// PEM file of the service's client certificate, for brokers that authenticate by TLS.
+    #[serde(default)]
+    pub ssl_certificate_location: Option<String>,
+    /// PEM file of that certificate's private key.
+    #[serde(default)]
+    pub ssl_key_location: Option<String>,
+    /// The private key's password, if it has one; never logged.
+    #[serde(default)]
+    pub ssl_key_password: Option<SecretString>,
 }
 
 fn default_handler_max_attempts() -> u32 {
@@ -85,7 +112,49 @@ impl KafkaSettings {
             create_topics: default_create_topics(),
             dedupe_window_hours: default_dedupe_window_hours(),
             handler_max_attempts: default_handler_max_attempts(),
+            security_protocol: SecurityProtocol::default(),
+            sasl_mechanism: None,
+            sasl_username: None,
+            sasl_password: None,
+            ssl_ca_location: None,
+            ssl_certificate_location: None,
+            ssl_key_location: None,
+            ssl_key_password: None,
         }
+    }
+
+    fn security(&self) -> Security<'_> {
+        Security {
+            protocol: self.security_protocol,
+            sasl_mechanism: self.sasl_mechanism,
+            sasl_username: self.sasl_username.as_deref(),
+            sasl_password: self.sasl_password.as_ref(),
+            ssl_ca_location: self.ssl_ca_location.as_deref(),
+            ssl_certificate_location: self.ssl_certificate_location.as_deref(),
+            ssl_key_location: self.ssl_key_location.as_deref(),
+            ssl_key_password: self.ssl_key_password.as_ref(),
+        }
+    }
+
+    /// Refuses a TLS or SASL configuration that could not work or would send a password in
+    /// clear (see [`crate::security`]); every client this crate makes checks it first.
+    pub fn check_security(&self) -> Result<(), SecurityError> {
+        self.security().check()
+    }
+
+    /// The configuration every client of the cluster starts from: the brokers, TLS and SASL.
+    /// Checked by [`KafkaSettings::check_security`] first.
+    pub fn client_config(&self) -> Result<ClientConfig, KafkaError> {
+        self.check_security()
+            .map_err(|error| KafkaError::ClientCreation(error.to_string()))?;
+        Ok(self.unchecked_config())
+    }
+
+    fn unchecked_config(&self) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &self.brokers);
+        self.security().apply(&mut config);
+        config
     }
 
     /// The dedupe window of `processed_events`.
@@ -103,8 +172,7 @@ impl KafkaSettings {
     /// The idempotent producer the relay and the dead-letter path share: `acks=all`, ordered
     /// retries, the Java client's partitioner so every client puts a key on the same partition.
     pub fn producer(&self) -> Result<FutureProducer, KafkaError> {
-        ClientConfig::new()
-            .set("bootstrap.servers", &self.brokers)
+        self.client_config()?
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .set("partitioner", "murmur2_random")
@@ -116,11 +184,11 @@ impl KafkaSettings {
 
     /// The configuration of a consumer in `group` (already namespaced): offsets are stored by
     /// the runner only after the handler's transaction commits, and committed in the background
-    /// and once more, synchronously, at shutdown.
+    /// and once more, synchronously, at shutdown. With TLS and SASL as configured, unchecked:
+    /// the runner checks [`KafkaSettings::check_security`] before using it.
     pub fn consumer_config(&self, group: &str) -> ClientConfig {
-        let mut config = ClientConfig::new();
+        let mut config = self.unchecked_config();
         config
-            .set("bootstrap.servers", &self.brokers)
             .set("group.id", group)
             .set("enable.auto.commit", "true")
             .set("auto.commit.interval.ms", "1000")
@@ -196,9 +264,7 @@ pub async fn bootstrap_topics(
     if !settings.create_topics {
         return Ok(());
     }
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", &settings.brokers)
-        .create()?;
+    let admin: AdminClient<DefaultClientContext> = settings.client_config()?.create()?;
     let topics = settings.topics();
     let names: Vec<String> = logical
         .iter()

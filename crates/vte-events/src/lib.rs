@@ -7,6 +7,7 @@
 //! - [`consumer`]: at-least-once consumption with idempotent handlers, one worker per partition,
 //!   retries, dead letters and a bounded shutdown;
 //! - [`backoff`]: the platform's one retry schedule, exponential with jitter;
+//! - [`security`]: TLS and SASL towards the brokers, refused when unsafe or unworkable;
 //! - [`kafka`]: settings, topic names (with a deployment namespace), clients, topic bootstrap;
 //! - [`migrations`]: the outbox and processed-events tables, merged into each service's schema;
 //! - [`retention`]: forgets processed event ids once Kafka can no longer redeliver them;
@@ -22,6 +23,7 @@ pub mod migrations;
 pub mod outbox;
 pub mod relay;
 pub mod retention;
+pub mod security;
 pub mod topic_config;
 
 pub use backoff::Backoff;

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use prometheus::Registry;
 use rdkafka::consumer::Consumer;
+use rdkafka::error::KafkaError;
 use rdkafka::producer::FutureProducer;
 use sqlx::postgres::PgPool;
 use sqlx::{Postgres, Transaction};
@@ -183,6 +184,9 @@ impl ConsumerRunner {
     /// the final commit and close to a thread of their own.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), ConsumerError> {
         let (context, revocations) = RunnerContext::new();
+        self.settings
+            .check_security()
+            .map_err(|error| KafkaError::ClientCreation(error.to_string()))?;
         let consumer: RunnerConsumer = self
             .settings
             .consumer_config(&self.group)
