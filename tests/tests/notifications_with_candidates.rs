@@ -1,7 +1,8 @@
 //! The notifications service beside the real candidates service, on one broker namespace: the
 //! candidates service gives addresses at delivery time, and once it erases a candidate the
-//! notifications service never contacts them again, keeps nothing about them, and confirms the
-//! erasure back to the candidates service.
+//! notifications service never contacts them again, keeps nothing about them (in their own
+//! notifications or in any other recipient's, deliveries included), and confirms the erasure
+//! back to the candidates service.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,10 +13,15 @@ mod support;
 
 use chrono::{Duration, Utc};
 use platform::Platform;
-use support::events::{offers_suggested, set_preference, two_offers};
+use support::events::{TestApplication, offers_suggested, set_preference, two_offers};
 use support::harness::PATIENCE;
+use support::http::Endpoint;
+use support::traces::tables_mentioning;
 use vte_domain::SchoolId;
-use vte_proto::vte::notifications::v1::{Cadence, NotificationKind};
+use vte_proto::vte::notifications::v1::{
+    Cadence, ListDeadLettersRequest, NotificationKind, RedeliverDeadLettersRequest,
+    RegisterWebhookRequest,
+};
 use vte_testbed::eventually;
 
 #[tokio::test]
@@ -84,4 +90,83 @@ async fn an_erased_candidate_is_never_contacted_again() {
     .await
     .unwrap();
     assert_eq!(held, 0, "nothing kept about the candidate");
+}
+
+#[tokio::test]
+async fn an_erasure_leaves_the_candidate_in_no_other_recipients_notification_or_delivery() {
+    let platform = Platform::start().await;
+    let service = &platform.notifications;
+    let school = SchoolId::new();
+    let candidate = platform
+        .push_student(school, "Camille", "camille@ecole.example")
+        .await;
+    // The school's endpoint is down: the delivery about the application ends in its dead
+    // letters, from which it could be sent again.
+    let endpoint = Endpoint::start().await;
+    endpoint.down_forever();
+    let webhook = service
+        .school(school)
+        .register_webhook(RegisterWebhookRequest {
+            url: endpoint.url(),
+            kinds: vec![],
+            owner: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .webhook
+        .unwrap();
+    let (figeac, _) = two_offers(service).await;
+    let application = TestApplication::new(&figeac, candidate, school);
+    let note = "Camille manque d'expérience, numéro perso 06 98 76 54 32";
+    for fact in [application.submitted(), application.refused(note)] {
+        service.publish(&fact).await;
+        service.wait_handled(&fact.event_id).await;
+    }
+    eventually(
+        "the school's delivery to be dead-lettered",
+        PATIENCE,
+        || async {
+            let listed = service
+                .school(school)
+                .list_dead_letters(ListDeadLettersRequest::default())
+                .await
+                .unwrap()
+                .into_inner();
+            (!listed.dead_letters.is_empty()).then_some(())
+        },
+    )
+    .await;
+    let id = candidate.to_string();
+    assert!(!tables_mentioning(&service.pool, &id).await.is_empty());
+    assert!(!tables_mentioning(&service.pool, note).await.is_empty());
+
+    platform.erase(school, candidate).await;
+    eventually("the erasure to be confirmed", PATIENCE, || async {
+        platform
+            .erasure_confirmed_by_notifications(candidate)
+            .await
+            .then_some(())
+    })
+    .await;
+
+    for needle in [id.as_str(), application.account.as_str(), note] {
+        eventually("no table to mention the candidate", PATIENCE, || async {
+            let left = tables_mentioning(&service.pool, needle).await;
+            left.is_empty().then_some(())
+        })
+        .await;
+    }
+    endpoint.up();
+    let requeued = service
+        .school(school)
+        .redeliver_dead_letters(RedeliverDeadLettersRequest {
+            webhook_id: webhook.id,
+            delivery_ids: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .requeued;
+    assert_eq!(requeued, 0, "nothing about the candidate can be sent again");
 }

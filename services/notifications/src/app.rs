@@ -109,11 +109,8 @@ impl Service for Application {
             }
         };
         let mailer = Mailer::new(&own.smtp).map_err(|e| setting("notifications.smtp")(&e))?;
-        let webhooks = WebhookSender::new(
-            Duration::from_secs(own.webhooks.timeout_secs),
-            own.webhooks.allow_private_targets,
-        )
-        .map_err(|e| setting("notifications.webhooks")(&e))?;
+        let webhooks = WebhookSender::from_settings(&own.webhooks)
+            .map_err(|e| setting("notifications.webhooks")(&e))?;
         let mut host = ServiceHost::build_with(settings, &MIGRATOR, pieces()).await?;
         let contacts = shared.contacts(&host.peers);
         let notifications = Notifications::new(host.pool.clone(), own.webhooks.clone());

@@ -113,9 +113,12 @@ pub struct WebhookSettings {
     /// An endpoint answering 2xx within this many seconds counts as delivered (the contract
     /// says 10).
     pub timeout_secs: u64,
-    /// Accept `http://` URLs and endpoints on loopback or private networks. Development and
-    /// tests only: in production a webhook must be HTTPS on a public address.
+    /// Accept `http://` URLs, any port, and endpoints on loopback or private networks.
+    /// Development and tests only: in production a webhook must be HTTPS on a public address,
+    /// on port 443 or one of `allowed_ports`.
     pub allow_private_targets: bool,
+    /// Ports webhooks may use besides 443 (e.g. `[8443]`); empty by default.
+    pub allowed_ports: Vec<u16>,
 }
 
 impl Default for WebhookSettings {
@@ -123,6 +126,7 @@ impl Default for WebhookSettings {
         Self {
             timeout_secs: 10,
             allow_private_targets: false,
+            allowed_ports: Vec::new(),
         }
     }
 }
@@ -238,6 +242,9 @@ pub struct WorkerSettings {
     pub batch: u32,
     /// Deliveries in flight at once.
     pub concurrency: usize,
+    /// Deliveries in flight at once to one webhook endpoint: a slow or hanging endpoint holds
+    /// at most this many of the `concurrency` slots, the others serve everyone else.
+    pub per_endpoint: usize,
     /// How long a claimed delivery is reserved for its worker, in seconds; after that (the
     /// worker died mid-send) another worker takes it up again.
     pub lease_secs: u64,
@@ -249,6 +256,7 @@ impl Default for WorkerSettings {
             poll_ms: 1_000,
             batch: 64,
             concurrency: 16,
+            per_endpoint: 2,
             lease_secs: 120,
         }
     }

@@ -3,16 +3,22 @@
 //! `NotificationDelivered` or `NotificationFailed` event in one transaction. Daily digests are
 //! gathered here too: a recipient's due digest deliveries of one kind become one email. Kafka
 //! handlers only write deliveries; nothing acknowledged there is lost if a send fails or the
-//! process stops, since the rows stay until an outcome is recorded.
+//! process stops, since the rows stay until an outcome is recorded. Each delivery is a task of
+//! its own holding one of `concurrency` slots, at most `per_endpoint` of them for one webhook:
+//! an endpoint that hangs until the timeout delays its own deliveries, nobody else's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use futures::StreamExt;
+use futures::future::BoxFuture;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 use vte_proto::vte::notifications::v1::{
     NotificationDelivered, NotificationEvent, NotificationFailed, notification_event,
 };
@@ -24,12 +30,15 @@ use crate::channels::webhook::{self, WebhookSender};
 use crate::config::{SiteUrl, WorkerSettings};
 use crate::domain::{Backoff, Channel, DeliveryStatus, Kind, Recipient};
 use crate::mapping;
-use crate::store::deliveries::{self, Attempt, Claimed, DeliveryRecord, Outcome};
+use crate::store::deliveries::{self, Attempt, Claimed, DeliveryRecord, Outcome, Spread};
 use crate::store::{WAKE_CHANNEL, preferences};
 
 /// Digest deliveries claimed by one round: a recipient's items beyond it (rare: a thousand
 /// due at once) go out in a second email.
 const DIGEST_BATCH: i64 = 1_000;
+
+/// How long deliveries in flight may take to finish once the worker is told to stop.
+pub const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Sends due deliveries over their channels.
 #[derive(Debug, Clone)]
@@ -41,6 +50,54 @@ pub struct Deliverer {
     backoff: Backoff,
     site: SiteUrl,
     settings: WorkerSettings,
+    in_flight: Arc<InFlight>,
+}
+
+/// What a worker has in flight: a slot per delivery, and how many go to each webhook.
+#[derive(Debug)]
+struct InFlight {
+    slots: Arc<Semaphore>,
+    endpoints: Mutex<HashMap<Uuid, i64>>,
+}
+
+impl InFlight {
+    fn endpoints(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, i64>> {
+        self.endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One delivery to a webhook in flight, counted until dropped (even by a panic).
+struct EndpointGuard {
+    in_flight: Arc<InFlight>,
+    webhook: Option<Uuid>,
+}
+
+impl EndpointGuard {
+    fn new(in_flight: &Arc<InFlight>, webhook: Option<Uuid>) -> Self {
+        if let Some(id) = webhook {
+            *in_flight.endpoints().entry(id).or_insert(0) += 1;
+        }
+        Self {
+            in_flight: in_flight.clone(),
+            webhook,
+        }
+    }
+}
+
+impl Drop for EndpointGuard {
+    fn drop(&mut self) {
+        if let Some(id) = self.webhook {
+            let mut endpoints = self.in_flight.endpoints();
+            if let Some(count) = endpoints.get_mut(&id) {
+                *count -= 1;
+                if *count <= 0 {
+                    endpoints.remove(&id);
+                }
+            }
+        }
+    }
 }
 
 impl Deliverer {
@@ -54,6 +111,10 @@ impl Deliverer {
         site: SiteUrl,
         settings: WorkerSettings,
     ) -> Self {
+        let in_flight = Arc::new(InFlight {
+            slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            endpoints: Mutex::new(HashMap::new()),
+        });
         Self {
             pool,
             mailer,
@@ -62,17 +123,24 @@ impl Deliverer {
             backoff,
             site,
             settings,
+            in_flight,
         }
     }
 
-    /// Delivers until `stop`: whenever woken, and at least every `poll_ms`.
+    /// Delivers until `stop`: whenever woken, whenever a delivery in flight ends, and at
+    /// least every `poll_ms`. On `stop` the deliveries in flight get [`STOP_GRACE`] to finish
+    /// and be recorded; the others are abandoned, and attempted again (same delivery id) once
+    /// their lease runs out.
     pub async fn run(self, stop: CancellationToken) {
         let mut listener = self.listen().await;
         let poll = Duration::from_millis(self.settings.poll_ms.max(10));
+        let mut tasks = JoinSet::new();
         loop {
             let now = Utc::now().trunc_subsecs(6);
-            let busy = match self.deliver_due(now).await {
-                Ok(sent) => sent >= self.settings.batch as usize,
+            let asked = self.room().min(self.batch());
+            // A full claim: more may be due.
+            let busy = match self.dispatch_due(now, &mut tasks).await {
+                Ok(claimed) => asked > 0 && i64::try_from(claimed).unwrap_or(0) >= asked,
                 Err(error) => {
                     tracing::warn!(%error, "delivery round failed; retrying");
                     false
@@ -81,21 +149,23 @@ impl Deliverer {
             if let Err(error) = self.send_digests(now).await {
                 tracing::warn!(%error, "digest round failed; retrying");
             }
-            if busy {
-                if stop.is_cancelled() {
-                    return;
-                }
+            if busy && !stop.is_cancelled() && self.room() > 0 {
                 continue;
             }
             let woken = tokio::select! {
-                () = stop.cancelled() => return,
+                () = stop.cancelled() => break,
                 () = tokio::time::sleep(poll) => true,
                 woken = wait(&mut listener) => woken,
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => true,
             };
             if !woken {
                 // The connection dropped: poll until a new one listens.
                 listener = self.listen().await;
             }
+        }
+        let drained = async { while tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(STOP_GRACE, drained).await.is_err() {
+            tasks.shutdown().await;
         }
     }
 
@@ -105,43 +175,90 @@ impl Deliverer {
         Some(listener)
     }
 
-    /// One batch of due immediate deliveries; returns how many were attempted.
+    fn batch(&self) -> i64 {
+        i64::from(self.settings.batch.max(1))
+    }
+
+    /// Free delivery slots.
+    fn room(&self) -> i64 {
+        i64::try_from(self.in_flight.slots.available_permits()).unwrap_or(i64::MAX)
+    }
+
+    /// One batch of due immediate deliveries, attempted and recorded before it returns;
+    /// returns how many were attempted.
     pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<usize, Error> {
+        let mut tasks = JoinSet::new();
+        let claimed = self.dispatch_due(now, &mut tasks).await;
+        while tasks.join_next().await.is_some() {}
+        claimed
+    }
+
+    /// Claims as many due immediate deliveries as there are free slots (no more of one
+    /// webhook than `per_endpoint` allows, counting those in flight) and starts each in
+    /// `tasks`, which records its outcome when done; returns how many were claimed.
+    async fn dispatch_due(
+        &self,
+        now: DateTime<Utc>,
+        tasks: &mut JoinSet<()>,
+    ) -> Result<usize, Error> {
+        let room = self.room().min(self.batch());
+        if room == 0 {
+            return Ok(0);
+        }
+        let spread = Spread {
+            per_endpoint: i64::try_from(self.settings.per_endpoint.max(1)).unwrap_or(i64::MAX),
+            in_flight: self
+                .in_flight
+                .endpoints()
+                .iter()
+                .map(|(id, count)| (*id, *count))
+                .collect(),
+        };
         let lease = Duration::from_secs(self.settings.lease_secs);
-        let claimed = deliveries::claim(
-            &self.pool,
-            false,
-            now,
-            i64::from(self.settings.batch.max(1)),
-            lease,
-        )
-        .await?;
+        let claimed = deliveries::claim(&self.pool, false, now, room, lease, Some(&spread)).await?;
         let count = claimed.len();
-        let concurrency = self.settings.concurrency.max(1);
-        // Outcomes are recorded as attempts complete, a handful per transaction, so a slow
-        // endpoint holds back no one else's record for long.
-        let mut outcomes = futures::stream::iter(claimed)
-            .map(|delivery| async move {
-                let attempt = self.attempt(&delivery).await;
-                Outcome {
-                    id: delivery.id,
-                    attempts: delivery.attempts,
-                    attempt,
-                }
-            })
-            .buffer_unordered(concurrency)
-            .ready_chunks(concurrency);
-        while let Some(chunk) = outcomes.next().await {
-            self.finish(&chunk).await?;
+        for delivery in claimed {
+            let Ok(slot) = self.in_flight.slots.clone().acquire_owned().await else {
+                break;
+            };
+            let endpoint = EndpointGuard::new(
+                &self.in_flight,
+                delivery.webhook.as_ref().map(|hook| hook.id),
+            );
+            tasks.spawn(self.clone().deliver_one(delivery, endpoint, slot));
         }
         Ok(count)
+    }
+
+    /// Attempts `delivery` and records the outcome, then frees its slot and its endpoint's
+    /// count. Boxed: the task's future is `Send` by its signature (the compiler cannot prove
+    /// it through the database calls' higher-ranked lifetimes otherwise).
+    fn deliver_one(
+        self,
+        delivery: Claimed,
+        endpoint: EndpointGuard,
+        slot: OwnedSemaphorePermit,
+    ) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let attempt = self.attempt(&delivery).await;
+            let outcome = Outcome {
+                id: delivery.id,
+                attempts: delivery.attempts,
+                attempt,
+            };
+            if let Err(error) = self.finish(&[outcome]).await {
+                // The lease runs out and the delivery is attempted again.
+                tracing::warn!(%error, delivery = %delivery.id, "recording a delivery failed");
+            }
+            drop((endpoint, slot));
+        })
     }
 
     /// Sends the digests due at `now`: one email per recipient and kind gathering every due
     /// digest delivery. Returns how many emails were attempted.
     pub async fn send_digests(&self, now: DateTime<Utc>) -> Result<usize, Error> {
         let lease = Duration::from_secs(self.settings.lease_secs);
-        let claimed = deliveries::claim(&self.pool, true, now, DIGEST_BATCH, lease).await?;
+        let claimed = deliveries::claim(&self.pool, true, now, DIGEST_BATCH, lease, None).await?;
         let mut groups: BTreeMap<(String, Kind), Vec<Claimed>> = BTreeMap::new();
         for delivery in claimed {
             groups

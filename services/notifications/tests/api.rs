@@ -259,6 +259,18 @@ async fn webhooks_are_for_schools_and_bpifrance_with_checked_urls_and_kinds() {
         ("https://127.0.0.1/hook", vec![], "url:"),
         ("https://10.0.0.8/hook", vec![], "url:"),
         ("https://[::1]/hook", vec![], "url:"),
+        // Forms that reach a private IPv4 address through a translator, and special-purpose
+        // blocks (RFC 6890).
+        ("https://[64:ff9b::a00:1]/hook", vec![], "url:"),
+        ("https://[2002:a00:1::1]/hook", vec![], "url:"),
+        ("https://[::ffff:5db8:d70e]/hook", vec![], "url:"),
+        ("https://[::a00:1]/hook", vec![], "url:"),
+        ("https://198.18.0.1/hook", vec![], "url:"),
+        ("https://240.0.0.1/hook", vec![], "url:"),
+        ("https://192.0.0.8/hook", vec![], "url:"),
+        // Ports other than 443 reach other services of the host.
+        ("https://93.184.215.14:8443/hook", vec![], "url:"),
+        ("https://93.184.215.14:22/hook", vec![], "url:"),
         ("https://user:secret@93.184.215.14/hook", vec![], "url:"),
         (
             "https://93.184.215.14/hook",
@@ -336,9 +348,23 @@ async fn webhooks_are_for_schools_and_bpifrance_with_checked_urls_and_kinds() {
     let (code, _) = refused(
         client
             .delete_webhook(DeleteWebhookRequest {
-                webhook_id: webhook.id,
+                webhook_id: webhook.id.clone(),
             })
             .await,
     );
     assert_eq!(code, Code::NotFound, "deleted once");
+    let (kept, secret): (i64, String) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM webhooks WHERE secret = $1),
+                (SELECT secret FROM webhooks WHERE id = $2::uuid)",
+    )
+    .bind(&registered.secret)
+    .bind(&webhook.id)
+    .fetch_one(&service.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        kept, 0,
+        "a deleted webhook's secret is gone from the database"
+    );
+    assert!(secret.is_empty());
 }

@@ -2,7 +2,7 @@
 //! on loopback standing for a school's information system. Signatures verify with the owner's
 //! secret only; an endpoint down for a while gets its delivery once it is up, and only once; an
 //! endpoint never up ends in the owner's dead letters, which the owner sends again once it is
-//! fixed.
+//! fixed; an endpoint that hangs delays nobody else's deliveries.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,7 +13,7 @@ use support::harness::{Notifications, PATIENCE};
 use support::http::Endpoint;
 use tonic::Code;
 use vte_domain::{CandidateId, SchoolId, Siren};
-use vte_notifications::channels::webhook::verify;
+use vte_notifications::channels::webhook::{verify, verify_fresh};
 use vte_proto::vte::notifications::v1::{
     DeliveryStatus, ListDeadLettersRequest, ListWebhooksRequest, NotificationKind,
     RedeliverDeadLettersRequest, RegisterWebhookRequest, RegisterWebhookResponse,
@@ -85,6 +85,25 @@ async fn a_school_webhook_is_signed_with_the_schools_secret_and_no_other() {
     );
     let sent_at: i64 = signature[2..signature.find(',').unwrap()].parse().unwrap();
     assert!((chrono::Utc::now().timestamp() - sent_at).abs() < 60);
+    assert_eq!(hit.header("vte-timestamp"), sent_at.to_string());
+    // The time is signed with the body: the request is good for five minutes, then a replay.
+    assert!(verify_fresh(
+        &registered.secret,
+        &signature,
+        &hit.body,
+        sent_at + 60
+    ));
+    assert!(!verify_fresh(
+        &registered.secret,
+        &signature,
+        &hit.body,
+        sent_at + 301
+    ));
+    let body = String::from_utf8_lossy(&hit.body);
+    assert!(
+        !body.contains(&application.account),
+        "no account subject in a payload: {body}"
+    );
 
     let json = hit.json();
     assert_eq!(json["deliveryId"], hit.header("vte-delivery-id"));
@@ -345,5 +364,43 @@ async fn bpifrance_hears_of_completed_placements_on_its_webhook_and_a_deleted_we
         endpoint.hits().len(),
         1,
         "nothing goes to a deleted webhook"
+    );
+}
+
+#[tokio::test]
+async fn an_endpoint_that_hangs_does_not_delay_another_schools_deliveries() {
+    // Timeouts far longer than the deadline below, few slots: on a shared queue the hanging
+    // endpoint's deliveries would hold every slot for the whole timeout.
+    let service = Notifications::start_with(|_, own| {
+        own.webhooks.timeout_secs = 60;
+        own.worker.concurrency = 4;
+    })
+    .await;
+    let (stuck, healthy) = (Endpoint::start().await, Endpoint::start().await);
+    stuck.hang();
+    let (slow_school, other_school) = (SchoolId::new(), SchoolId::new());
+    register(&service, slow_school, stuck.url()).await;
+    register(&service, other_school, healthy.url()).await;
+    for _ in 0..8 {
+        student_applies(&service, slow_school).await;
+    }
+    eventually("the stuck endpoint to be called", PATIENCE, || async {
+        (stuck.hanging() > 0).then_some(())
+    })
+    .await;
+
+    let started = std::time::Instant::now();
+    student_applies(&service, other_school).await;
+    eventually(
+        "the other school's endpoint to be called",
+        std::time::Duration::from_secs(5),
+        || async { healthy.delivered().into_iter().next() },
+    )
+    .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        stuck.hanging() <= 2,
+        "at most two deliveries in flight to one endpoint, got {}",
+        stuck.hanging()
     );
 }

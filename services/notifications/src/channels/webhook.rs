@@ -1,8 +1,12 @@
 //! Signed webhook deliveries, as `vte.notifications.v1.Webhook` describes them: an HTTP POST
 //! whose body is the proto3 JSON mapping of `WebhookPayload`, with `vte-delivery-id` (the
-//! receiver deduplicates on it) and `vte-signature: t=T,v1=S`, S being the hex HMAC-SHA256 of
-//! `T.body` keyed with the webhook's secret (the base64url text returned by RegisterWebhook,
-//! used as is). A 2xx answer within the timeout counts as delivered; anything else is retried.
+//! receiver deduplicates on it), `vte-timestamp: T` (the time of sending, Unix seconds) and
+//! `vte-signature: t=T,v1=S`, S being the hex HMAC-SHA256 of `T.body` keyed with the webhook's
+//! secret (the base64url text returned by RegisterWebhook, used as is). The timestamp is signed
+//! with the body, so a receiver refuses a request whose T is more than [`MAX_AGE`] (five
+//! minutes) from its own clock ([`verify_fresh`]): a captured request cannot be replayed later.
+//! A 2xx answer within the timeout counts as delivered; anything else is retried. Only public
+//! addresses ([`super::address`]) on allowed ports are reached, never through a proxy.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
@@ -13,8 +17,13 @@ use prost::Message as _;
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
 use sha2::Sha256;
 use uuid::Uuid;
+use vte_proto::vte::applications::v1::Application;
 use vte_proto::vte::notifications::v1::{Notification, WebhookPayload, webhook_payload};
+use vte_proto::vte::placements::v1::Placement;
 
+use super::address::is_forbidden;
+use crate::config::WebhookSettings;
+use crate::domain::payload;
 use crate::mapping;
 use crate::store::deliveries::{Attempt, Claimed, Endpoint};
 
@@ -22,6 +31,10 @@ use crate::store::deliveries::{Attempt, Claimed, Endpoint};
 pub const DELIVERY_ID_HEADER: &str = "vte-delivery-id";
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "vte-signature";
+/// The header carrying the signed time of sending (Unix seconds), also the signature's `t`.
+pub const TIMESTAMP_HEADER: &str = "vte-timestamp";
+/// How old a signed request a receiver accepts: older ones are refused as replays.
+pub const MAX_AGE: Duration = Duration::from_secs(5 * 60);
 
 /// The `v1` signature of `body` sent at `timestamp` (Unix seconds), keyed with `secret`.
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
@@ -36,18 +49,28 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Whether `header` (`t=T,v1=S`) signs `body` with `secret`; what a receiver checks.
-pub fn verify(secret: &str, header: &str, body: &[u8]) -> bool {
+/// The time and the signatures of a `t=T,v1=S` header; `None` without exactly one `t`.
+fn parse_signature(header: &str) -> Option<(i64, Vec<&str>)> {
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {
         match part.trim().split_once('=') {
-            Some(("t", value)) => timestamp = value.parse::<i64>().ok(),
+            Some(("t", value)) => {
+                if timestamp.is_some() {
+                    return None;
+                }
+                timestamp = Some(value.parse::<i64>().ok()?);
+            }
             Some(("v1", value)) => signatures.push(value),
             _ => {}
         }
     }
-    let Some(timestamp) = timestamp else {
+    Some((timestamp?, signatures))
+}
+
+/// Whether `header` (`t=T,v1=S`) signs `body` with `secret`, whenever it was signed.
+pub fn verify(secret: &str, header: &str, body: &[u8]) -> bool {
+    let Some((timestamp, signatures)) = parse_signature(header) else {
         return false;
     };
     let Ok(key) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
@@ -65,33 +88,14 @@ pub fn verify(secret: &str, header: &str, body: &[u8]) -> bool {
     })
 }
 
-/// Whether an address is one a webhook must not target (loopback, private, link-local...).
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_multicast()
-                || (a == 100 && (64..128).contains(&b))
-                || a == 0
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-        }
-    }
+/// Whether `header` signs `body` with `secret` and was signed at most [`MAX_AGE`] away from
+/// `now` (Unix seconds): what a receiver checks, so that a captured request replayed later is
+/// refused.
+pub fn verify_fresh(secret: &str, header: &str, body: &[u8], now: i64) -> bool {
+    let Some((signed_at, _)) = parse_signature(header) else {
+        return false;
+    };
+    now.abs_diff(signed_at) <= MAX_AGE.as_secs() && verify(secret, header, body)
 }
 
 /// The descriptor of `WebhookPayload`, from the contract's descriptor set.
@@ -110,15 +114,20 @@ fn payload_descriptor() -> Result<&'static MessageDescriptor, String> {
 
 /// The JSON body of a claimed webhook delivery.
 pub fn payload_json(delivery: &Claimed) -> Result<Vec<u8>, String> {
+    // Scrubbed again: rows stored before account subjects were left out still hold them.
     let subject = match &delivery.subject {
         Some((kind, bytes)) if kind == "application" => {
-            Some(webhook_payload::Subject::Application(
-                prost::Message::decode(bytes.as_slice()).map_err(|e| e.to_string())?,
-            ))
+            let mut application: Application =
+                prost::Message::decode(bytes.as_slice()).map_err(|e| e.to_string())?;
+            payload::scrub_application(&mut application);
+            Some(webhook_payload::Subject::Application(application))
         }
-        Some((kind, bytes)) if kind == "placement" => Some(webhook_payload::Subject::Placement(
-            prost::Message::decode(bytes.as_slice()).map_err(|e| e.to_string())?,
-        )),
+        Some((kind, bytes)) if kind == "placement" => {
+            let mut placement: Placement =
+                prost::Message::decode(bytes.as_slice()).map_err(|e| e.to_string())?;
+            payload::scrub_placement(&mut placement);
+            Some(webhook_payload::Subject::Placement(placement))
+        }
         _ => None,
     };
     let payload = WebhookPayload {
@@ -160,7 +169,7 @@ impl reqwest::dns::Resolve for PublicOnly {
         Box::pin(async move {
             let addresses: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
                 .await?
-                .filter(|address| !is_private(address.ip()))
+                .filter(|address| !is_forbidden(address.ip()))
                 .collect();
             if addresses.is_empty() {
                 return Err("the host resolves to no public address".into());
@@ -171,52 +180,139 @@ impl reqwest::dns::Resolve for PublicOnly {
     }
 }
 
+/// Which endpoints webhooks may target: HTTPS on port 443 or an allowed port, on public
+/// addresses; with `allow_private` (development and tests only) also `http://`, any port and
+/// any address, the platform's own network included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Targets {
+    pub allow_private: bool,
+    /// Ports allowed besides 443 (and 80 where `http://` is allowed).
+    pub allowed_ports: Vec<u16>,
+}
+
+/// Why an endpoint URL is not one a webhook may target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not `https://` (or `http://` where allowed).
+    Scheme,
+    /// Neither 443 nor an allowed port.
+    Port,
+    /// An address that is not globally reachable.
+    PrivateAddress,
+}
+
+impl Refusal {
+    /// The rule broken, as a field error says it.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Self::Scheme => "must be an https:// URL",
+            Self::Port => "must use port 443 or one of notifications.webhooks.allowed_ports",
+            Self::PrivateAddress => "must not resolve to a private address",
+        }
+    }
+
+    /// The class of error a refused delivery records.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Scheme => "scheme_not_allowed",
+            Self::Port => "port_not_allowed",
+            Self::PrivateAddress => "private_address",
+        }
+    }
+}
+
+impl Targets {
+    /// The targets the settings allow.
+    pub fn from_settings(settings: &WebhookSettings) -> Self {
+        Self {
+            allow_private: settings.allow_private_targets,
+            allowed_ports: settings.allowed_ports.clone(),
+        }
+    }
+
+    /// Checks what the URL itself says: the scheme, the port, and a host written as an
+    /// address (which no resolver sees). Names are checked when resolved.
+    pub fn check(&self, url: &url::Url) -> Result<(), Refusal> {
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_private => {}
+            _ => return Err(Refusal::Scheme),
+        }
+        if self.allow_private {
+            return Ok(());
+        }
+        let port = url.port_or_known_default().unwrap_or(0);
+        if port != 443 && !self.allowed_ports.contains(&port) {
+            return Err(Refusal::Port);
+        }
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            _ => None,
+        };
+        if literal.is_some_and(is_forbidden) {
+            return Err(Refusal::PrivateAddress);
+        }
+        Ok(())
+    }
+}
+
 /// Posts signed payloads to webhooks.
 #[derive(Debug, Clone)]
 pub struct WebhookSender {
     client: reqwest::Client,
-    allow_private: bool,
+    targets: Targets,
 }
 
 impl WebhookSender {
     /// A sender whose calls time out after `timeout`; unless `allow_private` (development and
-    /// tests), it reaches public addresses only. Redirects are not followed: an endpoint
-    /// answers itself.
+    /// tests), it reaches public addresses on port 443 only.
     pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, reqwest::Error> {
+        Self::with_targets(
+            timeout,
+            Targets {
+                allow_private,
+                allowed_ports: Vec::new(),
+            },
+        )
+    }
+
+    /// A sender as the settings say.
+    pub fn from_settings(settings: &WebhookSettings) -> Result<Self, reqwest::Error> {
+        Self::with_targets(
+            Duration::from_secs(settings.timeout_secs),
+            Targets::from_settings(settings),
+        )
+    }
+
+    /// A sender whose calls time out after `timeout`, reaching `targets` only. Redirects are
+    /// not followed (an endpoint answers itself) and no proxy is used, whatever the
+    /// environment's `HTTP(S)_PROXY` say: a proxy would reach what the address filter refuses.
+    pub fn with_targets(timeout: Duration, targets: Targets) -> Result<Self, reqwest::Error> {
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
             .user_agent("vte-notifications/1");
-        if !allow_private {
+        if !targets.allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnly));
         }
         Ok(Self {
             client: builder.build()?,
-            allow_private,
+            targets,
         })
-    }
-
-    /// Whether the endpoint's URL names a private address literally (which no resolver sees).
-    fn names_private_address(&self, url: &str) -> bool {
-        if self.allow_private {
-            return false;
-        }
-        let host = url::Url::parse(url)
-            .ok()
-            .and_then(|url| url.host_str().map(str::to_owned))
-            .unwrap_or_default();
-        host.trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(is_private)
     }
 
     /// POSTs `body`, signed now, to `endpoint` as delivery `delivery_id`.
     pub async fn send(&self, endpoint: &Endpoint, delivery_id: Uuid, body: Vec<u8>) -> Attempt {
-        if self.names_private_address(&endpoint.url) {
+        let refused = match url::Url::parse(&endpoint.url) {
+            Ok(url) => self.targets.check(&url).err().map(Refusal::code),
+            Err(_) => Some("url"),
+        };
+        if let Some(error) = refused {
             return Attempt::Failed {
-                error: "private_address",
+                error,
                 http_status: 0,
                 permanent: true,
             };
@@ -228,6 +324,7 @@ impl WebhookSender {
             .post(&endpoint.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(DELIVERY_ID_HEADER, delivery_id.to_string())
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
             .header(SIGNATURE_HEADER, format!("t={timestamp},v1={signature}"))
             .body(body)
             .send()
@@ -274,35 +371,107 @@ mod tests {
     }
 
     #[test]
-    fn private_and_loopback_addresses_are_refused_public_ones_pass() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.0.1",
-            "169.254.1.1",
-            "100.64.0.1",
-            "::1",
-            "fd00::1",
-            "::ffff:10.0.0.1",
+    fn the_timestamp_is_signed_with_the_body_so_a_receiver_refuses_a_replay() {
+        let body = br#"{"deliveryId":"x"}"#;
+        let sent_at = 1_700_000_000;
+        let signed = signature("secret", sent_at, body);
+        let header = format!("t={sent_at},v1={signed}");
+        // Moving the time of a captured request breaks its signature.
+        let moved = format!("t={},v1={signed}", sent_at + 600);
+        assert!(!verify("secret", &moved, body));
+        let doubled = format!("t={},t={sent_at},v1={signed}", sent_at + 600);
+        assert!(!verify("secret", &doubled, body), "one t only");
+        assert!(!verify_fresh("secret", &doubled, body, sent_at + 600));
+        // Within five minutes either way it is fresh; later it is a replay.
+        assert!(verify_fresh("secret", &header, body, sent_at + 299));
+        assert!(verify_fresh("secret", &header, body, sent_at - 60));
+        assert!(!verify_fresh("secret", &header, body, sent_at + 301));
+        assert!(!verify_fresh("other", &header, body, sent_at));
+    }
+
+    fn check(targets: &Targets, url: &str) -> Result<(), Refusal> {
+        targets.check(&url::Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn in_production_only_https_on_443_or_an_allowed_port_to_a_public_address_passes() {
+        let production = Targets::default();
+        assert_eq!(check(&production, "https://193.51.24.1/hook"), Ok(()));
+        assert_eq!(check(&production, "https://ecole.example.fr/hook"), Ok(()));
+        assert_eq!(
+            check(&production, "https://ecole.example.fr:443/hook"),
+            Ok(())
+        );
+        for port in ["22", "25", "5432", "6379", "8443", "9092"] {
+            assert_eq!(
+                check(&production, &format!("https://193.51.24.1:{port}/hook")),
+                Err(Refusal::Port),
+                "{port}"
+            );
+        }
+        assert_eq!(
+            check(&production, "http://193.51.24.1/hook"),
+            Err(Refusal::Scheme)
+        );
+        for literal in [
+            "https://127.0.0.1/",
+            "https://[::ffff:a00:1]/",
+            "https://[64:ff9b::a00:1]/",
+            "https://[2002:a00:1::1]/",
+            "https://198.18.0.1/",
+            "https://240.0.0.1/",
+            "https://192.0.0.8/",
         ] {
-            assert!(
-                is_private(private.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
-                "{private}"
+            assert_eq!(
+                check(&production, literal),
+                Err(Refusal::PrivateAddress),
+                "{literal}"
             );
         }
-        for public in ["193.51.24.1", "2001:4860:4860::8888"] {
-            assert!(
-                !is_private(public.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
-                "{public}"
-            );
-        }
+        let with_8443 = Targets {
+            allowed_ports: vec![8443],
+            ..Targets::default()
+        };
+        assert_eq!(check(&with_8443, "https://193.51.24.1:8443/hook"), Ok(()));
+        assert_eq!(
+            check(&with_8443, "https://193.51.24.1:8080/hook"),
+            Err(Refusal::Port)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_delivery_to_a_port_not_allowed_fails_for_good_without_connecting() {
+        let sender = WebhookSender::new(Duration::from_secs(2), false).unwrap();
+        let endpoint = Endpoint {
+            id: Uuid::nil(),
+            url: "https://193.51.24.1:6379/hook".to_owned(),
+            secret: "s".to_owned(),
+        };
+        let started = std::time::Instant::now();
+        let attempt = sender.send(&endpoint, Uuid::nil(), vec![]).await;
+        assert_eq!(
+            attempt,
+            Attempt::Failed {
+                error: "port_not_allowed",
+                http_status: 0,
+                permanent: true
+            }
+        );
+        assert!(started.elapsed() < Duration::from_millis(500));
     }
 
     #[tokio::test]
     async fn in_production_a_webhook_never_reaches_a_private_address() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let sender = WebhookSender::new(Duration::from_secs(2), false).unwrap();
+        let sender = WebhookSender::with_targets(
+            Duration::from_secs(2),
+            Targets {
+                allow_private: false,
+                allowed_ports: vec![port],
+            },
+        )
+        .unwrap();
         let endpoint = |url: String| Endpoint {
             id: Uuid::nil(),
             url,
@@ -310,7 +479,7 @@ mod tests {
         };
         let literal = sender
             .send(
-                &endpoint(format!("http://127.0.0.1:{port}/hook")),
+                &endpoint(format!("https://127.0.0.1:{port}/hook")),
                 Uuid::nil(),
                 vec![],
             )
@@ -325,7 +494,7 @@ mod tests {
         );
         let named = sender
             .send(
-                &endpoint(format!("http://localhost:{port}/hook")),
+                &endpoint(format!("https://localhost:{port}/hook")),
                 Uuid::nil(),
                 vec![],
             )

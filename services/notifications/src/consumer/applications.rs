@@ -2,7 +2,6 @@
 //! the candidate (every step after the submission) and their school (every step), with the
 //! offer's facts kept from `vte.offers.v1`. The application's state is kept for the reminder.
 
-use prost::Message as _;
 use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
@@ -118,7 +117,7 @@ impl Handles<ApplicationEvent> for EventsHandler {
             .await
             .map_err(store_error)?;
         let at = occurred_at(event.occurred_at.as_ref());
-        let subject = Some(Subject::Application(application.encode_to_vec()));
+        let subject = Some(Subject::application(application));
         let draft = |recipient, kind, text| Draft {
             recipient,
             kind,

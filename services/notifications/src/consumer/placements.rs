@@ -3,7 +3,6 @@
 //! completed VTE is kept as awaiting its label until the decision, for Bpifrance's reminder.
 
 use chrono::NaiveDate;
-use prost::Message as _;
 use sqlx::{Postgres, Transaction};
 use vte_domain::Siren;
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
@@ -106,7 +105,7 @@ impl Handles<PlacementEvent> for EventsHandler {
             }
             PlacementStep::Started { .. } | PlacementStep::EndedEarly { .. } => {}
         }
-        let subject = Subject::Placement(placement.encode_to_vec());
+        let subject = Subject::placement(placement);
         let drafts: Vec<Draft> = recipients
             .into_iter()
             .map(|recipient| Draft {

@@ -103,24 +103,67 @@ impl TryFrom<ClaimedRow> for Claimed {
     }
 }
 
+/// How a claim spreads over webhook endpoints, so that one slow endpoint cannot take every
+/// slot: at most `per_endpoint` deliveries of one webhook in flight, counting those already
+/// in flight (`in_flight`, by webhook).
+#[derive(Debug, Clone, Default)]
+pub struct Spread {
+    pub per_endpoint: i64,
+    pub in_flight: Vec<(Uuid, i64)>,
+}
+
 /// Claims up to `limit` due deliveries (immediate ones, or with `digest` the digest emails
-/// due), reserving them until `now + lease`.
+/// due), reserving them until `now + lease`; no more of one webhook than `spread` allows
+/// (`None`: no cap).
 pub async fn claim<'e>(
     executor: impl PgExecutor<'e>,
     digest: bool,
     now: DateTime<Utc>,
     limit: i64,
     lease: std::time::Duration,
+    spread: Option<&Spread>,
 ) -> Result<Vec<Claimed>, StoreError> {
+    let (per_endpoint, hooks, in_flight): (i64, Vec<Uuid>, Vec<i64>) = match spread {
+        Some(spread) => {
+            let (hooks, counts) = spread.in_flight.iter().copied().unzip();
+            (spread.per_endpoint.max(1), hooks, counts)
+        }
+        None => (i64::MAX, Vec::new(), Vec::new()),
+    };
+    // Endpoints already at their cap are not even looked at, so their backlog does not fill
+    // the window the others are picked from.
+    let full: Vec<Uuid> = hooks
+        .iter()
+        .zip(&in_flight)
+        .filter(|(_, count)| **count >= per_endpoint)
+        .map(|(hook, _)| *hook)
+        .collect();
+    let window = if spread.is_some() {
+        limit.saturating_mul(8).min(2_000)
+    } else {
+        limit
+    };
     let rows: Vec<ClaimedRow> = sqlx::query_as(
         "UPDATE deliveries d SET next_attempt_at = $1 + make_interval(secs => $3)
          FROM notifications n
          WHERE n.id = d.notification_id AND d.id IN (
-             SELECT id FROM deliveries
-             WHERE status IN ('PENDING', 'RETRYING') AND digest = $4 AND next_attempt_at <= $1
-             ORDER BY next_attempt_at
-             LIMIT $2
-             FOR UPDATE SKIP LOCKED)
+             SELECT ranked.id FROM (
+                 SELECT c.id, c.webhook_id, c.next_attempt_at,
+                     row_number() OVER (PARTITION BY c.webhook_id
+                                        ORDER BY c.next_attempt_at, c.id) AS nth
+                 FROM (SELECT id, webhook_id, next_attempt_at FROM deliveries
+                       WHERE status IN ('PENDING', 'RETRYING') AND digest = $4
+                         AND next_attempt_at <= $1
+                         AND (webhook_id IS NULL OR webhook_id <> ALL($6))
+                       ORDER BY next_attempt_at
+                       LIMIT $5
+                       FOR UPDATE SKIP LOCKED) c) ranked
+             LEFT JOIN UNNEST($7::uuid[], $8::bigint[]) AS f(hook, in_flight)
+                 ON f.hook = ranked.webhook_id
+             WHERE ranked.webhook_id IS NULL
+                 OR ranked.nth + coalesce(f.in_flight, 0) <= $9
+             ORDER BY ranked.next_attempt_at
+             LIMIT $2)
          RETURNING d.id, d.notification_id, d.kind, d.recipient_role, d.recipient_tenant,
              d.channel, d.webhook_id, d.attempts,
              (SELECT url FROM webhooks w WHERE w.id = d.webhook_id AND w.deleted_at IS NULL)
@@ -134,6 +177,11 @@ pub async fn claim<'e>(
     .bind(limit)
     .bind(lease.as_secs_f64())
     .bind(digest)
+    .bind(window)
+    .bind(&full)
+    .bind(&hooks)
+    .bind(&in_flight)
+    .bind(per_endpoint)
     .fetch_all(executor)
     .await?;
     rows.into_iter().map(Claimed::try_from).collect()

@@ -186,8 +186,8 @@ async fn insert(
         "WITH notification AS (
              INSERT INTO notifications (id, source_id, recipient_role, recipient_tenant, kind,
                  title, body, link, subject_id, occurred_at, subject_type, subject, in_app,
-                 created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                 created_at, about_candidate)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $22)
              ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
              RETURNING id),
          made AS (
@@ -225,6 +225,7 @@ async fn insert(
     .bind(&digests)
     .bind(&nexts)
     .bind(&delivered)
+    .bind(draft.subject.as_ref().and_then(Subject::candidate))
     .fetch_optional(connection)
     .await?;
     Ok(made.map(|count| usize::try_from(count).unwrap_or(0)))

@@ -1,5 +1,6 @@
 //! School and Bpifrance webhook endpoints. A deleted webhook is kept (its dead letters stay
-//! listable) but receives nothing more, and its pending deliveries are dropped.
+//! listable) but receives nothing more, its pending deliveries are dropped and its signing
+//! secret is overwritten.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -128,17 +129,20 @@ pub async fn owned_by<'e>(
     .await?)
 }
 
-/// Deletes a webhook and drops its pending deliveries; returns how many were dropped.
+/// Deletes a webhook (its secret is forgotten) and drops its pending deliveries; returns how
+/// many were dropped.
 pub async fn delete(
     connection: &mut PgConnection,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    sqlx::query("UPDATE webhooks SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
-        .bind(id)
-        .bind(now)
-        .execute(&mut *connection)
-        .await?;
+    sqlx::query(
+        "UPDATE webhooks SET deleted_at = $2, secret = '' WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?;
     let dropped = sqlx::query(
         "DELETE FROM deliveries WHERE webhook_id = $1 AND status IN ('PENDING', 'RETRYING')",
     )

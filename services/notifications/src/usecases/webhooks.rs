@@ -12,7 +12,8 @@ use vte_service::auth::Caller;
 use vte_wire::page::{Page, PageRequest};
 
 use super::{Notifications, now};
-use crate::channels::webhook::is_private;
+use crate::channels::address::is_forbidden;
+use crate::channels::webhook::Targets;
 use crate::domain::{Kind, Recipient};
 use crate::store::deliveries::{self, DeliveryRecord};
 use crate::store::webhooks::{self as store, Webhook};
@@ -174,7 +175,8 @@ impl Notifications {
     }
 
     /// Checks a webhook URL: length, absolute HTTPS (HTTP too when private targets are
-    /// allowed), no credentials, and a host that resolves only to public addresses.
+    /// allowed), port 443 or an allowed one, no credentials, and a host that resolves only to
+    /// public addresses.
     async fn check_url(&self, raw: &str) -> Result<String, Error> {
         let invalid = |rule: &str| Error::invalid("url", rule);
         let raw = raw.trim();
@@ -185,17 +187,15 @@ impl Notifications {
             ));
         }
         let url = url::Url::parse(raw).map_err(|_| invalid("must be an absolute URL"))?;
-        let allow_private = self.webhooks.allow_private_targets;
-        match url.scheme() {
-            "https" => {}
-            "http" if allow_private => {}
-            _ => return Err(invalid("must be an https:// URL")),
-        }
         let host = url.host_str().ok_or_else(|| invalid("must name a host"))?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid("must not carry credentials"));
         }
-        if !allow_private {
+        let targets = Targets::from_settings(&self.webhooks);
+        targets
+            .check(&url)
+            .map_err(|refusal| invalid(refusal.rule()))?;
+        if !targets.allow_private {
             let port = url.port_or_known_default().unwrap_or(443);
             let host = host.trim_start_matches('[').trim_end_matches(']');
             let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
@@ -206,7 +206,7 @@ impl Notifications {
                     .map(|addr| addr.ip())
                     .collect(),
             };
-            if addresses.is_empty() || addresses.into_iter().any(is_private) {
+            if addresses.is_empty() || addresses.into_iter().any(is_forbidden) {
                 return Err(invalid("must not resolve to a private address"));
             }
         }

@@ -12,7 +12,7 @@ use vte_proto::vte::applications::v1::{
     application_event,
 };
 use vte_proto::vte::candidates::v1::{CandidateErased, CandidateEvent, candidate_event};
-use vte_proto::vte::common::v1::Location;
+use vte_proto::vte::common::v1::{Actor, Location, Role};
 use vte_proto::vte::matching::v1::{
     CandidateSuggestion, CandidatesSuggested, MatchingEvent, OfferSuggestion, OffersSuggested,
     SuggestionTrigger, matching_event,
@@ -101,6 +101,9 @@ pub struct TestApplication {
     pub candidate: CandidateId,
     pub school: SchoolId,
     pub submitted_at: DateTime<Utc>,
+    /// The candidate's account subject (the `sub` of their token), which their transitions
+    /// name as the offers service records them.
+    pub account: String,
 }
 
 impl TestApplication {
@@ -111,6 +114,7 @@ impl TestApplication {
             candidate,
             school,
             submitted_at: Utc::now(),
+            account: format!("idp|account-{}", Uuid::new_v4().simple()),
         }
     }
 
@@ -125,6 +129,11 @@ impl TestApplication {
             transitions: vec![ApplicationTransition {
                 to: status as i32,
                 reason: reason.to_owned(),
+                actor: Some(Actor {
+                    role: Role::Candidate as i32,
+                    subject: self.account.clone(),
+                    tenant_id: self.candidate.to_string(),
+                }),
                 ..ApplicationTransition::default()
             }],
             revision,

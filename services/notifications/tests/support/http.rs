@@ -1,6 +1,7 @@
 //! A real HTTP endpoint on loopback (axum on `127.0.0.1:0`) standing for a school's or
 //! Bpifrance's information system: it keeps every request it gets, and answers 503 while told
-//! to be down (for a number of requests, or for good), 200 otherwise.
+//! to be down (for a number of requests, or for good), 200 otherwise; or, told to hang, counts
+//! the request and never answers (as a stuck endpoint would, until the caller's timeout).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -39,6 +40,9 @@ impl Hit {
 struct Behaviour {
     down_for: AtomicUsize,
     down_forever: AtomicBool,
+    hang: AtomicBool,
+    /// Requests received while hanging (never answered).
+    hanging: AtomicUsize,
     hits: Mutex<Vec<Hit>>,
 }
 
@@ -74,6 +78,16 @@ impl Endpoint {
         self.behaviour.down_forever.store(true, Ordering::SeqCst);
     }
 
+    /// Never answers from now on.
+    pub fn hang(&self) {
+        self.behaviour.hang.store(true, Ordering::SeqCst);
+    }
+
+    /// How many requests it received and left unanswered.
+    pub fn hanging(&self) -> usize {
+        self.behaviour.hanging.load(Ordering::SeqCst)
+    }
+
     /// Up again, answering 200 (the owner fixed it).
     pub fn up(&self) {
         self.behaviour.down_forever.store(false, Ordering::SeqCst);
@@ -102,6 +116,10 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
+    if behaviour.hang.load(Ordering::SeqCst) {
+        behaviour.hanging.fetch_add(1, Ordering::SeqCst);
+        std::future::pending::<()>().await;
+    }
     let down = behaviour.down_forever.load(Ordering::SeqCst)
         || behaviour
             .down_for

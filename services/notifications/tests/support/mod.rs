@@ -9,3 +9,4 @@ pub mod harness;
 pub mod http;
 pub mod platform;
 pub mod smtp;
+pub mod traces;
