@@ -76,8 +76,10 @@ pub struct KafkaSettings {
     pub ssl_key_password: Option<SecretString>,
 }
 
+/// With the consumer's backoff (from 50 ms, doubling up to 5 s), about half a minute to a
+/// minute of trying.
 fn default_handler_max_attempts() -> u32 {
-    10
+    20
 }
 
 fn default_dedupe_window_hours() -> u32 {

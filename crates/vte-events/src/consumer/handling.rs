@@ -118,8 +118,12 @@ impl Handling {
                         counted += 1;
                     }
                     if counted >= self.max_attempts {
+                        // The handler's message stays in the logs: a service may have put a
+                        // database message quoting a value in it, and headers travel.
+                        tracing::warn!(parent: &span, %reason, "handler failed; giving up");
                         let reason = format!(
-                            "still failing after {counted} tries with the database up: {reason}"
+                            "still failing after {counted} tries with the database up \
+                             (the last error is in the consumer's log)"
                         );
                         return Ok(self
                             .dead_letter(message, &reason, stop)
