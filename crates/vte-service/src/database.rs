@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use secrecy::ExposeSecret;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Connection, Executor};
 
 use crate::settings::DatabaseSettings;
 
@@ -60,11 +59,18 @@ pub async fn migrate(
     pool: &PgPool,
     migrator: &Migrator,
 ) -> Result<(), sqlx::migrate::MigrateError> {
-    let mut connection = pool.acquire().await?.detach();
-    connection.execute("SET statement_timeout = 0").await?;
-    migrator.run(&mut connection).await?;
-    connection.close().await?;
-    Ok(())
+    // A one-connection pool of its own: `Migrator::run` on a bare `&mut PgConnection` makes
+    // the services' start-up futures fail the `Send` check (sqlx's `Acquire` lifetimes).
+    let options = (*pool.connect_options())
+        .clone()
+        .options([("statement_timeout", "0")]);
+    let migrations = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    let result = migrator.run(&migrations).await;
+    migrations.close().await;
+    result
 }
 
 fn is_transient(error: &sqlx::Error) -> bool {
