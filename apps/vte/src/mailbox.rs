@@ -2,10 +2,12 @@
 //! the notifications service sends and writes it, as it arrived, to `<dir>/<n>.eml`, the way
 //! developers use MailHog or Mailpit. It speaks the protocol's core (RFC 5321: HELO/EHLO, MAIL,
 //! RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT), so a real SMTP client (lettre) talks to it
-//! unchanged. Set `notifications.smtp.*` to use a real relay instead.
+//! unchanged. Set `notifications.smtp.*` to use a real relay instead. The emails hold people's
+//! names and addresses: the directory and every message are readable by this user only.
 
-use std::io;
+use std::io::{self, Write as _};
 use std::net::SocketAddr;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +43,7 @@ impl Mailbox {
     /// Listens on `addr` (port 0: any) and stores messages in `dir` until `stop`.
     pub async fn start(addr: SocketAddr, dir: &Path, stop: CancellationToken) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         let listener = TcpListener::bind(addr).await?;
         let mailbox = Self {
             addr: listener.local_addr()?,
@@ -154,7 +157,12 @@ impl Mailbox {
             chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f")
         );
         let partial = self.dir.join(format!(".{name}.part"));
-        std::fs::write(&partial, message)?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&partial)?
+            .write_all(message)?;
         let path = self.dir.join(name);
         std::fs::rename(partial, &path)?;
         Ok(path)
@@ -196,4 +204,46 @@ fn count_messages(dir: &Path) -> u64 {
                 .count() as u64
         })
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn emails_are_kept_readable_by_this_user_only() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("mail");
+        let stop = CancellationToken::new();
+        let mailbox = Mailbox::start(SocketAddr::from(([127, 0, 0, 1], 0)), &dir, stop.clone())
+            .await
+            .unwrap();
+        let mut arrivals = mailbox.subscribe();
+
+        let stream = TcpStream::connect(mailbox.addr).await.unwrap();
+        let (read, mut write) = stream.into_split();
+        let mut lines = BufReader::new(read).lines();
+        let mut expect = async |code: &str| {
+            let line = lines.next_line().await.unwrap().unwrap();
+            assert!(line.starts_with(code), "{line}");
+        };
+        expect("220").await;
+        for (command, code) in [
+            ("HELO test\r\n", "250"),
+            ("MAIL FROM:<notifications@vte-france.fr>\r\n", "250"),
+            ("RCPT TO:<lea@example.org>\r\n", "250"),
+            ("DATA\r\n", "354"),
+            ("Subject: bienvenue\r\n\r\nBonjour Léa\r\n.\r\n", "250"),
+        ] {
+            write.write_all(command.as_bytes()).await.unwrap();
+            expect(code).await;
+        }
+        let received = arrivals.recv().await.unwrap();
+        stop.cancel();
+
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&received.path), 0o600);
+    }
 }

@@ -11,6 +11,7 @@ mod compose;
 mod dockerfile;
 mod kubernetes;
 mod manifests;
+mod network;
 mod schema;
 mod support;
 mod topics;
