@@ -10,6 +10,9 @@ use crate::error::Error;
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
         match &error {
+            _ if vte_service::database::is_unavailable(&error) => {
+                vte_service::database::unavailable(&error)
+            }
             Error::Invalid(errors) => vte_wire::status::invalid_status(errors),
             Error::NotFound(_) => Status::not_found(error.to_string()),
             Error::PermissionDenied(_) => Status::permission_denied(error.to_string()),
@@ -88,10 +91,12 @@ mod tests {
 
     #[test]
     fn a_failure_of_the_service_stays_opaque() {
-        let status = Status::from(Error::from(sqlx::Error::PoolTimedOut));
+        let status = Status::from(Error::from(sqlx::Error::RowNotFound));
         assert_eq!(status.code(), Code::Internal);
         assert_eq!(status.message(), "internal error");
         let status = Status::from(Error::Inconsistent("a secret about the store"));
         assert_eq!(status.message(), "internal error");
+        let busy = Status::from(Error::from(sqlx::Error::PoolTimedOut));
+        assert_eq!(busy.code(), Code::Unavailable);
     }
 }

@@ -9,6 +9,9 @@ use crate::error::Error;
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
         match error {
+            _ if vte_service::database::is_unavailable(&error) => {
+                vte_service::database::unavailable(&error)
+            }
             Error::Invalid(_) | Error::InvalidEvent(_) => {
                 Status::invalid_argument(error.to_string())
             }
@@ -52,5 +55,7 @@ mod tests {
         let status = Status::from(Error::Store(sqlx::Error::RowNotFound));
         assert_eq!(status.code(), Code::Internal);
         assert_eq!(status.message(), "internal error");
+        let busy = Status::from(Error::Store(sqlx::Error::PoolTimedOut));
+        assert_eq!(busy.code(), Code::Unavailable);
     }
 }

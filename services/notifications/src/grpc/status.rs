@@ -10,6 +10,9 @@ impl From<Error> for Status {
     fn from(error: Error) -> Self {
         let message = error.to_string();
         match error {
+            _ if vte_service::database::is_unavailable(&error) => {
+                vte_service::database::unavailable(&error)
+            }
             Error::Invalid(_) => Status::invalid_argument(message),
             Error::NotTheirs
             | Error::NoNotifications

@@ -14,6 +14,9 @@ use crate::store::UniqueRule;
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
         match error {
+            _ if vte_service::database::is_unavailable(&error) => {
+                vte_service::database::unavailable(&error)
+            }
             Error::Invalid(errors) => invalid_status(&errors),
             Error::TargetNotNamed { .. } => Status::invalid_argument(error.to_string()),
             Error::NotFound(_) => Status::not_found(error.to_string()),
@@ -201,5 +204,7 @@ mod tests {
             assert_eq!(status.message(), "internal error");
             assert!(status.details().is_empty());
         }
+        let busy = to_status(StoreError::Database(sqlx::Error::PoolTimedOut));
+        assert_eq!(busy.code(), Code::Unavailable);
     }
 }
