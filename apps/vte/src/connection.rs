@@ -10,8 +10,9 @@ use tonic::transport::Channel;
 use vte_service::auth::{BearerToken, Caller, Claims, sign_hs256};
 
 /// The secret development tokens are signed with unless `VTE_AUTH__HS256_SECRET` says
-/// otherwise. Development only: production verifies asymmetric keys (`auth.public_keys`).
-pub const DEV_SECRET: &str = "vte-development-secret-do-not-use-in-production";
+/// otherwise. Development only: production verifies asymmetric keys (`auth.public_keys`), and a
+/// service outside development mode refuses to start with this secret.
+pub const DEV_SECRET: &str = vte_service::auth::DEVELOPMENT_SECRET;
 
 /// Where the services are and who calls them.
 #[derive(Debug, Clone, Args)]
@@ -82,13 +83,27 @@ impl Connection {
     }
 }
 
-/// A signed development token for `caller`.
+/// A signed development token for `caller`, living `ttl_minutes`: at most what the services
+/// accept by default (`auth.max_token_lifetime_secs`, a day; an hour for `service` tokens).
 pub fn mint(
     secret: &str,
     caller: &Caller,
     subject: Option<&str>,
     ttl_minutes: i64,
 ) -> anyhow::Result<String> {
+    let limits = vte_service::settings::AuthSettings::default();
+    let max_secs = match caller {
+        Caller::Service => limits.max_service_token_lifetime_secs,
+        _ => limits.max_token_lifetime_secs,
+    };
+    let max_minutes = i64::try_from(max_secs / 60).unwrap_or(i64::MAX);
+    if !(1..=max_minutes).contains(&ttl_minutes) {
+        anyhow::bail!(
+            "--ttl-minutes: a {} token lives 1 to {max_minutes} minutes (the services refuse \
+             longer ones)",
+            caller.role().as_str()
+        );
+    }
     let subject = subject
         .map(str::to_owned)
         .unwrap_or_else(|| format!("cli-{}", caller.role().as_str()));
@@ -112,4 +127,29 @@ pub fn authed(url: &str, secret: &str, caller: &Caller) -> anyhow::Result<Authed
         .with_context(|| format!("{url} is not a URL"))?
         .connect_lazy();
     Ok(InterceptedService::new(channel, bearer(&token)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minted_token_lives_no_longer_than_the_services_accept() {
+        let month = mint(DEV_SECRET, &Caller::Admin, None, 30 * 24 * 60).unwrap_err();
+        assert!(month.to_string().contains("1 to 1440 minutes"), "{month}");
+        let service = mint(DEV_SECRET, &Caller::Service, Some("offers"), 120).unwrap_err();
+        assert!(service.to_string().contains("1 to 60 minutes"), "{service}");
+
+        let day = mint(DEV_SECRET, &Caller::Admin, None, 24 * 60).expect("a day is fine");
+        let settings = vte_service::settings::AuthSettings {
+            development: true,
+            hs256_secret: Some(DEV_SECRET.into()),
+            ..Default::default()
+        };
+        let identity = vte_service::auth::Authenticator::from_settings(&settings)
+            .expect("development verifier")
+            .verify(&day)
+            .expect("the services accept it");
+        assert_eq!(identity.subject, "cli-admin");
+    }
 }

@@ -393,6 +393,9 @@ impl Launch<'_> {
             &self.options.secret,
             &self.options.reference_dir,
         );
+        // `vte up` is the development platform: development tokens (the HS256 secret), no
+        // issuer or audience. A deployment runs the services' own binaries without this mode.
+        settings.auth.development = true;
         settings.server.grpc_addr = SocketAddr::from(([127, 0, 0, 1], port(defaults.grpc_port)));
         settings.server.metrics_addr =
             SocketAddr::from(([127, 0, 0, 1], port(defaults.metrics_port)));

@@ -42,7 +42,8 @@ pub struct TokenArgs {
     /// The token's subject (an opaque account id); for a service, its name.
     #[arg(long)]
     pub subject: Option<String>,
-    /// Lifetime in minutes.
+    /// Lifetime in minutes: at most a day (1440), an hour (60) for `service` tokens, as the
+    /// services accept by default.
     #[arg(long, default_value_t = 12 * 60)]
     pub ttl_minutes: i64,
 }
