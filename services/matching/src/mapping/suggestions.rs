@@ -1,10 +1,22 @@
-//! The suggestions matching publishes on `vte.matching.v1`, as events for the outbox.
+//! The suggestions matching publishes on `vte.matching.v1`, as events for the outbox. Only
+//! scores from 0 to 1 are published: a hit with any other is left out.
 
 use vte_proto::vte::matching::v1 as wire;
 
 use super::answers::score;
 use crate::domain::{CandidateModel, OfferModel};
 use crate::usecases::{RankedCandidate, RankedOffer, Trigger};
+
+/// Whether a ranked score may be published: a number from 0 to 1, as consumers require (they
+/// dead-letter an event with any other). A hit without one is left out, never clamped.
+fn publishable(raw: f32) -> bool {
+    let published = score(raw);
+    let ok = (0.0..=1.0).contains(&published);
+    if !ok {
+        tracing::warn!("a suggestion without a score from 0 to 1 was left out of the event");
+    }
+    ok
+}
 
 fn trigger_number(trigger: Trigger) -> i32 {
     use wire::SuggestionTrigger as W;
@@ -24,6 +36,7 @@ pub fn candidates_suggested(
 ) -> wire::MatchingEvent {
     let candidates = hits
         .iter()
+        .filter(|hit| publishable(hit.score))
         .map(|hit| wire::CandidateSuggestion {
             candidate_id: hit.candidate.id.to_string(),
             score: score(hit.score),
@@ -54,6 +67,7 @@ pub fn offers_suggested(
 ) -> wire::MatchingEvent {
     let offers = hits
         .iter()
+        .filter(|hit| publishable(hit.assessment.score))
         .map(|hit| wire::OfferSuggestion {
             offer_id: hit.offer.id.to_string(),
             offer_title: hit.offer.title.clone(),
@@ -74,5 +88,20 @@ pub fn offers_suggested(
                 offers,
             },
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::publishable;
+
+    #[test]
+    fn only_scores_from_0_to_1_are_published() {
+        for forged in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1.5, -0.1] {
+            assert!(!publishable(forged), "{forged}");
+        }
+        for score in [0.0, 0.87, 0.999_99, 1.0] {
+            assert!(publishable(score), "{score}");
+        }
     }
 }

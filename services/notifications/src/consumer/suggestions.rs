@@ -1,5 +1,7 @@
 //! `vte.matching.v1`: suggested candidates tell the offer's company, suggested offers tell the
-//! candidate, with each offer's commune from what `vte.offers.v1` said.
+//! candidate, with each offer's commune from what `vte.offers.v1` said. A score is a number
+//! from 0 to 1: a forged one (not a number, infinite, out of range) is refused, so the event is
+//! dead-lettered and nobody is told "0 %" or "100 %".
 
 use sqlx::{Postgres, Transaction};
 use vte_domain::Siren;
@@ -30,8 +32,13 @@ impl Handles<MatchingEvent> for EventsHandler {
                 let summaries: Vec<(f64, String)> = suggested
                     .candidates
                     .iter()
-                    .map(|c| (c.score, c.summary.clone()))
-                    .collect();
+                    .map(|c| {
+                        Ok((
+                            score(c.score, "candidates_suggested.candidates.score")?,
+                            c.summary.clone(),
+                        ))
+                    })
+                    .collect::<Result<_, HandlerError>>()?;
                 Draft {
                     recipient: Recipient::Company(siren),
                     kind: Kind::CandidatesSuggested,
@@ -52,6 +59,9 @@ impl Handles<MatchingEvent> for EventsHandler {
                     .iter()
                     .map(|offer| uuid(&offer.offer_id, "offers_suggested.offers.offer_id"))
                     .collect::<Result<Vec<_>, _>>()?;
+                for offer in &suggested.offers {
+                    score(offer.score, "offers_suggested.offers.score")?;
+                }
                 let known = facts::offers(&mut **transaction, &ids)
                     .await
                     .map_err(store_error)?;
@@ -81,5 +91,14 @@ impl Handles<MatchingEvent> for EventsHandler {
             None => return Err(permanent("the envelope carries no event")),
         };
         self.fan_out(transaction, meta, &[draft]).await
+    }
+}
+
+/// `raw` as a score: a finite number from 0 to 1, else a permanent refusal naming `field`.
+fn score(raw: f64, field: &str) -> Result<f64, HandlerError> {
+    if (0.0..=1.0).contains(&raw) {
+        Ok(raw)
+    } else {
+        Err(permanent(&format!("{field} must be a number from 0 to 1")))
     }
 }
