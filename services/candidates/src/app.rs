@@ -62,7 +62,8 @@ impl Service for Application {
             host.pool.clone(),
             shared.reference,
             own.terms_version.trim(),
-        );
+        )
+        .with_push_limits(own.push_limits());
         let api = CandidatesApi::new(candidates.clone());
         let interceptor = host.auth.interceptor();
         let server = CandidatesServiceServer::new(api).max_decoding_message_size(MAX_MESSAGE_BYTES);

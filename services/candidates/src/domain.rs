@@ -1,9 +1,12 @@
 //! The candidates service's rules, free of I/O: what a profile is, how a school's push changes
 //! it, what the candidate owns (preferences, consent), when a profile may be matched, and the
-//! labels it shows. Values arrive here already checked (see [`crate::mapping::row`]); a push is
-//! decided row by row in [`push`].
+//! labels it shows. Values arrive here already checked (see [`crate::mapping::row`]) within the
+//! sizes of [`limits`]; a push is decided row by row in [`push`], its new profiles counted
+//! against the school's [`quota`].
 
+pub mod limits;
 pub mod push;
+pub mod quota;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -33,6 +33,9 @@ pub enum Error {
     /// Someone else changed the profile between its read and its write.
     #[error("changed by someone else meanwhile: read it again and retry")]
     ConcurrentChange,
+    /// The school's quota of new profiles (and so of consent emails) would be passed.
+    #[error("{0}")]
+    QuotaExceeded(crate::domain::quota::QuotaExceeded),
     /// The database failed.
     #[error("store: {0}")]
     Store(#[source] StoreError),

@@ -15,6 +15,8 @@ use vte_wire::page::PageRequest;
 
 use crate::domain::{AcademicStatus, Contact, ERASING_SERVICES, Erasure, Profile, Requester};
 
+pub mod quota;
+
 /// The store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

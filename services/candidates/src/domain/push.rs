@@ -1,20 +1,26 @@
 //! A school's push decided row by row, free of I/O: a row that breaks a rule, repeats an earlier
 //! row of its message, names an erased student or creates a profile without contact data is
 //! rejected (with its position, field and rule); the others create a profile, update one, or
-//! change nothing when equal to what is stored. [`PushSummary`] counts what happened.
+//! change nothing when equal to what is stored. [`PushSummary`] counts what happened, and lists
+//! the rejections within bounds ([`super::limits`]): at most [`MAX_REJECTIONS_PER_ROW`] per
+//! row and [`MAX_REJECTIONS_PER_PUSH`] (or [`MAX_REJECTION_BYTES`]) per push, the others only
+//! counted, so a push's summary stays small whatever it was sent.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use vte_domain::error::more_errors;
 use vte_domain::{CandidateId, FieldErrors, SchoolId};
 
+use super::limits::{MAX_REJECTION_BYTES, MAX_REJECTIONS_PER_PUSH, MAX_REJECTIONS_PER_ROW};
 use super::{Contact, Preferences, Profile, Schooling};
 
 /// One row as a school sent it, checked: the reference as sent (to name the row in a
 /// rejection) and the profile it describes, or every rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushedRow {
-    /// `school_student_ref` as sent, untrimmed.
+    /// `school_student_ref` as sent, untrimmed, cut as [`vte_domain::echo`] cuts it: the
+    /// decoder never keeps more of it than a rejection may quote.
     pub sent_ref: String,
     pub checked: Result<PushedProfile, FieldErrors>,
 }
@@ -48,15 +54,22 @@ pub struct RowRejection {
     pub rule: String,
 }
 
-/// What a push (or one message of it) did.
+/// What a push (or one message of it) did: the counts, and the rejections as far as they are
+/// listed ([`PushSummary::unlisted`] counts the others).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PushSummary {
     pub counts: PushCounts,
     pub rejections: Vec<RowRejection>,
+    /// Rejections counted but not listed, past [`MAX_REJECTIONS_PER_PUSH`] or
+    /// [`MAX_REJECTION_BYTES`].
+    pub unlisted: u32,
+    /// Bytes of text the listed rejections carry.
+    listed_bytes: usize,
 }
 
 impl PushSummary {
-    /// Adds what a later message of the same push did.
+    /// Adds what a later message of the same push did (its rejections as far as they still
+    /// fit).
     pub fn add(&mut self, later: PushSummary) {
         let (counts, more) = (&mut self.counts, later.counts);
         counts.received += more.received;
@@ -64,22 +77,53 @@ impl PushSummary {
         counts.updated += more.updated;
         counts.unchanged += more.unchanged;
         counts.rejected += more.rejected;
-        self.rejections.extend(later.rejections);
+        for rejection in later.rejections {
+            self.list(rejection);
+        }
+        self.unlisted = self.unlisted.saturating_add(later.unlisted);
     }
 
-    /// Counts one row rejected for `rules` (one rejection each).
+    /// Lists `rejection` if the push's bounds allow it, else counts it.
+    fn list(&mut self, rejection: RowRejection) {
+        let bytes = rejection.sent_ref.len() + rejection.field.len() + rejection.rule.len() + 16;
+        if self.rejections.len() < MAX_REJECTIONS_PER_PUSH
+            && self.listed_bytes + bytes <= MAX_REJECTION_BYTES
+        {
+            self.listed_bytes += bytes;
+            self.rejections.push(rejection);
+        } else {
+            self.unlisted = self.unlisted.saturating_add(1);
+        }
+    }
+
+    /// Counts one row rejected for `rules` (one rejection each, [`MAX_REJECTIONS_PER_ROW`]
+    /// at most, then one counting the rest of them and `also` more).
     fn reject<'a>(
         &mut self,
         position: u32,
         sent_ref: &str,
         rules: impl IntoIterator<Item = (&'a str, &'a str)>,
+        also: usize,
     ) {
-        for (field, rule) in rules {
-            self.rejections.push(RowRejection {
+        let mut beyond = also;
+        for (i, (field, rule)) in rules.into_iter().enumerate() {
+            if i >= MAX_REJECTIONS_PER_ROW {
+                beyond += 1;
+                continue;
+            }
+            self.list(RowRejection {
                 position,
                 sent_ref: sent_ref.to_owned(),
                 field: field.to_owned(),
                 rule: rule.to_owned(),
+            });
+        }
+        if beyond > 0 {
+            self.list(RowRejection {
+                position,
+                sent_ref: sent_ref.to_owned(),
+                field: String::new(),
+                rule: format!("{} in this row", more_errors(beyond)),
             });
         }
         self.counts.rejected += 1;
@@ -125,7 +169,7 @@ impl CheckedMessage {
                 Ok(profile) => match first_seen.get(&profile.school_ref) {
                     Some(first) => {
                         let rule = format!("repeats row {first} of this message");
-                        tally.reject(position, &row.sent_ref, [("school_student_ref", &*rule)]);
+                        tally.reject(position, &row.sent_ref, [("school_student_ref", &*rule)], 0);
                     }
                     None => {
                         first_seen.insert(profile.school_ref.clone(), position);
@@ -140,6 +184,7 @@ impl CheckedMessage {
                     position,
                     &row.sent_ref,
                     errors.iter().map(|error| (error.field(), error.rule())),
+                    errors.omitted(),
                 ),
             }
         }
@@ -182,6 +227,7 @@ impl CheckedMessage {
                         "this student's data was erased at their request: the reference is \
                          not pushed again",
                     )],
+                    0,
                 );
                 continue;
             }
@@ -192,6 +238,7 @@ impl CheckedMessage {
                             row.position,
                             &row.sent_ref,
                             [("contact", "is required when the profile is created")],
+                            0,
                         );
                         continue;
                     };
@@ -368,6 +415,47 @@ mod tests {
         );
         assert_eq!(updated.contacts.len(), 1);
         assert_eq!(updated.contacts[0].0, stored.id);
+    }
+
+    #[test]
+    fn a_row_lists_ten_rejections_and_a_push_a_thousand_then_they_are_counted() {
+        let mut errors = FieldErrors::new();
+        for i in 0..60 {
+            errors.push(InvalidValue::new("is required").at(format!("skills[{i}]")));
+        }
+        let row = PushedRow {
+            sent_ref: "R".to_owned(),
+            checked: Err(errors),
+        };
+        let school = SchoolId::new();
+        let one = CheckedMessage::check(vec![row.clone()], 1).plan(
+            school,
+            &HashSet::new(),
+            &HashMap::new(),
+            now(),
+        );
+        assert_eq!(one.summary.rejections.len(), MAX_REJECTIONS_PER_ROW + 1);
+        assert_eq!(
+            one.summary.rejections[MAX_REJECTIONS_PER_ROW].rule,
+            "... and 50 more errors in this row"
+        );
+        let mut total = PushSummary::default();
+        for message in 0..200 {
+            let rows = vec![row.clone(); 10];
+            let plan = CheckedMessage::check(rows, message * 10 + 1).plan(
+                school,
+                &HashSet::new(),
+                &HashMap::new(),
+                now(),
+            );
+            total.add(plan.summary);
+        }
+        assert_eq!(total.counts.rejected, 2_000);
+        assert_eq!(total.rejections.len(), MAX_REJECTIONS_PER_PUSH);
+        assert_eq!(
+            total.rejections.len() + total.unlisted as usize,
+            2_000 * (MAX_REJECTIONS_PER_ROW + 1)
+        );
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The one place an [`Error`] becomes a gRPC status: `INVALID_ARGUMENT` lists every
 //! `field: rule` in its message and as `google.rpc.BadRequest` details; `NOT_FOUND`,
-//! `PERMISSION_DENIED`, `FAILED_PRECONDITION` and `ABORTED` say why; a failure of the service
+//! `PERMISSION_DENIED`, `FAILED_PRECONDITION`, `ABORTED` and `RESOURCE_EXHAUSTED` (a school's
+//! quota) say why; a failure of the service
 //! itself is logged once here and answered as an opaque `INTERNAL`.
 
-use tonic::Status;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
 
+use crate::domain::quota::QuotaExceeded;
 use crate::error::Error;
 
 impl From<Error> for Status {
@@ -18,12 +21,28 @@ impl From<Error> for Status {
             Error::PermissionDenied(_) => Status::permission_denied(error.to_string()),
             Error::StaleRevision { .. } => Status::failed_precondition(error.to_string()),
             Error::ConcurrentChange => Status::aborted(error.to_string()),
+            Error::QuotaExceeded(exceeded) => quota_exceeded(exceeded),
             Error::Store(_) | Error::Outbox(_) | Error::Inconsistent(_) => {
                 tracing::error!(%error, "candidates service failure");
                 Status::internal("internal error")
             }
         }
     }
+}
+
+/// `RESOURCE_EXHAUSTED` saying which limit, how much of it is used and when it resets, in the
+/// message and as `google.rpc.QuotaFailure` and `google.rpc.RetryInfo` details.
+fn quota_exceeded(exceeded: &QuotaExceeded) -> Status {
+    let mut details = ErrorDetails::new();
+    details.add_quota_failure_violation(
+        format!("new_profiles_per_school_per_{}", exceeded.period),
+        exceeded.to_string(),
+    );
+    let wait = (exceeded.resets_at - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    details.set_retry_info(Some(wait));
+    Status::with_error_details(Code::ResourceExhausted, exceeded.to_string(), details)
 }
 
 #[cfg(test)]

@@ -138,20 +138,33 @@ pub fn push_counts_to_proto(counts: PushCounts) -> wire::PushCounts {
     }
 }
 
-/// A push's summary on the wire.
+/// A push's summary on the wire. Rejections counted but not listed are told by one last
+/// rejection at position 0 (no row has it) whose rule says how many there are.
 pub fn push_summary_to_proto(summary: PushSummary) -> wire::PushSummary {
+    let mut rejections: Vec<wire::RowRejection> = summary
+        .rejections
+        .into_iter()
+        .map(|rejection| wire::RowRejection {
+            position: rejection.position,
+            school_student_ref: rejection.sent_ref,
+            field: rejection.field,
+            rule: rejection.rule,
+        })
+        .collect();
+    if summary.unlisted > 0 {
+        rejections.push(wire::RowRejection {
+            position: 0,
+            school_student_ref: String::new(),
+            field: String::new(),
+            rule: format!(
+                "... and {} more rejections not listed (counts.rejected counts every rejected row)",
+                summary.unlisted
+            ),
+        });
+    }
     wire::PushSummary {
         counts: Some(push_counts_to_proto(summary.counts)),
-        rejections: summary
-            .rejections
-            .into_iter()
-            .map(|rejection| wire::RowRejection {
-                position: rejection.position,
-                school_student_ref: rejection.sent_ref,
-                field: rejection.field,
-                rule: rejection.rule,
-            })
-            .collect(),
+        rejections,
     }
 }
 

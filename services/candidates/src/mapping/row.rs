@@ -1,30 +1,28 @@
 //! Decoding what schools and candidates send: a pushed [`ProfileRow`], preferences and contact
 //! data. Every violated rule of a row is reported, each under its proto path
-//! (`languages[1].level`, `contact.email`), so a school fixes a file in one pass.
+//! (`languages[1].level`, `contact.email`), so a school fixes a file in one pass; but a
+//! repeated field over its maximum count ([`crate::domain::limits`]) is one error, its entries
+//! never looked at, and a value is quoted at most as [`vte_domain::echo`] cuts it.
 
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use vte_domain::{
     CefrLevel, ContractKind, EducationLevel, FieldErrors, InvalidValue, LanguageCode, MissionType,
+    echo,
 };
 use vte_proto::vte::candidates::v1 as wire;
 use vte_reference::ReferenceData;
 use vte_wire::WireEnum;
 
+pub use crate::domain::limits::MAX_REF_CHARS;
+use crate::domain::limits::{
+    MAX_AVAILABILITY_YEARS_AHEAD, MAX_CONTRACT_KINDS, MAX_DIPLOMA_CHARS, MAX_FIELD_OF_STUDY_CHARS,
+    MAX_GRADUATION_YEARS_AHEAD, MAX_LANGUAGES, MAX_MISSION_WEIGHTS, MAX_NAME_CHARS, MAX_RADIUS_KM,
+    MAX_REGIONS, MAX_ROWS_PER_BATCH, MAX_SKILL_CHARS, MAX_SKILLS, check_date_range,
+};
 use crate::domain::push::{PushedProfile, PushedRow};
 use crate::domain::{AcademicStatus, Contact, Preferences, Schooling};
-
-/// Limits of the contract (see `profile.proto` and `candidates_service.proto`).
-pub const MAX_REF_CHARS: usize = 64;
-const MAX_FIELD_OF_STUDY_CHARS: usize = 80;
-const MAX_DIPLOMA_CHARS: usize = 200;
-const MAX_SKILLS: usize = 30;
-const MAX_SKILL_CHARS: usize = 60;
-const MAX_LANGUAGES: usize = 10;
-const MAX_RADIUS_KM: u32 = 1000;
-const MAX_REGIONS: usize = 18;
-const MAX_NAME_CHARS: usize = 100;
 
 /// `AcademicStatus` from the wire (this service's own enum): `None` for UNSPECIFIED.
 fn academic_status(raw: i32) -> Result<Option<AcademicStatus>, InvalidValue> {
@@ -51,16 +49,27 @@ pub fn status_filter(raw: i32) -> Result<Option<AcademicStatus>, FieldErrors> {
     academic_status(raw).map_err(|invalid| invalid.at("status").into())
 }
 
-/// Checks the rows of a push, each on its own (see [`decode_row`]).
+/// Checks the rows of a push, each on its own (see [`decode_row`]). More rows than any call
+/// takes ([`MAX_ROWS_PER_BATCH`]) are not decoded at all: they come back as empty placeholders,
+/// as many as were sent, for the use case to refuse by their count.
 pub fn decode_rows(
     rows: Vec<wire::ProfileRow>,
     reference: &ReferenceData,
     today: NaiveDate,
 ) -> Vec<PushedRow> {
+    if rows.len() > MAX_ROWS_PER_BATCH {
+        return rows
+            .iter()
+            .map(|_| PushedRow {
+                sent_ref: String::new(),
+                checked: Err(FieldErrors::new()),
+            })
+            .collect();
+    }
     rows.into_iter()
         .map(|row| PushedRow {
             checked: decode_row(&row, reference, today),
-            sent_ref: row.school_student_ref,
+            sent_ref: echo(&row.school_student_ref),
         })
         .collect()
 }
@@ -95,7 +104,11 @@ pub fn decode_row(
             errors.push(InvalidValue::new("is required").at("graduation_date"));
             None
         }
-        Some(date) => errors.check("graduation_date", vte_wire::date_from_proto(date)),
+        Some(date) => errors.check(
+            "graduation_date",
+            vte_wire::date_from_proto(date)
+                .and_then(|date| check_date_range(date, today, MAX_GRADUATION_YEARS_AHEAD)),
+        ),
     };
     if let (Some(AcademicStatus::Graduate), Some(date)) = (status, graduation_date)
         && date > today
@@ -125,7 +138,14 @@ pub fn decode_row(
         }
     };
     let preferences = row.preferences.as_ref().and_then(|preferences| {
-        check_preferences(&mut errors, "preferences", preferences, status, reference)
+        check_preferences(
+            &mut errors,
+            "preferences",
+            preferences,
+            status,
+            reference,
+            today,
+        )
     });
     let contact = row
         .contact
@@ -176,12 +196,28 @@ pub fn decode_preferences(
     preferences: Option<&wire::Preferences>,
     reference: &ReferenceData,
 ) -> Result<Preferences, FieldErrors> {
+    decode_preferences_on(preferences, reference, chrono::Utc::now().date_naive())
+}
+
+/// [`decode_preferences`] on `today`, which dates the range of `available_from`.
+pub fn decode_preferences_on(
+    preferences: Option<&wire::Preferences>,
+    reference: &ReferenceData,
+    today: NaiveDate,
+) -> Result<Preferences, FieldErrors> {
     let mut errors = FieldErrors::new();
     let Some(preferences) = preferences else {
         errors.push(InvalidValue::new("is required").at("preferences"));
         return Err(errors);
     };
-    let decoded = check_preferences(&mut errors, "preferences", preferences, None, reference);
+    let decoded = check_preferences(
+        &mut errors,
+        "preferences",
+        preferences,
+        None,
+        reference,
+        today,
+    );
     errors.into_result()?;
     decoded.ok_or_else(|| InvalidValue::new("is incomplete").at("preferences").into())
 }
@@ -309,10 +345,24 @@ fn check_preferences(
     raw: &wire::Preferences,
     status: Option<AcademicStatus>,
     reference: &ReferenceData,
+    today: NaiveDate,
 ) -> Option<Preferences> {
     let mut complete = true;
     let mut mission_weights: Vec<(MissionType, u8)> = Vec::new();
-    for (i, weight) in raw.mission_type_weights.iter().enumerate() {
+    let weights = if raw.mission_type_weights.len() > MAX_MISSION_WEIGHTS {
+        errors.push(
+            InvalidValue::new(format!(
+                "at most {MAX_MISSION_WEIGHTS} weights, one per mission type, got {}",
+                raw.mission_type_weights.len()
+            ))
+            .at(format!("{field}.mission_type_weights")),
+        );
+        complete = false;
+        &[][..]
+    } else {
+        &raw.mission_type_weights[..]
+    };
+    for (i, weight) in weights.iter().enumerate() {
         let entry = format!("{field}.mission_type_weights[{i}]");
         let mission = match MissionType::from_wire(weight.mission_type) {
             Ok(Some(mission)) => Some(mission),
@@ -379,7 +429,8 @@ fn check_preferences(
             if reference.region(code).is_none() {
                 errors.push(
                     InvalidValue::new(format!(
-                        "{code:?} is not an INSEE région code (2 digits, e.g. \"76\")"
+                        "\"{}\" is not an INSEE région code (2 digits, e.g. \"76\")",
+                        echo(code)
                     ))
                     .at(entry),
                 );
@@ -391,8 +442,12 @@ fn check_preferences(
         }
     }
     let kinds_field = format!("{field}.contract_kinds_sought");
-    let contract_kinds: Vec<ContractKind> =
-        vte_wire::check_enums(errors, &kinds_field, &raw.contract_kinds_sought);
+    let contract_kinds: Vec<ContractKind> = if raw.contract_kinds_sought.len() > MAX_CONTRACT_KINDS
+    {
+        Vec::new()
+    } else {
+        vte_wire::check_enums(errors, &kinds_field, &raw.contract_kinds_sought)
+    };
     if raw.contract_kinds_sought.is_empty() {
         errors.push(
             InvalidValue::new("at least one contract kind: WORK_STUDY, CDD or CDI")
@@ -418,7 +473,8 @@ fn check_preferences(
         }
         Some(date) => errors.check(
             &format!("{field}.available_from"),
-            vte_wire::date_from_proto(date),
+            vte_wire::date_from_proto(date)
+                .and_then(|date| check_date_range(date, today, MAX_AVAILABILITY_YEARS_AHEAD)),
         ),
     };
     match (complete, radius, available_from) {

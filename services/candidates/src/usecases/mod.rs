@@ -29,6 +29,7 @@ pub struct Candidates {
     pool: PgPool,
     reference: Arc<ReferenceData>,
     terms_version: Arc<str>,
+    push_limits: push::PushLimits,
 }
 
 /// A profile after a change was asked of it.
@@ -48,6 +49,7 @@ impl Candidates {
             pool,
             reference,
             terms_version: Arc::from(terms_version),
+            push_limits: push::PushLimits::default(),
         }
     }
 

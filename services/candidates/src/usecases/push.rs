@@ -3,25 +3,41 @@
 //! transaction with a handful of bulk statements: good rows land, bad rows are reported with
 //! their position, field and rule, and a row equal to what is stored writes nothing and
 //! publishes nothing. A message's counts are added to the push only once its transaction
-//! committed, so what a school is told is counted is stored.
+//! committed, so what a school is told is counted is stored. The profiles a message creates
+//! are counted against the school's quota in the same transaction ([`crate::domain::quota`]):
+//! a message that would pass it is refused whole.
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, SchoolId};
 use vte_service::auth::Caller;
 
 use super::{Candidates, now};
 use crate::access;
+pub use crate::domain::limits::{MAX_ROWS_PER_BATCH, MAX_ROWS_PER_MESSAGE, MAX_ROWS_PER_STREAM};
 use crate::domain::push::{CheckedMessage, PushCounts, PushSummary, PushedRow};
+use crate::domain::quota::{NewProfileQuota, QuotaExceeded, QuotaPeriod};
 use crate::domain::{Contact, Profile};
 use crate::error::Error;
 use crate::mapping;
 use crate::store;
 
-/// Rows in one message of a streamed push.
-pub const MAX_ROWS_PER_MESSAGE: usize = 500;
-/// Rows in one batch call.
-pub const MAX_ROWS_PER_BATCH: usize = 1_000;
-/// Rows in one stream.
-pub const MAX_ROWS_PER_STREAM: u32 = 200_000;
+/// What bounds a school's pushes, from the `candidates` settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushLimits {
+    /// How long a push stream may go without a message (or without reading a reply).
+    pub idle_timeout: Duration,
+    /// The profiles a school may create per hour and per day.
+    pub quota: NewProfileQuota,
+}
+
+impl Default for PushLimits {
+    fn default() -> Self {
+        crate::config::CandidatesSettings::default().push_limits()
+    }
+}
 
 /// A streamed push under way: the school its first message named and what it did so far.
 #[derive(Debug, Default)]
@@ -52,6 +68,17 @@ impl StreamedPush {
 }
 
 impl Candidates {
+    /// These use cases with `limits` on pushes instead of the default ones.
+    pub fn with_push_limits(mut self, limits: PushLimits) -> Self {
+        self.push_limits = limits;
+        self
+    }
+
+    /// The limits on pushes.
+    pub fn push_limits(&self) -> PushLimits {
+        self.push_limits
+    }
+
     /// A push in one call: up to [`MAX_ROWS_PER_BATCH`] rows for `school` (a school may leave
     /// itself out; an operator names it).
     pub async fn push_batch(
@@ -61,7 +88,7 @@ impl Candidates {
         rows: Vec<PushedRow>,
     ) -> Result<PushSummary, Error> {
         let school = access::school_scope(caller, school)?;
-        check_count(rows.len(), MAX_ROWS_PER_BATCH, "per batch")?;
+        check_rows(rows.len(), MAX_ROWS_PER_BATCH, "per batch")?;
         self.apply(school, rows, 1).await
     }
 
@@ -86,7 +113,7 @@ impl Candidates {
             }
             Some(_) => {}
         }
-        check_count(rows.len(), MAX_ROWS_PER_MESSAGE, "per message")?;
+        check_rows(rows.len(), MAX_ROWS_PER_MESSAGE, "per message")?;
         let received = push.summary.counts.received;
         if received as usize + rows.len() > MAX_ROWS_PER_STREAM as usize {
             return Err(Error::invalid(
@@ -125,6 +152,8 @@ impl Candidates {
                 changed.push(profile);
             }
         }
+        self.count_new_profiles(&mut tx, school, created.len(), now)
+            .await?;
         let contacts: Vec<(CandidateId, &Contact)> = plan
             .contacts
             .iter()
@@ -144,7 +173,46 @@ impl Candidates {
     }
 }
 
-fn check_count(rows: usize, max: usize, unit: &str) -> Result<(), Error> {
+impl Candidates {
+    /// Counts `created` new profiles against `school`'s quota of each period, in
+    /// transaction `tx`; refuses them all if either period's limit would be passed.
+    async fn count_new_profiles(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        school: SchoolId,
+        created: usize,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        if created == 0 {
+            return Ok(());
+        }
+        let requested = u32::try_from(created).unwrap_or(u32::MAX);
+        store::quota::forget_old_counters(tx, school, now).await?;
+        for period in QuotaPeriod::ALL {
+            let limit = self.push_limits.quota.limit(period);
+            let start = period.start(now);
+            let counted =
+                store::quota::count_new_profiles(tx, school, period, start, requested, limit)
+                    .await?;
+            if counted.is_none() {
+                let used = store::quota::new_profiles(tx, school, period, start).await?;
+                tracing::info!(%school, period = period.as_str(), limit, used, requested, "school quota reached");
+                return Err(Error::QuotaExceeded(QuotaExceeded {
+                    period,
+                    limit,
+                    used,
+                    requested,
+                    resets_at: period.resets_at(now),
+                }));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a message of `rows` rows unless it has 1 to `max`; checked before any row is
+/// decoded.
+pub fn check_rows(rows: usize, max: usize, unit: &str) -> Result<(), Error> {
     if rows == 0 || rows > max {
         return Err(Error::invalid(
             "rows",
