@@ -3,7 +3,8 @@
 //! candidate only their own applications and placements; a school only its own students';
 //! Bpifrance reads placements and alone decides labels; the site reads published offers;
 //! operators (`admin`) may act for anyone. A refusal is [`Error::Denied`] and says which rule,
-//! never whose data.
+//! never whose data; an offer that is not published reads as absent ([`Error::NotFound`]) to
+//! whoever may not read it.
 
 use vte_domain::{CandidateId, InvalidValue, SchoolId, Siren};
 use vte_service::auth::{Caller, Identity};
@@ -61,13 +62,14 @@ pub fn manage_offer(caller: &Caller, owner: &Siren) -> Result<(), Error> {
 }
 
 /// Reading an offer: anyone when it is published; otherwise (drafts, ended offers) its company,
-/// operators and the platform's services.
+/// operators and the platform's services. To anyone else it reads as absent: the same
+/// `NOT_FOUND` as for an offer that does not exist, so a draft's existence never leaks.
 pub fn read_offer(caller: &Caller, owner: &Siren, published: bool) -> Result<(), Error> {
     match caller {
         _ if published => Ok(()),
         Caller::Company { siren } if siren == owner => Ok(()),
         Caller::Admin | Caller::Service => Ok(()),
-        _ => Err(denied("this offer is not published")),
+        _ => Err(Error::NotFound("offer")),
     }
 }
 

@@ -1,8 +1,8 @@
-//! What the offers service takes from `vte.candidates.v1`: each candidate's school (from their
-//! profile's changes, in revision order) and their erasure. [`CandidatesHandler`] decodes each
-//! event and calls the use case of [`usecases::candidates`] in the consumer runner's
-//! transaction, which also records the event id, so each event is applied once. Reasons given
-//! for a refused event go into dead-letter headers: they name fields, never values.
+//! What the offers service takes from `vte.candidates.v1`: each candidate's school and consent
+//! (from their profile's changes, in revision order) and their erasure. [`CandidatesHandler`]
+//! decodes each event and calls the use case of [`usecases::candidates`] in the consumer runner's
+//! transaction, which also records the event id, so each event is applied once. Reasons given for a
+//! refused event go into dead-letter headers: they name fields, never values.
 
 use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, SchoolId};
@@ -39,9 +39,9 @@ impl Handles<CandidateEvent> for CandidatesHandler {
     }
 }
 
-/// Records the candidate's school at the profile's revision (the store ignores a revision it
-/// already has or has overtaken). Whether the profile is matchable is the matching service's
-/// concern: applications do not depend on it.
+/// Records the candidate's school and consent at the profile's revision (the store ignores a
+/// revision it already has or has overtaken). Whether the profile is matchable is the matching
+/// service's concern: applications depend on consent only (no consent block reads as none).
 async fn profile_changed(
     transaction: &mut Transaction<'static, Postgres>,
     candidate: CandidateId,
@@ -65,9 +65,19 @@ async fn profile_changed(
     if profile.revision == 0 || profile.revision >= ERASURE_REVISION {
         return Err(permanent("profile.revision is out of range"));
     }
-    usecases::candidates::record_school(transaction, candidate, school, profile.revision)
-        .await
-        .map_err(handler_error)
+    let consent_given = profile
+        .consent
+        .as_ref()
+        .is_some_and(|consent| consent.given);
+    usecases::candidates::record_profile(
+        transaction,
+        candidate,
+        school,
+        consent_given,
+        profile.revision,
+    )
+    .await
+    .map_err(handler_error)
 }
 
 /// Erases the candidate ([`usecases::candidates::erase_candidate`]).
@@ -127,6 +137,7 @@ fn handler_error(error: Error) -> HandlerError {
         | Error::NotFound(_)
         | Error::Denied(_)
         | Error::CandidateErased
+        | Error::ConsentRequired
         | Error::Refused(_) => permanent("the service's rules refuse the candidate's event"),
     }
 }

@@ -33,6 +33,15 @@ pub enum Error {
     /// The candidate was erased: nothing is done for them any more (`FAILED_PRECONDITION`).
     #[error("this candidate has been erased")]
     CandidateErased,
+    /// Someone other than the candidate applied for them while the candidate does not consent
+    /// (as far as the candidates service last said): contact data is disclosed to a company only
+    /// with the candidate's consent or their own application (`FAILED_PRECONDITION`).
+    #[error(
+        "the candidate does not consent to be put in touch with companies now: \
+         a school or an operator applies for a candidate only while they consent; \
+         the candidate may apply themself"
+    )]
+    ConsentRequired,
     /// The domain refused the change; its kind says how (bad input, state, role, a bug).
     #[error(transparent)]
     Refused(#[from] DomainError),
@@ -77,6 +86,22 @@ impl From<FieldErrors> for Error {
 }
 
 impl Error {
+    /// Whether PostgreSQL aborted the transaction to break a lock conflict: a serialization
+    /// failure (SQLSTATE 40001) or a deadlock (40P01). Running the use case again from the start
+    /// succeeds or meets the rules' own refusal.
+    pub(crate) fn is_lock_conflict(&self) -> bool {
+        let database = match self {
+            Self::Store(StoreError::Database(error)) => error,
+            Self::Outbox(OutboxError::Database(error)) => error,
+            _ => return false,
+        };
+        matches!(
+            database,
+            sqlx::Error::Database(error)
+                if matches!(error.code().as_deref(), Some("40001" | "40P01"))
+        )
+    }
+
     /// `INVALID_ARGUMENT` for one field.
     pub(crate) fn invalid_field(field: &str, rule: vte_domain::InvalidValue) -> Self {
         let mut errors = FieldErrors::new();

@@ -4,7 +4,7 @@
 //! expiry after 60 days without an answer) are decided here, acceptance in
 //! [`acceptance`](super::acceptance).
 
-use super::actor::{Actor, Party};
+use super::actor::{Actor, Party, Role};
 use super::application_state::{ApplicationAction, ApplicationStatus, transition};
 use super::error::DomainError;
 use super::offer::{Offer, OfferStatus};
@@ -115,6 +115,14 @@ pub struct Application {
 }
 
 impl Application {
+    /// Whether the candidate submitted it themself (with their own token), which confirms they
+    /// want the company to contact them, whatever their consent to matching says later.
+    pub fn submitted_by_candidate(&self) -> bool {
+        self.transitions
+            .first()
+            .is_some_and(|submission| submission.actor.role == Role::Candidate)
+    }
+
     /// A candidate, or their school on their behalf, applies to `offer`, which must be open to
     /// applications on `today`; `message` (field `message`) is 0..=4,000 characters. That the
     /// candidate is the caller or one of the school's students, and that they have no other

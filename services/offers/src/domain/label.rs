@@ -59,7 +59,7 @@ pub struct LabelDecision {
     pub candidate_id: CandidateId,
     /// Granted or refused.
     pub outcome: LabelOutcome,
-    /// Why: always given for a refusal and for a reconsideration.
+    /// Why: always given for a refusal, optional for a grant (a reconsideration included).
     pub reason: Option<LabelReason>,
     /// Who decided: always a [`Role::Bpifrance`] actor.
     pub decided_by: Actor,
@@ -74,7 +74,7 @@ pub struct LabelDecision {
 pub struct NewLabelDecision {
     /// `"GRANTED"` or `"REFUSED"`; required.
     pub outcome: String,
-    /// Why, 0..=2,000 characters; required (1..=2,000) for a refusal or a reconsideration.
+    /// Why, 0..=2,000 characters; required (1..=2,000) for a refusal.
     pub reason: String,
     /// Empty for the first decision; otherwise the id of the latest decision.
     pub reconsiders_decision_id: String,
@@ -92,8 +92,8 @@ pub struct LabelDecided {
 /// Records a decision on `placement`, given its `history` of decisions (any order).
 ///
 /// - Only a `bpifrance` actor decides ([`DomainError::NotBpifrance`]).
-/// - The request: an outcome; a reason for a refusal and for any reconsideration (an appeal
-///   must say why the earlier decision changes or stands); a well-formed decision id
+/// - The request: an outcome; a reason for a refusal (as the contract says: a grant, even on
+///   reconsideration, needs none); a well-formed decision id
 ///   ([`DomainError::Invalid`], every field at once).
 /// - The placement must be COMPLETED ([`DomainError::PlacementNotCompleted`]).
 /// - The first decision names none ([`DomainError::NothingToReconsider`]); a later one names
@@ -134,15 +134,13 @@ pub fn decide_label(
     let reason = errors
         .check("reason", LabelReason::parse_optional(&request.reason))
         .flatten();
-    if reason.is_none() && request.reason.trim().is_empty() {
-        if outcome == Some(LabelOutcome::Refused) {
-            errors.push(InvalidValue::new("is required when the label is refused").at("reason"));
-        } else if !raw_reconsiders.is_empty() {
-            errors.push(
-                InvalidValue::new("is required when reconsidering an earlier decision")
-                    .at("reason"),
-            );
-        }
+    // The contract (`DecideLabelRequest.reason`) asks for a reason on a refusal only: a
+    // reconsideration that grants the label needs none.
+    if reason.is_none()
+        && request.reason.trim().is_empty()
+        && outcome == Some(LabelOutcome::Refused)
+    {
+        errors.push(InvalidValue::new("is required when the label is refused").at("reason"));
     }
     errors.into_result()?;
     let Some(outcome) = outcome else {

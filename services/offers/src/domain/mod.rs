@@ -37,7 +37,7 @@ pub use application_state::{ApplicationAction, ApplicationStatus, IllegalTransit
 pub use error::{DomainError, ErrorKind};
 pub use label::{LabelDecided, LabelDecision, LabelOutcome, NewLabelDecision, decide_label};
 pub use location::{Location, TerritoryRef};
-pub use offer::{Offer, OfferAction, OfferChange, OfferContent, OfferStatus};
+pub use offer::{Offer, OfferAction, OfferChange, OfferContent, OfferStatus, same_company_name};
 pub use placement::{
     EarlyEnd, EarlyEndReason, Placement, PlacementAction, PlacementStatus, planned_end_date,
 };

@@ -108,6 +108,27 @@ pub enum OfferContent {
     Complete(OfferSpec),
 }
 
+impl OfferContent {
+    /// The company's name the offer shows, once given.
+    pub fn company_name(&self) -> Option<&str> {
+        match self {
+            Self::Draft(draft) => draft.company_name.as_ref().map(|name| name.as_str()),
+            Self::Complete(spec) => Some(spec.company_name.as_str()),
+        }
+    }
+}
+
+/// Whether two spellings name the same company: equal but for letter case and runs of white
+/// space. A SIREN's offers all carry the name first registered for it, in one of its spellings.
+pub fn same_company_name(a: &str, b: &str) -> bool {
+    let words = |name: &str| {
+        name.split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
+    words(a) == words(b)
+}
+
 /// Which event an offer's change produces on `vte.offers.v1`, one per change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OfferChange {

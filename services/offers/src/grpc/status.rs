@@ -21,7 +21,9 @@ impl From<Error> for Status {
             Error::TargetNotNamed { .. } => Status::invalid_argument(error.to_string()),
             Error::NotFound(_) => Status::not_found(error.to_string()),
             Error::Denied(rule) => Status::permission_denied(rule),
-            Error::CandidateErased => Status::failed_precondition(error.to_string()),
+            Error::CandidateErased | Error::ConsentRequired => {
+                Status::failed_precondition(error.to_string())
+            }
             Error::Refused(refusal) => status_of(&refusal),
             Error::ConcurrentChange => Status::aborted(error.to_string()),
             Error::Duplicate(UniqueRule::OneOpenApplicationPerOffer) => Status::already_exists(

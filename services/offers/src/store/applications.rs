@@ -280,6 +280,31 @@ pub async fn open_applications_of_offer(
     open_applications(conn, sql, offer.as_uuid()).await
 }
 
+/// The open applications an acceptance touches, locked for the caller's transaction in one
+/// query and one order (by id): the candidate's (which it makes obsolete) and the offer's (which
+/// its filling makes obsolete), each once. Lock the offer before calling this, as every writer
+/// of an offer's applications does, so concurrent acceptances queue on the offer instead of
+/// deadlocking on each other's applications.
+pub async fn open_applications_around(
+    conn: &mut PgConnection,
+    candidate: CandidateId,
+    offer: OfferId,
+) -> Result<Vec<Application>, StoreError> {
+    let sql = concat!(
+        application_select!(),
+        "WHERE (a.candidate_id = $1 OR a.offer_id = $2) ",
+        open_locked!()
+    );
+    let rows: Vec<ApplicationRow> = sqlx::query_as(sql)
+        .bind(candidate.as_uuid())
+        .bind(offer.as_uuid())
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter()
+        .map(ApplicationRow::into_application)
+        .collect()
+}
+
 async fn open_applications(
     conn: &mut PgConnection,
     sql: &'static str,

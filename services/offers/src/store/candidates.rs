@@ -1,6 +1,6 @@
-//! What this service knows of candidates, from `vte.candidates.v1`: each one's school and
-//! whether they were erased. Events may arrive twice or out of order, so an event is applied
-//! only when its revision is above the stored one. Erasing a candidate blanks the free text
+//! What this service knows of candidates, from `vte.candidates.v1`: each one's school, whether they
+//! consent and whether they were erased. Events may arrive twice or out of order, so an event is
+//! applied only when its revision is above the stored one. Erasing a candidate blanks the free text
 //! people wrote about them here, and keeps the history (who, when, from, to).
 
 use sqlx::{PgConnection, PgExecutor};
@@ -38,6 +38,7 @@ pub async fn upsert_candidate(
          ON CONFLICT (id) DO UPDATE SET
              school_id = EXCLUDED.school_id,
              erased_at = CASE WHEN $3 THEN coalesce(c.erased_at, now()) END,
+             consent_given = CASE WHEN $3 THEN NULL ELSE c.consent_given END,
              revision = EXCLUDED.revision
          WHERE c.revision < EXCLUDED.revision",
     )
@@ -48,6 +49,42 @@ pub async fn upsert_candidate(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Records whether the candidate consents, as their profile's event at `revision` says; only
+/// when that event is the one stored (call it after [`upsert_candidate`] applied it). Returns
+/// whether it was recorded.
+pub async fn record_consent(
+    conn: &mut PgConnection,
+    candidate_id: CandidateId,
+    consent_given: bool,
+    revision: u64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE candidates SET consent_given = $2
+         WHERE id = $1 AND revision = $3 AND erased_at IS NULL",
+    )
+    .bind(candidate_id.as_uuid())
+    .bind(consent_given)
+    .bind(convert::<i64, _>(revision, "revision")?)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the candidate consents now, as far as this service knows: `false` for a candidate
+/// it does not know, one erased, or one whose consent no applied event stated.
+pub async fn consents<'e>(
+    executor: impl PgExecutor<'e>,
+    id: CandidateId,
+) -> Result<bool, StoreError> {
+    let given: Option<Option<bool>> = sqlx::query_scalar(
+        "SELECT consent_given AND erased_at IS NULL FROM candidates WHERE id = $1",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(executor)
+    .await?;
+    Ok(given.flatten().unwrap_or(false))
 }
 
 /// The candidate, if an event about them was applied.

@@ -1,13 +1,14 @@
 //! The offers service's PostgreSQL storage: queries returning domain types, every one exercised
 //! by a test against the test bed's database. [`search`] serves the website's browsing;
 //! [`offers`], [`applications`], [`placements`] and [`labels`] save and load the aggregates,
-//! [`candidates`] keeps what `vte.candidates.v1` says. Writes take the caller's connection
-//! (`&mut *tx`): the service locks, calls the domain, saves and appends its event in one
-//! transaction. Reads take any executor; lists are cursor pages
-//! (`vte_wire::page`).
+//! [`candidates`] keeps what `vte.candidates.v1` says, [`companies`] the name bound to each
+//! SIREN. Writes take the caller's connection (`&mut *tx`): the service locks, calls the
+//! domain, saves and appends its event in one transaction. Reads take any executor; lists are
+//! cursor pages (`vte_wire::page`).
 
 pub mod applications;
 pub mod candidates;
+pub mod companies;
 mod error;
 pub mod labels;
 pub mod offers;
@@ -16,12 +17,14 @@ pub mod search;
 
 pub use applications::{
     ApplicationScope, applications_due_for_expiry, insert_application, list_applications,
-    load_application, lock_application, open_applications_of_candidate, open_applications_of_offer,
-    save_application,
+    load_application, lock_application, open_applications_around, open_applications_of_candidate,
+    open_applications_of_offer, save_application,
 };
 pub use candidates::{
-    Anonymised, KnownCandidate, anonymise_candidate_applications, load_candidate, upsert_candidate,
+    Anonymised, KnownCandidate, anonymise_candidate_applications, consents, load_candidate,
+    record_consent, upsert_candidate,
 };
+pub use companies::bind_company_name;
 pub use error::{StoreError, UniqueRule};
 pub use labels::{LabelScope, insert_label_decision, label_history, list_label_decisions};
 pub use offers::{

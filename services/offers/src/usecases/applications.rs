@@ -3,13 +3,11 @@
 //! starts the placement and makes the candidate's other open applications obsolete, all in one
 //! transaction with one event per aggregate changed.
 
-use std::collections::BTreeMap;
-
 use vte_domain::{ApplicationId, CandidateId, PlacementId, SchoolId};
 use vte_service::auth::{Caller, Identity};
 use vte_service::contacts::{Contact, Lookup};
 
-use super::{Offers, now, page_request, today};
+use super::{Offers, again, now, page_request, today};
 use crate::access::{self, Person};
 use crate::domain::{Acceptance, Application, DomainError, OfferChange, accept};
 use crate::error::Error;
@@ -24,8 +22,8 @@ use crate::store::{self, ApplicationScope, Page};
 pub struct ApplicationView {
     /// The application.
     pub application: Application,
-    /// The candidate's contact data: only for the company applied to and the candidate
-    /// themself, and `None` once the candidate is erased.
+    /// The candidate's contact data: only for the candidate themself and the company applied to
+    /// (when the candidate applied themself or consents now), and `None` once erased.
     pub contact: Option<Contact>,
 }
 
@@ -58,6 +56,13 @@ impl Offers {
         }
         let school = known.as_ref().and_then(|known| known.school_id);
         access::act_for(&who.caller, person(&candidate, school.as_ref()))?;
+        // Applying discloses the candidate's contact data to the company: only the candidate
+        // themself, or someone acting for them while they consent.
+        let by_candidate =
+            matches!(who.caller, Caller::Candidate { candidate_id } if candidate_id == candidate);
+        if !by_candidate && !store::consents(&self.pool, candidate).await? {
+            return Err(Error::ConsentRequired);
+        }
         let school = school.or(match who.caller {
             Caller::School { school_id } => Some(school_id),
             _ => None,
@@ -84,7 +89,8 @@ impl Offers {
     }
 
     /// An application, for its parties, operators and services; with the candidate's contact
-    /// data for the company applied to and the candidate.
+    /// data for the candidate, and for the company applied to when the candidate applied
+    /// themself or consents now.
     pub async fn get_application(
         &self,
         who: &Identity,
@@ -99,10 +105,17 @@ impl Offers {
             person(&application.candidate_id, application.school_id.as_ref()),
             false,
         )?;
-        let discloses = matches!(
-            who.caller,
-            Caller::Company { .. } | Caller::Candidate { .. }
-        );
+        // The company reads the contact data only when the candidate applied themself or
+        // consents now (a school's application for a student who withdrew since discloses
+        // nothing); the candidate always reads their own.
+        let discloses = match who.caller {
+            Caller::Candidate { .. } => true,
+            Caller::Company { .. } => {
+                application.submitted_by_candidate()
+                    || store::consents(&self.pool, application.candidate_id).await?
+            }
+            _ => false,
+        };
         let contact = if discloses {
             self.candidate_contact(application.candidate_id).await?
         } else {
@@ -235,31 +248,45 @@ impl Offers {
 
     /// The company hires the candidate: the application is accepted, the offer fills a
     /// position (and is filled at the last one), the placement starts, and the candidate's
-    /// other open applications (and the filled offer's) become obsolete.
+    /// other open applications (and the filled offer's) become obsolete. Concurrent acceptances
+    /// on one offer queue on the offer's lock, each seeing the positions the previous one left;
+    /// a transaction PostgreSQL aborts for a lock conflict runs again.
     pub async fn accept_application(
         &self,
         who: &Identity,
         input: AcceptInput,
     ) -> Result<Acceptance, Error> {
+        let mut attempt = 1;
+        loop {
+            match self.accept_once(who, &input).await {
+                Err(error) if again(&error, &mut attempt).await => {}
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// One attempt of [`Offers::accept_application`]. Rows are locked in the order every writer
+    /// of an offer and its applications follows: the offer first, then its applications (and
+    /// the candidate's) by id, in one query.
+    async fn accept_once(&self, who: &Identity, input: &AcceptInput) -> Result<Acceptance, Error> {
+        // The offer and the company of an application never change: read them unlocked to
+        // know which offer to lock first.
+        let found = store::load_application(&self.pool, input.application_id)
+            .await?
+            .ok_or(Error::NotFound("application"))?;
+        access::manage_offer(&who.caller, &found.company_siren)?;
         let now = now();
         let mut transaction = self.pool.begin().await?;
+        let offer = store::lock_offer(&mut transaction, found.offer_id, &self.reference)
+            .await?
+            .ok_or(Error::NotFound("offer"))?;
         let application = store::lock_application(&mut transaction, input.application_id)
             .await?
             .ok_or(Error::NotFound("application"))?;
-        access::manage_offer(&who.caller, &application.company_siren)?;
-        let offer = store::lock_offer(&mut transaction, application.offer_id, &self.reference)
-            .await?
-            .ok_or(Error::NotFound("offer"))?;
-        // The candidate's and the offer's other open applications, each once.
-        let mut others: BTreeMap<ApplicationId, Application> = BTreeMap::new();
-        for open in [
-            store::open_applications_of_candidate(&mut transaction, application.candidate_id)
-                .await?,
-            store::open_applications_of_offer(&mut transaction, offer.id).await?,
-        ] {
-            others.extend(open.into_iter().map(|a| (a.id, a)));
-        }
-        let others: Vec<Application> = others.into_values().collect();
+        // The candidate's and the offer's open applications, each once (this one among them).
+        let others =
+            store::open_applications_around(&mut transaction, application.candidate_id, offer.id)
+                .await?;
         let acceptance = accept(
             &application,
             &offer,

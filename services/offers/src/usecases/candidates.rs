@@ -1,6 +1,7 @@
 //! What the offers service keeps of candidates, from `vte.candidates.v1`: each one's school (for
-//! tenancy: a school acts for its own students) and their erasure, which anonymises their
-//! applications while keeping their history. Both run in the transaction the consumer runner
+//! tenancy: a school acts for its own students), whether they consent (a school applies for them,
+//! and a company reads their contact data, only while they do) and their erasure, which anonymises
+//! their applications while keeping their history. Both run in the transaction the consumer runner
 //! gives them, which also records the event id, so each event is applied once.
 
 use sqlx::{Postgres, Transaction};
@@ -14,15 +15,18 @@ use crate::store::{self, Anonymised};
 /// `CandidateErased` carries no revision, and an erased candidate never comes back.
 pub const ERASURE_REVISION: u64 = i64::MAX as u64;
 
-/// Records the candidate's school as of their profile's `revision` (the store ignores a
-/// revision it already has or has overtaken).
-pub async fn record_school(
+/// Records the candidate's school and whether they consent, as of their profile's `revision`
+/// (the store ignores a revision it already has or has overtaken).
+pub async fn record_profile(
     transaction: &mut Transaction<'static, Postgres>,
     candidate: CandidateId,
     school: Option<SchoolId>,
+    consent_given: bool,
     revision: u64,
 ) -> Result<(), Error> {
-    store::upsert_candidate(transaction, candidate, school, false, revision).await?;
+    if store::upsert_candidate(transaction, candidate, school, false, revision).await? {
+        store::record_consent(transaction, candidate, consent_given, revision).await?;
+    }
     Ok(())
 }
 

@@ -56,6 +56,25 @@ impl Offers {
     }
 }
 
+/// How many times a use case runs, at most, when PostgreSQL aborts it to break a lock conflict.
+const LOCK_CONFLICT_ATTEMPTS: u32 = 5;
+
+/// Whether a use case whose transaction ended in `error` should run again from the beginning:
+/// when PostgreSQL aborted it for a serialization failure or a deadlock
+/// ([`Error::is_lock_conflict`]) and `attempt` (counted from 1, moved on here) is below
+/// [`LOCK_CONFLICT_ATTEMPTS`]; after a short pause growing with the attempts. Otherwise the
+/// error stands (a last conflict is `INTERNAL`). Use it as
+/// `loop { match once().await { Err(e) if again(&e, &mut attempt).await => {} r => return r } }`.
+pub(crate) async fn again(error: &Error, attempt: &mut u32) -> bool {
+    if !error.is_lock_conflict() || *attempt >= LOCK_CONFLICT_ATTEMPTS {
+        return false;
+    }
+    tracing::debug!(attempt, "lock conflict, running the transaction again");
+    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(*attempt))).await;
+    *attempt += 1;
+    true
+}
+
 /// Now, at the precision the database keeps.
 pub(crate) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)

@@ -8,10 +8,11 @@ use vte_domain::{InvalidValue, OfferId};
 use vte_reference::ReferenceData;
 use vte_service::auth::Identity;
 
-use super::{Offers, now, page_request, today};
+use super::{Offers, again, now, page_request, today};
 use crate::access;
 use crate::domain::{
-    DomainError, Offer, OfferChange, OfferStatus, close_out_applications, validate_draft,
+    DomainError, Offer, OfferChange, OfferStatus, close_out_applications, same_company_name,
+    validate_draft,
 };
 use crate::error::Error;
 use crate::mapping::{
@@ -49,6 +50,7 @@ impl Offers {
         let draft = validate_draft(&input.spec, &self.reference)?;
         let offer = Offer::draft(OfferId::new(), siren, draft, now());
         let mut transaction = self.pool.begin().await?;
+        bind_company_name(&mut transaction, &offer).await?;
         store::insert_offer(&mut transaction, &offer, &self.reference).await?;
         let event = mapping::offer_event(&offer, OfferChange::Drafted);
         vte_events::append(&mut transaction, &event).await?;
@@ -96,19 +98,43 @@ impl Offers {
     }
 
     /// Locks the offer, checks the caller manages it, applies `change` and saves the result
-    /// ([`save_offer_change`]).
+    /// ([`save_offer_change`]); runs again when PostgreSQL aborts it for a lock conflict (a
+    /// close racing an acceptance).
     async fn change_offer(
         &self,
         who: &Identity,
         id: OfferId,
-        change: impl FnOnce(&Offer) -> Result<Offer, DomainError>,
+        change: impl Fn(&Offer) -> Result<Offer, DomainError>,
+    ) -> Result<Offer, Error> {
+        let mut attempt = 1;
+        loop {
+            match self.change_offer_once(who, id, &change).await {
+                Err(error) if again(&error, &mut attempt).await => {}
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// One attempt of [`Offers::change_offer`]: the offer locked first, then its open
+    /// applications, the order every writer of both follows.
+    async fn change_offer_once(
+        &self,
+        who: &Identity,
+        id: OfferId,
+        change: &impl Fn(&Offer) -> Result<Offer, DomainError>,
     ) -> Result<Offer, Error> {
         let mut transaction = self.pool.begin().await?;
         let offer = store::lock_offer(&mut transaction, id, &self.reference)
             .await?
             .ok_or(Error::NotFound("offer"))?;
+        // Another company's draft reads as absent; its published offer is refused.
+        let published = offer.status == OfferStatus::Published;
+        access::read_offer(&who.caller, &offer.company_siren, published)?;
         access::manage_offer(&who.caller, &offer.company_siren)?;
         let next = change(&offer)?;
+        if next.content.company_name() != offer.content.company_name() {
+            bind_company_name(&mut transaction, &next).await?;
+        }
         save_offer_change(&mut transaction, &self.reference, &offer, &next).await?;
         transaction.commit().await?;
         Ok(next)
@@ -211,6 +237,32 @@ impl Offers {
             next: page.next,
         })
     }
+}
+
+/// Binds the offer's company name to its SIREN on first use, and refuses a name other than the
+/// one first registered for the SIREN (`INVALID_ARGUMENT` on `spec.company_name`, naming the
+/// registered name), so no company's token posts under another company's name. No verified
+/// register of companies is reachable (DESIGN.md names none): the first name given stands.
+async fn bind_company_name(
+    transaction: &mut Transaction<'static, Postgres>,
+    offer: &Offer,
+) -> Result<(), Error> {
+    let Some(name) = offer.content.company_name() else {
+        return Ok(());
+    };
+    let bound =
+        store::bind_company_name(transaction, &offer.company_siren, name, offer.updated_at).await?;
+    if same_company_name(&bound, name) {
+        return Ok(());
+    }
+    Err(Error::invalid_field(
+        "spec.company_name",
+        InvalidValue::new(format!(
+            "must be the name registered for SIREN {}: {}",
+            offer.company_siren,
+            vte_domain::echo(&bound)
+        )),
+    ))
 }
 
 /// Saves `after`, the offer `before` (locked in `transaction`) became, with its one event, and

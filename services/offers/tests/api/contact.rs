@@ -2,12 +2,16 @@
 //! where the contract allows it: the company a candidate applied to, and the candidate themself,
 //! read it with the application; nobody else does; a candidate the directory no longer knows
 //! (erased) has none left to read; a directory out of reach makes the read UNAVAILABLE rather
-//! than silently contactless. With the real candidates service, erasure confirmation included:
+//! than silently contactless. Someone other than the candidate applies for them only while they
+//! consent, and the company reads the contact of such an application only while they still do.
+//! With the real candidates service, erasure confirmation included:
 //! `tests/tests/offers_with_candidates.rs`.
 
 use tonic::Code;
 use vte_domain::SchoolId;
-use vte_proto::vte::offers::v1::GetApplicationRequest;
+use vte_proto::vte::offers::v1::{
+    ApplyRequest, GetApplicationRequest, ListApplicationsRequest, list_applications_request,
+};
 use vte_service::contacts::Contact;
 
 use crate::fixtures::{apply, figeac_cdi, published};
@@ -62,5 +66,97 @@ async fn only_the_company_applied_to_and_the_candidate_read_the_contact_the_dire
     assert!(
         answer.candidate_contact.is_none(),
         "nothing left to disclose"
+    );
+}
+
+fn jeanne() -> Contact {
+    Contact {
+        first_name: "Jeanne".to_owned(),
+        last_name: "Martin".to_owned(),
+        email: "jeanne.martin@example.fr".to_owned(),
+        phone: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_school_cannot_apply_for_a_student_who_withdrew_consent_and_nothing_is_disclosed() {
+    let api = Api::start().await;
+    let school = SchoolId::new();
+    let student = api.enrol(school).await;
+    api.contacts().insert(student, jeanne());
+    api.set_consent(student, school, false, 2).await;
+    let offer = published(&api.owner(), figeac_cdi()).await;
+
+    let refused = api
+        .school(school)
+        .apply(ApplyRequest {
+            offer_id: offer.id.clone(),
+            candidate_id: student.to_string(),
+            message: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert!(
+        refused.message().contains("consent"),
+        "the message names the rule: {}",
+        refused.message()
+    );
+    let listed = api
+        .owner()
+        .list_applications(ListApplicationsRequest {
+            scope: Some(list_applications_request::Scope::OfferId(offer.id.clone())),
+            ..ListApplicationsRequest::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .applications;
+    assert!(listed.is_empty(), "nothing was stored: {listed:?}");
+
+    // The candidate's own application is their confirmation: the company reads the contact.
+    let own = apply(&api.candidate(student), &offer.id, student).await;
+    let read = api
+        .owner()
+        .get_application(GetApplicationRequest {
+            application_id: own.id,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        read.candidate_contact.unwrap().email,
+        "jeanne.martin@example.fr"
+    );
+}
+
+#[tokio::test]
+async fn a_company_reads_no_contact_of_a_school_application_once_the_student_withdrew_consent() {
+    let api = Api::start().await;
+    let school = SchoolId::new();
+    let student = api.enrol(school).await;
+    api.contacts().insert(student, jeanne());
+    let offer = published(&api.owner(), figeac_cdi()).await;
+    let application = apply(&api.school(school), &offer.id, student).await;
+    let contact = |api: &Api| {
+        let mut owner = api.owner();
+        let application_id = application.id.clone();
+        async move {
+            owner
+                .get_application(GetApplicationRequest { application_id })
+                .await
+                .unwrap()
+                .into_inner()
+                .candidate_contact
+        }
+    };
+    assert!(contact(&api).await.is_some(), "consenting: disclosed");
+
+    api.set_consent(student, school, false, 2).await;
+    assert!(contact(&api).await.is_none(), "withdrawn: not any more");
+    api.set_consent(student, school, true, 3).await;
+    assert!(
+        contact(&api).await.is_some(),
+        "given again: disclosed again"
     );
 }

@@ -14,7 +14,8 @@ use vte_events::EventEnvelope;
 use vte_offers::Application;
 use vte_proto::vte::applications::v1::{ApplicationEvent, application_event};
 use vte_proto::vte::candidates::v1::{
-    AcademicStatus, CandidateEvent, CandidateProfile, CandidateProfileChanged, candidate_event,
+    AcademicStatus, CandidateEvent, CandidateProfile, CandidateProfileChanged, Consent,
+    candidate_event,
 };
 use vte_proto::vte::common::v1::EducationLevel;
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
@@ -152,14 +153,43 @@ impl Api {
         EventLog(self.service.reader(&PRODUCED))
     }
 
-    /// A new candidate of `school`, made known to the service as the candidates service would:
-    /// a `CandidateProfileChanged` on `vte.candidates.v1`. Returns once the service has recorded
-    /// the candidate's school.
+    /// A new candidate of `school` who consents, made known to the service as the candidates
+    /// service would: a `CandidateProfileChanged` on `vte.candidates.v1`. Returns once the
+    /// service has recorded the candidate's school.
     pub async fn enrol(&self, school: SchoolId) -> CandidateId {
         let candidate = CandidateId::new();
-        self.publish_profile(candidate, school).await;
+        self.publish_profile(candidate, school, true, 1).await;
         self.wait_until_known(candidate, school).await;
         candidate
+    }
+
+    /// The candidate gives or withdraws consent: their profile's event at `revision` (above the
+    /// last one published), as the candidates service would publish it. Returns once the
+    /// service has recorded it.
+    pub async fn set_consent(
+        &self,
+        candidate: CandidateId,
+        school: SchoolId,
+        given: bool,
+        revision: u64,
+    ) {
+        self.publish_profile(candidate, school, given, revision)
+            .await;
+        let pool = self.pool.clone();
+        let what = format!("the service to record revision {revision} of candidate {candidate}");
+        eventually(&what, PATIENCE, || {
+            let pool = pool.clone();
+            async move {
+                let stored: Option<i64> =
+                    sqlx::query_scalar("SELECT revision FROM candidates WHERE id = $1")
+                        .bind(candidate.as_uuid())
+                        .fetch_optional(&pool)
+                        .await
+                        .ok()?;
+                (stored == Some(i64::try_from(revision).ok()?)).then_some(())
+            }
+        })
+        .await;
     }
 
     /// Returns once the service has recorded `candidate` as a student of `school`.
@@ -181,7 +211,13 @@ impl Api {
         .await;
     }
 
-    async fn publish_profile(&self, candidate: CandidateId, school: SchoolId) {
+    async fn publish_profile(
+        &self,
+        candidate: CandidateId,
+        school: SchoolId,
+        consent: bool,
+        revision: u64,
+    ) {
         let profile = CandidateProfile {
             id: candidate.to_string(),
             school_id: school.to_string(),
@@ -190,7 +226,12 @@ impl Api {
             level: EducationLevel::Bac5 as i32,
             field_of_study: "génie mécanique".to_owned(),
             diploma: "Diplôme d'ingénieur".to_owned(),
-            revision: 1,
+            consent: Some(Consent {
+                given: consent,
+                version: "2025-01".to_owned(),
+                ..Consent::default()
+            }),
+            revision,
             ..CandidateProfile::default()
         };
         let event = CandidateEvent {
@@ -201,7 +242,7 @@ impl Api {
                 CandidateProfileChanged {
                     profile: Some(profile),
                     matchable: false,
-                    created: true,
+                    created: revision == 1,
                 },
             )),
         };

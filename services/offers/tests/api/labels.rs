@@ -251,7 +251,7 @@ async fn a_second_first_decision_is_refused_and_so_is_an_appeal_naming_an_older_
 }
 
 #[tokio::test]
-async fn a_refusal_and_an_appeal_need_a_reason() {
+async fn a_refusal_needs_a_reason_and_a_reconsideration_that_grants_does_not() {
     let Labelling { api, placement, .. } = a_completed_placement().await;
     let bpifrance = api.bpifrance();
 
@@ -283,4 +283,29 @@ async fn a_refusal_and_an_appeal_need_a_reason() {
         .refusal();
     assert_invalid(&unexplained_appeal, &["reason"]);
     assert_eq!(history(&bpifrance, &placement).await.len(), 1);
+
+    // The contract asks for a reason "when refused" only: a review that grants needs none.
+    let refused = bpifrance
+        .clone()
+        .decide_label(decide(
+            &placement,
+            LabelOutcome::Refused,
+            "Pièces manquantes.",
+            &first.id,
+        ))
+        .await
+        .answer()
+        .decision
+        .unwrap();
+    let granted_on_review = bpifrance
+        .clone()
+        .decide_label(decide(&placement, LabelOutcome::Granted, "", &refused.id))
+        .await
+        .answer()
+        .decision
+        .unwrap();
+    assert_eq!(granted_on_review.outcome, LabelOutcome::Granted as i32);
+    assert_eq!(granted_on_review.reason, "");
+    assert_eq!(granted_on_review.reconsiders_decision_id, refused.id);
+    assert_eq!(history(&bpifrance, &placement).await.len(), 3);
 }

@@ -1,8 +1,9 @@
 //! Who may call what: every RPC against every caller, as a matrix. The objects belong to one
 //! company (the owner), one candidate and that candidate's school; the other company, the other
 //! candidate and the other school (with its own student) own nothing of them. A call without a
-//! token is UNAUTHENTICATED; a caller outside the rules gets PERMISSION_DENIED; a list filtered
-//! by the caller's tenant answers, but shows only what the caller may see.
+//! token is UNAUTHENTICATED; a caller outside the rules gets PERMISSION_DENIED, except on a draft
+//! it may not read, which is NOT_FOUND as if it did not exist; a list filtered by the caller's
+//! tenant answers, but shows only what the caller may see.
 //!
 //! Where the contract names who may (`offers_service.proto` and its request messages), the
 //! matrix follows it; `service` (another platform service) reads like an operator but changes
@@ -67,6 +68,8 @@ enum Expect {
     Ok,
     /// PERMISSION_DENIED.
     Denied,
+    /// NOT_FOUND: what the caller may not know of reads as absent.
+    Absent,
     /// UNAUTHENTICATED.
     Unauth,
     /// Answered, and the list shows the owner's object.
@@ -77,6 +80,7 @@ enum Expect {
 
 const OK: Expect = Expect::Ok;
 const NO: Expect = Expect::Denied;
+const NF: Expect = Expect::Absent;
 const UN: Expect = Expect::Unauth;
 const SEES: Expect = Expect::Sees;
 const BLIND: Expect = Expect::Blind;
@@ -102,6 +106,7 @@ impl Outcome {
             (Expect::Sees, Self::Answered { sees }) => sees == Some(true),
             (Expect::Blind, Self::Answered { sees }) => sees == Some(false),
             (Expect::Denied, Self::Refused(code)) => code == Code::PermissionDenied,
+            (Expect::Absent, Self::Refused(code)) => code == Code::NotFound,
             (Expect::Unauth, Self::Refused(code)) => code == Code::Unauthenticated,
             _ => false,
         }
@@ -531,11 +536,11 @@ async fn every_offer_rpc_answers_every_caller_as_the_access_rules_say() {
     let rows = [
         //                          nobody site  owner other_co cand  other_c school other_s bpi   admin service
         (Rpc::CreateOffer,         [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
-        (Rpc::UpdateOffer,         [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
-        (Rpc::PublishOffer,        [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::UpdateOffer,         [UN,    NF,   OK,   NF,      NF,   NF,     NF,    NF,     NF,   OK,   NO]),
+        (Rpc::PublishOffer,        [UN,    NF,   OK,   NF,      NF,   NF,     NF,    NF,     NF,   OK,   NO]),
         (Rpc::CloseOffer,          [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
         (Rpc::GetPublishedOffer,   [UN,    OK,   OK,   OK,      OK,   OK,     OK,    OK,     OK,   OK,   OK]),
-        (Rpc::GetDraft,            [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   OK]),
+        (Rpc::GetDraft,            [UN,    NF,   OK,   NF,      NF,   NF,     NF,    NF,     NF,   OK,   OK]),
         (Rpc::ListOffers,          [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   OK]),
         (Rpc::SearchOffers,        [UN,    OK,   OK,   OK,      OK,   OK,     OK,    OK,     OK,   OK,   OK]),
     ];
@@ -659,4 +664,63 @@ async fn a_company_sees_only_its_own_offers_and_the_applications_to_them() {
     assert!(own_ids.contains(&world.draft.id.as_str()), "its drafts too");
     let application_ids: Vec<&str> = applications.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(application_ids, [world.application.id.as_str()]);
+}
+
+#[tokio::test]
+async fn a_company_posts_only_under_the_name_first_registered_for_its_siren() {
+    let api = Api::start().await;
+    let owner = api.owner();
+    let first = published(&owner, figeac_cdi()).await;
+    let first_name = first.spec.as_ref().unwrap().company_name.clone();
+
+    let as_another = OfferSpec {
+        company_name: "Airbus Operations SAS".to_owned(),
+        ..figeac_cdi()
+    };
+    let created = owner
+        .clone()
+        .create_offer(CreateOfferRequest {
+            company_siren: String::new(),
+            spec: Some(as_another.clone()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(created.code(), Code::InvalidArgument);
+    assert!(
+        created.message().contains("spec.company_name") && created.message().contains(&first_name),
+        "names the field and the registered name: {}",
+        created.message()
+    );
+    let renamed = owner
+        .clone()
+        .update_offer(UpdateOfferRequest {
+            offer_id: draft(&owner, figeac_cdi()).await.id,
+            spec: Some(as_another),
+            expected_revision: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(renamed.code(), Code::InvalidArgument);
+
+    // Another spelling of the same name is the same company.
+    let respelled = OfferSpec {
+        company_name: format!("  {}  ", first_name.to_uppercase()),
+        ..figeac_cdi()
+    };
+    draft(&owner, respelled).await;
+    let own: Vec<String> = owner
+        .clone()
+        .list_offers(ListOffersRequest::default())
+        .await
+        .answer()
+        .offers
+        .into_iter()
+        .map(|offer| offer.spec.unwrap().company_name)
+        .collect();
+    assert_eq!(
+        own.len(),
+        3,
+        "the two refused writes stored nothing: {own:?}"
+    );
+    assert!(own.iter().all(|name| name != "Airbus Operations SAS"));
 }

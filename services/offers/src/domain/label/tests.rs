@@ -213,14 +213,25 @@ fn an_appeal_naming_an_older_decision_is_refused_so_reviewers_do_not_overwrite_e
 }
 
 #[test]
-fn an_appeal_needs_its_reason_even_when_it_grants() {
+fn an_appeal_that_grants_needs_no_reason_as_the_contract_says() {
     let placement = completed_placement();
     let first = decide(&placement, &[], &request("REFUSED", "Incomplet", ""), 0).unwrap();
     let appeal = request("GRANTED", "", &first.decision.id.to_string());
+    let second = decide(&first.placement, &[first.decision.clone()], &appeal, 1).unwrap();
+    assert_eq!(second.decision.outcome, LabelOutcome::Granted);
+    assert_eq!(second.decision.reason, None);
+    assert_eq!(second.decision.reconsiders, Some(first.decision.id));
+}
+
+#[test]
+fn an_appeal_that_refuses_again_still_needs_its_reason() {
+    let placement = completed_placement();
+    let first = decide(&placement, &[], &request("REFUSED", "Incomplet", ""), 0).unwrap();
+    let appeal = request("REFUSED", " ", &first.decision.id.to_string());
     let error = decide(&first.placement, &[first.decision], &appeal, 1).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "invalid request: reason: is required when reconsidering an earlier decision"
+        "invalid request: reason: is required when the label is refused"
     );
 }
 

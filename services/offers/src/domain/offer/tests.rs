@@ -339,3 +339,25 @@ fn positions_below_those_filled_are_reported_with_the_other_violations() {
         .collect();
     assert_eq!(fields, ["spec.title", "spec.positions"]);
 }
+
+#[test]
+fn a_company_name_matches_its_spellings_but_not_another_name() {
+    assert!(same_company_name(
+        "Ateliers du Célé",
+        "  ATELIERS   du  célé "
+    ));
+    assert!(!same_company_name("Ateliers du Célé", "Ateliers du Lot"));
+    assert!(!same_company_name("Ateliers du Célé", "AteliersduCélé"));
+}
+
+#[test]
+fn the_company_name_is_read_from_a_draft_and_from_complete_content() {
+    let offer = published_offer(3);
+    assert_eq!(offer.content.company_name(), Some("Usinage du Célé SAS"));
+    let unnamed = NewOffer {
+        company_name: String::new(),
+        ..figeac_cdi()
+    };
+    let draft = validate_draft(&unnamed, reference()).unwrap();
+    assert_eq!(OfferContent::Draft(draft).company_name(), None);
+}
