@@ -2,11 +2,12 @@
 //! handling, one worker per partition. Each record is handled in partition order, in one
 //! database transaction that also records its event id (a redelivered event stops there), and
 //! its offset is stored only once that transaction has committed (`handling`, `lanes`). A
-//! record that keeps failing transiently stalls its partition alone; one that can never be
-//! handled goes to `<topic>.dlq`. Shutdown lets the handlers in hand finish, then commits the
-//! stored offsets synchronously within a hard deadline (`closing`), because closing a
-//! librdkafka consumer can hang when the broker has gone away; dropping a running runner closes
-//! its consumer in the background.
+//! record that keeps failing transiently stalls its partition alone, for a bounded number of
+//! tries while the database answers; one that can never be handled (a database error is judged
+//! by its SQLSTATE, `failure`) or that used up its tries goes to `<topic>.dlq`. Shutdown lets
+//! the handlers in hand finish, then commits the stored offsets synchronously within a hard
+//! deadline (`closing`), because closing a librdkafka consumer can hang when the broker has gone
+//! away; dropping a running runner closes its consumer in the background.
 
 mod closing;
 mod dispatch;
