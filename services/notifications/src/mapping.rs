@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use prost_types::Timestamp;
+use uuid::Uuid;
 use vte_domain::{CandidateId, FieldError, InvalidValue, SchoolId, Siren};
 use vte_proto::vte::common::v1::{PageResponse, Role};
 use vte_proto::vte::notifications::v1 as wire;
-use vte_wire::page::InstantId;
+use vte_wire::page::{Filters, InstantId};
 
 use crate::domain::{Cadence, Channel, DeliveryStatus, Kind, Recipient};
 use crate::store::deliveries::DeliveryRecord;
@@ -204,9 +205,22 @@ pub fn webhook_to_proto(webhook: &Webhook) -> wire::Webhook {
     }
 }
 
-/// Where the next page starts, as a token for the client (empty on the last page).
-pub fn page_response(next: Option<&InstantId>) -> Option<PageResponse> {
-    Some(vte_wire::page::page_response(next))
+/// The filters an inbox's page tokens are bound to: whose inbox, unread only or not.
+pub fn inbox_filters(recipient: Option<&Recipient>, unread_only: bool) -> Filters {
+    Filters::NONE
+        .with("recipient", recipient)
+        .with("unread_only", unread_only)
+}
+
+/// The filters a list of dead letters' page tokens are bound to: which webhook.
+pub fn dead_letter_filters(webhook: Option<Uuid>) -> Filters {
+    Filters::NONE.with("webhook_id", webhook)
+}
+
+/// Where the next page starts, as a token for the client (empty on the last page), bound to
+/// the list's `filters`.
+pub fn page_response(next: Option<&InstantId>, filters: Filters) -> Option<PageResponse> {
+    Some(vte_wire::page::page_response_for(next, filters))
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ mod harness;
 
 #[path = "api/aid.rs"]
 mod aid;
+#[path = "api/bounds.rs"]
+mod bounds;
 #[path = "api/browsing.rs"]
 mod browsing;
 #[path = "api/contact.rs"]

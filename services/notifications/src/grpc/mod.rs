@@ -45,6 +45,7 @@ impl NotificationsService for NotificationsApi {
     ) -> Answer<ListNotificationsResponse> {
         let caller = caller(&request)?;
         let query = requests::inbox_query(request.get_ref())?;
+        let filters = mapping::inbox_filters(query.recipient.as_ref(), query.unread_only);
         let inbox = self.notifications.inbox(&caller, query).await?;
         Ok(Response::new(ListNotificationsResponse {
             notifications: inbox
@@ -54,7 +55,7 @@ impl NotificationsService for NotificationsApi {
                 .map(mapping::notification_to_proto)
                 .collect(),
             unread_count: count(inbox.unread),
-            page: mapping::page_response(inbox.page.next.as_ref()),
+            page: mapping::page_response(inbox.page.next.as_ref(), filters),
         }))
     }
 
@@ -145,6 +146,7 @@ impl NotificationsService for NotificationsApi {
     ) -> Answer<ListDeadLettersResponse> {
         let caller = caller(&request)?;
         let query = requests::dead_letter_query(request.get_ref())?;
+        let filters = mapping::dead_letter_filters(query.webhook);
         let listed = self.notifications.dead_letters(&caller, query).await?;
         Ok(Response::new(ListDeadLettersResponse {
             dead_letters: listed
@@ -152,7 +154,7 @@ impl NotificationsService for NotificationsApi {
                 .iter()
                 .map(mapping::delivery_to_proto)
                 .collect(),
-            page: mapping::page_response(listed.next.as_ref()),
+            page: mapping::page_response(listed.next.as_ref(), filters),
         }))
     }
 

@@ -5,7 +5,7 @@
 use uuid::Uuid;
 use vte_proto::vte::common::v1::PageRequest as WirePage;
 use vte_proto::vte::notifications::v1 as wire;
-use vte_wire::page::PageRequest;
+use vte_wire::page::{Filters, PageRequest};
 
 use crate::Error;
 use crate::domain::Recipient;
@@ -19,10 +19,12 @@ use crate::usecases::webhooks::{DeadLetterQuery, MAX_REDELIVERED, NewWebhook, Re
 const MAX_MARK_READ: usize = 100;
 
 pub fn inbox_query(request: &wire::ListNotificationsRequest) -> Result<InboxQuery, Error> {
+    let recipient = recipient(request.recipient.as_ref(), "recipient")?;
+    let filters = mapping::inbox_filters(recipient.as_ref(), request.unread_only);
     Ok(InboxQuery {
-        recipient: recipient(request.recipient.as_ref(), "recipient")?,
+        recipient,
         unread_only: request.unread_only,
-        page: page(request.page.as_ref())?,
+        page: page(request.page.as_ref(), filters)?,
     })
 }
 
@@ -99,12 +101,12 @@ pub fn new_webhook(request: &wire::RegisterWebhookRequest) -> Result<NewWebhook,
 }
 
 pub fn dead_letter_query(request: &wire::ListDeadLettersRequest) -> Result<DeadLetterQuery, Error> {
-    let page = page(request.page.as_ref())?;
     let webhook = if request.webhook_id.trim().is_empty() {
         None
     } else {
         Some(id(&request.webhook_id, "webhook_id")?)
     };
+    let page = page(request.page.as_ref(), mapping::dead_letter_filters(webhook))?;
     Ok(DeadLetterQuery { webhook, page })
 }
 
@@ -145,7 +147,8 @@ fn ids(raw: &[String], field: &str) -> Result<Vec<Uuid>, Error> {
         .collect()
 }
 
-/// The page a request asks for, its size and token checked (every violation named).
-pub fn page(page: Option<&WirePage>) -> Result<PageRequest, Error> {
-    vte_wire::page::page_request("page", page).map_err(Error::Invalid)
+/// The page a request asks for, its size and token checked (every violation named), the token
+/// given out for these `filters`.
+pub fn page(page: Option<&WirePage>, filters: Filters) -> Result<PageRequest, Error> {
+    vte_wire::page::page_request_for("page", page, filters).map_err(Error::Invalid)
 }

@@ -13,7 +13,7 @@ use super::values::{BoundedText, RawDate};
 use chrono::NaiveDate;
 use vte_domain::{
     CefrLevel, CompanySize, Contract, ContractKind, EducationLevel, EuroCents, FieldErrors,
-    InvalidValue, LanguageCode, LevelRange, MissionType,
+    InvalidValue, LanguageCode, LevelRange, MissionType, echo,
 };
 use vte_reference::ReferenceData;
 
@@ -115,6 +115,8 @@ impl Checker {
                 field,
                 format!("must have at most {limit} entries, got {count}"),
             );
+            // Refused whole: its entries are not read (one error, not one per entry).
+            return Vec::new();
         }
         raw.iter()
             .enumerate()
@@ -288,6 +290,8 @@ fn languages(c: &mut Checker, raw: &[NewLanguage]) -> Vec<LanguageRequirement> {
             "spec.languages",
             format!("must have at most {MAX_LANGUAGES} entries, got {count}"),
         );
+        // Refused whole: its entries are not read.
+        return Vec::new();
     }
     let mut seen: Vec<(LanguageCode, usize)> = Vec::new();
     let mut requirements = Vec::new();
@@ -349,7 +353,7 @@ fn amount(c: &mut Checker, field: &str, raw: Option<&NewMoney>) -> Option<EuroCe
     if !currency_ok {
         c.reject(
             &format!("{field}.currency"),
-            format!("must be EUR (or empty for EUR), got {currency}"),
+            format!("must be EUR (or empty for EUR), got \"{}\"", echo(currency)),
         );
     }
     if raw.amount_cents <= 0 {

@@ -12,6 +12,7 @@ use vte_proto::vte::common::v1::PageResponse;
 use vte_proto::vte::offers::v1::offers_service_server::OffersService;
 use vte_proto::vte::offers::v1::*;
 use vte_service::auth::identity;
+use vte_wire::page::Filters;
 
 use crate::access;
 use crate::domain::Application;
@@ -40,13 +41,16 @@ fn decoded<T>(result: Result<T, FieldErrors>) -> Result<T, Status> {
     result.map_err(|errors| Error::Invalid(errors).into())
 }
 
-/// A page of the store, encoded: its items and the token of the next page (empty on the last).
-fn listed<T, P>(page: Page<T>, encode: impl Fn(&T) -> P) -> (Vec<P>, Option<PageResponse>) {
+/// A page of the store, encoded: its items and the token of the next page (empty on the last),
+/// bound to the list's `filters`.
+fn listed<T, P>(
+    page: Page<T>,
+    filters: Filters,
+    encode: impl Fn(&T) -> P,
+) -> (Vec<P>, Option<PageResponse>) {
     let items = page.items.iter().map(encode).collect();
-    (
-        items,
-        Some(vte_wire::page::page_response(page.next.as_ref())),
-    )
+    let next = vte_wire::page::page_response_for(page.next.as_ref(), filters);
+    (items, Some(next))
 }
 
 /// An application as the API answers it: with the candidate's message.
@@ -99,14 +103,16 @@ impl OffersService for OffersApi {
     async fn list_offers(&self, r: Request<ListOffersRequest>) -> Answer<ListOffersResponse> {
         let who = identity(&r)?;
         let input = decoded(mapping::list_offers_input(r.get_ref()))?;
+        let filters = input.filters();
         let found = self.offers.list_offers(who, input).await?;
-        let (offers, page) = listed(found, mapping::offer_to_proto);
+        let (offers, page) = listed(found, filters, mapping::offer_to_proto);
         Ok(Response::new(ListOffersResponse { offers, page }))
     }
 
     async fn search_offers(&self, r: Request<SearchOffersRequest>) -> Answer<SearchOffersResponse> {
         identity(&r)?;
         let input = decoded(mapping::search_request_input(r.get_ref()))?;
+        let filters = input.filters();
         let found = self.offers.search_offers(input).await?;
         let results = found
             .results
@@ -118,7 +124,10 @@ impl OffersService for OffersApi {
             })
             .collect();
         let page = Some(PageResponse {
-            next_page_token: found.next.map(|c| c.encode()).unwrap_or_default(),
+            next_page_token: found
+                .next
+                .map(|c| vte_wire::page::bind(&c.encode(), filters))
+                .unwrap_or_default(),
         });
         Ok(Response::new(SearchOffersResponse { results, page }))
     }
@@ -156,8 +165,9 @@ impl OffersService for OffersApi {
     ) -> Answer<ListApplicationsResponse> {
         let who = identity(&r)?;
         let input = decoded(mapping::list_applications_input(r.get_ref()))?;
+        let filters = input.filters();
         let found = self.offers.list_applications(who, input).await?;
-        let (applications, page) = listed(found, answered);
+        let (applications, page) = listed(found, filters, answered);
         Ok(Response::new(ListApplicationsResponse {
             applications,
             page,
@@ -235,8 +245,9 @@ impl OffersService for OffersApi {
     ) -> Answer<ListPlacementsResponse> {
         let who = identity(&r)?;
         let input = decoded(mapping::list_placements_input(r.get_ref()))?;
+        let filters = input.filters();
         let found = self.offers.list_placements(who, input).await?;
-        let (placements, page) = listed(found, mapping::placement_to_proto);
+        let (placements, page) = listed(found, filters, mapping::placement_to_proto);
         Ok(Response::new(ListPlacementsResponse { placements, page }))
     }
 
@@ -280,8 +291,9 @@ impl OffersService for OffersApi {
     ) -> Answer<ListLabelDecisionsResponse> {
         let who = identity(&r)?;
         let input = decoded(mapping::list_label_decisions_input(r.get_ref()))?;
+        let filters = input.filters();
         let found = self.offers.list_label_decisions(who, input).await?;
-        let (decisions, page) = listed(found, mapping::label_decision_to_proto);
+        let (decisions, page) = listed(found, filters, mapping::label_decision_to_proto);
         Ok(Response::new(ListLabelDecisionsResponse {
             decisions,
             page,

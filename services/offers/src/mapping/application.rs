@@ -5,8 +5,9 @@
 //! `ApplicationEvent` envelope of its last step.
 
 use super::wire::{
-    PageInput, WireEnum, actor_to_proto, both, check_date, check_enums, check_page,
-    optional_timestamp, parse_id, parse_optional_id, timestamp, timestamp_from_proto,
+    Filters, PageInput, WireEnum, actor_to_proto, both, check_bound_page, check_enum_filter,
+    check_page, check_recent_date, filter_set, optional_timestamp, parse_id, parse_optional_id,
+    timestamp, timestamp_from_proto,
 };
 use crate::domain::{AcceptanceTerms, Application, ApplicationStatus, ApplicationTransition};
 use chrono::{DateTime, Utc};
@@ -127,7 +128,7 @@ pub fn accept_input(
     request: &offers::AcceptApplicationRequest,
 ) -> Result<AcceptInput, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let contract_start_date = check_date(
+    let contract_start_date = check_recent_date(
         &mut errors,
         "contract_start_date",
         request.contract_start_date.as_ref(),
@@ -182,14 +183,32 @@ pub fn list_applications_input(
         ),
     };
     let mut errors = FieldErrors::new();
-    let statuses = check_enums(&mut errors, "statuses", &request.statuses);
+    let statuses = check_enum_filter(&mut errors, "statuses", &request.statuses);
     let page = check_page(&mut errors, "page", request.page.as_ref());
     let (scope, ()) = both(scope, errors.into_result())?;
-    Ok(ListApplicationsInput {
+    let mut input = ListApplicationsInput {
         scope,
         statuses,
         page,
-    })
+    };
+    let mut errors = FieldErrors::new();
+    let filters = input.filters();
+    input.page = check_bound_page(
+        &mut errors,
+        "page",
+        std::mem::take(&mut input.page),
+        filters,
+    );
+    errors.into_result().map(|()| input)
+}
+
+impl ListApplicationsInput {
+    /// The filters its page tokens are bound to.
+    pub fn filters(&self) -> Filters {
+        Filters::NONE
+            .with("scope", self.scope)
+            .with("statuses", filter_set(&self.statuses))
+    }
 }
 
 /// Whether an encoded application carries the candidate's free-text message.

@@ -4,10 +4,11 @@
 //! `OfferEvent` envelope of each [`OfferChange`].
 
 use super::wire::{
-    PageInput, WireEnum, aid_to_proto, both, check_date, check_enum, check_enums,
-    check_optional_id, check_page, date_to_proto, location_to_proto, money, optional_timestamp,
-    optional_to_wire, parse_id, timestamp,
+    Filters, PageInput, WireEnum, aid_to_proto, both, check_bound_page, check_count, check_enum,
+    check_enum_filter, check_optional_id, check_page, check_recent_date, date_to_proto, filter_set,
+    location_to_proto, money, optional_timestamp, optional_to_wire, parse_id, timestamp,
 };
+use crate::domain::spec::{MAX_FIELDS_OF_STUDY, MAX_LANGUAGES, MAX_SKILLS};
 use crate::domain::{
     DraftSpec, NewLanguage, NewMoney, NewOffer, NewSalaryRange, Offer, OfferChange, OfferContent,
     OfferStatus, RemotePolicy,
@@ -24,8 +25,9 @@ use vte_proto::vte::offers::v1::offer_event::Event;
 /// their domain codes (UNSPECIFIED becomes "not given"), levels the N of bac+N, the location
 /// its INSEE code only (the resolved fields a client sends are ignored, as the contract says).
 ///
-/// Rejected here: a missing `spec`, an enum number this build does not know and a date the
-/// calendar lacks, each under its path (`spec.languages[1].level`). Every other rule (lengths,
+/// Rejected here: a missing `spec`, a list longer than its limit (before any of its entries is
+/// read), an enum number this build does not know and a date the calendar lacks or outside
+/// [`DATE_YEARS`](super::wire::DATE_YEARS), each under its path (`spec.languages[1].level`). Every other rule (lengths,
 /// the commune, the VTE rules) is the domain's, in
 /// [`validate_draft`](crate::domain::validate_draft) and
 /// [`validate_offer`](crate::domain::validate_offer), with the same paths.
@@ -73,9 +75,20 @@ fn check_spec(errors: &mut FieldErrors, spec: Option<&offers::OfferSpec>) -> New
     );
     let min_level = level(errors, "spec.min_level", spec.min_level);
     let max_level = level(errors, "spec.max_level", spec.max_level);
+    // Each list's count first: a longer one is refused whole and its entries are not read.
+    let mut listed = |field: &str, count: usize, max: usize| check_count(errors, field, count, max);
+    let fields_of_study_fit = listed(
+        "spec.fields_of_study",
+        spec.fields_of_study.len(),
+        MAX_FIELDS_OF_STUDY,
+    );
+    let skills_fit = listed("spec.skills", spec.skills.len(), MAX_SKILLS);
+    let languages_fit = listed("spec.languages", spec.languages.len(), MAX_LANGUAGES);
+    let fit = |fits: bool, list: &[String]| if fits { list.to_vec() } else { Vec::new() };
     let languages = spec
         .languages
         .iter()
+        .take(if languages_fit { MAX_LANGUAGES } else { 0 })
         .enumerate()
         .map(|(i, language)| NewLanguage {
             language: language.language.clone(),
@@ -101,8 +114,8 @@ fn check_spec(errors: &mut FieldErrors, spec: Option<&offers::OfferSpec>) -> New
         duration_months: spec.duration_months,
         min_level,
         max_level,
-        fields_of_study: spec.fields_of_study.clone(),
-        skills: spec.skills.clone(),
+        fields_of_study: fit(fields_of_study_fit, &spec.fields_of_study),
+        skills: fit(skills_fit, &spec.skills),
         languages,
         insee_code: spec
             .location
@@ -115,8 +128,8 @@ fn check_spec(errors: &mut FieldErrors, spec: Option<&offers::OfferSpec>) -> New
             max: salary.max.as_ref().map(new_money),
         }),
         positions: spec.positions,
-        start_date: check_date(errors, "spec.start_date", spec.start_date.as_ref()),
-        application_deadline: check_date(
+        start_date: check_recent_date(errors, "spec.start_date", spec.start_date.as_ref()),
+        application_deadline: check_recent_date(
             errors,
             "spec.application_deadline",
             spec.application_deadline.as_ref(),
@@ -252,13 +265,30 @@ pub fn list_offers_input(
 ) -> Result<ListOffersInput, FieldErrors> {
     let mut errors = FieldErrors::new();
     let company_siren = check_optional_id(&mut errors, "company_siren", &request.company_siren);
-    let statuses = check_enums(&mut errors, "statuses", &request.statuses);
+    let statuses = check_enum_filter(&mut errors, "statuses", &request.statuses);
     let page = check_page(&mut errors, "page", request.page.as_ref());
-    errors.into_result().map(|()| ListOffersInput {
+    let mut input = ListOffersInput {
         company_siren,
         statuses,
         page,
-    })
+    };
+    let filters = input.filters();
+    input.page = check_bound_page(
+        &mut errors,
+        "page",
+        std::mem::take(&mut input.page),
+        filters,
+    );
+    errors.into_result().map(|()| input)
+}
+
+impl ListOffersInput {
+    /// The filters its page tokens are bound to.
+    pub fn filters(&self) -> Filters {
+        Filters::NONE
+            .with("company_siren", &self.company_siren)
+            .with("statuses", filter_set(&self.statuses))
+    }
 }
 
 /// An offer's content on the wire: a draft's parts, or the complete content.

@@ -6,8 +6,9 @@
 //! [`decide_label`]: crate::domain::decide_label
 
 use super::wire::{
-    PageInput, WireEnum, actor_to_proto, aid_to_proto, both, check_date, check_enum, check_enums,
-    check_optional_id, check_page, date_to_proto, location_to_proto, parse_id, timestamp,
+    Filters, PageInput, WireEnum, actor_to_proto, aid_to_proto, both, check_bound_page, check_enum,
+    check_enum_filter, check_optional_id, check_page, check_recent_date, date_to_proto, filter_set,
+    location_to_proto, parse_id, timestamp,
 };
 use crate::domain::{
     EarlyEndReason, LabelDecision, LabelOutcome, NewLabelDecision, Placement, PlacementStatus,
@@ -33,7 +34,8 @@ pub fn complete_placement_input(
     request: &offers::CompletePlacementRequest,
 ) -> Result<CompletePlacementInput, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let completed_on = check_date(&mut errors, "completed_on", request.completed_on.as_ref());
+    let completed_on =
+        check_recent_date(&mut errors, "completed_on", request.completed_on.as_ref());
     let (placement_id, ()) = both(
         parse_id("placement_id", &request.placement_id),
         errors.into_result(),
@@ -63,7 +65,7 @@ pub fn end_placement_early_input(
     request: &offers::EndPlacementEarlyRequest,
 ) -> Result<EndPlacementEarlyInput, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let ended_on = check_date(&mut errors, "ended_on", request.ended_on.as_ref());
+    let ended_on = check_recent_date(&mut errors, "ended_on", request.ended_on.as_ref());
     let reason = check_enum(&mut errors, "reason", request.reason)
         .map(EarlyEndReason::as_str)
         .unwrap_or_default();
@@ -135,15 +137,34 @@ pub fn list_placements_input(
     request: &offers::ListPlacementsRequest,
 ) -> Result<ListPlacementsInput, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let input = ListPlacementsInput {
+    let mut input = ListPlacementsInput {
         company_siren: check_optional_id(&mut errors, "company_siren", &request.company_siren),
         candidate_id: check_optional_id(&mut errors, "candidate_id", &request.candidate_id),
         school_id: check_optional_id(&mut errors, "school_id", &request.school_id),
-        statuses: check_enums(&mut errors, "statuses", &request.statuses),
+        statuses: check_enum_filter(&mut errors, "statuses", &request.statuses),
         awaiting_label_only: request.awaiting_label_only,
         page: check_page(&mut errors, "page", request.page.as_ref()),
     };
+    let filters = input.filters();
+    input.page = check_bound_page(
+        &mut errors,
+        "page",
+        std::mem::take(&mut input.page),
+        filters,
+    );
     errors.into_result().map(|()| input)
+}
+
+impl ListPlacementsInput {
+    /// The filters its page tokens are bound to.
+    pub fn filters(&self) -> Filters {
+        Filters::NONE
+            .with("company_siren", &self.company_siren)
+            .with("candidate_id", self.candidate_id)
+            .with("school_id", &self.school_id)
+            .with("statuses", filter_set(&self.statuses))
+            .with("awaiting_label_only", self.awaiting_label_only)
+    }
 }
 
 /// Whose label decisions a list asks for.
@@ -184,7 +205,23 @@ pub fn list_label_decisions_input(
     let mut errors = FieldErrors::new();
     let page = check_page(&mut errors, "page", request.page.as_ref());
     let (scope, ()) = both(scope, errors.into_result())?;
-    Ok(ListLabelDecisionsInput { scope, page })
+    let mut input = ListLabelDecisionsInput { scope, page };
+    let mut errors = FieldErrors::new();
+    let filters = input.filters();
+    input.page = check_bound_page(
+        &mut errors,
+        "page",
+        std::mem::take(&mut input.page),
+        filters,
+    );
+    errors.into_result().map(|()| input)
+}
+
+impl ListLabelDecisionsInput {
+    /// The filters its page tokens are bound to.
+    pub fn filters(&self) -> Filters {
+        Filters::NONE.with("scope", self.scope)
+    }
 }
 
 /// A label decision on the wire.

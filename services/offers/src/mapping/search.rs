@@ -3,8 +3,12 @@
 //! The commune of the circle is only parsed here; the use case resolves it to coordinates
 //! against the reference data (reporting an unknown one under [`NEAR_INSEE_FIELD`]).
 
-use super::wire::{PageInput, check_enum, check_enums, check_page};
-use vte_domain::{ContractKind, EducationLevel, FieldErrors, InseeCode, InvalidValue, MissionType};
+use super::wire::{
+    Filters, PageInput, check_bound_page, check_enum, check_enum_filter, check_page, filter_set,
+};
+use vte_domain::{
+    ContractKind, EducationLevel, FieldErrors, InseeCode, InvalidValue, MissionType, echo,
+};
 use vte_proto::vte::offers::v1 as offers;
 
 /// The path of the circle's commune, for an error found when resolving it.
@@ -65,7 +69,7 @@ pub fn search_request_input(
     request: &offers::SearchOffersRequest,
 ) -> Result<SearchRequestInput, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let mission_types = check_enums(&mut errors, "mission_types", &request.mission_types);
+    let mission_types = check_enum_filter(&mut errors, "mission_types", &request.mission_types);
     let region = optional(
         &mut errors,
         "region_code",
@@ -88,7 +92,7 @@ pub fn search_request_input(
         None if request.only_in_territory => TerritoryScope::InAnyTerritory,
         None => TerritoryScope::Any,
     };
-    let contract_kinds = check_enums(&mut errors, "contract_kinds", &request.contract_kinds);
+    let contract_kinds = check_enum_filter(&mut errors, "contract_kinds", &request.contract_kinds);
     let level = check_enum(&mut errors, "level", request.level);
     let near = request.near.as_ref().and_then(|near| {
         let insee = errors.check(NEAR_INSEE_FIELD, InseeCode::parse(&near.insee_code));
@@ -99,8 +103,7 @@ pub fn search_request_input(
         })
     });
     let page = check_page(&mut errors, "page", request.page.as_ref());
-    let PageInput { size, token } = page;
-    errors.into_result().map(|()| SearchRequestInput {
+    let mut input = SearchRequestInput {
         mission_types,
         region,
         departement,
@@ -109,9 +112,30 @@ pub fn search_request_input(
         level,
         near,
         ecological_transition_only: request.ecological_transition_only,
-        page_size: size,
-        cursor: token,
-    })
+        page_size: page.size,
+        cursor: None,
+    };
+    let PageInput { token, .. } = check_bound_page(&mut errors, "page", page, input.filters());
+    input.cursor = token;
+    errors.into_result().map(|()| input)
+}
+
+impl SearchRequestInput {
+    /// The filters its page tokens are bound to (all but the page).
+    pub fn filters(&self) -> Filters {
+        Filters::NONE
+            .with("mission_types", filter_set(&self.mission_types))
+            .with("region", &self.region)
+            .with("departement", &self.departement)
+            .with("territory", &self.territory)
+            .with("contract_kinds", filter_set(&self.contract_kinds))
+            .with("level", self.level)
+            .with("near", self.near)
+            .with(
+                "ecological_transition_only",
+                self.ecological_transition_only,
+            )
+    }
 }
 
 /// A text filter where blank means any.
@@ -134,13 +158,19 @@ fn region_code(raw: &str) -> Result<String, InvalidValue> {
         Ok(raw.to_owned())
     } else {
         Err(InvalidValue::new(format!(
-            "must be an INSEE région code of 2 digits such as 76, got {raw:?}"
+            "must be an INSEE région code of 2 digits such as 76, got \"{}\"",
+            echo(raw)
         )))
     }
 }
 
 fn departement_code(raw: &str) -> Result<String, InvalidValue> {
-    let code = raw.to_ascii_uppercase();
+    // No code is longer: a long value is refused without being copied.
+    let code = if raw.len() <= 3 {
+        raw.to_ascii_uppercase()
+    } else {
+        String::new()
+    };
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     let valid = match code.len() {
         2 => digits(&code) || code == "2A" || code == "2B",
@@ -151,17 +181,23 @@ fn departement_code(raw: &str) -> Result<String, InvalidValue> {
         Ok(code)
     } else {
         Err(InvalidValue::new(format!(
-            "must be a département code such as 46, 2A or 971, got {raw:?}"
+            "must be a département code such as 46, 2A or 971, got \"{}\"",
+            echo(raw)
         )))
     }
 }
 
 fn territory_id(raw: &str) -> Result<String, InvalidValue> {
-    let id = raw.to_ascii_lowercase();
+    let id = if raw.len() <= 7 {
+        raw.to_ascii_lowercase()
+    } else {
+        String::new()
+    };
     match id.strip_prefix("ti-") {
         Some(number) if number.len() == 4 && number.bytes().all(|b| b.is_ascii_digit()) => Ok(id),
         _ => Err(InvalidValue::new(format!(
-            "must be a Territoire d'industrie id such as ti-7603, got {raw:?}"
+            "must be a Territoire d'industrie id such as ti-7603, got \"{}\"",
+            echo(raw)
         ))),
     }
 }
@@ -211,9 +247,15 @@ mod tests {
             ecological_transition_only: true,
             page: Some(common::PageRequest {
                 page_size: 10,
-                page_token: "next".to_owned(),
+                page_token: String::new(),
             }),
         };
+        // The next page's token, as the gRPC layer gives it out for these filters.
+        let filters = search_request_input(&request).unwrap().filters();
+        let mut request = request;
+        if let Some(page) = request.page.as_mut() {
+            page.page_token = vte_wire::page::bind("next", filters);
+        }
         let input = search_request_input(&request).unwrap();
         assert_eq!(
             input.mission_types,
@@ -234,6 +276,37 @@ mod tests {
             (input.page_size, input.cursor.as_deref()),
             (10, Some("next"))
         );
+    }
+
+    #[test]
+    fn a_page_token_of_other_filters_is_refused() {
+        let filters = search_request_input(&offers::SearchOffersRequest::default())
+            .unwrap()
+            .filters();
+        let request = offers::SearchOffersRequest {
+            region_code: "76".to_owned(),
+            page: Some(common::PageRequest {
+                page_size: 10,
+                page_token: vte_wire::page::bind("next", filters),
+            }),
+            ..Default::default()
+        };
+        let errors = search_request_input(&request).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field()).collect();
+        assert_eq!(fields, ["page.page_token"]);
+    }
+
+    #[test]
+    fn a_3_mib_region_code_is_quoted_64_characters_long_and_100000_types_cost_one_error() {
+        let request = offers::SearchOffersRequest {
+            mission_types: vec![42; 100_000],
+            region_code: "7".repeat(3 << 20),
+            ..Default::default()
+        };
+        let errors = search_request_input(&request).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field()).collect();
+        assert_eq!(fields, ["mission_types", "region_code"]);
+        assert!(errors.to_string().len() < 400, "{errors}");
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! The values every aggregate's mapping shares: the platform-wide conversions of `vte-wire`
 //! (enums, ids, dates, timestamps, pages), and this service's own: its enumerations, actors,
-//! places and aids.
+//! places and aids, the count limit of repeated fields and the calendar window of dates.
 
 use crate::domain::{
     Actor, Aid, AidKind, ApplicationStatus, EarlyEndReason, LabelOutcome, Location, OfferStatus,
     PlacementStatus, RemotePolicy,
 };
+use vte_domain::{FieldErrors, InvalidValue, RawDate};
 use vte_proto::vte::applications::v1 as applications;
 use vte_proto::vte::common::v1 as common;
 use vte_proto::vte::offers::v1 as offers;
 use vte_proto::vte::placements::v1 as placements;
+pub use vte_wire::page::Filters;
 use vte_wire::wire_enum;
 pub use vte_wire::{
     PageInput, WireEnum, both, check_date, check_enum, check_enums, check_optional_id, check_page,
@@ -61,6 +63,88 @@ wire_enum!(LabelOutcome => placements::LabelOutcome, "vte.placements.v1.LabelOut
     Granted = Granted,
     Refused = Refused,
 });
+
+/// The most entries a repeated enum filter (`statuses`, `mission_types`...) takes: more than
+/// any enumeration of the contract has values, so only a broken or hostile client reaches it.
+pub const MAX_FILTER_VALUES: usize = 16;
+
+/// The years a date sent by a client may fall in: an offer, an application or a placement of
+/// the VTE programme lies in this century, and a date in 1900 is a mistake or a probe.
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// Whether a repeated field of `count` entries holds at most `max`; otherwise records one error
+/// under `field` (the caller then leaves the entries unread, so a list of 100,000 costs one
+/// error, not one per entry).
+pub fn check_count(errors: &mut FieldErrors, field: &str, count: usize, max: usize) -> bool {
+    if count <= max {
+        return true;
+    }
+    errors
+        .push(InvalidValue::new(format!("must have at most {max} entries, got {count}")).at(field));
+    false
+}
+
+/// A repeated enum filter, without repeats: at most [`MAX_FILTER_VALUES`] entries (checked
+/// before any entry is read), each naming a value (`field[i]` otherwise).
+pub fn check_enum_filter<E: WireEnum + PartialEq>(
+    errors: &mut FieldErrors,
+    field: &str,
+    raws: &[i32],
+) -> Vec<E> {
+    if check_count(errors, field, raws.len(), MAX_FILTER_VALUES) {
+        check_enums(errors, field, raws)
+    } else {
+        Vec::new()
+    }
+}
+
+/// An optional date of a request ([`check_date`]) that must also fall in [`DATE_YEARS`].
+pub fn check_recent_date(
+    errors: &mut FieldErrors,
+    field: &str,
+    date: Option<&common::Date>,
+) -> Option<RawDate> {
+    let date = check_date(errors, field, date)?;
+    if DATE_YEARS.contains(&date.year) {
+        return Some(date);
+    }
+    let (first, last) = (DATE_YEARS.start(), DATE_YEARS.end());
+    let rule = format!(
+        "must fall in the years {first} to {last}, got {:04}-{:02}-{:02}",
+        date.year, date.month, date.day
+    );
+    errors.push(InvalidValue::new(rule).at(field));
+    None
+}
+
+/// The numbers of a repeated enum filter, sorted: one fingerprint ([`Filters`]) whatever
+/// order the client listed them in.
+pub fn filter_set<E: WireEnum>(values: &[E]) -> Vec<i32> {
+    let mut numbers: Vec<i32> = values.iter().map(|value| value.to_wire()).collect();
+    numbers.sort_unstable();
+    numbers
+}
+
+/// `page` as the use case reads it: its token, which must have been given out for `filters`
+/// (the gRPC layer binds each next token with [`vte_wire::page::bind`]), unbound; a token of
+/// other filters, or none of ours, is refused under `field.page_token`.
+pub fn check_bound_page(
+    errors: &mut FieldErrors,
+    field: &str,
+    page: PageInput,
+    filters: Filters,
+) -> PageInput {
+    let token = page.token.and_then(|token| {
+        errors.check(
+            &format!("{field}.page_token"),
+            vte_wire::page::unbind(&token, filters),
+        )
+    });
+    PageInput {
+        size: page.size,
+        token,
+    }
+}
 
 /// Who acted, on the wire: role, token subject, tenant (empty when the role has none).
 pub fn actor_to_proto(actor: &Actor) -> common::Actor {

@@ -146,6 +146,39 @@ fn draft_rules() -> Vec<Broken> {
             },
         ),
         broken(
+            "spec.skills",
+            "100,000 skills (refused whole, not one error per entry)",
+            OfferSpec {
+                skills: vec!["x".to_owned(); 100_000],
+                ..valid()
+            },
+        ),
+        broken(
+            "spec.start_date",
+            "a start date in 1900",
+            OfferSpec {
+                start_date: Some(Date {
+                    year: 1900,
+                    month: 9,
+                    day: 1,
+                }),
+                application_deadline: None,
+                ..valid()
+            },
+        ),
+        broken(
+            "spec.application_deadline",
+            "a deadline in 2100",
+            OfferSpec {
+                application_deadline: Some(Date {
+                    year: 2100,
+                    month: 1,
+                    day: 1,
+                }),
+                ..valid()
+            },
+        ),
+        broken(
             "spec.languages[1].language",
             "English twice",
             OfferSpec {

@@ -265,7 +265,7 @@ fn a_salary_range_is_positive_in_euros_and_in_order() {
     assert_eq!(
         errors.to_string(),
         "spec.salary.min.amount_cents: must be a gross annual salary above zero, in euro cents, \
-         got -1; spec.salary.max.currency: must be EUR (or empty for EUR), got USD"
+         got -1; spec.salary.max.currency: must be EUR (or empty for EUR), got \"USD\""
     );
 }
 
