@@ -526,12 +526,13 @@ async fn another_company_cannot_rank_or_explain_an_offer_it_does_not_own() {
             .await
             .is_ok()
     );
+    // Another school's student reads as absent to a school.
     let status = matching
         .school(vte_domain::SchoolId::new())
         .explain_match(pair)
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::PermissionDenied);
+    assert_eq!(status.code(), Code::NotFound);
 }
 
 #[tokio::test]

@@ -134,11 +134,16 @@ async fn a_graduate_sees_offers_ranked_from_their_side_with_the_aid_each_opens()
             .any(|a| a.kind == AidKind::CompanyGraduateHire as i32 && !a.eligible)
     );
 
-    // Another candidate, another school, a company: denied.
-    for client in [
-        matching.candidate(candidate_id(&student)),
-        matching.school(school_id(&student)),
-        matching.owner(),
+    // Another candidate, a company, the website acting for no one: denied; another school: as
+    // if the candidate did not exist.
+    for (client, code) in [
+        (
+            matching.candidate(candidate_id(&student)),
+            Code::PermissionDenied,
+        ),
+        (matching.owner(), Code::PermissionDenied),
+        (matching.site(), Code::PermissionDenied),
+        (matching.school(school_id(&student)), Code::NotFound),
     ] {
         let status = client
             .clone()
@@ -148,7 +153,7 @@ async fn a_graduate_sees_offers_ranked_from_their_side_with_the_aid_each_opens()
             })
             .await
             .unwrap_err();
-        assert_eq!(status.code(), Code::PermissionDenied);
+        assert_eq!(status.code(), code, "{status:?}");
     }
     let status = matching
         .school(school_id(&me))

@@ -10,7 +10,7 @@ use tonic::{Request, Response, Status};
 use vte_proto::vte::matching::v1::matching_service_server::MatchingService;
 use vte_proto::vte::matching::v1::*;
 use vte_reference::ReferenceData;
-use vte_service::auth::Caller;
+use vte_service::auth::Identity;
 
 use crate::error::Error;
 use crate::mapping;
@@ -35,9 +35,9 @@ impl MatchingApi {
 
 type Answer<T> = Result<Response<T>, Status>;
 
-/// Who calls, as the auth interceptor found them.
-fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
-    Ok(vte_service::auth::identity(request)?.caller.clone())
+/// Who calls, as the auth interceptor found them (with the candidate a website token acts for).
+fn identity<T>(request: &Request<T>) -> Result<Identity, Status> {
+    Ok(vte_service::auth::identity(request)?.clone())
 }
 
 #[tonic::async_trait]
@@ -46,17 +46,17 @@ impl MatchingService for MatchingApi {
         &self,
         request: Request<RankCandidatesRequest>,
     ) -> Answer<RankCandidatesResponse> {
-        let caller = caller(&request)?;
+        let who = identity(&request)?;
         let query = mapping::candidate_query(request.into_inner()).map_err(Error::Invalid)?;
-        let ranked = self.matching.rank_candidates(&caller, query).await?;
+        let ranked = self.matching.rank_candidates(&who, query).await?;
         Ok(Response::new(mapping::rank_candidates_response(&ranked)))
     }
 
     async fn rank_offers(&self, request: Request<RankOffersRequest>) -> Answer<RankOffersResponse> {
-        let caller = caller(&request)?;
-        let query = mapping::offer_query(request.into_inner(), &caller, &self.reference)
+        let who = identity(&request)?;
+        let query = mapping::offer_query(request.into_inner(), &who.caller, &self.reference)
             .map_err(Error::Invalid)?;
-        let ranked = self.matching.rank_offers(&caller, query).await?;
+        let ranked = self.matching.rank_offers(&who, query).await?;
         Ok(Response::new(mapping::rank_offers_response(ranked)))
     }
 
@@ -64,11 +64,11 @@ impl MatchingService for MatchingApi {
         &self,
         request: Request<ExplainMatchRequest>,
     ) -> Answer<ExplainMatchResponse> {
-        let caller = caller(&request)?;
+        let who = identity(&request)?;
         let (offer_id, candidate_id) = mapping::pair(request.get_ref()).map_err(Error::Invalid)?;
         let pair = self
             .matching
-            .explain_match(&caller, offer_id, candidate_id)
+            .explain_match(&who, offer_id, candidate_id)
             .await?;
         Ok(Response::new(mapping::explain_match_response(pair)))
     }

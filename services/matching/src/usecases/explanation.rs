@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use vte_domain::{CandidateId, OfferId};
 use vte_proto::vte::common::v1::Aid;
-use vte_service::auth::Caller;
+use vte_service::auth::Identity;
 
 use super::Matching;
 use super::lookup::{FoundCandidate, FoundOffer, unmatchable_explanation};
-use crate::access;
+use crate::access::{self, ExplainFor};
 use crate::domain::{Assessment, Audience, Explanation, assess, explain};
 use crate::error::{Error, Missing};
 use crate::mapping;
@@ -27,23 +27,48 @@ pub struct PairExplanation {
 }
 
 impl Matching {
-    /// ExplainMatch: why this pair scores what it scores, for either side of it.
+    /// ExplainMatch: why this pair scores what it scores, for either side of it. A caller who
+    /// may not know of the offer (another company's draft) or of the candidate (another
+    /// school's student, or one a company may not see: not consenting, paused, incomplete)
+    /// gets the same NOT_FOUND as for an absent one.
     pub async fn explain_match(
         &self,
-        caller: &Caller,
+        who: &Identity,
         offer_id: OfferId,
         candidate_id: CandidateId,
     ) -> Result<PairExplanation, Error> {
-        let (offer, owner) = match self.find_offer(offer_id).await? {
-            FoundOffer::Open(offer) => {
-                let owner = offer.siren;
-                (Some(offer), owner)
+        let side = access::explain(who, &candidate_id)?;
+        let offer = match (self.find_offer(offer_id).await?, side) {
+            (FoundOffer::Open(offer), ExplainFor::Company(company)) => {
+                company.check(&offer.siren, false)?;
+                offer
             }
-            FoundOffer::NotOpen { owner, model } => (model.map(|m| Arc::new(*m)), owner),
+            (FoundOffer::Open(offer), ExplainFor::Candidate(_)) => offer,
+            (
+                FoundOffer::NotOpen {
+                    owner,
+                    model,
+                    draft,
+                },
+                ExplainFor::Company(company),
+            ) => {
+                company.check(&owner, draft)?;
+                model
+                    .map(|m| Arc::new(*m))
+                    .ok_or(Error::NotFound(Missing::PublishedOffer))?
+            }
+            // An ended offer may still be explained to the candidate's side; a draft is not
+            // theirs to know of.
+            (FoundOffer::NotOpen { model, draft, .. }, ExplainFor::Candidate(_)) => model
+                .filter(|_| !draft)
+                .map(|m| Arc::new(*m))
+                .ok_or(Error::NotFound(Missing::Offer))?,
         };
         let candidate = self.find_candidate(candidate_id).await?;
-        let audience = access::explain(caller, &owner, &candidate_id, candidate.school().as_ref())?;
-        let offer = offer.ok_or(Error::NotFound(Missing::PublishedOffer))?;
+        if let ExplainFor::Candidate(reader) = side {
+            reader.check(candidate.school().as_ref())?;
+        }
+        let audience = side.audience();
         let candidate = match candidate {
             FoundCandidate::Matchable(candidate) => candidate,
             FoundCandidate::NotMatchable(_) if audience == Audience::Company => {

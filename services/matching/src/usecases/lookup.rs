@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use vte_domain::{CandidateId, OfferId, Siren};
-use vte_proto::vte::offers::v1::Offer;
+use vte_proto::vte::offers::v1::{Offer, OfferStatus};
 
 use super::Matching;
 use crate::domain::{CandidateModel, Explanation, FilterKind, FilterOutcome, OfferModel};
@@ -22,6 +22,8 @@ pub(crate) enum FoundOffer {
     NotOpen {
         owner: Siren,
         model: Option<Box<OfferModel>>,
+        /// Never published: to anyone but its owner, it does not exist.
+        draft: bool,
     },
 }
 
@@ -104,6 +106,7 @@ impl Matching {
         Ok(FoundOffer::NotOpen {
             owner,
             model: model.map(Box::new),
+            draft: offer.status == OfferStatus::Draft as i32,
         })
     }
 

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use vte_domain::{CandidateId, MissionType, OfferId};
 use vte_proto::vte::common::v1::Aid;
 use vte_proto::vte::offers::v1::Offer;
-use vte_service::auth::Caller;
+use vte_service::auth::Identity;
 
 use super::Matching;
 use super::lookup::{FoundCandidate, FoundOffer};
@@ -110,17 +110,18 @@ impl Matching {
     /// RankCandidates: the best candidates for an open offer, for its company.
     pub async fn rank_candidates(
         &self,
-        caller: &Caller,
+        who: &Identity,
         query: CandidateQuery,
     ) -> Result<RankedCandidates, Error> {
+        let side = access::rank_candidates(&who.caller)?;
         let offer = match self.find_offer(query.offer_id).await? {
             FoundOffer::Open(offer) => offer,
-            FoundOffer::NotOpen { owner, .. } => {
-                access::rank_candidates(caller, &owner)?;
+            FoundOffer::NotOpen { owner, draft, .. } => {
+                side.check(&owner, draft)?;
                 return Err(Error::OfferNotOpen);
             }
         };
-        access::rank_candidates(caller, &offer.siren)?;
+        side.check(&offer.siren, false)?;
         let exclude = if query.exclude_applicants {
             store::applicants(&self.pool, query.offer_id).await?
         } else {
@@ -135,19 +136,20 @@ impl Matching {
         self.candidates_for(offer, filter, query.limit).await
     }
 
-    /// RankOffers: the best open offers for a matchable candidate.
+    /// RankOffers: the best open offers for a matchable candidate, for the candidate, their
+    /// school or the website acting for them. Why a candidate may not be ranked (no consent,
+    /// paused) is told only to those.
     pub async fn rank_offers(
         &self,
-        caller: &Caller,
+        who: &Identity,
         query: OfferQuery,
     ) -> Result<OffersForCandidate, Error> {
-        let candidate = match self.find_candidate(query.candidate_id).await? {
-            FoundCandidate::Matchable(candidate) => {
-                access::rank_offers(caller, &query.candidate_id, candidate.school.as_ref())?;
-                candidate
-            }
+        let side = access::candidate_side(who, &query.candidate_id)?;
+        let found = self.find_candidate(query.candidate_id).await?;
+        side.check(found.school().as_ref())?;
+        let candidate = match found {
+            FoundCandidate::Matchable(candidate) => candidate,
             FoundCandidate::NotMatchable(state) => {
-                access::rank_offers(caller, &query.candidate_id, state.school().as_ref())?;
                 return Err(Error::CandidateNotMatchable(Unmatchable::of(&state)));
             }
         };

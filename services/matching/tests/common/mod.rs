@@ -101,6 +101,17 @@ impl Matching {
         self.client(Some(&Caller::School { school_id }))
     }
 
+    /// The website, with a token acting for `candidate` (`on_behalf_of`).
+    pub fn site_for(&self, candidate: CandidateId) -> Client {
+        let token = self.service.tokens().site_on_behalf_of(candidate);
+        MatchingServiceClient::with_interceptor(self.service.channel(), token)
+    }
+
+    /// The website, with a token acting for no one.
+    pub fn site(&self) -> Client {
+        self.client(Some(&Caller::Site))
+    }
+
     pub fn admin(&self) -> Client {
         self.client(Some(&Caller::Admin))
     }
