@@ -7,6 +7,7 @@
 use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, MissionType};
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
+use vte_events::outbox::OutboxError;
 use vte_proto::vte::placements::v1::placement_event::Event;
 use vte_proto::vte::placements::v1::{LabelDecision as WireDecision, Placement, PlacementEvent};
 use vte_wire::WireEnum;
@@ -109,10 +110,16 @@ fn permanent(reason: &str) -> HandlerError {
 }
 
 /// A use case's error as the runner's: a failure of the service waits and retries, a stored
-/// profile that no longer reads and a broken rule are dead-lettered.
+/// profile that no longer reads, a value the database refuses and a broken rule are
+/// dead-lettered.
 fn handler_error(error: Error) -> HandlerError {
     match error {
         Error::Store(StoreError::Corrupt { .. }) => permanent("the stored profile is unreadable"),
+        // The database judges: a value or constraint it refuses is dead-lettered, the rest is
+        // retried (a bounded number of times).
+        Error::Store(StoreError::Database(error)) | Error::Outbox(OutboxError::Database(error)) => {
+            vte_events::consumer::classify(&error)
+        }
         Error::ConcurrentChange => HandlerError::Transient(error.to_string()),
         error if error.is_internal() => HandlerError::Transient(error.to_string()),
         refused => HandlerError::Permanent(refused.to_string()),

@@ -41,12 +41,15 @@ impl Handlers {
 }
 
 impl From<Error> for HandlerError {
-    /// Failures of the store, the index or the outbox's database are retried (the partition
-    /// waits); an event that breaks the contract, or a rule, never will be handled.
+    /// Failures of the store or the outbox's database are judged by their SQLSTATE, those of the
+    /// index are retried (the partition waits, a bounded number of times); an event that breaks
+    /// the contract, or a rule, never will be handled.
     fn from(error: Error) -> Self {
         match error {
+            // The database judges: a value or constraint it refuses is dead-lettered, the rest
+            // is retried (a bounded number of times).
             Error::Store(error) | Error::Outbox(OutboxError::Database(error)) => {
-                HandlerError::Transient(error.to_string())
+                vte_events::consumer::classify(&error)
             }
             Error::CatchUp(_) | Error::Ranking(_) | Error::UnreadableOffer { .. } => {
                 HandlerError::Transient(error.to_string())
