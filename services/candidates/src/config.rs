@@ -8,10 +8,13 @@
 //! push_idle_timeout_secs = 60             # a push stream silent this long is closed
 //! new_profiles_per_school_per_hour = 1000 # each new profile sends a consent email
 //! new_profiles_per_school_per_day = 5000
+//! ref_digest_key = "..."                  # secret, 32-64 bytes: keys erased refs' digest
 //! ```
 
 use serde::Deserialize;
 use vte_service::settings::OwnSettings;
+
+use crate::store::RefDigestKey;
 
 /// The version of the terms candidates consent to, unless configured otherwise.
 pub const DEFAULT_TERMS_VERSION: &str = "2025-01";
@@ -36,6 +39,48 @@ pub struct CandidatesSettings {
     pub new_profiles_per_school_per_hour: u32,
     /// New profiles one school may create per UTC day (each sends a consent email).
     pub new_profiles_per_school_per_day: u32,
+    /// The server secret (32 to 64 bytes) keying the digest of erased students' school
+    /// references (HMAC-SHA256). Required outside development mode; in development mode
+    /// (`auth.development`) the published development key stands in when it is unset.
+    pub ref_digest_key: Option<SecretText>,
+}
+
+/// A secret setting: never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(..)")
+    }
+}
+
+impl CandidatesSettings {
+    /// The key of the school-reference digest: the configured one, or in `development` mode
+    /// the development key when none is configured.
+    pub fn ref_digest_key(&self, development: bool) -> Result<RefDigestKey, String> {
+        let secret = match &self.ref_digest_key {
+            Some(secret) => secret.0.as_str(),
+            None if development => RefDigestKey::DEVELOPMENT,
+            None => {
+                return Err(
+                    "candidates.ref_digest_key: required outside development mode \
+                            (auth.development); a random secret of 32 to 64 bytes"
+                        .into(),
+                );
+            }
+        };
+        if !development && secret == RefDigestKey::DEVELOPMENT {
+            return Err(
+                "candidates.ref_digest_key: the published development key is refused outside \
+                 development mode"
+                    .into(),
+            );
+        }
+        RefDigestKey::new(secret.as_bytes())
+            .map_err(|rule| format!("candidates.ref_digest_key: {rule}"))
+    }
 }
 
 impl CandidatesSettings {
@@ -58,6 +103,7 @@ impl Default for CandidatesSettings {
             push_idle_timeout_secs: DEFAULT_PUSH_IDLE_TIMEOUT_SECS,
             new_profiles_per_school_per_hour: DEFAULT_NEW_PROFILES_PER_SCHOOL_PER_HOUR,
             new_profiles_per_school_per_day: DEFAULT_NEW_PROFILES_PER_SCHOOL_PER_DAY,
+            ref_digest_key: None,
         }
     }
 }
@@ -80,6 +126,46 @@ impl OwnSettings for CandidatesSettings {
         if self.new_profiles_per_school_per_day == 0 {
             return Err("candidates.new_profiles_per_school_per_day: must be 1 or more".into());
         }
+        if let Some(secret) = &self.ref_digest_key
+            && !(32..=RefDigestKey::MAX_BYTES).contains(&secret.0.len())
+        {
+            return Err(format!(
+                "candidates.ref_digest_key: must be 32 to {} bytes",
+                RefDigestKey::MAX_BYTES
+            ));
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn with_key(key: Option<&str>) -> CandidatesSettings {
+        CandidatesSettings {
+            ref_digest_key: key.map(|key| SecretText(key.to_owned())),
+            ..CandidatesSettings::default()
+        }
+    }
+
+    #[test]
+    fn the_ref_digest_key_is_required_outside_development_and_never_the_published_one() {
+        let error = with_key(None).ref_digest_key(false).unwrap_err();
+        assert!(error.starts_with("candidates.ref_digest_key:"), "{error}");
+        assert!(
+            with_key(None).ref_digest_key(true).is_ok(),
+            "development default"
+        );
+        let published = with_key(Some(RefDigestKey::DEVELOPMENT));
+        assert!(published.ref_digest_key(false).is_err());
+        let short = with_key(Some("too-short"));
+        assert!(short.check().unwrap_err().contains("32 to 64 bytes"));
+        let good = with_key(Some("k3y-0f-th1rty-tw0-bytes-0r-m0re!!"));
+        assert!(good.check().is_ok());
+        assert!(good.ref_digest_key(false).is_ok());
+        assert!(!format!("{good:?}").contains("k3y"), "never printed");
     }
 }
