@@ -292,6 +292,48 @@ fn the_topics_job_creates_every_topic_and_its_dead_letter_topic_before_the_servi
         );
     }
     assert!(env["PARTITIONS"].parse::<u32>().unwrap() >= 1);
+    // Each topic is made with vte_events::topic_config's settings.
+    let config_of = |flags: &str| -> Vec<(String, String)> {
+        flags
+            .split_whitespace()
+            .filter(|word| *word != "--config")
+            .map(|entry| {
+                let (key, value) = entry.split_once('=').unwrap();
+                (key.to_owned(), value.to_owned())
+            })
+            .collect()
+    };
+    let wanted = |topic: &str| -> Vec<(String, String)> {
+        vte_events::topic_config::TopicConfig::of(topic)
+            .entries()
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect()
+    };
+    let compacted: Vec<&str> = env["COMPACTED_TOPICS"].split_whitespace().collect();
+    for topic in vte_proto::TOPICS {
+        let flags = if compacted.contains(&topic) {
+            &env["COMPACTED_CONFIG"]
+        } else {
+            &env["EVENTS_CONFIG"]
+        };
+        assert_eq!(config_of(flags), wanted(topic), "{topic}");
+        assert_eq!(
+            config_of(&env["DEAD_LETTERS_CONFIG"]),
+            wanted(&format!("{topic}.dlq")),
+            "{topic}.dlq"
+        );
+    }
+    for expected in [
+        "$COMPACTED_CONFIG",
+        "$EVENTS_CONFIG",
+        "$DEAD_LETTERS_CONFIG",
+    ] {
+        assert!(
+            script.contains(expected),
+            "the topics job should use {expected}"
+        );
+    }
     let kafka = container(&compose, "kafka");
     assert_eq!(
         str_at(job, &["image"]),

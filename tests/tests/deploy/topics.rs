@@ -57,6 +57,25 @@ fn every_topic_and_dead_letter_topic_is_a_strimzi_kafka_topic() {
             topic_name.ends_with(".dlq") || retention_hours < dedupe_hours,
             "{topic_name}: kept {retention_hours} h, longer than redeliveries are recognised ({dedupe_hours} h)"
         );
+        // The configuration vte_events::topic_config gives the topic, and only that beside
+        // min.insync.replicas (a cluster concern).
+        let config: Vec<(String, String)> = at(topic, &["spec", "config"])
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(key, value)| (scalar(key), scalar(value)))
+            .filter(|(key, _)| key != "min.insync.replicas")
+            .collect();
+        let mut wanted: Vec<(String, String)> =
+            vte_events::topic_config::TopicConfig::of(topic_name)
+                .entries()
+                .into_iter()
+                .map(|(key, value)| (key.to_owned(), value))
+                .collect();
+        let mut config = config;
+        config.sort();
+        wanted.sort();
+        assert_eq!(config, wanted, "{topic_name}: configuration");
         assert!(names.insert(topic_name.to_owned()), "{topic_name} twice");
     }
     let expected: BTreeSet<String> = all_topics().into_iter().collect();
