@@ -3,15 +3,16 @@
 //! withdraws consent); contact data only to the platform's services and the person themself;
 //! operators (`admin`) may act for a school; companies, the site and Bpifrance have no access
 //! to profiles here (companies see candidates pseudonymously through matching). A refusal is
-//! [`Error::PermissionDenied`] naming the rule, never whose data; the use cases, the gRPC
-//! adapter and the consumer share these rules.
+//! [`Error::PermissionDenied`] naming the rule, never whose data, decided before anything is
+//! looked up; a profile found that is not the caller's reads as absent ([`Error::NotFound`]).
+//! The use cases, the gRPC adapter and the consumer share these rules.
 
 use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::common::v1::{PlatformService, Role};
 use vte_service::auth::{Caller, Identity};
 
 use crate::domain::{Erasure, Requester};
-use crate::error::Error;
+use crate::error::{Error, Missing};
 
 fn denied(rule: &'static str) -> Error {
     Error::PermissionDenied(rule)
@@ -47,22 +48,35 @@ pub fn lookup_by_ref(caller: &Caller, school: SchoolId) -> Result<(), Error> {
     }
 }
 
-/// Reading a profile: its school, the candidate themself, operators and the platform's
-/// services.
+/// Reading profiles, decided from the token before anything is looked up: schools, the
+/// candidate (their own `id`, when the request names one), operators and the platform's
+/// services; companies, the site and Bpifrance never. A refusal here says nothing of any
+/// profile.
+pub fn read_profiles(caller: &Caller, id: Option<CandidateId>) -> Result<(), Error> {
+    match caller {
+        Caller::School { .. } | Caller::Admin | Caller::Service => Ok(()),
+        Caller::Candidate { candidate_id } if id.is_none_or(|id| id == *candidate_id) => Ok(()),
+        Caller::Candidate { .. } => Err(denied("a candidate reads only their own profile")),
+        _ => Err(denied(
+            "profiles are read by their school, the candidate and operators only",
+        )),
+    }
+}
+
+/// Reading the profile found: its school, the candidate themself, operators and the platform's
+/// services. To anyone else who passed [`read_profiles`] (another school), it reads as absent:
+/// the same `NOT_FOUND` as for a profile that does not exist.
 pub fn read_profile(
     caller: &Caller,
     candidate: CandidateId,
     school: SchoolId,
 ) -> Result<(), Error> {
+    read_profiles(caller, Some(candidate))?;
     match caller {
         Caller::School { school_id } if *school_id == school => Ok(()),
         Caller::Candidate { candidate_id } if *candidate_id == candidate => Ok(()),
         Caller::Admin | Caller::Service => Ok(()),
-        Caller::School { .. } => Err(denied("this student belongs to another school")),
-        Caller::Candidate { .. } => Err(denied("a candidate reads only their own profile")),
-        _ => Err(denied(
-            "profiles are read by their school, the candidate and operators only",
-        )),
+        _ => Err(Error::NotFound(Missing::Profile)),
     }
 }
 
@@ -176,7 +190,10 @@ mod tests {
         assert!(school_scope(&school_a, Some(b)).is_err());
         let student = CandidateId::new();
         assert!(read_profile(&school_a, student, a).is_ok());
-        assert!(read_profile(&school_a, student, b).is_err());
+        assert!(matches!(
+            read_profile(&school_a, student, b),
+            Err(Error::NotFound(Missing::Profile))
+        ));
         assert!(request_erasure(&school_a, student, b).is_err());
     }
 

@@ -50,8 +50,15 @@ pub struct PreferencesUpdate {
 
 impl Candidates {
     /// One profile, to its school, the candidate themself, operators and the platform's
-    /// services.
+    /// services; to another school, the same `NOT_FOUND` as for an absent one.
     pub async fn get_profile(&self, caller: &Caller, key: ProfileKey) -> Result<Profile, Error> {
+        // What the role may never read is refused before the lookup; a profile found that is
+        // not the caller's reads as absent, so existence never leaks.
+        let named = match &key {
+            ProfileKey::Id(id) => Some(*id),
+            ProfileKey::SchoolRef { .. } => None,
+        };
+        access::read_profiles(caller, named)?;
         let mut conn = self.pool.acquire().await?;
         let profile = match key {
             ProfileKey::Id(id) => store::profile(&mut conn, id, false).await?,
