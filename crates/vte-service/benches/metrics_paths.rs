@@ -6,6 +6,8 @@
 //!
 //! `cargo bench -p vte-service --bench metrics_paths -- --calls 10000 --path-bytes 100`
 
+#![allow(clippy::print_stdout)]
+
 use std::time::{Duration, Instant};
 
 use http::uri::PathAndQuery;
@@ -34,11 +36,10 @@ async fn scrape(addr: std::net::SocketAddr) -> usize {
         .expect("request");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("response");
-    let body = response
+    response
         .windows(4)
         .position(|window| window == b"\r\n\r\n")
-        .map_or(0, |end| response.len() - end - 4);
-    body
+        .map_or(0, |end| response.len() - end - 4)
 }
 
 fn mb(bytes: usize) -> String {

@@ -4,7 +4,7 @@
 //! bounded number of calls at once, and reflection and metrics stay off the public port unless
 //! asked for.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::result_large_err)] // figment::Jail's closures return its large error
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
