@@ -1,10 +1,12 @@
 //! The notifications service's PostgreSQL storage, queries returning domain types, every one
 //! exercised by the tests against the test bed's database: [`notifications`] (fan-out into
 //! deliveries, the in-app list), [`deliveries`] (the worker's queue and the delivery log),
-//! [`preferences`], [`webhooks`], and [`facts`] (what the events said of offers, applications
-//! and erased candidates). Writes take the caller's transaction.
+//! [`preferences`], [`webhooks`], [`facts`] (what the events said of offers and
+//! applications) and [`erasure`] (forgetting an erased candidate everywhere). Writes take the
+//! caller's transaction.
 
 pub mod deliveries;
+pub mod erasure;
 pub mod facts;
 pub mod notifications;
 pub mod preferences;

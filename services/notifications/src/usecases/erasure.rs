@@ -9,7 +9,7 @@ use vte_proto::vte::notifications::v1::{ErasureConfirmed, NotificationEvent, not
 use super::now;
 use crate::Error;
 use crate::mapping;
-use crate::store::facts::{self, Erased};
+use crate::store::erasure::{self as store, Erased};
 
 /// Erases what the service holds about `candidate` for the erasure `erasure`, in the caller's
 /// transaction, and confirms it; returns what was removed. Erasing twice removes nothing more.
@@ -19,7 +19,7 @@ pub async fn erase_candidate(
     erasure: Uuid,
 ) -> Result<Erased, Error> {
     let now = now();
-    let removed = facts::erase_candidate(transaction, candidate, now).await?;
+    let removed = store::erase_candidate(transaction, candidate, now).await?;
     vte_service::erasure::confirm_later(transaction, candidate, erasure).await?;
     let confirmed = NotificationEvent {
         event_id: vte_events::new_event_id(),
