@@ -4,6 +4,7 @@
 //! once.
 
 mod status;
+mod subjects;
 
 use tonic::{Request, Response, Status};
 use vte_domain::FieldErrors;
@@ -20,6 +21,7 @@ use crate::error::Error;
 use crate::mapping::{self, Message};
 use crate::store::Page;
 use crate::usecases::Offers;
+use subjects::Reader;
 
 /// The offers API: the gRPC face of [`Offers`].
 #[derive(Debug, Clone)]
@@ -136,7 +138,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::apply_input(r.get_ref()))?;
         let applied = self.offers.apply(who, input).await?;
-        let application = Some(answered(&applied));
+        let application = Some(Reader::new(who).application(answered(&applied)));
         Ok(Response::new(ApplyResponse { application }))
     }
 
@@ -152,7 +154,7 @@ impl OffersService for OffersApi {
         let read = self.offers.get_application(who, id).await?;
         let candidate = read.application.candidate_id;
         Ok(Response::new(GetApplicationResponse {
-            application: Some(answered(&read.application)),
+            application: Some(Reader::new(who).application(answered(&read.application))),
             candidate_contact: read
                 .contact
                 .map(|contact| mapping::contact_to_proto(candidate, contact)),
@@ -167,7 +169,8 @@ impl OffersService for OffersApi {
         let input = decoded(mapping::list_applications_input(r.get_ref()))?;
         let filters = input.filters();
         let found = self.offers.list_applications(who, input).await?;
-        let (applications, page) = listed(found, filters, answered);
+        let reader = Reader::new(who);
+        let (applications, page) = listed(found, filters, |a| reader.application(answered(a)));
         Ok(Response::new(ListApplicationsResponse {
             applications,
             page,
@@ -181,7 +184,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let step = decoded(mapping::review_input(r.get_ref()))?;
         let reviewed = self.offers.review_application(who, step).await?;
-        let application = Some(answered(&reviewed));
+        let application = Some(Reader::new(who).application(answered(&reviewed)));
         Ok(Response::new(ReviewApplicationResponse { application }))
     }
 
@@ -192,7 +195,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::schedule_interview_input(r.get_ref()))?;
         let scheduled = self.offers.schedule_interview(who, input).await?;
-        let application = Some(answered(&scheduled));
+        let application = Some(Reader::new(who).application(answered(&scheduled)));
         Ok(Response::new(ScheduleInterviewResponse { application }))
     }
 
@@ -203,9 +206,10 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::accept_input(r.get_ref()))?;
         let acceptance = self.offers.accept_application(who, input).await?;
+        let reader = Reader::new(who);
         Ok(Response::new(AcceptApplicationResponse {
-            application: Some(answered(&acceptance.application)),
-            placement: Some(mapping::placement_to_proto(&acceptance.placement)),
+            application: Some(reader.application(answered(&acceptance.application))),
+            placement: Some(reader.placement(mapping::placement_to_proto(&acceptance.placement))),
         }))
     }
 
@@ -216,7 +220,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let step = decoded(mapping::refuse_input(r.get_ref()))?;
         let refused = self.offers.refuse_application(who, step).await?;
-        let application = Some(answered(&refused));
+        let application = Some(Reader::new(who).application(answered(&refused)));
         Ok(Response::new(RefuseApplicationResponse { application }))
     }
 
@@ -227,7 +231,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let step = decoded(mapping::withdraw_input(r.get_ref()))?;
         let withdrawn = self.offers.withdraw_application(who, step).await?;
-        let application = Some(answered(&withdrawn));
+        let application = Some(Reader::new(who).application(answered(&withdrawn)));
         Ok(Response::new(WithdrawApplicationResponse { application }))
     }
 
@@ -235,7 +239,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let id = decoded(mapping::parse_id("placement_id", &r.get_ref().placement_id))?;
         let placement = self.offers.get_placement(who, id).await?;
-        let placement = Some(mapping::placement_to_proto(&placement));
+        let placement = Some(Reader::new(who).placement(mapping::placement_to_proto(&placement)));
         Ok(Response::new(GetPlacementResponse { placement }))
     }
 
@@ -247,7 +251,10 @@ impl OffersService for OffersApi {
         let input = decoded(mapping::list_placements_input(r.get_ref()))?;
         let filters = input.filters();
         let found = self.offers.list_placements(who, input).await?;
-        let (placements, page) = listed(found, filters, mapping::placement_to_proto);
+        let reader = Reader::new(who);
+        let (placements, page) = listed(found, filters, |p| {
+            reader.placement(mapping::placement_to_proto(p))
+        });
         Ok(Response::new(ListPlacementsResponse { placements, page }))
     }
 
@@ -258,7 +265,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::complete_placement_input(r.get_ref()))?;
         let placement = self.offers.complete_placement(who, input).await?;
-        let placement = Some(mapping::placement_to_proto(&placement));
+        let placement = Some(Reader::new(who).placement(mapping::placement_to_proto(&placement)));
         Ok(Response::new(CompletePlacementResponse { placement }))
     }
 
@@ -269,7 +276,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::end_placement_early_input(r.get_ref()))?;
         let placement = self.offers.end_placement_early(who, input).await?;
-        let placement = Some(mapping::placement_to_proto(&placement));
+        let placement = Some(Reader::new(who).placement(mapping::placement_to_proto(&placement)));
         Ok(Response::new(EndPlacementEarlyResponse { placement }))
     }
 
@@ -279,9 +286,10 @@ impl OffersService for OffersApi {
         access::decide_labels(&who.caller).map_err(Status::from)?;
         let input = decoded(mapping::decide_label_input(r.get_ref()))?;
         let decided = self.offers.decide_label(who, input).await?;
+        let reader = Reader::new(who);
         Ok(Response::new(DecideLabelResponse {
-            decision: Some(mapping::label_decision_to_proto(&decided.decision)),
-            placement: Some(mapping::placement_to_proto(&decided.placement)),
+            decision: Some(reader.decision(mapping::label_decision_to_proto(&decided.decision))),
+            placement: Some(reader.placement(mapping::placement_to_proto(&decided.placement))),
         }))
     }
 
@@ -293,7 +301,10 @@ impl OffersService for OffersApi {
         let input = decoded(mapping::list_label_decisions_input(r.get_ref()))?;
         let filters = input.filters();
         let found = self.offers.list_label_decisions(who, input).await?;
-        let (decisions, page) = listed(found, filters, mapping::label_decision_to_proto);
+        let reader = Reader::new(who);
+        let (decisions, page) = listed(found, filters, |d| {
+            reader.decision(mapping::label_decision_to_proto(d))
+        });
         Ok(Response::new(ListLabelDecisionsResponse {
             decisions,
             page,

@@ -4,17 +4,20 @@
 //! (erased) has none left to read; a directory out of reach makes the read UNAVAILABLE rather
 //! than silently contactless. Someone other than the candidate applies for them only while they
 //! consent, and the company reads the contact of such an application only while they still do.
+//! The token subjects of who acted (an account id) show only to that account and to operators.
 //! With the real candidates service, erasure confirmation included:
 //! `tests/tests/offers_with_candidates.rs`.
 
 use tonic::Code;
 use vte_domain::SchoolId;
 use vte_proto::vte::offers::v1::{
-    ApplyRequest, GetApplicationRequest, ListApplicationsRequest, list_applications_request,
+    ApplyRequest, DecideLabelRequest, GetApplicationRequest, GetPlacementRequest,
+    ListApplicationsRequest, list_applications_request,
 };
+use vte_proto::vte::placements::v1::LabelOutcome;
 use vte_service::contacts::Contact;
 
-use crate::fixtures::{apply, figeac_cdi, published};
+use crate::fixtures::{accept, apply, complete, figeac_cdi, published, start_long_ago};
 use crate::harness::{Api, Client};
 
 #[tokio::test]
@@ -159,4 +162,101 @@ async fn a_company_reads_no_contact_of_a_school_application_once_the_student_wit
         contact(&api).await.is_some(),
         "given again: disclosed again"
     );
+}
+
+/// The token subjects of an application's log and of a label decision, as `client` reads them.
+async fn subjects_read_by(
+    client: &Client,
+    application_id: &str,
+    placement_id: &str,
+) -> Vec<String> {
+    let application = client
+        .clone()
+        .get_application(GetApplicationRequest {
+            application_id: application_id.to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .application
+        .unwrap();
+    let mut subjects: Vec<String> = application
+        .transitions
+        .into_iter()
+        .map(|t| t.actor.unwrap().subject)
+        .collect();
+    let placement = client
+        .clone()
+        .get_placement(GetPlacementRequest {
+            placement_id: placement_id.to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .placement
+        .unwrap();
+    subjects.push(
+        placement
+            .latest_label_decision
+            .unwrap()
+            .decided_by
+            .unwrap()
+            .subject,
+    );
+    subjects
+}
+
+#[tokio::test]
+async fn account_subjects_show_only_to_their_own_account_and_to_operators() {
+    let api = Api::start().await;
+    let school = SchoolId::new();
+    let candidate = api.enrol(school).await;
+    let owner = api.owner();
+    let offer = published(&owner, figeac_cdi()).await;
+    let application = apply(&api.candidate(candidate), &offer.id, candidate).await;
+    let (_, placement) = accept(&owner, &application.id, Some(start_long_ago())).await;
+    let placement = complete(&owner, &placement.id).await;
+    api.bpifrance()
+        .decide_label(DecideLabelRequest {
+            placement_id: placement.id.clone(),
+            outcome: LabelOutcome::Granted as i32,
+            reason: String::new(),
+            reconsiders_decision_id: String::new(),
+        })
+        .await
+        .unwrap();
+    let (me, recruiter, reviewer) = (
+        "account-of-candidate",
+        "account-of-company",
+        "account-of-bpifrance",
+    );
+
+    // The log: submitted by the candidate, accepted by the company; then Bpifrance's decision.
+    let read = |client: Client| {
+        let (application, placement) = (application.id.clone(), placement.id.clone());
+        async move { subjects_read_by(&client, &application, &placement).await }
+    };
+    assert_eq!(read(api.admin()).await, [me, recruiter, reviewer]);
+    assert_eq!(read(api.service()).await, [me, recruiter, reviewer]);
+    assert_eq!(read(api.candidate(candidate)).await, [me, "", ""]);
+    assert_eq!(read(owner).await, ["", recruiter, ""]);
+    assert_eq!(
+        read(api.company_account(crate::harness::SIREN, "colleague")).await,
+        ["", "", ""]
+    );
+    assert_eq!(read(api.school(school)).await, ["", "", ""]);
+    // Bpifrance reads the placement only, with its own decision.
+    let decided = api
+        .bpifrance()
+        .get_placement(GetPlacementRequest {
+            placement_id: placement.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .placement
+        .unwrap()
+        .latest_label_decision
+        .unwrap();
+    assert_eq!(decided.decided_by.unwrap().subject, reviewer);
 }

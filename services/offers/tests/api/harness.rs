@@ -90,6 +90,15 @@ impl Api {
         self.client(Some(&Caller::Company { siren }))
     }
 
+    /// Another account of the company `siren` (a colleague), by its token subject.
+    pub fn company_account(&self, siren: &str, subject: &str) -> Client {
+        let caller = Caller::Company {
+            siren: Siren::parse(siren).unwrap(),
+        };
+        let token = self.service.tokens().bearer_as(&caller, subject);
+        OffersServiceClient::with_interceptor(self.service.channel(), token)
+    }
+
     /// The company that owns most offers in these tests ([`SIREN`]).
     pub fn owner(&self) -> Client {
         self.company(SIREN)

@@ -217,7 +217,8 @@ fn an_appeal_that_grants_needs_no_reason_as_the_contract_says() {
     let placement = completed_placement();
     let first = decide(&placement, &[], &request("REFUSED", "Incomplet", ""), 0).unwrap();
     let appeal = request("GRANTED", "", &first.decision.id.to_string());
-    let second = decide(&first.placement, &[first.decision.clone()], &appeal, 1).unwrap();
+    let history = std::slice::from_ref(&first.decision);
+    let second = decide(&first.placement, history, &appeal, 1).unwrap();
     assert_eq!(second.decision.outcome, LabelOutcome::Granted);
     assert_eq!(second.decision.reason, None);
     assert_eq!(second.decision.reconsiders, Some(first.decision.id));
