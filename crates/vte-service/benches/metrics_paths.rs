@@ -42,6 +42,17 @@ async fn scrape(addr: std::net::SocketAddr) -> usize {
         .map_or(0, |end| response.len() - end - 4)
 }
 
+/// The process's resident memory (Linux), in bytes.
+fn rss() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse::<usize>().ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
 fn mb(bytes: usize) -> String {
     format!("{:.3} MB ({bytes} B)", bytes as f64 / 1e6)
 }
@@ -54,17 +65,21 @@ async fn main() {
     // Before: each call a series under its raw path, as the old layer recorded it.
     let old = Metrics::new("bench");
     let empty = old.render().len();
+    let memory = rss();
     let started = Instant::now();
     for _ in 0..calls {
         old.observe_call(&random_path(path_bytes), "12", Duration::from_micros(80));
     }
     let grown = old.render().len();
     println!(
-        "before (raw path label): /metrics {} -> {} after {calls} calls ({:.1} s)",
+        "before (raw path label): /metrics {} -> {} after {calls} calls ({:.1} s); \
+         resident memory +{}",
         mb(empty),
         mb(grown),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        mb(rss().saturating_sub(memory))
     );
+    drop(old);
 
     // After: a real server and its /metrics endpoint.
     let grpc = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -98,6 +113,7 @@ async fn main() {
         tonic::Code::Unimplemented
     );
     let before = scrape(metrics_addr).await;
+    let memory = rss();
     let started = Instant::now();
     for _ in 0..calls {
         let refused = call(&mut client, random_path(path_bytes)).await;
@@ -108,10 +124,12 @@ async fn main() {
     }
     let after = scrape(metrics_addr).await;
     println!(
-        "after (matched method, else `unknown`): /metrics {} -> {} after {calls} calls ({:.1} s)",
+        "after (matched method, else `unknown`): /metrics {} -> {} after {calls} calls \
+         ({:.1} s); resident memory +{}",
         mb(before),
         mb(after),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        mb(rss().saturating_sub(memory))
     );
     stop.cancel();
 }
