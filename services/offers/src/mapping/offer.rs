@@ -286,7 +286,7 @@ impl ListOffersInput {
     /// The filters its page tokens are bound to.
     pub fn filters(&self) -> Filters {
         Filters::NONE
-            .with("company_siren", &self.company_siren)
+            .with("company_siren", self.company_siren)
             .with("statuses", filter_set(&self.statuses))
     }
 }

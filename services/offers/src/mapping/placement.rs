@@ -159,9 +159,9 @@ impl ListPlacementsInput {
     /// The filters its page tokens are bound to.
     pub fn filters(&self) -> Filters {
         Filters::NONE
-            .with("company_siren", &self.company_siren)
+            .with("company_siren", self.company_siren)
             .with("candidate_id", self.candidate_id)
-            .with("school_id", &self.school_id)
+            .with("school_id", self.school_id)
             .with("statuses", filter_set(&self.statuses))
             .with("awaiting_label_only", self.awaiting_label_only)
     }
