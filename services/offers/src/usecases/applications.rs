@@ -9,7 +9,7 @@ use vte_service::contacts::{Contact, Lookup};
 
 use super::{Offers, again, now, page_request, today};
 use crate::access::{self, Person};
-use crate::domain::{Acceptance, Application, DomainError, OfferChange, accept};
+use crate::domain::{Acceptance, Application, DomainError, OfferChange, OfferStatus, accept};
 use crate::error::Error;
 use crate::mapping::{
     self, AcceptInput, ApplicationStep, ApplicationsScope, ApplyInput, ListApplicationsInput,
@@ -72,6 +72,10 @@ impl Offers {
         let offer = store::lock_offer(&mut transaction, input.offer_id, &self.reference)
             .await?
             .ok_or(Error::NotFound("offer"))?;
+        // A draft is not there for whoever may not read it: no "not published" to probe with.
+        if offer.status == OfferStatus::Draft {
+            access::read_offer(&who.caller, &offer.company_siren, false)?;
+        }
         let application = Application::submit(
             ApplicationId::new(),
             &offer,

@@ -527,7 +527,8 @@ async fn a_candidate_applies_only_once_to_an_offer_and_only_to_a_published_one()
     let to_a_draft = me.clone().apply(again(&unpublished.id)).await.refusal();
 
     assert_code(&twice, Code::AlreadyExists);
-    assert_code(&to_a_draft, Code::FailedPrecondition);
+    // A draft is not there for a candidate: as if it did not exist.
+    assert_code(&to_a_draft, Code::NotFound);
 }
 
 #[tokio::test]

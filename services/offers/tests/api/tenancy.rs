@@ -724,3 +724,28 @@ async fn a_company_posts_only_under_the_name_first_registered_for_its_siren() {
     );
     assert!(own.iter().all(|name| name != "Airbus Operations SAS"));
 }
+
+#[tokio::test]
+async fn applying_to_a_draft_answers_as_for_an_offer_that_does_not_exist() {
+    let api = Api::start().await;
+    let school = SchoolId::new();
+    let candidate = api.enrol(school).await;
+    let unpublished = draft(&api.owner(), figeac_cdi()).await;
+    let apply_to = |offer_id: String, client: Client| async move {
+        client
+            .clone()
+            .apply(ApplyRequest {
+                offer_id,
+                candidate_id: candidate.to_string(),
+                message: String::new(),
+            })
+            .await
+            .unwrap_err()
+    };
+    for client in [api.candidate(candidate), api.school(school)] {
+        let to_draft = apply_to(unpublished.id.clone(), client.clone()).await;
+        let to_nothing = apply_to(vte_domain::OfferId::new().to_string(), client).await;
+        assert_eq!(to_draft.code(), Code::NotFound);
+        assert_eq!(to_draft.message(), to_nothing.message());
+    }
+}
