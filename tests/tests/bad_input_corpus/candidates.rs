@@ -60,12 +60,14 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
             "push: 1,001 rows in one batch",
             INVALID,
             call!(schools, push_profiles_batch, rows(1_001)),
-        ),
+        )
+        .naming("rows"),
         case(
             "push: no rows",
             INVALID,
             call!(schools, push_profiles_batch, rows(0)),
-        ),
+        )
+        .naming("rows"),
         case(
             "push: for another school",
             DENIED,
@@ -99,7 +101,8 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     rows: vec![ProfileRow::default()],
                 }
             ),
-        ),
+        )
+        .naming("school_id"),
         case(
             "get profile: another school's student",
             DENIED_OR_HIDDEN,
@@ -120,12 +123,14 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     key: Some(get_profile_request::Key::CandidateId("x".repeat(100_000))),
                 }
             ),
-        ),
+        )
+        .naming("candidate_id"),
         case(
             "get profile: without a key",
             INVALID,
             call!(schools, get_profile, GetProfileRequest { key: None }),
-        ),
+        )
+        .naming("key"),
         case(
             "list profiles: another school's",
             DENIED,
@@ -152,7 +157,8 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     ..ListProfilesRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("page.page_size"),
         case(
             "list profiles: a page token never given out",
             INVALID,
@@ -167,7 +173,8 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     ..ListProfilesRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("page.page_token"),
         case(
             "list profiles: academic status number 99",
             INVALID,
@@ -179,7 +186,8 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     ..ListProfilesRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("status"),
         case(
             "preferences: 100,000 mission type weights",
             INVALID,
@@ -190,7 +198,8 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     p.mission_type_weights = vec![MissionTypeWeight::default(); 100_000];
                 })
             ),
-        ),
+        )
+        .naming("preferences.mission_type_weights"),
         case(
             "preferences: 100,000 preferred régions",
             INVALID,
@@ -201,7 +210,8 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     p.preferred_region_codes = vec!["76".to_owned(); 100_000];
                 })
             ),
-        ),
+        )
+        .naming("preferences.preferred_region_codes"),
         case(
             "preferences: available from 1900",
             INVALID,
@@ -216,7 +226,8 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     });
                 })
             ),
-        ),
+        )
+        .naming("preferences.available_from"),
         case(
             "preferences: as the school",
             DENIED,
@@ -264,7 +275,8 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     terms_version: "v".repeat(100_000),
                 }
             ),
-        ),
+        )
+        .naming("terms_version"),
         case(
             "consent: withdrawn by the site",
             DENIED,
@@ -331,7 +343,8 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     erasure_id: "e".repeat(10_000),
                 }
             ),
-        ),
+        )
+        .naming("erasure_id"),
         case(
             "erasure status: none requested",
             NOT_FOUND,

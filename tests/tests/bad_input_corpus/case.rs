@@ -31,7 +31,19 @@ macro_rules! call {
 pub struct Case {
     pub name: &'static str,
     pub expected: &'static [Code],
+    /// The field an INVALID_ARGUMENT must name, when the case says which.
+    pub field: Option<&'static str>,
     call: Call,
+}
+
+impl Case {
+    /// The case, whose refusal must name `field` (in its details, or failing those its message).
+    pub fn naming(self, field: &'static str) -> Self {
+        Self {
+            field: Some(field),
+            ..self
+        }
+    }
 }
 
 /// A case expecting one code; `call` is any client call (its answer is dropped).
@@ -42,6 +54,7 @@ where
     Case {
         name,
         expected,
+        field: None,
         call: Box::pin(async move { call.await.map(|_| ()) }),
     }
 }
@@ -59,6 +72,7 @@ pub async fn run(cases: Vec<Case>) -> Vec<String> {
     for Case {
         name,
         expected,
+        field,
         call,
     } in cases
     {
@@ -73,6 +87,10 @@ pub async fn run(cases: Vec<Case>) -> Vec<String> {
                         status.code()
                     ));
                 }
+                if let Some(field) = field.filter(|field| !names(&status, field)) {
+                    let message: String = status.message().chars().take(200).collect();
+                    wrong.push(format!("{name}: does not name {field} ({message})"));
+                }
                 if size >= MAX_REPLY_BYTES {
                     wrong.push(format!("{name}: the refusal carries {size} bytes"));
                 }
@@ -80,6 +98,15 @@ pub async fn run(cases: Vec<Case>) -> Vec<String> {
         }
     }
     wrong
+}
+
+/// Whether `status` names `field`: in its `BadRequest` details, or failing those as `field:` in
+/// its message.
+fn names(status: &Status, field: &str) -> bool {
+    match vte_wire::status::bad_request_of(status) {
+        Some(details) => details.field_violations.iter().any(|v| v.field == field),
+        None => status.message().contains(&format!("{field}:")),
+    }
 }
 
 /// Everything a refusal carries back: its message, its details and its other trailers.

@@ -47,7 +47,8 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                 rank_candidates,
                 rank_candidates("offre-42", CandidateFilters::default())
             ),
-        ),
+        )
+        .naming("offer_id"),
         case(
             "rank candidates: a limit of 101",
             INVALID,
@@ -59,7 +60,8 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                     ..rank_candidates(offer, CandidateFilters::default())
                 }
             ),
-        ),
+        )
+        .naming("limit"),
         case(
             "rank candidates: 100,000 levels",
             INVALID,
@@ -74,7 +76,8 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                     },
                 )
             ),
-        ),
+        )
+        .naming("filters.levels"),
         case(
             "rank candidates: within 0 km",
             INVALID,
@@ -89,7 +92,8 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                     },
                 )
             ),
-        ),
+        )
+        .naming("filters.max_distance_km"),
         case(
             "rank candidates: available by 1900",
             INVALID,
@@ -108,7 +112,8 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                     },
                 )
             ),
-        ),
+        )
+        .naming("filters.available_by"),
         case(
             "rank candidates: another company's offer",
             DENIED_OR_HIDDEN,
@@ -141,7 +146,8 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                     },
                 )
             ),
-        ),
+        )
+        .naming("filters.mission_types"),
         case(
             "rank offers: a 3 MiB région code",
             INVALID,
@@ -156,7 +162,8 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                     },
                 )
             ),
-        ),
+        )
+        .naming("filters.region_code"),
         case(
             "rank offers: within 5,000 km",
             INVALID,
@@ -171,7 +178,8 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                     },
                 )
             ),
-        ),
+        )
+        .naming("filters.radius_km"),
         case(
             "rank offers: for another candidate",
             DENIED_OR_HIDDEN,
@@ -219,7 +227,8 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                     candidate_id: String::new(),
                 }
             ),
-        ),
+        )
+        .naming("offer_id"),
         case(
             "explain: another company's offer",
             DENIED_OR_HIDDEN,

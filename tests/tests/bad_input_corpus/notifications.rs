@@ -79,7 +79,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     ..ListNotificationsRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("recipient.tenant_id"),
         case(
             "inbox: pages of 101",
             INVALID,
@@ -91,7 +92,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     ..ListNotificationsRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("page.page_size"),
         case(
             "inbox: a page token never given out",
             INVALID,
@@ -103,7 +105,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     ..ListNotificationsRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("page.page_token"),
         case(
             "inbox: the unread inbox's page token for the whole inbox",
             INVALID,
@@ -116,7 +119,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     ..ListNotificationsRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("page.page_token"),
         case(
             "mark read: 101 ids",
             INVALID,
@@ -128,7 +132,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     all: false,
                 }
             ),
-        ),
+        )
+        .naming("notification_ids"),
         case(
             "mark read: a malformed id",
             INVALID,
@@ -140,7 +145,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     all: false,
                 }
             ),
-        ),
+        )
+        .naming("notification_ids[0]"),
         case(
             "mark read: ids and all at once",
             INVALID,
@@ -152,7 +158,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     all: true,
                 }
             ),
-        ),
+        )
+        .naming("notification_ids"),
         case(
             "preferences: another company's",
             DENIED,
@@ -180,7 +187,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     email_address: None,
                 }
             ),
-        ),
+        )
+        .naming("preferences[0].kind"),
         case(
             "preferences: 100,000 entries",
             INVALID,
@@ -200,7 +208,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     email_address: None,
                 }
             ),
-        ),
+        )
+        .naming("preferences"),
         case(
             "preferences: a 100,000-character email address",
             INVALID,
@@ -213,7 +222,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     email_address: Some(format!("{}@example.fr", "a".repeat(100_000))),
                 }
             ),
-        ),
+        )
+        .naming("email_address"),
         case(
             "webhook: registered by a company",
             DENIED,
@@ -240,7 +250,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                 register_webhook,
                 webhook("http://hooks.example.fr/vte", Vec::new())
             ),
-        ),
+        )
+        .naming("url"),
         case(
             "webhook: a loopback address",
             INVALID,
@@ -249,7 +260,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                 register_webhook,
                 webhook("https://127.0.0.1/vte", Vec::new())
             ),
-        ),
+        )
+        .naming("url"),
         case(
             "webhook: a 3 MiB address",
             INVALID,
@@ -261,7 +273,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     Vec::new(),
                 )
             ),
-        ),
+        )
+        .naming("url"),
         case(
             "webhook: kind number 99",
             INVALID,
@@ -270,7 +283,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                 register_webhook,
                 webhook("https://hooks.example.fr/vte", vec![99])
             ),
-        ),
+        )
+        .naming("kinds[0]"),
         case(
             "webhook: 100,000 kinds",
             INVALID,
@@ -279,7 +293,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                 register_webhook,
                 webhook("https://hooks.example.fr/vte", vec![1; 100_000])
             ),
-        ),
+        )
+        .naming("kinds"),
         case(
             "webhooks: another company's",
             DENIED,
@@ -312,7 +327,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     webhook_id: "w".repeat(1_000),
                 }
             ),
-        ),
+        )
+        .naming("webhook_id"),
         case(
             "dead letters: a malformed webhook id",
             INVALID,
@@ -324,7 +340,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     page: None,
                 }
             ),
-        ),
+        )
+        .naming("webhook_id"),
         case(
             "redeliver: 1,001 ids",
             INVALID,
@@ -336,7 +353,8 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     delivery_ids: vec![unknown.clone(); 1_001],
                 }
             ),
-        ),
+        )
+        .naming("delivery_ids"),
         case(
             "redeliver: an unknown webhook",
             NOT_FOUND,

@@ -83,7 +83,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
             "create: no spec",
             INVALID,
             call!(owner, create_offer, create(None)),
-        ),
+        )
+        .naming("spec"),
         case(
             "create: a 100,000-character title",
             INVALID,
@@ -92,7 +93,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                 create_offer,
                 create(spec(|s| s.title = "T".repeat(100_000)))
             ),
-        ),
+        )
+        .naming("spec.title"),
         case(
             "create: 100,000 skills",
             INVALID,
@@ -101,7 +103,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                 create_offer,
                 create(spec(|s| s.skills = vec!["x".to_owned(); 100_000]))
             ),
-        ),
+        )
+        .naming("spec.skills"),
         case(
             "create: 100,000 languages",
             INVALID,
@@ -112,7 +115,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     s.languages = vec![LanguageSkill::default(); 100_000];
                 }))
             ),
-        ),
+        )
+        .naming("spec.languages"),
         case(
             "create: 11 fields of study",
             INVALID,
@@ -123,7 +127,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     s.fields_of_study = vec!["génie".to_owned(); 11];
                 }))
             ),
-        ),
+        )
+        .naming("spec.fields_of_study"),
         case(
             "create: mission type number 99",
             INVALID,
@@ -132,12 +137,14 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                 create_offer,
                 create(spec(|s| s.primary_mission_type = 99))
             ),
-        ),
+        )
+        .naming("spec.primary_mission_type"),
         case(
             "create: a negative contract kind",
             INVALID,
             call!(owner, create_offer, create(spec(|s| s.contract_kind = -1))),
-        ),
+        )
+        .naming("spec.contract_kind"),
         case(
             "create: a start date in 1900",
             INVALID,
@@ -146,7 +153,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                 create_offer,
                 create(spec(|s| s.start_date = date(1900, 1, 1)))
             ),
-        ),
+        )
+        .naming("spec.start_date"),
         case(
             "create: 30 February",
             INVALID,
@@ -155,7 +163,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                 create_offer,
                 create(spec(|s| s.start_date = date(2027, 2, 30)))
             ),
-        ),
+        )
+        .naming("spec.start_date"),
         case(
             "create: a deadline in year 9999",
             INVALID,
@@ -164,7 +173,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                 create_offer,
                 create(spec(|s| s.application_deadline = date(9999, 1, 1)))
             ),
-        ),
+        )
+        .naming("spec.application_deadline"),
         case(
             "create: a commune that does not exist",
             INVALID,
@@ -178,7 +188,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     });
                 }))
             ),
-        ),
+        )
+        .naming("spec.location.insee_code"),
         case(
             "create: a 3 MiB currency",
             INVALID,
@@ -195,12 +206,14 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     });
                 }))
             ),
-        ),
+        )
+        .naming("spec.salary.min.currency"),
         case(
             "create: 1,000 positions",
             INVALID,
             call!(owner, create_offer, create(spec(|s| s.positions = 1_000))),
-        ),
+        )
+        .naming("spec.positions"),
         case(
             "create: a malformed SIREN named by an operator",
             INVALID,
@@ -212,7 +225,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     spec: spec(|_| {}),
                 }
             ),
-        ),
+        )
+        .naming("company_siren"),
         // Another company's offers and the roles that create none.
         case(
             "create: for another company",
@@ -258,7 +272,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     expected_revision: 0,
                 }
             ),
-        ),
+        )
+        .naming("offer_id"),
         case(
             "update: another company's draft",
             DENIED_OR_HIDDEN,
@@ -329,7 +344,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     offer_id: "7".repeat(3 * MIB),
                 }
             ),
-        ),
+        )
+        .naming("offer_id"),
         // Lists and their filters.
         case(
             "list offers: 100,000 statuses",
@@ -342,7 +358,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..ListOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("statuses"),
         case(
             "list offers: pages of 101",
             INVALID,
@@ -354,7 +371,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..ListOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("page.page_size"),
         case(
             "list offers: a page token never given out",
             INVALID,
@@ -366,7 +384,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..ListOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("page.page_token"),
         case(
             "list offers: a page token sent with other filters",
             INVALID,
@@ -379,7 +398,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..ListOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("page.page_token"),
         case(
             "list offers: another company's",
             DENIED,
@@ -403,7 +423,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..SearchOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("mission_types"),
         case(
             "search: a 3 MiB région code",
             INVALID,
@@ -415,7 +436,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..SearchOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("region_code"),
         case(
             "search: a radius of 501 km",
             INVALID,
@@ -430,7 +452,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..SearchOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("near.radius_km"),
         case(
             "search: around a commune that does not exist",
             INVALID,
@@ -445,7 +468,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..SearchOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("near.insee_code"),
         case(
             "search: a département code with a control character",
             INVALID,
@@ -457,7 +481,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..SearchOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("departement_code"),
         case(
             "search: a page token sent with other filters",
             INVALID,
@@ -470,7 +495,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..SearchOffersRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("page.page_token"),
         case(
             "search: a région code that is not UTF-8",
             INVALID,
@@ -537,7 +563,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     message: String::new(),
                 }
             ),
-        ),
+        )
+        .naming("candidate_id"),
         case(
             "apply: a 100,000-character message",
             INVALID,
@@ -550,7 +577,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     message: "m".repeat(100_000),
                 }
             ),
-        ),
+        )
+        .naming("message"),
         case(
             "apply: for another school's student",
             DENIED,
@@ -592,7 +620,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
             "list applications: without a scope",
             INVALID,
             call!(owner, list_applications, ListApplicationsRequest::default()),
-        ),
+        )
+        .naming("scope"),
         case(
             "list applications: to another company's offer",
             DENIED_OR_HIDDEN,
@@ -617,7 +646,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..ListApplicationsRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("statuses"),
         case(
             "review: a malformed application id",
             INVALID,
@@ -629,7 +659,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     note: String::new(),
                 }
             ),
-        ),
+        )
+        .naming("application_id"),
         case(
             "interview: a timestamp with negative nanos",
             INVALID,
@@ -645,7 +676,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     note: String::new(),
                 }
             ),
-        ),
+        )
+        .naming("interview_at"),
         case(
             "accept: a contract starting in 1900",
             INVALID,
@@ -658,7 +690,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..AcceptApplicationRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("contract_start_date"),
         case(
             "refuse: an unknown application",
             NOT_FOUND,
@@ -695,7 +728,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     completed_on: date(1900, 6, 30),
                 }
             ),
-        ),
+        )
+        .naming("completed_on"),
         case(
             "end placement early: reason number 99",
             INVALID,
@@ -708,7 +742,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..EndPlacementEarlyRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("reason"),
         case(
             "list placements: 100,000 statuses",
             INVALID,
@@ -720,7 +755,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..ListPlacementsRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("statuses"),
         case(
             "decide label: as a company",
             DENIED,
@@ -746,7 +782,8 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                     ..DecideLabelRequest::default()
                 }
             ),
-        ),
+        )
+        .naming("outcome"),
         case(
             "list label decisions: without a scope",
             INVALID,
@@ -755,6 +792,7 @@ pub fn cases(bed: &Bed, t: &Targets) -> Vec<Case> {
                 list_label_decisions,
                 ListLabelDecisionsRequest::default()
             ),
-        ),
+        )
+        .naming("scope"),
     ]
 }

@@ -84,6 +84,17 @@ pub fn preferences_change(
 
 pub fn new_webhook(request: &wire::RegisterWebhookRequest) -> Result<NewWebhook, Error> {
     let owner = recipient(request.owner.as_ref(), "owner")?;
+    // Each kind once at most: a longer list is refused before any entry is read.
+    let most = crate::domain::Kind::ALL.len();
+    if request.kinds.len() > most {
+        return Err(Error::invalid(
+            "kinds",
+            format!(
+                "must have at most {most} entries, got {}",
+                request.kinds.len()
+            ),
+        ));
+    }
     let kinds = request
         .kinds
         .iter()
