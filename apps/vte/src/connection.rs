@@ -135,9 +135,10 @@ mod tests {
 
     #[test]
     fn a_minted_token_lives_no_longer_than_the_services_accept() {
-        let month = mint(DEV_SECRET, &Caller::Admin, None, 30 * 24 * 60).unwrap_err();
+        let month = mint(DEV_SECRET, &Caller::Admin, None, 30 * 24 * 60).expect_err("a month");
         assert!(month.to_string().contains("1 to 1440 minutes"), "{month}");
-        let service = mint(DEV_SECRET, &Caller::Service, Some("offers"), 120).unwrap_err();
+        let service = mint(DEV_SECRET, &Caller::Service, Some("offers"), 120)
+            .expect_err("two hours of service");
         assert!(service.to_string().contains("1 to 60 minutes"), "{service}");
 
         let day = mint(DEV_SECRET, &Caller::Admin, None, 24 * 60).expect("a day is fine");
