@@ -91,6 +91,17 @@ pub fn mint(
     subject: Option<&str>,
     ttl_minutes: i64,
 ) -> anyhow::Result<String> {
+    mint_for(secret, caller, subject, ttl_minutes, None)
+}
+
+/// [`mint`], for a `site` token acting `on_behalf_of` a candidate when one is given.
+pub fn mint_for(
+    secret: &str,
+    caller: &Caller,
+    subject: Option<&str>,
+    ttl_minutes: i64,
+    on_behalf_of: Option<vte_domain::CandidateId>,
+) -> anyhow::Result<String> {
     let limits = vte_service::settings::AuthSettings::default();
     let max_secs = match caller {
         Caller::Service => limits.max_service_token_lifetime_secs,
@@ -107,7 +118,10 @@ pub fn mint(
     let subject = subject
         .map(str::to_owned)
         .unwrap_or_else(|| format!("cli-{}", caller.role().as_str()));
-    let claims = Claims::new(caller, subject, chrono::Duration::minutes(ttl_minutes));
+    let mut claims = Claims::new(caller, subject, chrono::Duration::minutes(ttl_minutes));
+    if let Some(candidate) = on_behalf_of {
+        claims = claims.on_behalf_of(candidate);
+    }
     sign_hs256(secret, &claims).map_err(|error| anyhow::anyhow!("cannot sign a token: {error}"))
 }
 

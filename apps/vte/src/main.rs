@@ -165,11 +165,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Up(args) => up(args, &connection).await,
         Command::Token(args) => {
             let caller = args.caller()?;
-            let token = cli::mint(
+            let token = cli::mint_for(
                 &connection.secret,
                 &caller,
                 args.subject.as_deref(),
-                args.ttl_minutes,
+                args.ttl_minutes(),
+                args.on_behalf_of()?,
             )?;
             println!("{token}");
             Ok(())
@@ -260,7 +261,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 siren,
                 candidate,
                 subject: None,
-                ttl_minutes: 60,
+                on_behalf_of: None,
+                ttl_minutes: Some(60),
             }
             .caller()?;
             let mut client = NotificationsServiceClient::new(

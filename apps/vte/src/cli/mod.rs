@@ -16,7 +16,7 @@ use vte_domain::Role;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_service::auth::Caller;
 
-pub use crate::connection::{Authed, Connection, authed, mint};
+pub use crate::connection::{Authed, Connection, authed, mint, mint_for};
 
 /// A role on the command line, named as in tokens (`site`, `school`, `company`...).
 pub fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
@@ -42,13 +42,38 @@ pub struct TokenArgs {
     /// The token's subject (an opaque account id); for a service, its name.
     #[arg(long)]
     pub subject: Option<String>,
+    /// The candidate a `site` token acts for (the candidate's delegation to the website).
+    #[arg(long, value_name = "CANDIDATE")]
+    pub on_behalf_of: Option<String>,
     /// Lifetime in minutes: at most a day (1440), an hour (60) for `service` tokens, as the
-    /// services accept by default.
-    #[arg(long, default_value_t = 12 * 60)]
-    pub ttl_minutes: i64,
+    /// services accept by default. Default: 12 hours, an hour for `service`.
+    #[arg(long)]
+    pub ttl_minutes: Option<i64>,
 }
 
 impl TokenArgs {
+    /// The lifetime asked for, or the default of the role.
+    pub fn ttl_minutes(&self) -> i64 {
+        self.ttl_minutes.unwrap_or(match self.role {
+            Role::Service => 60,
+            _ => 12 * 60,
+        })
+    }
+
+    /// The candidate a site token acts for, if one was named.
+    pub fn on_behalf_of(&self) -> anyhow::Result<Option<CandidateId>> {
+        let Some(raw) = self.on_behalf_of.as_deref() else {
+            return Ok(None);
+        };
+        anyhow::ensure!(
+            self.role == Role::Site,
+            "--on-behalf-of: only a site token acts for a candidate"
+        );
+        CandidateId::parse(raw)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--on-behalf-of: {e}"))
+    }
+
     /// The caller these arguments describe.
     pub fn caller(&self) -> anyhow::Result<Caller> {
         let school = || -> anyhow::Result<SchoolId> {
@@ -137,4 +162,62 @@ pub async fn until_matchable(
 /// A refusal from a service, in words.
 pub fn refusal(status: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("{:?}: {}", status.code(), status.message())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use vte_service::auth::DEVELOPMENT_SECRET;
+
+    fn args(role: Role) -> TokenArgs {
+        TokenArgs {
+            role,
+            school: None,
+            siren: None,
+            candidate: None,
+            subject: None,
+            on_behalf_of: None,
+            ttl_minutes: None,
+        }
+    }
+
+    #[test]
+    fn a_service_token_defaults_to_the_hour_the_services_accept() {
+        assert_eq!(args(Role::Service).ttl_minutes(), 60);
+        assert_eq!(args(Role::Site).ttl_minutes(), 12 * 60);
+        let service = args(Role::Service);
+        assert!(
+            mint(
+                DEVELOPMENT_SECRET,
+                &service.caller().unwrap(),
+                Some("offers"),
+                service.ttl_minutes()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn only_a_site_token_acts_on_behalf_of_a_candidate() {
+        let candidate = CandidateId::new().to_string();
+        let site = TokenArgs {
+            on_behalf_of: Some(candidate.clone()),
+            ..args(Role::Site)
+        };
+        assert_eq!(
+            site.on_behalf_of().unwrap().map(|id| id.to_string()),
+            Some(candidate.clone())
+        );
+        let admin = TokenArgs {
+            on_behalf_of: Some(candidate),
+            ..args(Role::Admin)
+        };
+        assert!(admin.on_behalf_of().is_err());
+        let garbled = TokenArgs {
+            on_behalf_of: Some("someone".to_owned()),
+            ..args(Role::Site)
+        };
+        assert!(garbled.on_behalf_of().is_err());
+    }
 }
