@@ -195,12 +195,23 @@ impl RefDigestKey {
         if secret.is_empty() || secret.len() > Self::MAX_BYTES {
             return Err(format!("must be 1 to {} bytes", Self::MAX_BYTES));
         }
+        Ok(Self::padded(secret))
+    }
+
+    /// The development key ([`Self::DEVELOPMENT`]): what the use cases hold until given the
+    /// configured one.
+    pub fn development() -> Self {
+        Self::padded(Self::DEVELOPMENT.as_bytes())
+    }
+
+    /// The pads of a key of at most [`Self::MAX_BYTES`] bytes.
+    fn padded(secret: &[u8]) -> Self {
         let mut block = secret.to_vec();
         block.resize(Self::MAX_BYTES, 0);
-        Ok(Self {
+        Self {
             inner: block.iter().map(|byte| byte ^ 0x36).collect(),
             outer: block.iter().map(|byte| byte ^ 0x5c).collect(),
-        })
+        }
     }
 
     /// The SQL of the HMAC of the text `message`, the pads bound at `inner` and `outer`.
