@@ -36,10 +36,7 @@ async fn another_schools_student_reads_exactly_as_an_absent_profile() {
         (nobody.code(), nobody.message())
     );
     assert!(
-        api.school(school)
-            .get_profile(by_id(student))
-            .await
-            .is_ok(),
+        api.school(school).get_profile(by_id(student)).await.is_ok(),
         "its own school reads it"
     );
 
