@@ -17,6 +17,7 @@ use vte_service::{
 use crate::config::CandidatesSettings;
 use crate::consumer::PlacementsHandler;
 use crate::grpc::CandidatesApi;
+use crate::mapping::frames::PushShapeLimits;
 use crate::usecases::Candidates;
 
 /// The service's database schema, applied at start-up.
@@ -67,8 +68,10 @@ impl Service for Application {
         let api = CandidatesApi::new(candidates.clone());
         let interceptor = host.auth.interceptor();
         let server = CandidatesServiceServer::new(api).max_decoding_message_size(MAX_MESSAGE_BYTES);
-        host.grpc()
-            .add_service(InterceptedService::new(server, interceptor));
+        host.grpc().add_service(PushShapeLimits::new(
+            InterceptedService::new(server, interceptor),
+            MAX_MESSAGE_BYTES,
+        ));
         // What the service learns of placements: the labels granted.
         let placements = host
             .consumer()

@@ -48,26 +48,50 @@ async fn profiles(api: &Api) -> i64 {
 }
 
 #[tokio::test]
-async fn a_huge_reference_and_three_thousand_weights_get_a_small_reply_at_once() {
+async fn a_huge_reference_and_three_thousand_weights_get_a_small_refusal_at_once() {
     let api = Api::start().await;
     let started = Instant::now();
-    let reply = api
+    let refused = api
         .school(SchoolId::new())
         .push_profiles_batch(PushProfilesBatchRequest {
             school_id: String::new(),
             rows: vec![attack_row()],
         })
         .await
-        .expect("the push is answered")
-        .into_inner();
+        .unwrap_err();
     assert!(started.elapsed() < FAST, "took {:?}", started.elapsed());
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        refused.message(),
+        "invalid request: rows[0].preferences.mission_type_weights: at most 8 weights, one per \
+         mission type, got 3000: far too many to read, the whole request is refused"
+    );
+    assert!(refused.message().len() + refused.details().len() < 4 * 1024);
+    assert_eq!(profiles(&api).await, 0);
+}
+
+#[tokio::test]
+async fn a_row_a_little_over_its_limits_is_rejected_alone_its_reference_quoted_cut() {
+    let api = Api::start().await;
+    let mut row = attack_row();
+    row.preferences.as_mut().unwrap().mission_type_weights = vec![MissionTypeWeight::default(); 9];
+    let reply = api
+        .school(SchoolId::new())
+        .push_profiles_batch(PushProfilesBatchRequest {
+            school_id: String::new(),
+            rows: vec![row, graduate("OK")],
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert!(
         reply.encoded_len() < 4 * 1024,
         "reply of {} bytes",
         reply.encoded_len()
     );
     let summary = reply.summary.unwrap();
-    assert_eq!(summary.counts.unwrap().rejected, 1);
+    let counts = summary.counts.unwrap();
+    assert_eq!((counts.rejected, counts.created), (1, 1));
     let fields: Vec<&str> = summary
         .rejections
         .iter()
@@ -79,7 +103,7 @@ async fn a_huge_reference_and_three_thousand_weights_get_a_small_reply_at_once()
     );
     assert_eq!(
         summary.rejections[1].rule,
-        "at most 8 weights, one per mission type, got 3000"
+        "at most 8 weights, one per mission type, got 9"
     );
     for rejection in &summary.rejections {
         assert_eq!(
@@ -88,7 +112,7 @@ async fn a_huge_reference_and_three_thousand_weights_get_a_small_reply_at_once()
             "the reference is quoted cut"
         );
     }
-    assert_eq!(profiles(&api).await, 0);
+    assert_eq!(profiles(&api).await, 1);
 }
 
 #[tokio::test]
@@ -107,7 +131,7 @@ async fn too_many_rows_are_refused_by_their_count_before_any_is_decoded() {
     assert_eq!(refused.code(), Code::InvalidArgument);
     assert_eq!(
         refused.message(),
-        "invalid request: rows: 1 to 1000 rows per batch, got 200000"
+        "invalid request: rows: at most 1000 rows per batch, got 200000"
     );
 }
 

@@ -36,6 +36,10 @@ pub const MAX_MISSION_WEIGHTS: usize = MissionType::ALL.len();
 pub const MAX_CONTRACT_KINDS: usize = 3;
 /// Characters of a first or last name.
 pub const MAX_NAME_CHARS: usize = 100;
+/// Entries of any repeated field of a row on the wire: up to it, a row over its field's own
+/// maximum (above) is rejected alone; past it, the request is refused before it is decoded
+/// (see `mapping::frames`).
+pub const MAX_WIRE_ENTRIES: usize = 100;
 
 /// Rejections listed for one row; a row breaking more rules gets one more line counting them.
 pub const MAX_REJECTIONS_PER_ROW: usize = 10;

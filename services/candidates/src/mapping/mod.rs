@@ -1,8 +1,10 @@
-//! Between the wire contract (`vte.candidates.v1`) and the domain: [`row`] decodes what schools
+//! Between the wire contract (`vte.candidates.v1`) and the domain: [`frames`] counts a push's
+//! repeated fields on the wire before anything decodes them, [`row`] decodes what schools
 //! and candidates send, [`request`] the rest of the requests into the use cases' input; this
 //! module encodes profiles, contact data, erasure statuses and the events of
 //! `vte.candidates.v1`, which never carry contact data.
 
+pub mod frames;
 pub mod request;
 pub mod row;
 
