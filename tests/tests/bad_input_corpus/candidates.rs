@@ -21,6 +21,14 @@ fn by_id(candidate: CandidateId) -> GetProfileRequest {
     }
 }
 
+/// A token a list of every profile of the caller's school gave out (bound to those filters).
+fn whole_school_token() -> String {
+    let request = ListProfilesRequest::default();
+    let query = vte_candidates::mapping::request::profile_query(&request).unwrap();
+    let filters = vte_candidates::mapping::request::profile_filters(&query);
+    vte_wire::page::page_response_for(Some(&"ETU-2026-042".to_owned()), filters).next_page_token
+}
+
 /// Preferences a candidate may set, adjusted.
 fn preferences(adjust: impl FnOnce(&mut Preferences)) -> UpdatePreferencesRequest {
     let mut preferences = Preferences {
@@ -169,6 +177,23 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     page: Some(PageRequest {
                         page_size: 10,
                         page_token: "!!".to_owned(),
+                    }),
+                    ..ListProfilesRequest::default()
+                }
+            ),
+        )
+        .naming("page.page_token"),
+        case(
+            "list profiles: the whole school's page token for its matchable students",
+            INVALID,
+            call!(
+                schools,
+                list_profiles,
+                ListProfilesRequest {
+                    matchable_only: true,
+                    page: Some(PageRequest {
+                        page_size: 10,
+                        page_token: whole_school_token(),
                     }),
                     ..ListProfilesRequest::default()
                 }

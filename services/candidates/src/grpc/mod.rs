@@ -100,12 +100,14 @@ impl CandidatesService for CandidatesApi {
     ) -> Result<Response<ListProfilesResponse>, Status> {
         let identity = identity(&request)?;
         let query = decode::profile_query(request.get_ref()).map_err(invalid)?;
+        let filters = mapping::request::profile_filters(&query);
         let page = self
             .candidates
             .list_profiles(&identity.caller, query)
             .await?;
         Ok(Response::new(mapping::request::profile_page(
             &page,
+            filters,
             self.candidates.reference(),
         )))
     }

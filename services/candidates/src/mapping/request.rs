@@ -9,6 +9,7 @@ use vte_domain::{CandidateId, FieldErrors, InvalidValue, SchoolId};
 use vte_proto::vte::candidates::v1 as wire;
 use vte_proto::vte::common::v1::PlatformService;
 use vte_reference::ReferenceData;
+use vte_wire::page::{Filters, PageRequest};
 
 use super::row;
 use crate::domain::push::{PushCounts, PushSummary};
@@ -71,24 +72,42 @@ pub fn profile_key(request: wire::GetProfileRequest) -> Result<ProfileKey, Field
 pub fn profile_query(request: &wire::ListProfilesRequest) -> Result<ProfileQuery, FieldErrors> {
     let school = optional_id::<SchoolId>(&request.school_id, "school_id")?;
     let status = row::status_filter(request.status)?;
-    let page = vte_wire::page::page_request("page", request.page.as_ref())?;
-    Ok(ProfileQuery {
+    let mut query = ProfileQuery {
         school,
         status,
         matchable_only: request.matchable_only,
-        page,
-    })
+        page: PageRequest::default(),
+    };
+    let filters = profile_filters(&query);
+    query.page = vte_wire::page::page_request_for("page", request.page.as_ref(), filters)?;
+    Ok(query)
 }
 
-/// A page of profiles on the wire.
-pub fn profile_page(page: &ProfilePage, reference: &ReferenceData) -> wire::ListProfilesResponse {
+/// The filters a list of profiles' page tokens are bound to: a token given out for one school,
+/// status or `matchable_only` is refused with another.
+pub fn profile_filters(query: &ProfileQuery) -> Filters {
+    Filters::NONE
+        .with("school_id", query.school)
+        .with("status", query.status)
+        .with("matchable_only", query.matchable_only)
+}
+
+/// A page of profiles on the wire, its next token bound to the list's `filters`.
+pub fn profile_page(
+    page: &ProfilePage,
+    filters: Filters,
+    reference: &ReferenceData,
+) -> wire::ListProfilesResponse {
     wire::ListProfilesResponse {
         profiles: page
             .items
             .iter()
             .map(|profile| super::profile_to_proto(profile, reference))
             .collect(),
-        page: Some(vte_wire::page::page_response(page.next.as_ref())),
+        page: Some(vte_wire::page::page_response_for(
+            page.next.as_ref(),
+            filters,
+        )),
     }
 }
 
@@ -187,7 +206,9 @@ mod tests {
 
     #[test]
     fn a_list_reads_back_the_token_it_gave_and_names_the_page_fields_it_refuses() {
-        let token = vte_wire::page::page_response(Some(&"ETU-042".to_owned())).next_page_token;
+        let filters = profile_filters(&profile_query(&listing(0, "")).unwrap());
+        let next = vte_wire::page::page_response_for(Some(&"ETU-042".to_owned()), filters);
+        let token = next.next_page_token;
         let query = profile_query(&listing(0, &token)).unwrap();
         assert_eq!(query.page.size, 20);
         assert_eq!(query.page.after.as_deref(), Some("ETU-042"));
@@ -197,5 +218,13 @@ mod tests {
             .map(|error| error.field().to_owned())
             .collect();
         assert_eq!(fields, ["page.page_size", "page.page_token"]);
+
+        // The same token with other filters: refused, naming the token.
+        let matchable = wire::ListProfilesRequest {
+            matchable_only: true,
+            ..listing(0, &token)
+        };
+        let errors = profile_query(&matchable).unwrap_err();
+        assert_eq!(errors.iter().next().unwrap().field(), "page.page_token");
     }
 }
