@@ -97,6 +97,8 @@ async fn the_site_reaches_a_candidate_only_with_a_token_on_their_behalf() {
     let on_behalf = matching.site_for(candidate_id(&profile));
     let ranked = rank_offers(&on_behalf, &profile.id).await.unwrap();
     assert_eq!(ranked.offers.len(), 1);
+    let unnamed = rank_offers(&on_behalf, "").await.unwrap();
+    assert_eq!(unnamed.offers.len(), 1, "the candidate the token acts for");
     let explained = on_behalf
         .clone()
         .explain_match(pair(&offer.id, &profile.id))

@@ -54,8 +54,14 @@ impl MatchingService for MatchingApi {
 
     async fn rank_offers(&self, request: Request<RankOffersRequest>) -> Answer<RankOffersResponse> {
         let who = identity(&request)?;
-        let query = mapping::offer_query(request.into_inner(), &who.caller, &self.reference)
-            .map_err(Error::Invalid)?;
+        let mut request = request.into_inner();
+        // The website acting for a candidate ranks for them unless it names someone (whom the
+        // use case then refuses unless it is the same candidate).
+        if let Some(candidate) = who.on_behalf_of.filter(|_| request.candidate_id.is_empty()) {
+            request.candidate_id = candidate.to_string();
+        }
+        let query =
+            mapping::offer_query(request, &who.caller, &self.reference).map_err(Error::Invalid)?;
         let ranked = self.matching.rank_offers(&who, query).await?;
         Ok(Response::new(mapping::rank_offers_response(ranked)))
     }
