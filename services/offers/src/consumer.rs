@@ -7,6 +7,7 @@
 use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, SchoolId};
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
+use vte_events::outbox::OutboxError;
 use vte_proto::vte::candidates::v1::candidate_event::Event;
 use vte_proto::vte::candidates::v1::{CandidateErased, CandidateEvent, CandidateProfileChanged};
 
@@ -125,7 +126,11 @@ fn permanent(reason: &str) -> HandlerError {
 /// be refused again (dead-lettered with a reason that names no value).
 fn handler_error(error: Error) -> HandlerError {
     match error {
-        Error::Store(StoreError::Database(error)) => HandlerError::Transient(error.to_string()),
+        // The database judges: a value or constraint it refuses is dead-lettered, the rest is
+        // retried (a bounded number of times).
+        Error::Store(StoreError::Database(error)) | Error::Outbox(OutboxError::Database(error)) => {
+            vte_events::consumer::classify(&error)
+        }
         Error::ConcurrentChange | Error::Outbox(_) | Error::ContactsUnavailable(_) => {
             HandlerError::Transient(error.to_string())
         }
