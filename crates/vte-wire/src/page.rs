@@ -1,10 +1,11 @@
 //! Cursor pagination, one scheme for every list of the platform. A list is read in a fixed
 //! order of a key (an instant and an id, or a school's own reference) and a page stops after the
 //! row the cursor names, so rows written meanwhile never shift the next pages. On the wire the
-//! cursor is an opaque `page_token` (URL-safe base64 of the key's text form); a token this
-//! service did not give out is refused, naming the field. A list with filters binds its tokens
-//! to them ([`Filters`], [`bind`], [`unbind`]): a token sent back with other filters is refused
-//! too, instead of silently paging another list from a position in this one.
+//! cursor is an opaque `page_token`: the fingerprint of the list's filters ([`Filters`]), then
+//! URL-safe base64 of the key's text form. A token this service did not give out is refused,
+//! naming the field, and so is a token sent back with other filters than those it was given
+//! out for ([`bind`], [`unbind`]), instead of silently paging another list from a position in
+//! this one.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -49,12 +50,12 @@ impl CursorKey for InstantId {
 }
 
 impl InstantId {
-    /// Its page token (see [`encode_token`]).
+    /// Its text inside a page token (see [`encode_token`]).
     pub fn encode(&self) -> String {
         encode_token(self)
     }
 
-    /// Reads a page token a client sent back (see [`decode_token`]).
+    /// Reads its text inside a page token (see [`decode_token`]).
     pub fn decode(token: &str) -> Result<Self, InvalidValue> {
         decode_token(token)
     }
@@ -71,12 +72,12 @@ impl CursorKey for String {
     }
 }
 
-/// The page token of `key`, as sent to clients.
+/// The text of `key` inside a page token (URL-safe base64), before [`bind`] prefixes it.
 pub fn encode_token<K: CursorKey>(key: &K) -> String {
     URL_SAFE_NO_PAD.encode(key.to_text())
 }
 
-/// Reads a page token a client sent back.
+/// Reads the text [`encode_token`] wrote (once [`unbind`] took the filters' fingerprint off).
 pub fn decode_token<K: CursorKey>(token: &str) -> Result<K, InvalidValue> {
     URL_SAFE_NO_PAD
         .decode(token)
@@ -214,15 +215,13 @@ pub struct Page<T, K = InstantId> {
     pub next: Option<K>,
 }
 
-/// The page a client asked for in `page` (checked as [`crate::page_input`] does), its token
-/// decoded, errors under `field.page_size` and `field.page_token`.
+/// The page a client asked for in `page` of a list without filters: [`page_request_for`] with
+/// [`Filters::NONE`].
 pub fn page_request<K: CursorKey>(
     field: &str,
     page: Option<&common::PageRequest>,
 ) -> Result<PageRequest<K>, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let request = check_page_request(&mut errors, field, page);
-    errors.into_result().map(|()| request)
+    page_request_for(field, page, Filters::NONE)
 }
 
 /// [`page_request`], recording its errors among others.
@@ -231,25 +230,12 @@ pub fn check_page_request<K: CursorKey>(
     field: &str,
     page: Option<&common::PageRequest>,
 ) -> PageRequest<K> {
-    let input = crate::check_page(errors, field, page);
-    let after = input
-        .token
-        .as_deref()
-        .and_then(|token| match decode_token(token) {
-            Ok(key) => Some(key),
-            Err(invalid) => {
-                errors.push(invalid.at(format!("{field}.page_token")));
-                None
-            }
-        });
-    PageRequest {
-        size: input.size,
-        after,
-    }
+    check_page_request_for(errors, field, page, Filters::NONE)
 }
 
-/// [`check_page_request`] for a list with `filters`: its token must have been given out for
-/// them ([`page_response_for`]).
+/// The page a client asked for in `page` (checked as [`crate::page_input`] does), its token
+/// decoded, errors under `field.page_size` and `field.page_token`; the token must have been
+/// given out for these `filters` ([`page_response_for`]).
 pub fn check_page_request_for<K: CursorKey>(
     errors: &mut FieldErrors,
     field: &str,
@@ -290,11 +276,10 @@ pub fn page_response_for<K: CursorKey>(next: Option<&K>, filters: Filters) -> co
     }
 }
 
-/// The `PageResponse` that lets a client ask for the page after this one.
+/// The `PageResponse` that lets a client ask for the page after this one, of a list without
+/// filters: [`page_response_for`] with [`Filters::NONE`].
 pub fn page_response<K: CursorKey>(next: Option<&K>) -> common::PageResponse {
-    common::PageResponse {
-        next_page_token: next.map(encode_token).unwrap_or_default(),
-    }
+    page_response_for(next, Filters::NONE)
 }
 
 #[cfg(test)]
