@@ -14,7 +14,10 @@ use proptest::prelude::*;
 use vte_domain::{FieldErrors, MAX_FIELD_ERRORS};
 use vte_offers::domain::validate_draft;
 use vte_offers::mapping::new_offer;
-use vte_proto::vte::common::v1::{Date, LanguageSkill, Location, Money, SalaryRange};
+use vte_proto::vte::common::v1::{
+    CefrLevel, CompanySize, ContractKind, Date, EducationLevel, LanguageSkill, Location,
+    MissionType, Money, RemotePolicy, SalaryRange,
+};
 use vte_proto::vte::offers::v1::OfferSpec;
 use vte_reference::ReferenceData;
 
@@ -106,6 +109,33 @@ prop_compose! {
     }
 }
 
+/// A valid offer: a CDI in Figeac starting in September 2027.
+fn valid() -> OfferSpec {
+    OfferSpec {
+        title: "Ingénieur industrialisation".to_owned(),
+        description: "Industrialiser une gamme de pièces usinées.".to_owned(),
+        primary_mission_type: MissionType::Technologie as i32,
+        contract_kind: ContractKind::Cdi as i32,
+        min_level: EducationLevel::Bac3 as i32,
+        max_level: EducationLevel::Bac5 as i32,
+        skills: vec!["SolidWorks".to_owned()],
+        location: Some(Location {
+            insee_code: "46102".to_owned(),
+            ..Location::default()
+        }),
+        remote_policy: RemotePolicy::Hybrid as i32,
+        positions: 1,
+        start_date: Some(Date {
+            year: 2027,
+            month: 9,
+            day: 1,
+        }),
+        company_name: "Ateliers du Célé".to_owned(),
+        company_size: CompanySize::Pme as i32,
+        ..OfferSpec::default()
+    }
+}
+
 /// Every error of `errors` is short, and there are at most [`MAX_FIELD_ERRORS`].
 fn assert_bounded(errors: &FieldErrors) -> Result<(), TestCaseError> {
     prop_assert!(errors.len() <= MAX_FIELD_ERRORS, "{} errors", errors.len());
@@ -131,13 +161,44 @@ fn decode(spec: &OfferSpec) -> Result<(), FieldErrors> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // No regression files written into the tree: a failure prints its minimal input.
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn any_spec_is_decoded_or_refused_in_a_few_short_errors(spec in spec()) {
         if let Err(errors) = decode(&spec) {
             assert_bounded(&errors)?;
             prop_assert!(!errors.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_valid_spec_with_any_texts_reaches_the_content_rules_and_stays_bounded(
+        title in text(),
+        description in text(),
+        skills in vec(text(), 0..=30),
+        language in text(),
+        insee in text(),
+        company_name in text(),
+    ) {
+        let spec = OfferSpec {
+            title,
+            description,
+            skills,
+            languages: vec![LanguageSkill { language, level: CefrLevel::B2 as i32 }],
+            location: Some(Location { insee_code: insee, ..Location::default() }),
+            company_name,
+            ..valid()
+        };
+        // The wire's rules hold (enums, dates, counts): only the content's may break.
+        let input = new_offer(Some(&spec));
+        prop_assert!(input.is_ok(), "{input:?}");
+        if let Err(errors) = validate_draft(&input.unwrap(), reference()) {
+            assert_bounded(&errors)?;
         }
     }
 
