@@ -13,7 +13,7 @@ use vte_proto::vte::common::v1::{Date, PageRequest, PlatformService};
 use vte_service::auth::Caller;
 
 use crate::bed::{Bed, SIREN, candidate, company, school};
-use crate::case::{Case, DENIED, DENIED_OR_HIDDEN, INVALID, NOT_FOUND, case};
+use crate::case::{Case, DENIED, DENIED_OR_HIDDEN, INVALID, NOT_FOUND, case, raw_call};
 
 fn by_id(candidate: CandidateId) -> GetProfileRequest {
     GetProfileRequest {
@@ -392,6 +392,16 @@ pub fn cases(bed: &Bed, its_school: SchoolId, student: CandidateId) -> Vec<Case>
                     candidate_id: student.to_string(),
                     service: PlatformService::Offers as i32,
                 }
+            ),
+        ),
+        case(
+            "get profile: a candidate id that is not UTF-8",
+            INVALID,
+            raw_call(
+                bed.raw(&bed.candidates, &school(its_school)),
+                "/vte.candidates.v1.CandidatesService/GetProfile",
+                // Field 1 (key.candidate_id), length 2, bytes 0xff 0xfe.
+                vec![0x0a, 0x02, 0xff, 0xfe],
             ),
         ),
     ]

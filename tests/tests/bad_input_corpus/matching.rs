@@ -10,7 +10,7 @@ use vte_proto::vte::matching::v1::{
 use vte_service::auth::Caller;
 
 use crate::bed::{Bed, OTHER_SIREN, SIREN, candidate, company, school};
-use crate::case::{Case, DENIED, DENIED_OR_HIDDEN, INVALID, case};
+use crate::case::{Case, DENIED, DENIED_OR_HIDDEN, INVALID, case, raw_call};
 
 fn rank_candidates(offer: &str, filters: CandidateFilters) -> RankCandidatesRequest {
     RankCandidatesRequest {
@@ -239,6 +239,26 @@ pub fn cases(bed: &Bed, offer: &str, student: CandidateId) -> Vec<Case> {
                     offer_id: offer.to_owned(),
                     candidate_id: student.to_string(),
                 }
+            ),
+        ),
+        case(
+            "explain: an offer id that is not UTF-8",
+            INVALID,
+            raw_call(
+                bed.raw(&bed.matching, &company(SIREN)),
+                "/vte.matching.v1.MatchingService/ExplainMatch",
+                // Field 1 (offer_id), length 2, bytes 0xff 0xfe.
+                vec![0x0a, 0x02, 0xff, 0xfe],
+            ),
+        ),
+        case(
+            "rank offers: a length running past the end of the request",
+            INVALID,
+            raw_call(
+                bed.raw(&bed.matching, &candidate(student)),
+                "/vte.matching.v1.MatchingService/RankOffers",
+                // Field 1 (candidate_id) announcing 100 bytes, followed by 2.
+                vec![0x0a, 0x64, b'a', b'b'],
             ),
         ),
     ]

@@ -13,7 +13,7 @@ use vte_service::auth::Caller;
 use vte_wire::page::InstantId;
 
 use crate::bed::{Bed, OTHER_SIREN, SIREN, company, school};
-use crate::case::{Case, DENIED, INVALID, NOT_FOUND, case};
+use crate::case::{Case, DENIED, INVALID, NOT_FOUND, case, raw_call};
 
 fn a_company(siren: &str) -> Option<Recipient> {
     Some(Recipient {
@@ -365,6 +365,25 @@ pub fn cases(bed: &Bed) -> Vec<Case> {
                     webhook_id: unknown.clone(),
                     delivery_ids: Vec::new(),
                 }
+            ),
+        ),
+        case(
+            "webhook: deleting an id that is not UTF-8",
+            INVALID,
+            raw_call(
+                bed.raw(&bed.notifications, &school(SchoolId::new())),
+                "/vte.notifications.v1.NotificationsService/DeleteWebhook",
+                // Field 1 (webhook_id), length 2, bytes 0xff 0xfe.
+                vec![0x0a, 0x02, 0xff, 0xfe],
+            ),
+        ),
+        case(
+            "inbox: a field number 0, which protobuf does not have",
+            INVALID,
+            raw_call(
+                bed.raw(&bed.notifications, &company(SIREN)),
+                "/vte.notifications.v1.NotificationsService/ListNotifications",
+                vec![0x00, 0x01],
             ),
         ),
     ]
