@@ -4,7 +4,8 @@
 //! PERMISSION_DENIED or NOT_FOUND) in a reply under 64 KiB; and after all of them, not one row
 //! more or less in any table of any service and not one event published.
 //!
-//! One table per service (`bad_input_corpus/<service>.rs`), each case a name, a call and the
+//! One table per service (`bad_input_corpus/<service>.rs`, offers' hiring calls in
+//! `hiring.rs`), each case a name, a call and the
 //! codes allowed; the cases run one after the other on one platform, against a few real
 //! targets (a draft and published offers of one company, a student of one school).
 
@@ -21,6 +22,8 @@ mod candidates;
 #[path = "../../services/offers/tests/api/fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;
+#[path = "bad_input_corpus/hiring.rs"]
+mod hiring;
 #[path = "bad_input_corpus/matching.rs"]
 mod matching;
 #[path = "bad_input_corpus/notifications.rs"]
@@ -162,6 +165,7 @@ async fn every_bad_request_is_refused_as_the_contract_says_briefly_and_changes_n
     let before = bed.settled_rows().await;
 
     let mut cases = offers::cases(&bed, &targets);
+    cases.extend(hiring::cases(&bed, &targets));
     cases.extend(candidates::cases(&bed, school, student));
     cases.extend(matching::cases(&bed, &a_published.id, student));
     cases.extend(notifications::cases(&bed));
