@@ -30,9 +30,12 @@ pub struct NotificationsSettings {
 impl OwnSettings for NotificationsSettings {
     const SECTION: &'static str = "notifications";
 
-    /// The digest's hour (its time zone was checked when read).
+    /// The digest's hour (its time zone was checked when read), the webhooks' timeout and
+    /// ports, the worker's slots.
     fn check(&self) -> Result<(), String> {
-        self.digest.check()
+        self.digest.check()?;
+        self.webhooks.check()?;
+        self.worker.check()
     }
 }
 
@@ -128,6 +131,24 @@ impl Default for WebhookSettings {
             allow_private_targets: false,
             allowed_ports: Vec::new(),
         }
+    }
+}
+
+impl WebhookSettings {
+    /// The contract's 10 s is the longest an endpoint may hold a delivery slot; port 0 is no
+    /// port.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=10).contains(&self.timeout_secs) {
+            return Err(format!(
+                "notifications.webhooks.timeout_secs must be 1 to 10, as the contract says \
+                 (got {})",
+                self.timeout_secs
+            ));
+        }
+        if self.allowed_ports.contains(&0) {
+            return Err("notifications.webhooks.allowed_ports must name ports 1 to 65535".into());
+        }
+        Ok(())
     }
 }
 
@@ -262,6 +283,21 @@ impl Default for WorkerSettings {
     }
 }
 
+impl WorkerSettings {
+    /// One endpoint may not take every slot: `per_endpoint` is below `concurrency`.
+    pub fn check(&self) -> Result<(), String> {
+        if self.per_endpoint == 0 || self.per_endpoint >= self.concurrency.max(1) {
+            return Err(format!(
+                "notifications.worker.per_endpoint must be 1 to notifications.worker.concurrency \
+                 - 1 ({}), so that one endpoint cannot take every slot (got {})",
+                self.concurrency.saturating_sub(1),
+                self.per_endpoint
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use figment::Figment;
@@ -299,6 +335,33 @@ mod tests {
             "private targets are off by default"
         );
         assert_eq!(own.site_url.join("/x"), "https://vte-france.fr/x");
+    }
+
+    #[test]
+    fn a_webhook_timeout_beyond_the_contract_or_an_endpoint_taking_every_slot_is_refused() {
+        let read = |toml: &str| {
+            Figment::from(Toml::string(toml))
+                .extract_inner::<NotificationsSettings>("notifications")
+                .unwrap()
+                .check()
+        };
+        assert!(read("[notifications.webhooks]\ntimeout_secs = 10").is_ok());
+        let slow = read("[notifications.webhooks]\ntimeout_secs = 60").unwrap_err();
+        assert!(
+            slow.starts_with("notifications.webhooks.timeout_secs"),
+            "{slow}"
+        );
+        let zero = read("[notifications.webhooks]\nallowed_ports = [8443, 0]").unwrap_err();
+        assert!(
+            zero.starts_with("notifications.webhooks.allowed_ports"),
+            "{zero}"
+        );
+        let greedy = read("[notifications.worker]\nconcurrency = 4\nper_endpoint = 4").unwrap_err();
+        assert!(
+            greedy.starts_with("notifications.worker.per_endpoint"),
+            "{greedy}"
+        );
+        assert!(read("[notifications.worker]\nconcurrency = 4\nper_endpoint = 3").is_ok());
     }
 
     #[test]
