@@ -316,7 +316,6 @@ async fn schools_see_only_their_students_and_companies_and_the_site_see_none() {
     );
     assert_eq!(code(api.admin().get_profile(by_id(a1)).await), Code::Ok);
     for denied in [
-        api.school(school_b),
         api.candidate(CandidateId::new()),
         api.company(),
         api.site(),
@@ -326,6 +325,11 @@ async fn schools_see_only_their_students_and_companies_and_the_site_see_none() {
             Code::PermissionDenied
         );
     }
+    // Another school's student reads as an absent profile (see visibility.rs).
+    assert_eq!(
+        code(api.school(school_b).get_profile(by_id(a1)).await),
+        Code::NotFound
+    );
     let by_other_ref = GetProfileRequest {
         key: Some(get_profile_request::Key::SchoolRef(SchoolStudentRef {
             school_id: school_a.to_string(),
