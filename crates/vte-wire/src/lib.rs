@@ -152,6 +152,38 @@ pub fn check_enums<E: WireEnum + PartialEq>(
     values
 }
 
+/// Whether a repeated field of `count` entries is within `max`; otherwise records one error
+/// under `field` (`at most 8 mission types, got 100000`) so the caller skips its entries
+/// instead of judging each: check a count before looking at any entry.
+pub fn check_count(
+    errors: &mut FieldErrors,
+    field: &str,
+    count: usize,
+    max: usize,
+    unit: &str,
+) -> bool {
+    if count <= max {
+        return true;
+    }
+    errors.push(InvalidValue::new(format!("at most {max} {unit}, got {count}")).at(field));
+    false
+}
+
+/// [`check_enums`] for a field of at most `max` entries: more is one error and no entry is
+/// looked at.
+pub fn check_enums_at_most<E: WireEnum + PartialEq>(
+    errors: &mut FieldErrors,
+    field: &str,
+    raws: &[i32],
+    max: usize,
+) -> Vec<E> {
+    if check_count(errors, field, raws.len(), max, "values") {
+        check_enums(errors, field, raws)
+    } else {
+        Vec::new()
+    }
+}
+
 /// Parses an id (`OfferId`, `CandidateId`...) or a SIREN sent in `field`; empty is an error.
 pub fn parse_id<T: FromStr<Err = InvalidValue>>(field: &str, raw: &str) -> Result<T, FieldErrors> {
     T::from_str(raw).map_err(|invalid| invalid.at(field).into())
@@ -359,6 +391,19 @@ mod tests {
         assert_eq!(kinds, vec![ContractKind::Cdi]);
         let fields: Vec<_> = errors.iter().map(|e| e.field().to_owned()).collect();
         assert_eq!(fields, ["contract_kinds[2]", "contract_kinds[3]"]);
+    }
+
+    #[test]
+    fn an_oversized_repeated_field_is_one_error_and_its_entries_are_not_judged() {
+        let mut errors = FieldErrors::new();
+        let raws = vec![0; 100_000];
+        let kinds: Vec<ContractKind> = check_enums_at_most(&mut errors, "kinds", &raws, 3);
+        assert!(kinds.is_empty());
+        assert_eq!(errors.to_string(), "kinds: at most 3 values, got 100000");
+        let kinds: Vec<ContractKind> = check_enums_at_most(&mut errors, "k", &[1, 2], 3);
+        assert_eq!(kinds, [ContractKind::WorkStudy, ContractKind::Cdd]);
+        assert!(check_count(&mut errors, "skills", 30, 30, "skills"));
+        assert_eq!(errors.len(), 1);
     }
 
     #[test]
