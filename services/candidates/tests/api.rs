@@ -315,11 +315,7 @@ async fn schools_see_only_their_students_and_companies_and_the_site_see_none() {
         Code::Ok
     );
     assert_eq!(code(api.admin().get_profile(by_id(a1)).await), Code::Ok);
-    for denied in [
-        api.candidate(CandidateId::new()),
-        api.company(),
-        api.site(),
-    ] {
+    for denied in [api.candidate(CandidateId::new()), api.company(), api.site()] {
         assert_eq!(
             code(denied.clone().get_profile(by_id(a1)).await),
             Code::PermissionDenied
