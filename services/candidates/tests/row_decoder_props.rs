@@ -1,8 +1,9 @@
-//! Property tests of the decoder facing schools (issue 13): whatever a row holds (any text of
+//! Property tests of the decoders facing schools (issue 13): whatever a row holds (any text of
 //! any length, any number of entries in its repeated fields, any number in its enums and
 //! dates), decoding it never panics, and its rejection stays bounded: at most 50 field errors
 //! kept, each rule and path cut, the reference quoted at most 64 characters, the whole
-//! INVALID_ARGUMENT status under 16 KiB.
+//! INVALID_ARGUMENT status under 16 KiB. The check of a push on the wire, before decoding,
+//! never panics on any bytes and never refuses a request within the limits.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::LazyLock;
@@ -10,10 +11,15 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use proptest::collection::vec;
 use proptest::prelude::*;
+use prost::Message;
+use vte_candidates::mapping::frames::{BATCH, check_shape};
 use vte_candidates::mapping::row::{decode_preferences_on, decode_row, decode_rows};
+use vte_domain::FieldErrors;
 use vte_domain::MAX_FIELD_ERRORS;
 use vte_domain::error::{MAX_FIELD_BYTES, MAX_RULE_BYTES};
-use vte_proto::vte::candidates::v1::{Contact, MissionTypeWeight, Preferences, ProfileRow};
+use vte_proto::vte::candidates::v1::{
+    Contact, MissionTypeWeight, Preferences, ProfileRow, PushProfilesBatchRequest,
+};
 use vte_proto::vte::common::v1::{Date, LanguageSkill};
 use vte_reference::ReferenceData;
 
@@ -152,5 +158,23 @@ proptest! {
             let status = vte_wire::status::invalid_status(&errors);
             prop_assert!(status.message().len() + status.details().len() < 16 * 1024);
         }
+    }
+
+    #[test]
+    fn the_wire_check_never_panics_on_any_bytes(bytes in vec(any::<u8>(), 0..4096)) {
+        let mut errors = FieldErrors::new();
+        check_shape(&bytes, &BATCH, "", &mut errors);
+        prop_assert!(errors.iter().count() <= MAX_FIELD_ERRORS);
+    }
+
+    #[test]
+    fn the_wire_check_never_refuses_a_request_within_the_limits(rows in vec(row(), 1..4)) {
+        let request = PushProfilesBatchRequest {
+            school_id: String::new(),
+            rows,
+        };
+        let mut errors = FieldErrors::new();
+        check_shape(&request.encode_to_vec(), &BATCH, "", &mut errors);
+        prop_assert!(errors.is_empty(), "{}", errors);
     }
 }
