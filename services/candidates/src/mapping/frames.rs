@@ -2,7 +2,8 @@
 //!
 //! A row that is empty on the wire takes 2 bytes but decodes into a `ProfileRow` of 384: a
 //! 4 MiB `PushProfilesBatch` of empty rows made the service hold 1.5 GB before any of its code
-//! ran. [`PushShapeLimits`] wraps the gRPC service: for the two push methods it reads each gRPC
+//! ran. [`PushShapeLimits`] wraps the gRPC service: for the two push methods (and a candidate's
+//! `UpdatePreferences`, whose preferences have the same repeated fields) it reads each gRPC
 //! frame as it arrives (at most the service's largest message), walks its protobuf fields
 //! without decoding them ([`check_shape`]) and refuses the request with `INVALID_ARGUMENT`
 //! when it has more rows than a call takes, or a row has a repeated field far over its
@@ -121,6 +122,17 @@ pub static ROW: MessageShape = MessageShape(&[
 /// `vte.candidates.v1.PushProfilesBatchRequest`.
 pub static BATCH: MessageShape = MessageShape(&[rows(MAX_ROWS_PER_BATCH, "rows per batch")]);
 
+/// `vte.candidates.v1.UpdatePreferencesRequest`.
+pub static UPDATE_PREFERENCES: MessageShape = MessageShape(&[FieldShape {
+    number: 2,
+    name: "preferences",
+    max: None,
+    allowed: 0,
+    unit: "",
+    packed: false,
+    shape: Some(&PREFERENCES),
+}]);
+
 /// `vte.candidates.v1.PushProfilesRequest`, one message of a stream.
 pub static STREAM_MESSAGE: MessageShape =
     MessageShape(&[rows(MAX_ROWS_PER_MESSAGE, "rows per message")]);
@@ -227,6 +239,7 @@ fn shape_of(path: &str) -> Option<&'static MessageShape> {
     match path.rsplit('/').next() {
         Some("PushProfilesBatch") => Some(&BATCH),
         Some("PushProfiles") => Some(&STREAM_MESSAGE),
+        Some("UpdatePreferences") => Some(&UPDATE_PREFERENCES),
         _ => None,
     }
 }
@@ -380,6 +393,7 @@ mod tests {
     use prost::Message;
     use vte_proto::vte::candidates::v1::{
         MissionTypeWeight, Preferences, ProfileRow, PushProfilesBatchRequest,
+        UpdatePreferencesRequest,
     };
 
     use super::*;
@@ -448,6 +462,34 @@ mod tests {
                 "at most 1000 rows per batch, got 1001".to_owned()
             )]
         );
+    }
+
+    #[test]
+    fn a_candidates_preferences_are_counted_too() {
+        let request = UpdatePreferencesRequest {
+            preferences: Some(Preferences {
+                preferred_region_codes: vec![String::new(); 100_000],
+                ..Preferences::default()
+            }),
+            ..UpdatePreferencesRequest::default()
+        };
+        let mut errors = FieldErrors::new();
+        check_shape(
+            &request.encode_to_vec(),
+            &UPDATE_PREFERENCES,
+            "",
+            &mut errors,
+        );
+        assert_eq!(
+            errors.to_string(),
+            "preferences.preferred_region_codes: at most 18 régions, got 100000: far too many \
+             to read, the whole request is refused"
+        );
+        assert!(std::ptr::eq(
+            shape_of("/vte.candidates.v1.CandidatesService/UpdatePreferences").unwrap_or(&BATCH),
+            &UPDATE_PREFERENCES
+        ));
+        assert!(shape_of("/vte.candidates.v1.CandidatesService/GetProfile").is_none());
     }
 
     #[test]
