@@ -2,9 +2,12 @@
 //! the IANA special-purpose registries (RFC 6890 and its updates) that is not globally
 //! reachable is refused, and so is every IPv6 form that embeds an IPv4 address (mapped,
 //! compatible, NAT64, 6to4, Teredo), since the IPv4 inside could be a private one reached
-//! through a translator. IPv6 outside global unicast (`2000::/3`) is refused too.
+//! through a translator. IPv6 outside global unicast (`2000::/3`) is refused too. [`Targets`]
+//! adds the scheme and the port: HTTPS on 443 or an allowed port.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::config::WebhookSettings;
 
 /// IPv4 blocks a webhook must not target, as (network, prefix length).
 const FORBIDDEN_V4: &[([u8; 4], u8)] = &[
@@ -71,6 +74,83 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         let mask = u128::MAX.checked_shl(128 - u32::from(*prefix)).unwrap_or(0);
         bits & mask == u128::from(Ipv6Addr::from(*network)) & mask
     })
+}
+
+/// Which endpoints webhooks may target: HTTPS on port 443 or an allowed port, on public
+/// addresses; with `allow_private` (development and tests only) also `http://`, any port and
+/// any address, the platform's own network included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Targets {
+    pub allow_private: bool,
+    /// Ports allowed besides 443 (and 80 where `http://` is allowed).
+    pub allowed_ports: Vec<u16>,
+}
+
+/// Why an endpoint URL is not one a webhook may target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not `https://` (or `http://` where allowed).
+    Scheme,
+    /// Neither 443 nor an allowed port.
+    Port,
+    /// An address that is not globally reachable.
+    PrivateAddress,
+}
+
+impl Refusal {
+    /// The rule broken, as a field error says it.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Self::Scheme => "must be an https:// URL",
+            Self::Port => "must use port 443 or one of notifications.webhooks.allowed_ports",
+            Self::PrivateAddress => "must not resolve to a private address",
+        }
+    }
+
+    /// The class of error a refused delivery records.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Scheme => "scheme_not_allowed",
+            Self::Port => "port_not_allowed",
+            Self::PrivateAddress => "private_address",
+        }
+    }
+}
+
+impl Targets {
+    /// The targets the settings allow.
+    pub fn from_settings(settings: &WebhookSettings) -> Self {
+        Self {
+            allow_private: settings.allow_private_targets,
+            allowed_ports: settings.allowed_ports.clone(),
+        }
+    }
+
+    /// Checks what the URL itself says: the scheme, the port, and a host written as an
+    /// address (which no resolver sees). Names are checked when resolved.
+    pub fn check(&self, url: &url::Url) -> Result<(), Refusal> {
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_private => {}
+            _ => return Err(Refusal::Scheme),
+        }
+        if self.allow_private {
+            return Ok(());
+        }
+        let port = url.port_or_known_default().unwrap_or(0);
+        if port != 443 && !self.allowed_ports.contains(&port) {
+            return Err(Refusal::Port);
+        }
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            _ => None,
+        };
+        if literal.is_some_and(is_forbidden) {
+            return Err(Refusal::PrivateAddress);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -171,5 +251,55 @@ mod tests {
         ] {
             assert!(!is_forbidden(ip(public)), "{public} must pass");
         }
+    }
+
+    fn check(targets: &Targets, url: &str) -> Result<(), Refusal> {
+        targets.check(&url::Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn in_production_only_https_on_443_or_an_allowed_port_to_a_public_address_passes() {
+        let production = Targets::default();
+        assert_eq!(check(&production, "https://193.51.24.1/hook"), Ok(()));
+        assert_eq!(check(&production, "https://ecole.example.fr/hook"), Ok(()));
+        assert_eq!(
+            check(&production, "https://ecole.example.fr:443/hook"),
+            Ok(())
+        );
+        for port in ["22", "25", "5432", "6379", "8443", "9092"] {
+            assert_eq!(
+                check(&production, &format!("https://193.51.24.1:{port}/hook")),
+                Err(Refusal::Port),
+                "{port}"
+            );
+        }
+        assert_eq!(
+            check(&production, "http://193.51.24.1/hook"),
+            Err(Refusal::Scheme)
+        );
+        for literal in [
+            "https://127.0.0.1/",
+            "https://[::ffff:a00:1]/",
+            "https://[64:ff9b::a00:1]/",
+            "https://[2002:a00:1::1]/",
+            "https://198.18.0.1/",
+            "https://240.0.0.1/",
+            "https://192.0.0.8/",
+        ] {
+            assert_eq!(
+                check(&production, literal),
+                Err(Refusal::PrivateAddress),
+                "{literal}"
+            );
+        }
+        let with_8443 = Targets {
+            allowed_ports: vec![8443],
+            ..Targets::default()
+        };
+        assert_eq!(check(&with_8443, "https://193.51.24.1:8443/hook"), Ok(()));
+        assert_eq!(
+            check(&with_8443, "https://193.51.24.1:8080/hook"),
+            Err(Refusal::Port)
+        );
     }
 }
