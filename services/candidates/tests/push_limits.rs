@@ -183,6 +183,38 @@ async fn a_stream_of_many_bad_messages_keeps_a_bounded_summary() {
     assert_eq!(profiles(&api).await, 0);
 }
 
+#[tokio::test]
+async fn a_stream_of_the_attack_rows_is_refused_with_invalid_argument_not_ended_quietly() {
+    let api = Api::start().await;
+    let messages = (0..200).map(|_| PushProfilesRequest {
+        school_id: String::new(),
+        rows: vec![attack_row()],
+    });
+    let started = Instant::now();
+    let mut replies = api
+        .school(SchoolId::new())
+        .push_profiles(tokio_stream::iter(messages))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut outcome = Ok(0);
+    loop {
+        match replies.message().await {
+            Ok(Some(_)) => outcome = outcome.map(|n| n + 1),
+            Ok(None) => break,
+            Err(status) => {
+                outcome = Err(status);
+                break;
+            }
+        }
+    }
+    let status = outcome.expect_err("the stream ends with the refusal, not a quiet OK");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(status.message().len() < 4 * 1024);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(profiles(&api).await, 0);
+}
+
 /// The service with a push stream closed after `idle_secs` of silence.
 async fn impatient_service(idle_secs: u64) -> TestService {
     let own = CandidatesSettings {

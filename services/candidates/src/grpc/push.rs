@@ -39,7 +39,11 @@ pub(super) fn stream(
                     Ok(Ok(Some(message))) => message,
                     Ok(Ok(None)) => break,
                     Ok(Err(status)) => {
-                        tracing::info!(code = ?status.code(), "push stream ended by the client");
+                        // A message refused before decoding (too many rows or entries: the
+                        // wire check) or one that does not decode ends the stream with that
+                        // status; a client that went away will not read it, which is harmless.
+                        tracing::info!(code = ?status.code(), "push stream ended by its input");
+                        let _ = sender.try_send(Err(status));
                         return;
                     }
                     Err(_) => {
