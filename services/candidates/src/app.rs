@@ -57,6 +57,13 @@ impl Service for Application {
         own: CandidatesSettings,
         shared: Shared,
     ) -> Result<Self, StartError> {
+        // Checked before anything connects: outside development the key must be configured.
+        let ref_digest_key = own
+            .ref_digest_key(settings.auth.development)
+            .map_err(|message| StartError::Setting {
+                setting: "candidates.ref_digest_key",
+                message,
+            })?;
         // The candidates service receives erasure confirmations: it sends none.
         let mut host = ServiceHost::build_with(settings, &MIGRATOR, Pieces::default()).await?;
         let candidates = Candidates::new(
@@ -64,7 +71,8 @@ impl Service for Application {
             shared.reference,
             own.terms_version.trim(),
         )
-        .with_push_limits(own.push_limits());
+        .with_push_limits(own.push_limits())
+        .with_ref_digest_key(ref_digest_key);
         let api = CandidatesApi::new(candidates.clone());
         let interceptor = host.auth.interceptor();
         let server = CandidatesServiceServer::new(api).max_decoding_message_size(MAX_MESSAGE_BYTES);

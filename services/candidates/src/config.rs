@@ -65,21 +65,16 @@ impl CandidatesSettings {
             None if development => RefDigestKey::DEVELOPMENT,
             None => {
                 return Err(
-                    "candidates.ref_digest_key: required outside development mode \
-                            (auth.development); a random secret of 32 to 64 bytes"
+                    "required outside development mode (auth.development): a random \
+                            secret of 32 to 64 bytes"
                         .into(),
                 );
             }
         };
         if !development && secret == RefDigestKey::DEVELOPMENT {
-            return Err(
-                "candidates.ref_digest_key: the published development key is refused outside \
-                 development mode"
-                    .into(),
-            );
+            return Err("the published development key is refused outside development mode".into());
         }
         RefDigestKey::new(secret.as_bytes())
-            .map_err(|rule| format!("candidates.ref_digest_key: {rule}"))
     }
 }
 
@@ -154,7 +149,10 @@ mod tests {
     #[test]
     fn the_ref_digest_key_is_required_outside_development_and_never_the_published_one() {
         let error = with_key(None).ref_digest_key(false).unwrap_err();
-        assert!(error.starts_with("candidates.ref_digest_key:"), "{error}");
+        assert!(
+            error.starts_with("required outside development mode"),
+            "{error}"
+        );
         assert!(
             with_key(None).ref_digest_key(true).is_ok(),
             "development default"

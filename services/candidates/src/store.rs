@@ -115,24 +115,6 @@ pub async fn lock_by_refs(
     Ok(found)
 }
 
-/// Which of `refs` name students of `school` who were erased.
-pub async fn erased_refs(
-    conn: &mut PgConnection,
-    school: SchoolId,
-    refs: &[String],
-) -> Result<HashSet<String>, StoreError> {
-    let erased: Vec<String> = sqlx::query_scalar(
-        "SELECT r FROM unnest($2::text[]) AS r \
-         WHERE EXISTS (SELECT 1 FROM erasures e \
-                       WHERE e.school_id = $1 AND e.school_ref_digest = sha256(convert_to(r, 'UTF8')))",
-    )
-    .bind(school.as_uuid())
-    .bind(refs)
-    .fetch_all(conn)
-    .await?;
-    Ok(erased.into_iter().collect())
-}
-
 /// Which of `refs` name students of `school` who were erased, their references digested with
 /// `key`. A reference erased before digests were keyed (plain SHA-256) is recognised too, and
 /// its digest rewritten under the key: the school's next push of it migrates it.
@@ -481,14 +463,14 @@ pub async fn contact(
     })
 }
 
-/// Records an erasure (the candidates service's own confirmation included) and deletes the
-/// profile and its contact data.
-pub async fn erase(
+/// Records an erasure with the first version's unkeyed digest (plain SHA-256), as erasures
+/// made before digests were keyed were stored: what the migration test starts from.
+#[cfg(test)]
+async fn erase_unkeyed(
     conn: &mut PgConnection,
     erasure: &Erasure,
     school_ref: &str,
 ) -> Result<(), StoreError> {
-    // The first version's unkeyed digest, until the callers give the key ([`erase_keyed`]).
     let digest: Vec<u8> = sqlx::query_scalar("SELECT sha256(convert_to($1, 'UTF8'))")
         .bind(school_ref)
         .fetch_one(&mut *conn)
@@ -496,8 +478,9 @@ pub async fn erase(
     record_erasure(conn, erasure, digest).await
 }
 
-/// Records an erasure as [`erase`] does, the school's reference kept only as its digest keyed
-/// with the server secret `key` (HMAC-SHA256), and deletes the profile and its contact data.
+/// Records an erasure (the candidates service's own confirmation included), the school's
+/// reference kept only as its digest keyed with the server secret `key` (HMAC-SHA256), and
+/// deletes the profile and its contact data.
 pub async fn erase_keyed(
     conn: &mut PgConnection,
     key: &RefDigestKey,
@@ -756,7 +739,7 @@ mod ref_digest_tests {
         let key = RefDigestKey::new(&[7; 32]).unwrap();
         let school = SchoolId::new();
         let school_ref = "2019-00007".to_owned();
-        erase(&mut conn, &erasure(school), &school_ref)
+        erase_unkeyed(&mut conn, &erasure(school), &school_ref)
             .await
             .unwrap();
         let refs = vec![school_ref.clone()];

@@ -5,15 +5,15 @@
 
 mod common;
 
-use common::{Api, PATIENCE, contact, date, graduate, preferences};
+use common::{Api, Client, PATIENCE, contact, date, graduate, preferences};
 use tonic::Code;
 use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::candidates::v1::candidate_event::Event;
 use vte_proto::vte::candidates::v1::{
-    ConfirmErasureRequest, GetErasureStatusRequest, GetProfileRequest, GiveConsentRequest,
-    ListProfilesRequest, LookupContactRequest, ProfileRow, PushProfilesBatchRequest,
-    PushProfilesRequest, RequestErasureRequest, SchoolStudentRef, UpdatePreferencesRequest,
-    WithdrawConsentRequest, get_profile_request, push_profiles_response,
+    ConfirmErasureRequest, ErasureStatus, GetErasureStatusRequest, GetProfileRequest,
+    GiveConsentRequest, ListProfilesRequest, LookupContactRequest, ProfileRow,
+    PushProfilesBatchRequest, PushProfilesRequest, RequestErasureRequest, SchoolStudentRef,
+    UpdatePreferencesRequest, WithdrawConsentRequest, get_profile_request, push_profiles_response,
 };
 use vte_proto::vte::common::v1::{CefrLevel, ContractKind, LanguageSkill, PlatformService};
 use vte_proto::vte::placements::v1::{
@@ -452,7 +452,11 @@ async fn no_event_carries_a_name_an_email_or_a_phone_number() {
         .await
         .unwrap();
     let published = api.events().new_events().await;
-    assert_eq!(published.len(), 12, "10 created, 1 consent, 1 erasure");
+    assert_eq!(
+        published.len(),
+        13,
+        "10 created, 1 consent, 1 erasure and its tombstone"
+    );
     for reference in &refs {
         let contact = contact(reference);
         for secret in [
@@ -662,15 +666,39 @@ async fn erasure_deletes_personal_data_publishes_it_and_records_each_services_co
         .await
         .unwrap_err();
     assert_eq!(lookup.code(), Code::NotFound);
-    // The erasure is published, keyed by the candidate.
+    // The erasure is published, keyed by the candidate, and a tombstone (the key, no value)
+    // right behind it, so that the compacted topic drops the person's earlier events.
     let published = events.new_events().await;
-    assert_eq!(published.len(), 1);
+    assert_eq!(published.len(), 2);
     assert_eq!(published[0].key, gone.to_string());
     let Some(Event::Erased(erased)) = &published[0].event.event else {
         panic!("not an erasure");
     };
     assert_eq!(erased.erasure_id, status.id);
     assert_eq!(erased.school_id, school.to_string());
+    assert_eq!(published[1].key, gone.to_string());
+    assert!(published[1].bytes.is_empty(), "a tombstone has no value");
+    // Who asked shows their account subject to that account and operators only.
+    let requested_by = |status: ErasureStatus| status.requested_by.unwrap().subject;
+    assert!(!requested_by(status.clone()).is_empty());
+    let read_as = |mut client: Client| async move {
+        client
+            .get_erasure_status(GetErasureStatusRequest {
+                candidate_id: gone.to_string(),
+                ..GetErasureStatusRequest::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status
+            .unwrap()
+    };
+    assert_eq!(
+        requested_by(read_as(api.admin()).await),
+        requested_by(status.clone())
+    );
+    let colleague = api.school_as(school, "another-account-of-the-school");
+    assert_eq!(requested_by(read_as(colleague).await), "");
     // Asking again answers with the first request's status.
     let again = api
         .school(school)

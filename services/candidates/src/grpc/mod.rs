@@ -13,9 +13,10 @@ use tonic::{Request, Response, Status, Streaming};
 use vte_domain::{CandidateId, FieldErrors};
 use vte_proto::vte::candidates::v1::candidates_service_server::CandidatesService;
 use vte_proto::vte::candidates::v1::*;
-use vte_service::auth::Identity;
+use vte_service::auth::{Caller, Identity};
 
-use crate::domain::Profile;
+use crate::access;
+use crate::domain::{Erasure, Profile};
 use crate::error::Error;
 use crate::mapping::{self, request as decode, row};
 use crate::usecases::Candidates;
@@ -173,7 +174,7 @@ impl CandidatesService for CandidatesApi {
             .request_erasure(&identity, candidate)
             .await?;
         Ok(Response::new(RequestErasureResponse {
-            status: Some(mapping::erasure_to_proto(&erasure)),
+            status: Some(erasure_reply(&erasure, &identity)),
         }))
     }
 
@@ -188,7 +189,7 @@ impl CandidatesService for CandidatesApi {
             .erasure_status(&identity.caller, key)
             .await?;
         Ok(Response::new(GetErasureStatusResponse {
-            status: Some(mapping::erasure_to_proto(&erasure)),
+            status: Some(erasure_reply(&erasure, &identity)),
         }))
     }
 
@@ -206,7 +207,7 @@ impl CandidatesService for CandidatesApi {
             .confirm_erasure(&identity, service, candidate)
             .await?;
         Ok(Response::new(ConfirmErasureResponse {
-            status: Some(mapping::erasure_to_proto(&erasure)),
+            status: Some(erasure_reply(&erasure, &identity)),
         }))
     }
 
@@ -237,4 +238,19 @@ fn decode_rows(
         candidates.reference(),
         chrono::Utc::now().date_naive(),
     )
+}
+
+/// An erasure as `reader` may see it: who asked for it shows their account subject only to
+/// that very account and to the platform's operators and services; everyone else reads the
+/// role and the tenant.
+fn erasure_reply(erasure: &Erasure, reader: &Identity) -> ErasureStatus {
+    let mut status = mapping::erasure_to_proto(erasure);
+    let sees_all = matches!(reader.caller, Caller::Admin | Caller::Service);
+    if !sees_all
+        && access::requester(reader) != erasure.requested_by
+        && let Some(actor) = status.requested_by.as_mut()
+    {
+        actor.subject.clear();
+    }
+    status
 }

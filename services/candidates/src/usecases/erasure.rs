@@ -3,6 +3,7 @@
 //! candidate data confirms once it erased its own; anyone who may ask may follow the progress.
 
 use vte_domain::CandidateId;
+use vte_proto::vte::candidates::v1::CandidateEvent;
 use vte_proto::vte::common::v1::PlatformService;
 use vte_service::auth::{Caller, Identity};
 
@@ -44,8 +45,11 @@ impl Candidates {
             confirmations: store::initial_confirmations(now),
             completed_at: None,
         };
-        store::erase(&mut tx, &erasure, &profile.school_ref).await?;
+        store::erase_keyed(&mut tx, &self.ref_digest_key, &erasure, &profile.school_ref).await?;
         vte_events::append(&mut tx, &mapping::erased(&erasure)).await?;
+        // Right behind the erasure, a tombstone: the compacted topic then drops the person's
+        // earlier events (OPERATIONS.md, "Erased people on Kafka").
+        vte_events::append_tombstone::<CandidateEvent>(&mut tx, &profile.id.to_string()).await?;
         tx.commit().await?;
         tracing::info!(erasure_id = %erasure.id, "candidate erased; waiting for the other services");
         Ok(erasure)

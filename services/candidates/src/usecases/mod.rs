@@ -30,6 +30,8 @@ pub struct Candidates {
     reference: Arc<ReferenceData>,
     terms_version: Arc<str>,
     push_limits: push::PushLimits,
+    /// Keys the digest of an erased student's school reference.
+    ref_digest_key: store::RefDigestKey,
 }
 
 /// A profile after a change was asked of it.
@@ -50,7 +52,15 @@ impl Candidates {
             reference,
             terms_version: Arc::from(terms_version),
             push_limits: push::PushLimits::default(),
+            ref_digest_key: store::RefDigestKey::development(),
         }
+    }
+
+    /// The same use cases with `key` keying erased references' digests (the development key
+    /// until then).
+    pub fn with_ref_digest_key(mut self, key: store::RefDigestKey) -> Self {
+        self.ref_digest_key = key;
+        self
     }
 
     /// The reference data profiles are shown with.

@@ -141,7 +141,7 @@ impl Candidates {
         let checked = CheckedMessage::check(rows, first_position);
         let refs = checked.refs();
         let mut tx = self.begin().await?;
-        let erased = store::erased_refs(&mut tx, school, &refs).await?;
+        let erased = store::erased_refs_keyed(&mut tx, &self.ref_digest_key, school, &refs).await?;
         let existing = store::lock_by_refs(&mut tx, school, &refs).await?;
         let plan = checked.plan(school, &erased, &existing, now);
         let (mut created, mut changed): (Vec<&Profile>, Vec<&Profile>) = (vec![], vec![]);

@@ -62,6 +62,15 @@ impl Api {
         self.client(Some(&Caller::School { school_id }))
     }
 
+    /// The school calling with the token of one of its accounts, `subject`.
+    pub fn school_as(&self, school_id: SchoolId, subject: &str) -> Client {
+        let token = self
+            .service
+            .tokens()
+            .bearer_as(&Caller::School { school_id }, subject);
+        CandidatesServiceClient::with_interceptor(self.service.channel(), token)
+    }
+
     pub fn candidate(&self, candidate_id: CandidateId) -> Client {
         self.client(Some(&Caller::Candidate { candidate_id }))
     }
