@@ -18,6 +18,7 @@ use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 use vte_domain::{CandidateId, SchoolId};
 use vte_events::consumer::{HandlerError, RecordMeta};
+use vte_events::outbox::OutboxError;
 
 use crate::Error;
 use crate::config::DigestSettings;
@@ -89,11 +90,16 @@ pub(crate) fn store_error(error: StoreError) -> HandlerError {
 }
 
 /// What the consumer runner does with a record whose handling failed: try again later when the
-/// service itself failed (its database, its outbox), dead-letter it when it breaks a rule.
+/// service itself failed (its database, its outbox), dead-letter it when it breaks a rule or
+/// the database refuses its values.
 impl From<Error> for HandlerError {
     fn from(error: Error) -> Self {
         match error {
             Error::Store(StoreError::Corrupt { .. }) => permanent("stored data refused the event"),
+            // The database judges: a value or constraint it refuses is dead-lettered, the rest
+            // is retried (a bounded number of times).
+            Error::Store(StoreError::Database(error))
+            | Error::Outbox(OutboxError::Database(error)) => vte_events::consumer::classify(&error),
             error if error.is_internal() => HandlerError::Transient(error.to_string()),
             error => HandlerError::Permanent(error.to_string()),
         }
