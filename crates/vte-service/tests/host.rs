@@ -1,5 +1,5 @@
-//! A service host on loopback: health, reflection, the identity service behind auth,
-//! migrations at start-up, metrics, and a clean stop.
+//! A service host on loopback: health, reflection (in development mode, or when asked), the
+//! identity service behind auth, migrations at start-up, metrics, and a clean stop.
 
 #![allow(clippy::unwrap_used)]
 
@@ -38,6 +38,11 @@ struct Running {
 }
 
 async fn start() -> Running {
+    start_with(|_| {}).await
+}
+
+/// A host whose settings `adjust` changes first.
+async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Running {
     let database = TestDatabase::create().await;
     let kafka = TestKafka::start();
     let mut settings = Settings::local(
@@ -48,6 +53,7 @@ async fn start() -> Running {
         &vte_testbed::reference_dir(),
     );
     settings.kafka.create_topics = !kafka.is_embedded();
+    adjust(&mut settings);
     let migrations = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/migrations");
     let migrator = Migrator::new(std::path::Path::new(migrations))
         .await
@@ -187,6 +193,50 @@ async fn reflection_lists_the_whole_contract() {
             names.iter().any(|n| n == expected),
             "{expected} missing from {names:?}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_production_host_serves_no_reflection_unless_its_settings_ask() {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+
+    let pem = include_str!("keys/es256-public.pem");
+    for reflection in [false, true] {
+        let service = start_with(|settings| {
+            settings.auth = serde_json::from_value(serde_json::json!({
+                "public_keys": [{ "kid": "idp-1", "algorithm": "ES256", "pem": pem }],
+                "issuer": "https://idp.example",
+                "audience": "vte",
+            }))
+            .unwrap();
+            settings.server.reflection = reflection;
+        })
+        .await;
+        let mut client = ServerReflectionClient::new(service.channel.clone());
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let answer = client
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await;
+        match answer {
+            Ok(_) if reflection => {}
+            Err(refused) if !reflection => assert_eq!(refused.code(), tonic::Code::Unimplemented),
+            other => panic!("reflection {reflection}: {other:?}"),
+        }
+        // Health stays on the gRPC port either way.
+        let status = HealthClient::new(service.channel.clone())
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status;
+        assert_eq!(status, ServingStatus::Serving as i32);
     }
 }
 
