@@ -5,9 +5,9 @@
 //! more or less in any table of any service and not one event published.
 //!
 //! One table per service (`bad_input_corpus/<service>.rs`, offers' hiring calls in
-//! `hiring.rs`), each case a name, a call and the
-//! codes allowed; the cases run one after the other on one platform, against a few real
-//! targets (a draft and published offers of one company, a student of one school).
+//! `hiring.rs`), each case a name, a call, the codes allowed and, for most refusals of input,
+//! the field it must name; the cases run one after the other on one platform, against a few
+//! real targets (a draft and published offers of one company, a student of one school).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
