@@ -446,6 +446,10 @@ impl PostgresCluster {
             .args(["-p", &self.port.to_string()])
             .args(["-c", "listen_addresses=127.0.0.1"])
             .args(["-c", "unix_socket_directories="])
+            // A login on loopback takes milliseconds; one abandoned halfway through its
+            // password exchange (a client runtime shut down meanwhile) would otherwise hold its
+            // database for the default minute, and a test's DROP DATABASE with it.
+            .args(["-c", "authentication_timeout=5s"])
             .args([
                 "-c",
                 &format!("max_connections={}", options.max_connections),
