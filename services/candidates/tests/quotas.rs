@@ -12,12 +12,12 @@ use tonic_types::StatusExt;
 use vte_candidates::Application;
 use vte_candidates::config::CandidatesSettings;
 use vte_domain::SchoolId;
+use vte_proto::EventEnvelope;
 use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
 use vte_proto::vte::candidates::v1::{
     CandidateEvent, ProfileRow, PushProfilesBatchRequest, PushProfilesRequest, PushSummary,
     candidate_event, push_profiles_response,
 };
-use vte_proto::EventEnvelope;
 use vte_service::auth::Caller;
 use vte_testbed::{TestService, TopicReader};
 
