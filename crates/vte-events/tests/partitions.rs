@@ -19,9 +19,12 @@ use vte_testbed::eventually;
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
+/// Quick retries, and no limit on them: a record failing transiently holds its partition for
+/// as long as these tests watch (the limit's own tests are in poison.rs).
 fn quick_retries() -> ConsumerOptions {
     ConsumerOptions {
         max_backoff: Duration::from_millis(100),
+        max_attempts: Some(u32::MAX),
         ..ConsumerOptions::default()
     }
 }

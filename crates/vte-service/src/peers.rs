@@ -2,7 +2,9 @@
 //! (a candidate's contact data) and to confirmations (erasure). A service reaches its peers at
 //! the addresses of [`PeersSettings`] and proves who it is with a short-lived `service` token
 //! it signs itself: with `auth.signing_key` in production (the identity provider's public half
-//! is among every service's `auth.public_keys`), or with the development HS256 secret.
+//! is among every service's `auth.public_keys`), or with the development HS256 secret. A peer
+//! served over TLS (`server.tls`) is named by an `https://` URL and its certificate checked
+//! against the CAs of `peers.ca_path`.
 //!
 //! ```ignore
 //! let client = CandidatesServiceClient::with_interceptor(
@@ -18,7 +20,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::ExposeSecret;
 use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Request, Status};
 use vte_proto::vte::common::v1::PlatformService;
 
@@ -56,6 +58,26 @@ pub struct PeersError {
     pub message: String,
 }
 
+/// The TLS of calls to `https://` peers: their certificates checked against `peers.ca_path`.
+fn peers_tls(peers: &PeersSettings) -> Result<Option<ClientTlsConfig>, PeersError> {
+    let Some(path) = &peers.ca_path else {
+        return Ok(None);
+    };
+    let pem = std::fs::read(path).map_err(|error| PeersError {
+        setting: "peers.ca_path",
+        message: format!("cannot read {}: {error}", path.display()),
+    })?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(PeersError {
+            setting: "peers.ca_path",
+            message: format!("{} holds no PEM certificate", path.display()),
+        });
+    }
+    Ok(Some(
+        ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem)),
+    ))
+}
+
 /// Channels to the other services and the token to call them with. Cheap to clone.
 #[derive(Clone)]
 pub struct Peers {
@@ -81,18 +103,27 @@ impl Peers {
         peers: &PeersSettings,
         auth: &AuthSettings,
     ) -> Result<Self, PeersError> {
+        let tls = peers_tls(peers)?;
         let channel = |setting: &'static str, url: &str| {
-            Endpoint::from_shared(url.to_owned())
-                .map(|endpoint| {
-                    endpoint
-                        .connect_timeout(std::time::Duration::from_secs(5))
-                        .timeout(std::time::Duration::from_secs(30))
-                        .connect_lazy()
-                })
-                .map_err(|error| PeersError {
-                    setting,
-                    message: format!("not a usable URL: {error}"),
-                })
+            let error = |message: String| PeersError { setting, message };
+            let mut endpoint = Endpoint::from_shared(url.to_owned())
+                .map_err(|e| error(format!("not a usable URL: {e}")))?;
+            if url.starts_with("https://") {
+                let tls = tls.clone().ok_or_else(|| PeersError {
+                    setting: "peers.ca_path",
+                    message: format!(
+                        "{setting} is an https URL: name the CA certificates that sign the \
+                         peers' certificates"
+                    ),
+                })?;
+                endpoint = endpoint
+                    .tls_config(tls)
+                    .map_err(|e| error(format!("TLS: {e}")))?;
+            }
+            Ok(endpoint
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .timeout(std::time::Duration::from_secs(30))
+                .connect_lazy())
         };
         Ok(Self {
             offers: channel("peers.offers", &peers.offers)?,

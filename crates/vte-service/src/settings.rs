@@ -415,6 +415,9 @@ pub struct PeersSettings {
     pub candidates: String,
     pub matching: String,
     pub notifications: String,
+    /// The CA certificates (PEM) that sign the peers' certificates, for peers reached over TLS
+    /// (`https://` URLs, served with `server.tls`); required as soon as one URL is `https`.
+    pub ca_path: Option<PathBuf>,
 }
 
 impl Default for PeersSettings {
@@ -424,6 +427,7 @@ impl Default for PeersSettings {
             candidates: String::from("http://127.0.0.1:50052"),
             matching: String::from("http://127.0.0.1:50053"),
             notifications: String::from("http://127.0.0.1:50054"),
+            ca_path: None,
         }
     }
 }

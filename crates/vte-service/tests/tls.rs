@@ -113,3 +113,47 @@ async fn an_unusable_certificate_or_key_is_refused_before_serving_naming_the_set
         assert!(refused.starts_with(expected), "{refused}");
     }
 }
+
+#[tokio::test]
+async fn a_service_reaches_a_peer_served_over_tls_through_the_ca_its_settings_name() {
+    use vte_proto::vte::common::v1::PlatformService;
+    use vte_service::peers::Peers;
+    use vte_service::settings::{AuthSettings, PeersSettings};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, settings) = self_signed(dir.path());
+    let (port, _stop) = serve(&settings).await;
+    std::fs::write(dir.path().join("ca.pem"), &cert).unwrap();
+    let auth = AuthSettings {
+        development: true,
+        hs256_secret: Some("tls-test-secret".to_owned().into()),
+        ..AuthSettings::default()
+    };
+    let over_tls = PeersSettings {
+        candidates: format!("https://localhost:{port}"),
+        ca_path: Some(dir.path().join("ca.pem")),
+        ..PeersSettings::default()
+    };
+    let peers = Peers::new("offers", &over_tls, &auth).unwrap();
+    let reply = HealthClient::new(peers.channel(PlatformService::Candidates))
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(reply.into_inner().status, ServingStatus::Serving as i32);
+
+    // An https peer without the CA is a setting to fix, named, before any call.
+    let without_ca = PeersSettings {
+        ca_path: None,
+        ..over_tls.clone()
+    };
+    let error = Peers::new("offers", &without_ca, &auth).unwrap_err();
+    assert_eq!(error.setting, "peers.ca_path");
+    let not_a_certificate = PeersSettings {
+        ca_path: Some(dir.path().join("key.pem")),
+        ..over_tls
+    };
+    let error = Peers::new("offers", &not_a_certificate, &auth).unwrap_err();
+    assert_eq!(error.setting, "peers.ca_path");
+}

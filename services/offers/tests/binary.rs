@@ -25,6 +25,8 @@ async fn the_binary_starts_from_its_environment_and_stops_cleanly_on_sigterm() {
             "VTE_KAFKA__CREATE_TOPICS",
             (!kafka.is_embedded()).to_string(),
         )
+        // Development tokens: outside development mode the binary refuses an HS256 secret.
+        .env("VTE_AUTH__DEVELOPMENT", "true")
         .env("VTE_AUTH__HS256_SECRET", "binary-test-secret")
         .env("VTE_SERVER__GRPC_ADDR", "127.0.0.1:0")
         .env("VTE_SERVER__METRICS_ADDR", "127.0.0.1:0")
