@@ -18,7 +18,7 @@ use vte_wire::page::Filters;
 use crate::access;
 use crate::domain::Application;
 use crate::error::Error;
-use crate::mapping::{self, Message};
+use crate::mapping::{self, FilteredList, Message};
 use crate::store::Page;
 use crate::usecases::Offers;
 use subjects::Reader;

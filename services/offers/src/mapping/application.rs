@@ -5,7 +5,7 @@
 //! `ApplicationEvent` envelope of its last step.
 
 use super::wire::{
-    Filters, PageInput, WireEnum, actor_to_proto, both, check_bound_page, check_enum_filter,
+    FilteredList, Filters, PageInput, WireEnum, actor_to_proto, both, check_enum_filter,
     check_page, check_recent_date, filter_set, optional_timestamp, parse_id, parse_optional_id,
     timestamp, timestamp_from_proto,
 };
@@ -186,28 +186,23 @@ pub fn list_applications_input(
     let statuses = check_enum_filter(&mut errors, "statuses", &request.statuses);
     let page = check_page(&mut errors, "page", request.page.as_ref());
     let (scope, ()) = both(scope, errors.into_result())?;
-    let mut input = ListApplicationsInput {
+    ListApplicationsInput {
         scope,
         statuses,
         page,
-    };
-    let mut errors = FieldErrors::new();
-    let filters = input.filters();
-    input.page = check_bound_page(
-        &mut errors,
-        "page",
-        std::mem::take(&mut input.page),
-        filters,
-    );
-    errors.into_result().map(|()| input)
+    }
+    .bind_page(FieldErrors::new())
 }
 
-impl ListApplicationsInput {
-    /// The filters its page tokens are bound to.
-    pub fn filters(&self) -> Filters {
+impl FilteredList for ListApplicationsInput {
+    fn filters(&self) -> Filters {
         Filters::NONE
             .with("scope", self.scope)
             .with("statuses", filter_set(&self.statuses))
+    }
+
+    fn page_mut(&mut self) -> &mut PageInput {
+        &mut self.page
     }
 }
 

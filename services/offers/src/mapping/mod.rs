@@ -40,4 +40,4 @@ pub use placement::{
 };
 pub use search::{Near, SearchRequestInput, TerritoryScope, search_request_input};
 pub use vte_wire::status::{BadRequest, FieldViolation, bad_request_of};
-pub use wire::{PageInput, WireEnum, page_input, parse_id, parse_optional_id};
+pub use wire::{FilteredList, PageInput, WireEnum, page_input, parse_id, parse_optional_id};

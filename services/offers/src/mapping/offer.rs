@@ -4,7 +4,7 @@
 //! `OfferEvent` envelope of each [`OfferChange`].
 
 use super::wire::{
-    Filters, PageInput, WireEnum, aid_to_proto, both, check_bound_page, check_count, check_enum,
+    FilteredList, Filters, PageInput, WireEnum, aid_to_proto, both, check_count, check_enum,
     check_enum_filter, check_optional_id, check_page, check_recent_date, date_to_proto, filter_set,
     location_to_proto, money, optional_timestamp, optional_to_wire, parse_id, timestamp,
 };
@@ -267,27 +267,23 @@ pub fn list_offers_input(
     let company_siren = check_optional_id(&mut errors, "company_siren", &request.company_siren);
     let statuses = check_enum_filter(&mut errors, "statuses", &request.statuses);
     let page = check_page(&mut errors, "page", request.page.as_ref());
-    let mut input = ListOffersInput {
+    let input = ListOffersInput {
         company_siren,
         statuses,
         page,
     };
-    let filters = input.filters();
-    input.page = check_bound_page(
-        &mut errors,
-        "page",
-        std::mem::take(&mut input.page),
-        filters,
-    );
-    errors.into_result().map(|()| input)
+    input.bind_page(errors)
 }
 
-impl ListOffersInput {
-    /// The filters its page tokens are bound to.
-    pub fn filters(&self) -> Filters {
+impl FilteredList for ListOffersInput {
+    fn filters(&self) -> Filters {
         Filters::NONE
             .with("company_siren", self.company_siren)
             .with("statuses", filter_set(&self.statuses))
+    }
+
+    fn page_mut(&mut self) -> &mut PageInput {
+        &mut self.page
     }
 }
 

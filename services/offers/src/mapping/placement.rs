@@ -6,7 +6,7 @@
 //! [`decide_label`]: crate::domain::decide_label
 
 use super::wire::{
-    Filters, PageInput, WireEnum, actor_to_proto, aid_to_proto, both, check_bound_page, check_enum,
+    FilteredList, Filters, PageInput, WireEnum, actor_to_proto, aid_to_proto, both, check_enum,
     check_enum_filter, check_optional_id, check_page, check_recent_date, date_to_proto, filter_set,
     location_to_proto, parse_id, timestamp,
 };
@@ -137,7 +137,7 @@ pub fn list_placements_input(
     request: &offers::ListPlacementsRequest,
 ) -> Result<ListPlacementsInput, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let mut input = ListPlacementsInput {
+    let input = ListPlacementsInput {
         company_siren: check_optional_id(&mut errors, "company_siren", &request.company_siren),
         candidate_id: check_optional_id(&mut errors, "candidate_id", &request.candidate_id),
         school_id: check_optional_id(&mut errors, "school_id", &request.school_id),
@@ -145,25 +145,21 @@ pub fn list_placements_input(
         awaiting_label_only: request.awaiting_label_only,
         page: check_page(&mut errors, "page", request.page.as_ref()),
     };
-    let filters = input.filters();
-    input.page = check_bound_page(
-        &mut errors,
-        "page",
-        std::mem::take(&mut input.page),
-        filters,
-    );
-    errors.into_result().map(|()| input)
+    input.bind_page(errors)
 }
 
-impl ListPlacementsInput {
-    /// The filters its page tokens are bound to.
-    pub fn filters(&self) -> Filters {
+impl FilteredList for ListPlacementsInput {
+    fn filters(&self) -> Filters {
         Filters::NONE
             .with("company_siren", self.company_siren)
             .with("candidate_id", self.candidate_id)
             .with("school_id", self.school_id)
             .with("statuses", filter_set(&self.statuses))
             .with("awaiting_label_only", self.awaiting_label_only)
+    }
+
+    fn page_mut(&mut self) -> &mut PageInput {
+        &mut self.page
     }
 }
 
@@ -205,22 +201,16 @@ pub fn list_label_decisions_input(
     let mut errors = FieldErrors::new();
     let page = check_page(&mut errors, "page", request.page.as_ref());
     let (scope, ()) = both(scope, errors.into_result())?;
-    let mut input = ListLabelDecisionsInput { scope, page };
-    let mut errors = FieldErrors::new();
-    let filters = input.filters();
-    input.page = check_bound_page(
-        &mut errors,
-        "page",
-        std::mem::take(&mut input.page),
-        filters,
-    );
-    errors.into_result().map(|()| input)
+    ListLabelDecisionsInput { scope, page }.bind_page(FieldErrors::new())
 }
 
-impl ListLabelDecisionsInput {
-    /// The filters its page tokens are bound to.
-    pub fn filters(&self) -> Filters {
+impl FilteredList for ListLabelDecisionsInput {
+    fn filters(&self) -> Filters {
         Filters::NONE.with("scope", self.scope)
+    }
+
+    fn page_mut(&mut self) -> &mut PageInput {
+        &mut self.page
     }
 }
 

@@ -146,6 +146,25 @@ pub fn check_bound_page(
     }
 }
 
+/// A decoded list request whose page token is bound to its filters: a token given out for one
+/// list is refused, under `page.page_token`, for a list with other filters.
+pub trait FilteredList: Sized {
+    /// The filters its page tokens are bound to.
+    fn filters(&self) -> Filters;
+
+    /// The page it asks for.
+    fn page_mut(&mut self) -> &mut PageInput;
+
+    /// Unbinds the page token from the filters; the request is accepted if neither this nor
+    /// the request's other `errors` refused anything.
+    fn bind_page(mut self, mut errors: FieldErrors) -> Result<Self, FieldErrors> {
+        let filters = self.filters();
+        let page = std::mem::take(self.page_mut());
+        *self.page_mut() = check_bound_page(&mut errors, "page", page, filters);
+        errors.into_result().map(|()| self)
+    }
+}
+
 /// Who acted, on the wire: role, token subject, tenant (empty when the role has none).
 pub fn actor_to_proto(actor: &Actor) -> common::Actor {
     common::Actor {
