@@ -31,27 +31,17 @@ pub enum Applicable<'a> {
 pub struct Applying<'a> {
     /// The scheme's set (its id is what a placement freezes).
     pub scheme: &'a RuleSet,
+    /// Its terms.
+    pub terms: &'a SchemeTerms,
     /// Every aid, in [`AidCode::ALL`] order.
     pub aids: Vec<AidStanding<'a>>,
 }
 
 impl<'a> Applying<'a> {
-    /// The scheme's terms.
-    pub fn terms(&self) -> &'a SchemeTerms {
-        // Loading refuses a scheme-window set without `[scheme]`.
-        self.scheme
-            .scheme
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("checked at load"))
-    }
-
     /// One aid's standing.
     pub fn aid(&self, code: AidCode) -> &AidStanding<'a> {
-        let index = AidCode::ALL
-            .iter()
-            .position(|c| *c == code)
-            .unwrap_or_default();
-        &self.aids[index]
+        // `aids` is built from `AidCode::ALL`, which lists the codes in declaration order.
+        &self.aids[code as usize]
     }
 }
 
@@ -179,14 +169,19 @@ impl RuleBook {
             .iter()
             .filter(|set| set.scheme.is_some())
             .collect();
-        let Some(scheme) = schemes.iter().find(|set| set.window.covers(start)) else {
+        let covering = schemes.iter().find(|set| set.window.covers(start));
+        let Some((scheme, Some(terms))) = covering.map(|set| (*set, set.scheme.as_ref())) else {
             return Applicable::ToConfirm(uncovered(start, "les conditions du VTE", &schemes));
         };
         let aids = AidCode::ALL
             .iter()
             .map(|code| self.aid_standing(*code, start))
             .collect();
-        Applicable::Confirmed(Applying { scheme, aids })
+        Applicable::Confirmed(Applying {
+            scheme,
+            terms,
+            aids,
+        })
     }
 
     fn aid_standing(&self, code: AidCode, start: NaiveDate) -> AidStanding<'_> {
@@ -275,4 +270,71 @@ fn key_at(text: &str, at: usize) -> String {
 /// run from the workspace; a deployment passes its own path to [`RuleBook::load`]).
 pub fn repository_rules_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Window;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_window_includes_both_its_ends_and_an_open_one_never_ends() {
+        let closed = Window {
+            from: day(2020, 9, 1),
+            until: Some(day(2024, 12, 31)),
+            after: Some(AfterWindow::ToConfirm),
+        };
+        assert!(!closed.covers(day(2020, 8, 31)));
+        assert!(closed.covers(day(2020, 9, 1)) && closed.covers(day(2024, 12, 31)));
+        assert!(!closed.covers(day(2025, 1, 1)));
+        let open = Window {
+            from: day(2025, 1, 1),
+            until: None,
+            after: None,
+        };
+        assert!(open.covers(day(2099, 1, 1)));
+        assert!(!closed.overlaps(&open) && !open.overlaps(&closed));
+        let touching = Window {
+            from: day(2024, 12, 31),
+            ..open
+        };
+        assert!(closed.overlaps(&touching) && touching.overlaps(&closed));
+    }
+
+    #[test]
+    fn aid_codes_are_listed_in_declaration_order() {
+        for (index, code) in AidCode::ALL.into_iter().enumerate() {
+            assert_eq!(code as usize, index, "{}", code.code());
+        }
+    }
+
+    #[test]
+    fn a_parse_error_is_pinned_to_the_dotted_key_of_its_line() {
+        let text = "id = \"x\"\n[aid.amount]\nfixed_eur = 4000\nbonus_eur = 1\n";
+        let at = text.find("bonus_eur").unwrap();
+        assert_eq!(key_at(text, at), "aid.amount.bonus_eur");
+        assert_eq!(key_at(text, 0), "id");
+        assert_eq!(key_at(text, text.find("[aid").unwrap()), "aid.amount");
+    }
+
+    #[test]
+    fn an_aid_whose_sources_say_it_closed_has_ended_rather_than_to_confirm() {
+        let mut book = RuleBook::load(&repository_rules_dir()).unwrap();
+        let set = book
+            .sets
+            .iter_mut()
+            .find(|set| set.id == "aide-vte-vert-2020")
+            .unwrap();
+        set.window.after = Some(AfterWindow::Closed);
+        let Applicable::Confirmed(applying) = book.for_contract_start(day(2026, 1, 1)) else {
+            panic!("2026 is covered by the 2023-2027 terms");
+        };
+        assert!(
+            matches!(applying.aid(AidCode::VteVert), AidStanding::Ended { last } if last.id == "aide-vte-vert-2020")
+        );
+    }
 }

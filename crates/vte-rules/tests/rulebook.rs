@@ -34,7 +34,7 @@ fn a_contract_starting_in_march_2021_uses_the_2018_2022_programme_and_the_4000_e
     let book = book();
     let applying = confirmed(&book, day(2021, 3, 1));
     assert_eq!(applying.scheme.id, "vte-2019-ti-2018-2022");
-    let terms = applying.terms();
+    let terms = applying.terms;
     assert_eq!(terms.ti_programme, Programme::Ti2018_2022);
     assert_eq!(terms.level_floor, EducationLevel::Bac2);
     assert_eq!(terms.graduate_recency_months, 24);
@@ -62,13 +62,13 @@ fn a_contract_starting_in_september_2027_uses_the_2023_2027_programme() {
     let book = book();
     let applying = confirmed(&book, day(2027, 9, 1));
     assert_eq!(applying.scheme.id, "vte-2023-ti-2023-2027");
-    assert_eq!(applying.terms().ti_programme, Programme::Ti2023_2027);
+    assert_eq!(applying.terms.ti_programme, Programme::Ti2023_2027);
 }
 
 #[test]
 fn the_scheme_admits_work_study_cdd_of_a_year_and_cdi_in_tpe_pme_eti() {
     let book = book();
-    let terms = confirmed(&book, day(2024, 1, 15)).terms();
+    let terms = confirmed(&book, day(2024, 1, 15)).terms;
     let min = |kind| {
         terms
             .contracts
@@ -212,7 +212,7 @@ fn a_contract_starting_after_the_last_confirmed_set_is_to_confirm() {
 #[test]
 fn the_programme_switches_on_the_first_of_january_2023() {
     let book = book();
-    let programme = |start| confirmed(&book, start).terms().ti_programme;
+    let programme = |start| confirmed(&book, start).terms.ti_programme;
     assert_eq!(programme(day(2022, 12, 31)), Programme::Ti2018_2022);
     assert_eq!(programme(day(2023, 1, 1)), Programme::Ti2023_2027);
 }
