@@ -108,8 +108,8 @@ impl ReferenceData {
                 .find(|commune| fold(commune.name()) == wanted)
                 .ok_or_else(|| {
                     InvalidValue::new(format!(
-                        "no commune named {:?} has postal code {postal_code}; it serves {}",
-                        name.trim(),
+                        "no commune named \"{}\" has postal code {postal_code}; it serves {}",
+                        vte_domain::echo(name.trim()),
                         list_names(&candidates)
                     ))
                 }),

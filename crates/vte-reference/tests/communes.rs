@@ -133,6 +133,15 @@ fn a_name_the_postal_code_does_not_serve_is_rejected_with_the_choices() {
         data.resolve_postal("46109", "Figeac").unwrap_err().rule(),
         "no commune has postal code 46109"
     );
+    // A typed name is quoted cut to 64 characters, its control characters escaped.
+    let typed = format!("{}\n", "Rodez".repeat(10_000));
+    let rule = data
+        .resolve_postal("35000", &typed)
+        .unwrap_err()
+        .rule()
+        .to_owned();
+    assert!(rule.contains("… (50000 characters)"), "{rule}");
+    assert!(rule.len() < 200, "{}", rule.len());
 }
 
 #[test]

@@ -85,18 +85,20 @@ fn is_transient(error: &sqlx::Error) -> bool {
 
 /// Whether `error` (or one of its sources) says the database is out of reach for now rather
 /// than that the service failed: no free pooled connection in time, the pool closing, the
-/// connection lost, or the server shutting down or starting up. Such a call is worth retrying:
-/// it is answered `UNAVAILABLE`, not `INTERNAL`.
+/// connection lost, a statement cut by `statement_timeout`, or the server shutting down or
+/// starting up. Such a call is worth retrying: it is answered `UNAVAILABLE`, not `INTERNAL`.
 pub fn is_unavailable(error: &(dyn StdError + 'static)) -> bool {
     let mut next = Some(error);
     while let Some(error) = next {
         if let Some(error) = error.downcast_ref::<sqlx::Error>() {
             return match error {
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-                // 57P01..57P03: shutting down, crashed, starting up; 08: connection exceptions.
+                // 57: operator intervention (57014: a statement past `statement_timeout`, the
+                // service too busy to answer in time; 57P01..57P03: shutting down, crashed,
+                // starting up); 08: connection exceptions.
                 sqlx::Error::Database(db) => db
                     .code()
-                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+                    .is_some_and(|code| code.starts_with("57") || code.starts_with("08")),
                 _ => false,
             };
         }

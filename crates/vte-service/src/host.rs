@@ -308,6 +308,10 @@ impl ServiceHost {
 /// Every migration a service's database gets: the event backbone's, those of the `pieces` it
 /// mounts, then the service's own, in version order. A piece a service no longer mounts leaves
 /// its applied migrations behind, which is not an error.
+///
+/// # Panics
+/// When two of them share a version (a programming error every service's start-up test
+/// catches), or a service numbers its own below the backbone's range.
 pub fn migrations(service: &Migrator, pieces: &Pieces) -> Migrator {
     let mut migrations: Vec<Migration> = vte_events::migrations::with_service(service)
         .iter()
@@ -315,7 +319,20 @@ pub fn migrations(service: &Migrator, pieces: &Pieces) -> Migrator {
         .collect();
     if pieces.confirm_erasures.is_some() {
         migrations.extend(crate::erasure::MIGRATIONS.iter().cloned());
-        migrations.sort_by_key(|migration| migration.version);
+    }
+    migrations.sort_by_key(|migration| migration.version);
+    // Two pieces numbering a migration alike would leave one of them unapplied on databases
+    // that ran the other (sqlx records a version once): a programming error every service's
+    // start-up test catches.
+    for pair in migrations.windows(2) {
+        assert!(
+            pair[0].version != pair[1].version,
+            "migrations {} ({}) and {} ({}) share a version: renumber one",
+            pair[0].version,
+            pair[0].description,
+            pair[1].version,
+            pair[1].description
+        );
     }
     let mut migrator = Migrator::with_migrations(migrations);
     migrator.set_ignore_missing(true);
@@ -338,4 +355,42 @@ fn local_addr(setting: &'static str, listener: &TcpListener) -> Result<SocketAdd
         addr: SocketAddr::from(([0, 0, 0, 0], 0)),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vte_proto::vte::common::v1::PlatformService;
+
+    #[test]
+    fn the_backbone_and_the_erasure_piece_number_their_migrations_apart() {
+        let service = Migrator::with_migrations(Vec::new());
+        let merged = migrations(
+            &service,
+            &Pieces::confirming_erasures(PlatformService::Offers),
+        );
+        let versions: Vec<i64> = merged.iter().map(|migration| migration.version).collect();
+        let mut unique = versions.clone();
+        unique.dedup();
+        assert_eq!(versions, unique);
+        assert!(
+            versions.len() > vte_events::migrations::BACKBONE.iter().count(),
+            "the erasure piece adds its own"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "share a version")]
+    fn two_migrations_of_one_version_are_refused() {
+        let clash: Vec<Migration> = crate::erasure::MIGRATIONS
+            .iter()
+            .map(|migration| {
+                let mut moved = migration.clone();
+                moved.version += vte_events::migrations::FIRST_SERVICE_VERSION;
+                moved
+            })
+            .collect();
+        let doubled: Vec<Migration> = clash.iter().chain(clash.iter()).cloned().collect();
+        migrations(&Migrator::with_migrations(doubled), &Pieces::default());
+    }
 }

@@ -50,6 +50,8 @@ async fn a_statement_longer_than_the_statement_timeout_is_cancelled() {
         "{cancelled}"
     );
     assert!(started.elapsed() < Duration::from_secs(3));
+    // Answered as a busy service (retry shortly), not as an internal failure.
+    assert!(database::is_unavailable(&cancelled));
 }
 
 #[tokio::test]
