@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::time::Duration;
 
 use prometheus::Registry;
@@ -15,28 +17,13 @@ use sqlx::PgPool;
 use vte_embedded::EmbeddedBroker;
 use vte_events::relay::{RelayError, RelayOptions};
 use vte_events::{EventEnvelope, Relay, Topics};
+use vte_proto::vte::offers::v1::OfferEvent;
 use vte_proto::vte::offers::v1::offer_event::Event;
-use vte_proto::vte::offers::v1::{Offer, OfferEvent, OfferPublished};
 use vte_testbed::TestDatabase;
-
-fn event(offer_id: &str, revision: u64) -> OfferEvent {
-    OfferEvent {
-        event_id: vte_events::new_event_id(),
-        occurred_at: Some(vte_events::now_timestamp()),
-        offer_id: offer_id.to_owned(),
-        event: Some(Event::Published(OfferPublished {
-            offer: Some(Offer {
-                id: offer_id.to_owned(),
-                revision,
-                ..Offer::default()
-            }),
-        })),
-    }
-}
 
 async fn commit(pool: &PgPool, offer_id: &str, revision: u64) {
     let mut transaction = pool.begin().await.unwrap();
-    vte_events::append(&mut transaction, &event(offer_id, revision))
+    vte_events::append(&mut transaction, &common::offer_event(offer_id, revision))
         .await
         .unwrap();
     transaction.commit().await.unwrap();

@@ -84,6 +84,19 @@ const fn rows(allowed: usize, unit: &'static str) -> FieldShape {
     }
 }
 
+/// A single nested message, itself checked against `shape` (no count of its own).
+const fn nested(number: u32, name: &'static str, shape: &'static MessageShape) -> FieldShape {
+    FieldShape {
+        number,
+        name,
+        max: None,
+        allowed: 0,
+        unit: "",
+        packed: false,
+        shape: Some(shape),
+    }
+}
+
 /// `vte.candidates.v1.Preferences`.
 pub static PREFERENCES: MessageShape = MessageShape(&[
     counted(
@@ -108,30 +121,15 @@ pub static PREFERENCES: MessageShape = MessageShape(&[
 pub static ROW: MessageShape = MessageShape(&[
     counted(7, "skills", MAX_SKILLS, "skills"),
     counted(8, "languages", MAX_LANGUAGES, "languages"),
-    FieldShape {
-        number: 10,
-        name: "preferences",
-        max: None,
-        allowed: 0,
-        unit: "",
-        packed: false,
-        shape: Some(&PREFERENCES),
-    },
+    nested(10, "preferences", &PREFERENCES),
 ]);
 
 /// `vte.candidates.v1.PushProfilesBatchRequest`.
 pub static BATCH: MessageShape = MessageShape(&[rows(MAX_ROWS_PER_BATCH, "rows per batch")]);
 
 /// `vte.candidates.v1.UpdatePreferencesRequest`.
-pub static UPDATE_PREFERENCES: MessageShape = MessageShape(&[FieldShape {
-    number: 2,
-    name: "preferences",
-    max: None,
-    allowed: 0,
-    unit: "",
-    packed: false,
-    shape: Some(&PREFERENCES),
-}]);
+pub static UPDATE_PREFERENCES: MessageShape =
+    MessageShape(&[nested(2, "preferences", &PREFERENCES)]);
 
 /// `vte.candidates.v1.PushProfilesRequest`, one message of a stream.
 pub static STREAM_MESSAGE: MessageShape =

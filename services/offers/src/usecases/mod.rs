@@ -62,15 +62,21 @@ const LOCK_CONFLICT_ATTEMPTS: u32 = 5;
 /// Whether a use case whose transaction ended in `error` should run again from the beginning:
 /// when PostgreSQL aborted it for a serialization failure or a deadlock
 /// ([`Error::is_lock_conflict`]) and `attempt` (counted from 1, moved on here) is below
-/// [`LOCK_CONFLICT_ATTEMPTS`]; after a short pause growing with the attempts. Otherwise the
-/// error stands (a last conflict is `INTERNAL`). Use it as
+/// [`LOCK_CONFLICT_ATTEMPTS`]; after the platform's jittered backoff from 5 ms (the conflicting
+/// calls spread out instead of meeting again). Otherwise the error stands (a last conflict is
+/// `INTERNAL`). Use it as
 /// `loop { match once().await { Err(e) if again(&e, &mut attempt).await => {} r => return r } }`.
 pub(crate) async fn again(error: &Error, attempt: &mut u32) -> bool {
     if !error.is_lock_conflict() || *attempt >= LOCK_CONFLICT_ATTEMPTS {
         return false;
     }
     tracing::debug!(attempt, "lock conflict, running the transaction again");
-    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(*attempt))).await;
+    let pause = vte_events::Backoff::starting_at(
+        std::time::Duration::from_millis(5),
+        std::time::Duration::from_millis(80),
+    )
+    .delay_for(*attempt);
+    tokio::time::sleep(pause).await;
     *attempt += 1;
     true
 }
