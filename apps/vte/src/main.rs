@@ -145,6 +145,9 @@ struct UpArgs {
     /// The reference data directory (communes, Territoires d'industrie).
     #[arg(long, env = "VTE_REFERENCE_DIR")]
     reference_dir: Option<PathBuf>,
+    /// The scheme's rule sets (default: the repository's `rules/`).
+    #[arg(long, env = "VTE_RULES_DIR")]
+    rules_dir: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -281,6 +284,9 @@ async fn up(args: UpArgs, connection: &Connection) -> anyhow::Result<()> {
         .reference_dir
         .unwrap_or_else(vte_reference::ReferenceData::default_dir);
     let mut options = PlatformOptions::new(reference_dir.clone());
+    if let Some(rules_dir) = args.rules_dir {
+        options.rules_dir = rules_dir;
+    }
     options.data_dir = args.data_dir;
     options.database_url = args.database_url;
     options.kafka_brokers = args.kafka_brokers;

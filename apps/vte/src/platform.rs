@@ -55,6 +55,8 @@ pub struct PlatformOptions {
     pub secret: String,
     /// The reference data directory.
     pub reference_dir: PathBuf,
+    /// The scheme's rule sets (`rules/*.toml`).
+    pub rules_dir: PathBuf,
     /// Add this to every default port (several platforms on one machine, tests).
     pub port_offset: u16,
     /// Listen on any free port instead of the fixed ones (tests).
@@ -74,6 +76,7 @@ impl PlatformOptions {
             kafka_brokers: None,
             secret: DEV_SECRET.to_owned(),
             reference_dir,
+            rules_dir: vte_rules::repository_rules_dir(),
             port_offset: 0,
             any_port: false,
             smtp_relay: None,
@@ -196,11 +199,13 @@ impl Platform {
 
         let reference = ReferenceData::load(&options.reference_dir)
             .with_context(|| format!("reading {}", options.reference_dir.display()))?;
+        let rules = vte_rules::RuleBook::load(&options.rules_dir)
+            .with_context(|| format!("reading {}", options.rules_dir.display()))?;
         let mut launch = Launch {
             options: &options,
             kafka: &kafka,
             database_urls: &database_urls,
-            shared: Shared::new(Arc::new(reference)),
+            shared: Shared::new(Arc::new(reference), Arc::new(rules)),
             peers: vte_service::peers::PeersSettings::default(),
             shutdown: &shutdown,
             services: JoinSet::new(),
@@ -393,6 +398,7 @@ impl Launch<'_> {
             &self.options.secret,
             &self.options.reference_dir,
         );
+        settings.rules.dir = self.options.rules_dir.clone();
         // `vte up` is the development platform: development tokens (the HS256 secret), no
         // issuer or audience. A deployment runs the services' own binaries without this mode.
         settings.auth.development = true;

@@ -31,6 +31,7 @@ use contacts::{ContactDirectory, GrpcContactDirectory};
 use peers::Peers;
 use settings::OwnSettings;
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 pub use host::{Pieces, RunError, ServiceHost, StartError};
 pub use settings::{ServiceDefaults, Settings};
@@ -42,6 +43,8 @@ use tokio_util::sync::CancellationToken;
 pub struct Shared {
     /// The reference data (communes, Territoires d'industrie), loaded once per process.
     pub reference: Arc<ReferenceData>,
+    /// The scheme's rule sets (`rules.dir`), loaded and checked once per process.
+    pub rules: Arc<RuleBook>,
     /// Where a candidate's contact data is looked up; `None`: the candidates service over gRPC
     /// (`peers.candidates`).
     pub contacts: Option<Arc<dyn ContactDirectory>>,
@@ -55,13 +58,18 @@ impl Shared {
                 setting: "reference.dir",
                 message: error.to_string(),
             })?;
-        Ok(Self::new(Arc::new(reference)))
+        let rules = RuleBook::load(&settings.rules.dir).map_err(|error| StartError::Setting {
+            setting: "rules.dir",
+            message: error.to_string(),
+        })?;
+        Ok(Self::new(Arc::new(reference), Arc::new(rules)))
     }
 
-    /// `reference`, and the peers the settings name.
-    pub fn new(reference: Arc<ReferenceData>) -> Self {
+    /// `reference` and `rules`, and the peers the settings name.
+    pub fn new(reference: Arc<ReferenceData>, rules: Arc<RuleBook>) -> Self {
         Self {
             reference,
+            rules,
             contacts: None,
         }
     }

@@ -40,6 +40,10 @@ pub struct Settings {
     #[serde(default)]
     pub telemetry: TelemetrySettings,
     pub reference: ReferenceSettings,
+    /// Where the scheme's rules are read from (`rules.dir`, default `rules`: the repository's
+    /// `rules/` directory when run from its root).
+    #[serde(default)]
+    pub rules: RulesSettings,
     /// Where the other services listen, for the few calls one service makes to another.
     #[serde(default)]
     pub peers: PeersSettings,
@@ -264,6 +268,22 @@ pub struct ReferenceSettings {
     pub dir: PathBuf,
 }
 
+/// Where the scheme's rule sets are (`rules/*.toml`, see `vte_rules`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesSettings {
+    /// The directory of the rule files; every service reads the same files.
+    pub dir: PathBuf,
+}
+
+impl Default for RulesSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("rules"),
+        }
+    }
+}
+
 /// A service's own section of the settings (`[candidates]`, `[matching]`...), read from the
 /// same layered sources as [`Settings`] (defaults, the `VTE_CONFIG` file, `VTE_<SECTION>__<KEY>`
 /// variables) and checked before the service starts. Every service loads its own the same way,
@@ -401,6 +421,9 @@ impl Settings {
             telemetry: TelemetrySettings::default(),
             reference: ReferenceSettings {
                 dir: reference_dir.to_owned(),
+            },
+            rules: RulesSettings {
+                dir: vte_rules::repository_rules_dir(),
             },
             peers: PeersSettings::default(),
         }
