@@ -39,6 +39,18 @@ impl Programme {
     }
 }
 
+impl Programme {
+    /// Parses the years as written by [`as_str`](Self::as_str), e.g. `"2018-2022"`.
+    pub fn parse(raw: &str) -> Result<Self, crate::InvalidValue> {
+        Self::ALL
+            .into_iter()
+            .find(|programme| programme.as_str() == raw.trim())
+            .ok_or_else(|| crate::InvalidValue::new("must be \"2018-2022\" or \"2023-2027\""))
+    }
+}
+
+crate::serde_str::serde_as_str!(Programme);
+
 impl fmt::Display for Programme {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -151,6 +151,19 @@ impl RuleBook {
         Ok(Self { sets })
     }
 
+    /// The last set of `code` whose window opened by `start` (or its first one): the terms a
+    /// date no confirmed set covers is provisionally read by.
+    pub fn last_known_aid(&self, code: AidCode, start: NaiveDate) -> Option<&RuleSet> {
+        let of_code = || {
+            self.sets
+                .iter()
+                .filter(move |set| set.aid.as_ref().is_some_and(|aid| aid.code == code))
+        };
+        of_code()
+            .rfind(|set| set.window.from <= start)
+            .or_else(|| of_code().next())
+    }
+
     /// Every set, oldest window first.
     pub fn sets(&self) -> &[RuleSet] {
         &self.sets
@@ -184,7 +197,8 @@ impl RuleBook {
         })
     }
 
-    fn aid_standing(&self, code: AidCode, start: NaiveDate) -> AidStanding<'_> {
+    /// One aid's standing for a contract starting on `start`, whatever the scheme's.
+    pub fn aid_standing(&self, code: AidCode, start: NaiveDate) -> AidStanding<'_> {
         let sets: Vec<&RuleSet> = self
             .sets
             .iter()

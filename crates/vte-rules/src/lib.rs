@@ -7,7 +7,8 @@
 //! - [`book`]: [`RuleBook::load`] and [`RuleBook::for_contract_start`] → [`Applicable`].
 //! - [`error`]: [`RulesError`], naming the file and the key.
 //!
-//! No eligibility verdict here: this crate only says which terms apply.
+//! - [`verdict`]: [`judge`] a pair (offer, candidate) and list the aids of an offer
+//!   ([`offer_aids`]): the one verdict every service uses.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod dates;
@@ -16,6 +17,7 @@ mod validate;
 pub mod book;
 pub mod error;
 pub mod model;
+pub mod verdict;
 
 pub use book::{
     AidStanding, Applicable, Applying, RuleBook, TO_CONFIRM, ToConfirm, repository_rules_dir,
@@ -24,4 +26,8 @@ pub use error::RulesError;
 pub use model::{
     AfterWindow, AidCode, AidEligibility, AidTerms, Amount, ContractRule, LevelReading, Promise,
     Request, RuleSet, SchemeTerms, Source, Stacking, Window,
+};
+pub use verdict::{
+    AidOutcome, AidVerdict, CandidateFacts, Check, OfferFacts, Options, PlaceFacts, Rule, Standing,
+    Status, Verdict, judge, offer_aids,
 };

@@ -4,7 +4,7 @@
 
 use crate::dates::{date, opt_date};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use vte_domain::{CompanySize, ContractKind, EducationLevel, EuroCents, Programme};
 
 /// One rule file: an id, a window of contract start dates, its sources, and either the scheme's
@@ -114,7 +114,7 @@ pub struct ContractRule {
 }
 
 /// Which aid a file describes; at most one confirmed set per aid covers a given date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AidCode {
     /// The 4,000 EUR aid to a PME/ETI of a Territoire d'industrie (operation "1 000 VTE").

@@ -50,7 +50,7 @@ fn a_contract_starting_in_march_2021_uses_the_2018_2022_programme_and_the_4000_e
     assert_eq!(aid.promise, Promise::SubjectToLabel);
     assert_eq!(
         aid.eligibility.company_sizes,
-        [CompanySize::Pme, CompanySize::Eti]
+        [CompanySize::Tpe, CompanySize::Pme, CompanySize::Eti]
     );
     assert!(aid.eligibility.work_study_students && aid.eligibility.label_required);
     assert!(aid.eligibility.territoire_industrie);
