@@ -5,6 +5,7 @@
 //! public one returning its own errors, and a `check_*` one recording them in the
 //! [`FieldErrors`] of a whole request so that every violation is reported at once.
 
+pub mod eligibility;
 pub mod page;
 pub mod status;
 
