@@ -1,6 +1,6 @@
 //! Builds the candidates service from its settings and runs it until shutdown: the shared host
 //! (database, auth, health, relay) plus the use cases ([`Candidates`]), loaded with the
-//! reference data, behind the gRPC API and the labels consumer.
+//! reference data, behind the gRPC API, the labels consumer and the retention sweep.
 
 use std::net::SocketAddr;
 
@@ -18,6 +18,7 @@ use crate::config::CandidatesSettings;
 use crate::consumer::PlacementsHandler;
 use crate::grpc::CandidatesApi;
 use crate::mapping::frames::PushShapeLimits;
+use crate::sweeps;
 use crate::usecases::Candidates;
 
 /// The service's database schema, applied at start-up.
@@ -83,8 +84,19 @@ impl Service for Application {
         // What the service learns of placements: the labels granted.
         let placements = host
             .consumer()
-            .on::<PlacementEvent, _>(PlacementsHandler::new(candidates));
+            .on::<PlacementEvent, _>(PlacementsHandler::new(candidates.clone()));
         host.consume(placements);
+        if own.retention_sweep {
+            let (rules, policy, every) = (
+                shared.rules,
+                own.retention_policy(),
+                own.retention_sweep_every(),
+            );
+            host.spawn("retention sweep", move |stop| async move {
+                sweeps::run(candidates, rules, policy, every, stop).await;
+                Ok(())
+            });
+        }
         Ok(Self { host })
     }
 

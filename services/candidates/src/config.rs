@@ -9,11 +9,15 @@
 //! new_profiles_per_school_per_hour = 1000 # each new profile sends a consent email
 //! new_profiles_per_school_per_day = 5000
 //! ref_digest_key = "..."                  # secret, 32-64 bytes: keys erased refs' digest
+//! retention_sweep = true                  # retire idle graduates past the recency window
+//! retention_sweep_every_secs = 86400      # how often (a day)
+//! retention_idle_months = 24              # months unchanged before such a profile goes
 //! ```
 
 use serde::Deserialize;
 use vte_service::settings::OwnSettings;
 
+use crate::domain::retention::{self, RetentionPolicy};
 use crate::store::RefDigestKey;
 
 /// The version of the terms candidates consent to, unless configured otherwise.
@@ -25,6 +29,8 @@ pub const DEFAULT_PUSH_IDLE_TIMEOUT_SECS: u64 = 60;
 pub const DEFAULT_NEW_PROFILES_PER_SCHOOL_PER_HOUR: u32 = 1_000;
 /// Profiles (and so consent emails) one school may create per UTC day, by default.
 pub const DEFAULT_NEW_PROFILES_PER_SCHOOL_PER_DAY: u32 = 5_000;
+/// Seconds between two rounds of the retention sweep, by default: a day.
+pub const DEFAULT_RETENTION_SWEEP_EVERY_SECS: u64 = 86_400;
 
 /// What the candidates service reads beyond the shared settings.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -43,6 +49,14 @@ pub struct CandidatesSettings {
     /// references (HMAC-SHA256). Required outside development mode; in development mode
     /// (`auth.development`) the published development key stands in when it is unset.
     pub ref_digest_key: Option<SecretText>,
+    /// Whether the retention sweep runs: it erases the profiles of graduates past the scheme's
+    /// recency window that stayed unchanged for `retention_idle_months` (README, "Retention").
+    pub retention_sweep: bool,
+    /// Seconds between two rounds of the retention sweep (1 to 604,800; a day by default).
+    pub retention_sweep_every_secs: u64,
+    /// Months a graduate past the recency window may stay without any change to their profile
+    /// or contact data before the sweep erases them (12 to 120; 24 by default).
+    pub retention_idle_months: u32,
 }
 
 /// A secret setting: never printed.
@@ -91,6 +105,20 @@ impl CandidatesSettings {
     }
 }
 
+impl CandidatesSettings {
+    /// The retention rule these settings set.
+    pub fn retention_policy(&self) -> RetentionPolicy {
+        RetentionPolicy {
+            idle_months: self.retention_idle_months,
+        }
+    }
+
+    /// The retention sweep's period.
+    pub fn retention_sweep_every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.retention_sweep_every_secs)
+    }
+}
+
 impl Default for CandidatesSettings {
     fn default() -> Self {
         Self {
@@ -99,6 +127,9 @@ impl Default for CandidatesSettings {
             new_profiles_per_school_per_hour: DEFAULT_NEW_PROFILES_PER_SCHOOL_PER_HOUR,
             new_profiles_per_school_per_day: DEFAULT_NEW_PROFILES_PER_SCHOOL_PER_DAY,
             ref_digest_key: None,
+            retention_sweep: true,
+            retention_sweep_every_secs: DEFAULT_RETENTION_SWEEP_EVERY_SECS,
+            retention_idle_months: retention::DEFAULT_IDLE_MONTHS,
         }
     }
 }
@@ -120,6 +151,19 @@ impl OwnSettings for CandidatesSettings {
         }
         if self.new_profiles_per_school_per_day == 0 {
             return Err("candidates.new_profiles_per_school_per_day: must be 1 or more".into());
+        }
+        if !(1..=604_800).contains(&self.retention_sweep_every_secs) {
+            return Err(
+                "candidates.retention_sweep_every_secs: must be 1 to 604800 (a week)".into(),
+            );
+        }
+        let idle = retention::MIN_IDLE_MONTHS..=retention::MAX_IDLE_MONTHS;
+        if !idle.contains(&self.retention_idle_months) {
+            return Err(format!(
+                "candidates.retention_idle_months: must be {} to {} months",
+                idle.start(),
+                idle.end()
+            ));
         }
         if let Some(secret) = &self.ref_digest_key
             && !(32..=RefDigestKey::MAX_BYTES).contains(&secret.0.len())
@@ -144,6 +188,33 @@ mod tests {
             ref_digest_key: key.map(|key| SecretText(key.to_owned())),
             ..CandidatesSettings::default()
         }
+    }
+
+    #[test]
+    fn the_retention_settings_default_to_a_daily_sweep_of_two_idle_years_and_are_bounded() {
+        let defaults = CandidatesSettings::default();
+        assert!(defaults.retention_sweep);
+        assert_eq!(defaults.retention_sweep_every().as_secs(), 86_400);
+        assert_eq!(defaults.retention_policy().idle_months, 24);
+        assert!(defaults.check().is_ok());
+        let too_short = CandidatesSettings {
+            retention_idle_months: 6,
+            ..CandidatesSettings::default()
+        };
+        assert_eq!(
+            too_short.check().unwrap_err(),
+            "candidates.retention_idle_months: must be 12 to 120 months"
+        );
+        let never = CandidatesSettings {
+            retention_sweep_every_secs: 0,
+            ..CandidatesSettings::default()
+        };
+        assert!(
+            never
+                .check()
+                .unwrap_err()
+                .starts_with("candidates.retention_sweep_every_secs")
+        );
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! it, what the candidate owns (preferences, consent), when a profile may be matched, and the
 //! labels it shows. Values arrive here already checked (see [`crate::mapping::row`]) within the
 //! sizes of [`limits`]; a push is decided row by row in [`push`], its new profiles counted
-//! against the school's [`quota`].
+//! against the school's [`quota`]; [`retention`] says when an idle graduate's profile goes.
 
 pub mod limits;
 pub mod push;
 pub mod quota;
+pub mod retention;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -287,6 +288,33 @@ pub struct Requester {
     pub tenant: Option<String>,
 }
 
+/// Why a candidate's data was erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErasureReason {
+    /// The candidate, their school or an operator asked (GDPR, article 17).
+    Request,
+    /// The retention sweep: a graduate past the recency window, idle for the retention period
+    /// (see [`retention`]).
+    Retention,
+}
+
+impl ErasureReason {
+    /// The name stored in the `erasures.reason` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Request => "request",
+            Self::Retention => "retention",
+        }
+    }
+
+    /// The reason of a stored name; `None` for a name this version does not know.
+    pub fn parse(stored: &str) -> Option<Self> {
+        [Self::Request, Self::Retention]
+            .into_iter()
+            .find(|reason| reason.as_str() == stored)
+    }
+}
+
 /// A GDPR erasure and each service's confirmation of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Erasure {
@@ -294,6 +322,8 @@ pub struct Erasure {
     /// The erased candidate, kept only as an opaque id.
     pub candidate: CandidateId,
     pub school: SchoolId,
+    /// A person's request, or the retention sweep.
+    pub reason: ErasureReason,
     pub requested_by: Requester,
     pub requested_at: DateTime<Utc>,
     /// One entry per service that holds candidate data, with when it confirmed.

@@ -7,7 +7,8 @@
 //! - [`store`]: the tables, with bulk writes for pushes;
 //! - [`mapping`]: rows and requests decoded, profiles and events encoded;
 //! - `grpc`: the gRPC adapter over the use cases; [`consumer`]: labels from
-//!   `vte.placements.v1`, through the same use cases.
+//!   `vte.placements.v1`, through the same use cases; [`sweeps`]: the retention sweep,
+//!   retiring idle graduates past the recency window, through them too.
 //!
 //! [`Application`] is the whole service; its binary and the embedded platform both start it
 //! through [`vte_service::Service`].
@@ -21,6 +22,7 @@ pub mod error;
 mod grpc;
 pub mod mapping;
 pub mod store;
+pub mod sweeps;
 pub mod usecases;
 
 pub use app::{Application, MIGRATOR};

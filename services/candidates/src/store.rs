@@ -1,5 +1,6 @@
 //! The candidates service's tables (see `migrations/`): profiles, contact data kept apart, and
-//! erasures with each service's confirmation ([`erasure`]). Bulk writes (a school's push) go through
+//! erasures with each service's confirmation ([`erasure`]); the retention sweep's reads
+//! ([`lock_retirable`]). Bulk writes (a school's push) go through
 //! `UNNEST` so that a message of 500 rows costs a handful of statements, not 500.
 
 use std::collections::HashMap;
@@ -16,11 +17,13 @@ use crate::domain::{AcademicStatus, Contact, Profile};
 
 mod erasure;
 pub mod quota;
+mod retention;
 
 pub use erasure::{
     ErasureKey, RefDigestKey, confirm, erase_keyed, erased_refs_keyed, erasure,
     initial_confirmations,
 };
+pub use retention::lock_retirable;
 
 /// The store failed.
 #[derive(Debug, thiserror::Error)]

@@ -6,14 +6,14 @@
 //! row and [`MAX_REJECTIONS_PER_PUSH`] (or [`MAX_REJECTION_BYTES`]) per push, the others only
 //! counted, so a push's summary stays small whatever it was sent.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use vte_domain::error::more_errors;
 use vte_domain::{CandidateId, FieldErrors, SchoolId};
 
 use super::limits::{MAX_REJECTION_BYTES, MAX_REJECTIONS_PER_PUSH, MAX_REJECTIONS_PER_ROW};
-use super::{Contact, Preferences, Profile, Schooling};
+use super::{Contact, ErasureReason, Preferences, Profile, Schooling};
 
 /// One row as a school sent it, checked: the reference as sent (to name the row in a
 /// rejection) and the profile it describes, or every rule it breaks.
@@ -203,12 +203,13 @@ impl CheckedMessage {
             .collect()
     }
 
-    /// Decides each valid row against the store: `erased` references are refused, `existing`
-    /// profiles (with their contact data) are updated or left unchanged, the others created.
+    /// Decides each valid row against the store: `erased` references are refused (saying why
+    /// they were erased), `existing` profiles (with their contact data) are updated or left
+    /// unchanged, the others created.
     pub fn plan(
         self,
         school: SchoolId,
-        erased: &HashSet<String>,
+        erased: &HashMap<String, ErasureReason>,
         existing: &HashMap<String, (Profile, Option<Contact>)>,
         now: DateTime<Utc>,
     ) -> MessagePlan {
@@ -218,15 +219,22 @@ impl CheckedMessage {
         let mut contacts = Vec::new();
         for row in self.valid {
             let pushed = row.profile;
-            if erased.contains(&pushed.school_ref) {
+            if let Some(reason) = erased.get(&pushed.school_ref) {
+                let rule = match reason {
+                    ErasureReason::Request => {
+                        "this student's data was erased at their request: the reference is not \
+                         pushed again"
+                    }
+                    ErasureReason::Retention => {
+                        "this graduate's profile was erased by the retention sweep (past the \
+                         graduate recency window, idle for the retention period): the reference \
+                         is not pushed again; a returning student takes a new reference"
+                    }
+                };
                 summary.reject(
                     row.position,
                     &row.sent_ref,
-                    [(
-                        "school_student_ref",
-                        "this student's data was erased at their request: the reference is \
-                         not pushed again",
-                    )],
+                    [("school_student_ref", rule)],
                     0,
                 );
                 continue;
@@ -341,7 +349,7 @@ mod tests {
             11,
         );
         assert_eq!(checked.refs(), ["A"]);
-        let plan = checked.plan(school, &HashSet::new(), &HashMap::new(), now());
+        let plan = checked.plan(school, &HashMap::new(), &HashMap::new(), now());
         let counts = plan.summary.counts;
         assert_eq!(
             (counts.received, counts.created, counts.rejected),
@@ -371,7 +379,7 @@ mod tests {
     fn an_erased_student_and_a_new_one_without_contact_data_are_refused() {
         let school = SchoolId::new();
         let checked = CheckedMessage::check(vec![row("E", Some(contact())), row("N", None)], 1);
-        let erased = HashSet::from(["E".to_owned()]);
+        let erased = HashMap::from([("E".to_owned(), ErasureReason::Request)]);
         let plan = checked.plan(school, &erased, &HashMap::new(), now());
         assert_eq!(plan.summary.counts.rejected, 2);
         let fields: Vec<_> = plan
@@ -394,7 +402,7 @@ mod tests {
         let existing = HashMap::from([("S".to_owned(), (stored.clone(), Some(contact())))]);
         let same = CheckedMessage::check(vec![row("S", Some(contact()))], 1).plan(
             school,
-            &HashSet::new(),
+            &HashMap::new(),
             &existing,
             now(),
         );
@@ -404,7 +412,7 @@ mod tests {
         moved.email = "jeanne@example.org".to_owned();
         let updated = CheckedMessage::check(vec![row("S", Some(moved))], 1).plan(
             school,
-            &HashSet::new(),
+            &HashMap::new(),
             &existing,
             now(),
         );
@@ -430,7 +438,7 @@ mod tests {
         let school = SchoolId::new();
         let one = CheckedMessage::check(vec![row.clone()], 1).plan(
             school,
-            &HashSet::new(),
+            &HashMap::new(),
             &HashMap::new(),
             now(),
         );
@@ -444,7 +452,7 @@ mod tests {
             let rows = vec![row.clone(); 10];
             let plan = CheckedMessage::check(rows, message * 10 + 1).plan(
                 school,
-                &HashSet::new(),
+                &HashMap::new(),
                 &HashMap::new(),
                 now(),
             );
@@ -465,7 +473,7 @@ mod tests {
         for first in [1, 3] {
             let message = CheckedMessage::check(vec![bad_row("X"), bad_row("Y")], first).plan(
                 school,
-                &HashSet::new(),
+                &HashMap::new(),
                 &HashMap::new(),
                 now(),
             );

@@ -15,7 +15,7 @@ use vte_proto::vte::common::v1 as common;
 use vte_reference::{Programme, ReferenceData};
 use vte_wire::{WireEnum, date_to_proto, optional_timestamp, timestamp};
 
-use crate::domain::{Consent, Contact, Erasure, Label, Preferences, Profile};
+use crate::domain::{Consent, Contact, Erasure, ErasureReason, Label, Preferences, Profile};
 
 /// A profile on the wire, its home commune resolved with `reference`.
 pub fn profile_to_proto(profile: &Profile, reference: &ReferenceData) -> wire::CandidateProfile {
@@ -153,6 +153,15 @@ pub fn erasure_to_proto(erasure: &Erasure) -> wire::ErasureStatus {
             .collect(),
         complete: erasure.completed_at.is_some(),
         completed_at: optional_timestamp(erasure.completed_at),
+        reason: erasure_reason_to_wire(erasure.reason) as i32,
+    }
+}
+
+/// Why an erasure was made, on the wire.
+pub fn erasure_reason_to_wire(reason: ErasureReason) -> wire::ErasureReason {
+    match reason {
+        ErasureReason::Request => wire::ErasureReason::Request,
+        ErasureReason::Retention => wire::ErasureReason::Retention,
     }
 }
 
@@ -184,6 +193,7 @@ pub fn erased(erasure: &Erasure) -> wire::CandidateEvent {
             school_id: erasure.school.to_string(),
             erasure_id: erasure.id.to_string(),
             requested_at: Some(timestamp(erasure.requested_at)),
+            reason: erasure_reason_to_wire(erasure.reason) as i32,
         }),
     )
 }

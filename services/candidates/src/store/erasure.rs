@@ -1,8 +1,9 @@
-//! Erasures: the record of each (who asked, when, each service's confirmation) and the only
-//! trace kept of the erased student, the digest of their school reference keyed with a server
-//! secret ([`RefDigestKey`]), so that the school's next push does not bring them back.
+//! Erasures: the record of each (who asked, or the retention sweep; why; when; each service's
+//! confirmation) and the only trace kept of the erased student, the digest of their school
+//! reference keyed with a server secret ([`RefDigestKey`]), so that the school's next push does
+//! not bring them back.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
@@ -11,31 +12,32 @@ use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::common::v1::{PlatformService, Role};
 
 use super::StoreError;
-use crate::domain::{ERASING_SERVICES, Erasure, Requester};
+use crate::domain::{ERASING_SERVICES, Erasure, ErasureReason, Requester};
 
-/// Which of `refs` name students of `school` who were erased, their references digested with
-/// `key`. A reference erased before digests were keyed (plain SHA-256) is recognised too, and
-/// its digest rewritten under the key: the school's next push of it migrates it.
+/// Which of `refs` name students of `school` who were erased, and why, their references
+/// digested with `key`. A reference erased before digests were keyed (plain SHA-256) is
+/// recognised too, and its digest rewritten under the key: the school's next push of it
+/// migrates it.
 pub async fn erased_refs_keyed(
     conn: &mut PgConnection,
     key: &RefDigestKey,
     school: SchoolId,
     refs: &[String],
-) -> Result<HashSet<String>, StoreError> {
+) -> Result<HashMap<String, ErasureReason>, StoreError> {
     let keyed = RefDigestKey::sql("$3", "$4", "$1::text || E'\\n' || r");
-    let erased: Vec<(String, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let erased: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "WITH digests AS (
              SELECT r, {keyed} AS keyed, sha256(convert_to(r, 'UTF8')) AS plain
              FROM unnest($2::text[]) AS r),
          found AS (
-             SELECT d.r, d.keyed, e.id, e.school_ref_digest = d.plain AS legacy
+             SELECT d.r, d.keyed, e.id, e.reason, e.school_ref_digest = d.plain AS legacy
              FROM digests d JOIN erasures e
                  ON e.school_id = $1 AND e.school_ref_digest IN (d.keyed, d.plain)),
          migrated AS (
              UPDATE erasures e SET school_ref_digest = f.keyed
              FROM found f WHERE e.id = f.id AND f.legacy
              RETURNING e.id)
-         SELECT r, legacy FROM found"
+         SELECT r, reason FROM found"
     )))
     .bind(school.as_uuid())
     .bind(refs)
@@ -43,7 +45,16 @@ pub async fn erased_refs_keyed(
     .bind(key.outer.as_slice())
     .fetch_all(conn)
     .await?;
-    Ok(erased.into_iter().map(|(r, _)| r).collect())
+    Ok(erased
+        .into_iter()
+        .map(|(r, reason)| {
+            // A reason this version does not know was still an erasure: refused as a request.
+            (
+                r,
+                ErasureReason::parse(&reason).unwrap_or(ErasureReason::Request),
+            )
+        })
+        .collect())
 }
 
 /// The server secret that keys the digest of an erased student's school reference, kept so
@@ -163,8 +174,8 @@ async fn record_erasure(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO erasures (id, candidate_id, school_id, school_ref_digest, requested_by_role, \
-             requested_by_sub, requested_by_tenant, requested_at, completed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             requested_by_sub, requested_by_tenant, requested_at, completed_at, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(erasure.id)
     .bind(erasure.candidate.as_uuid())
@@ -175,6 +186,7 @@ async fn record_erasure(
     .bind(erasure.requested_by.tenant.as_deref())
     .bind(erasure.requested_at)
     .bind(erasure.completed_at)
+    .bind(erasure.reason.as_str())
     .execute(&mut *conn)
     .await?;
     let (services, confirmed): (Vec<i32>, Vec<Option<DateTime<Utc>>>) = erasure
@@ -220,7 +232,7 @@ pub async fn erasure(
     let lock = if lock { " FOR UPDATE" } else { "" };
     let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT id, candidate_id, school_id, requested_by_role, requested_by_sub, \
-             requested_by_tenant, requested_at, completed_at \
+             requested_by_tenant, requested_at, completed_at, reason \
          FROM erasures WHERE {column} = $1{lock}"
     )))
     .bind(id)
@@ -238,10 +250,17 @@ pub async fn erasure(
     .fetch_all(&mut *conn)
     .await?;
     let role: i32 = row.try_get("requested_by_role")?;
+    let reason: String = row.try_get("reason")?;
+    let reason = ErasureReason::parse(&reason).ok_or_else(|| StoreError::Corrupt {
+        what: "erasure reason",
+        id,
+        reason: String::from("not a reason this version knows"),
+    })?;
     Ok(Some(Erasure {
         id,
         candidate: CandidateId::from_uuid(row.try_get("candidate_id")?),
         school: SchoolId::from_uuid(row.try_get("school_id")?),
+        reason,
         requested_by: Requester {
             role: Role::try_from(role).unwrap_or(Role::Unspecified),
             subject: row.try_get("requested_by_sub")?,
@@ -321,6 +340,7 @@ mod ref_digest_tests {
             id: Uuid::now_v7(),
             candidate: CandidateId::new(),
             school,
+            reason: ErasureReason::Request,
             requested_by: Requester {
                 role: Role::School,
                 subject: "idp|school-admin".to_owned(),
@@ -386,7 +406,10 @@ mod ref_digest_tests {
         let found = erased_refs_keyed(&mut conn, &key, school, &refs)
             .await
             .unwrap();
-        assert_eq!(found, HashSet::from([school_ref.clone()]));
+        assert_eq!(
+            found,
+            HashMap::from([(school_ref.clone(), ErasureReason::Request)])
+        );
         let found = erased_refs_keyed(&mut conn, &other_key, school, &refs)
             .await
             .unwrap();
@@ -411,7 +434,10 @@ mod ref_digest_tests {
         let found = erased_refs_keyed(&mut conn, &key, school, &refs)
             .await
             .unwrap();
-        assert_eq!(found, HashSet::from([school_ref.clone()]));
+        assert_eq!(
+            found,
+            HashMap::from([(school_ref.clone(), ErasureReason::Request)])
+        );
         let stored: Vec<u8> =
             sqlx::query_scalar("SELECT school_ref_digest FROM erasures WHERE school_id = $1")
                 .bind(school.as_uuid())

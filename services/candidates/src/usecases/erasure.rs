@@ -9,7 +9,7 @@ use vte_service::auth::{Caller, Identity};
 
 use super::{Candidates, now};
 use crate::access;
-use crate::domain::Erasure;
+use crate::domain::{Erasure, ErasureReason};
 use crate::error::{Error, Missing};
 use crate::mapping;
 use crate::store::{self, ErasureKey};
@@ -40,6 +40,7 @@ impl Candidates {
             id: uuid::Uuid::now_v7(),
             candidate: profile.id,
             school: profile.school,
+            reason: ErasureReason::Request,
             requested_by: access::requester(identity),
             requested_at: now,
             confirmations: store::initial_confirmations(now),

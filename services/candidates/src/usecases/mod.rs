@@ -3,13 +3,15 @@
 //! use case takes typed input and the caller, does the whole job (lock, check access, decide,
 //! save, append the events, commit) and returns domain values or an [`Error`]. One file per
 //! capability: [`profiles`] (reads and the candidate's own changes), [`push`] (schools'
-//! pushes), [`labels`] (Bpifrance's decisions), [`erasure`], [`contact`].
+//! pushes), [`labels`] (Bpifrance's decisions), [`erasure`] (a person's request),
+//! [`retention`] (the sweep retiring idle graduates), [`contact`].
 
 pub mod contact;
 pub mod erasure;
 pub mod labels;
 pub mod profiles;
 pub mod push;
+pub mod retention;
 
 use std::sync::Arc;
 

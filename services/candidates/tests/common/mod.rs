@@ -3,12 +3,14 @@
 //! published read back from the broker as raw bytes and decoded.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sqlx::PgPool;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vte_candidates::Application;
+use vte_candidates::config::CandidatesSettings;
 use vte_domain::{CandidateId, SchoolId, Siren};
 use vte_events::EventEnvelope;
 use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
@@ -35,7 +37,15 @@ pub struct Api {
 
 impl Api {
     pub async fn start() -> Self {
-        let service = TestService::start::<Application>(SECRET).await;
+        Self::start_with(CandidatesSettings::default()).await
+    }
+
+    /// The service with its own settings `own` (the retention sweep's, say).
+    pub async fn start_with(own: CandidatesSettings) -> Self {
+        let service = TestService::builder(SECRET)
+            .settings(|settings| settings.rules.dir = rules_dir())
+            .start_with(|settings| Application::build_with(settings, own))
+            .await;
         Self {
             pool: service.pool().clone(),
             service,
@@ -155,6 +165,14 @@ impl EventLog {
             })
             .collect()
     }
+}
+
+/// The repository's rule sets, found from this crate at run time (a build made elsewhere may
+/// have baked another path into `vte_rules::repository_rules_dir`).
+pub fn rules_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(|dir| PathBuf::from(dir).join("../../rules"))
+        .unwrap_or_else(vte_rules::repository_rules_dir)
 }
 
 /// A date as the wire carries it.
