@@ -50,7 +50,8 @@ pub struct CandidatesSettings {
     /// (`auth.development`) the published development key stands in when it is unset.
     pub ref_digest_key: Option<SecretText>,
     /// Whether the retention sweep runs: it erases the profiles of graduates past the scheme's
-    /// recency window that stayed unchanged for `retention_idle_months` (README, "Retention").
+    /// recency window that stayed unchanged for `retention_idle_months` (deploy/OPERATIONS.md,
+    /// "Retention of candidates' data").
     pub retention_sweep: bool,
     /// Seconds between two rounds of the retention sweep (1 to 604,800; a day by default).
     pub retention_sweep_every_secs: u64,
@@ -103,9 +104,7 @@ impl CandidatesSettings {
             },
         }
     }
-}
 
-impl CandidatesSettings {
     /// The retention rule these settings set.
     pub fn retention_policy(&self) -> RetentionPolicy {
         RetentionPolicy {

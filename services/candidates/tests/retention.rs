@@ -2,7 +2,8 @@
 //! in the rule data) that stayed unchanged for the idle period (24 months by default) is
 //! erased through the same erasure as a person's request, recorded and published with the
 //! reason RETENTION; recent graduates, students and profiles changed lately are kept; a second
-//! sweep does nothing more; several sweeps at once share the work. The clock is given to the
+//! sweep does nothing more; several sweeps at once share the work; a push waiting on a profile
+//! being retired does not bring it back. The clock is given to the
 //! use case, and profiles are aged by writing their last change in the database.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,11 +18,13 @@ use tonic::Code;
 use vte_candidates::Candidates;
 use vte_candidates::config::CandidatesSettings;
 use vte_candidates::domain::retention::RetentionPolicy;
+use vte_candidates::domain::{Erasure, ErasureReason as Reason, Requester};
+use vte_candidates::store::{self, RefDigestKey};
 use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::candidates::v1::candidate_event::Event;
 use vte_proto::vte::candidates::v1::{
     AcademicStatus, ErasureReason, GetErasureStatusRequest, GetProfileRequest, ProfileRow,
-    RequestErasureRequest, get_profile_request,
+    PushProfilesBatchRequest, RequestErasureRequest, get_profile_request,
 };
 use vte_proto::vte::common::v1::{PlatformService, Role};
 use vte_reference::ReferenceData;
@@ -348,4 +351,91 @@ async fn the_running_service_sweeps_by_itself() {
         .await
         .unwrap();
     assert_eq!(reason, "retention");
+}
+
+#[tokio::test]
+async fn a_push_waiting_on_a_profile_being_retired_does_not_bring_it_back() {
+    let (api, _, _) = service().await;
+    let school = SchoolId::new();
+    let row = graduate_of("2019-RACE", (2019, 6, 28));
+    api.push(school, vec![row.clone()]).await;
+    let candidate = api.candidate_id(school, "2019-RACE").await;
+
+    // The sweep holds the profile...
+    let mut sweep = api.pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM profiles WHERE id = $1 FOR UPDATE")
+        .bind(candidate.as_uuid())
+        .execute(&mut *sweep)
+        .await
+        .unwrap();
+    // ...when the school's nightly push of the same row arrives and waits for it.
+    let mut client = api.school(school);
+    let push = tokio::spawn(async move {
+        client
+            .push_profiles_batch(PushProfilesBatchRequest {
+                school_id: String::new(),
+                rows: vec![row],
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .summary
+            .unwrap()
+    });
+    eventually(
+        "the push to wait for the profile's lock",
+        PATIENCE,
+        || async {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&api.pool)
+            .await
+            .unwrap();
+            (waiting > 0).then_some(())
+        },
+    )
+    .await;
+    let now = Utc::now();
+    let erasure = Erasure {
+        id: uuid::Uuid::now_v7(),
+        candidate,
+        school,
+        reason: Reason::Retention,
+        requested_by: Requester {
+            role: Role::Service,
+            subject: "candidates".to_owned(),
+            tenant: None,
+        },
+        requested_at: now,
+        confirmations: store::initial_confirmations(now),
+        completed_at: None,
+    };
+    store::erase_keyed(
+        &mut sweep,
+        &RefDigestKey::development(),
+        &erasure,
+        "2019-RACE",
+    )
+    .await
+    .unwrap();
+    sweep.commit().await.unwrap();
+
+    let summary = push.await.unwrap();
+    let counts = summary.counts.unwrap();
+    assert_eq!((counts.created, counts.rejected), (0, 1));
+    assert!(
+        summary.rejections[0].rule.contains("retention sweep"),
+        "{}",
+        summary.rejections[0].rule
+    );
+    let left: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM profiles WHERE school_id = $1 AND school_student_ref = '2019-RACE'",
+    )
+    .bind(school.as_uuid())
+    .fetch_one(&api.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "the retired graduate is not created anew");
 }

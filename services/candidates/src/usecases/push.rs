@@ -141,8 +141,11 @@ impl Candidates {
         let checked = CheckedMessage::check(rows, first_position);
         let refs = checked.refs();
         let mut tx = self.begin().await?;
-        let erased = store::erased_refs_keyed(&mut tx, &self.ref_digest_key, school, &refs).await?;
         let existing = store::lock_by_refs(&mut tx, school, &refs).await?;
+        // Read after the locks: an erasure (a request or the retention sweep) that held one of
+        // these profiles has committed by now, so its reference is seen as erased instead of
+        // being created anew.
+        let erased = store::erased_refs_keyed(&mut tx, &self.ref_digest_key, school, &refs).await?;
         let plan = checked.plan(school, &erased, &existing, now);
         let (mut created, mut changed): (Vec<&Profile>, Vec<&Profile>) = (vec![], vec![]);
         for (profile, new) in &plan.revisions {
