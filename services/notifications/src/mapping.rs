@@ -30,6 +30,7 @@ pub fn kind_to_proto(kind: Kind) -> wire::NotificationKind {
         Kind::ApplicationsAwaitingReview => W::ApplicationsAwaitingReview,
         Kind::OfferExpiring => W::OfferExpiring,
         Kind::LabelsAwaitingDecision => W::LabelsAwaitingDecision,
+        Kind::ProfileRetired => W::ProfileRetired,
     }
 }
 

@@ -115,6 +115,7 @@ async fn preferences_list_every_kind_the_recipient_receives_and_changes_are_chec
             NotificationKind::ApplicationStatusChanged as i32,
             NotificationKind::PlacementStatusChanged as i32,
             NotificationKind::LabelDecided as i32,
+            NotificationKind::ProfileRetired as i32,
         ]
     );
     assert!(
@@ -184,7 +185,7 @@ async fn preferences_list_every_kind_the_recipient_receives_and_changes_are_chec
         .unwrap();
     assert!(!label.enabled);
     assert_eq!(label.cadence, Cadence::DailyDigest as i32);
-    assert_eq!(changed.preferences.len(), 3);
+    assert_eq!(changed.preferences.len(), 4);
 }
 
 #[tokio::test]

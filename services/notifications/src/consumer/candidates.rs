@@ -1,12 +1,13 @@
 //! `vte.candidates.v1`: a profile a school created without the candidate's consent asks for
 //! it; an erasure deletes everything held about the candidate, in the transaction that records
-//! the confirmation to send to the candidates service and the `ErasureConfirmed` event.
+//! the confirmation to send to the candidates service and the `ErasureConfirmed` event; an
+//! erasure by the retention sweep also tells the school which profile was retired.
 
 use sqlx::{Postgres, Transaction};
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
-use vte_proto::vte::candidates::v1::{CandidateEvent, candidate_event};
+use vte_proto::vte::candidates::v1::{CandidateEvent, ErasureReason, candidate_event};
 
-use super::{EventsHandler, candidate_id, occurred_at, permanent, uuid};
+use super::{EventsHandler, candidate_id, occurred_at, optional_school, permanent, uuid};
 use crate::domain::compose;
 use crate::domain::{Draft, Kind, Recipient};
 use crate::usecases::erasure;
@@ -49,13 +50,33 @@ impl Handles<CandidateEvent> for EventsHandler {
                 }
                 let erasure = uuid(&erased.erasure_id, "erased.erasure_id")?;
                 let removed = erasure::erase_candidate(transaction, candidate, erasure).await?;
+                let retired = erased.reason() == ErasureReason::Retention;
                 tracing::info!(
                     event_id = %meta.event_id,
                     notifications = removed.notifications,
                     preferences = removed.preferences,
+                    retention = retired,
                     "erased a candidate"
                 );
-                Ok(())
+                if !retired {
+                    return Ok(());
+                }
+                // The retention sweep retired the profile: its school hears which one, by the
+                // opaque id it read beside its own reference.
+                let Some(school) = optional_school(&erased.school_id, "erased.school_id")? else {
+                    return Err(permanent(
+                        "erased.school_id is required for a retention erasure",
+                    ));
+                };
+                let draft = Draft {
+                    recipient: Recipient::School(school),
+                    kind: Kind::ProfileRetired,
+                    text: compose::profile_retired(candidate.as_uuid()),
+                    subject_id: Some(candidate.as_uuid()),
+                    occurred_at: occurred_at(event.occurred_at.as_ref()),
+                    subject: None,
+                };
+                self.fan_out(transaction, meta, &[draft]).await
             }
             None => Err(permanent("the envelope carries no event")),
         }

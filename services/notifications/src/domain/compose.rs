@@ -254,6 +254,26 @@ pub fn labels_awaiting(pending: &[PendingLabel], days: u32) -> Text {
     Text::new(title, body, String::from("/bpifrance/vte?label=en-attente"))
 }
 
+/// To the school: the retention sweep erased the profile `candidate` (the opaque id the school
+/// read beside its own reference; the reference itself is no longer kept). Says why, that
+/// nothing is asked of the school, and what becomes of the reference.
+pub fn profile_retired(candidate: Uuid) -> Text {
+    Text::new(
+        String::from("Profil d'un diplômé effacé (durée de conservation)"),
+        format!(
+            "Le profil {candidate} d'un de vos anciens étudiants a été effacé de la plateforme \
+             VTE, avec ses coordonnées : diplômé depuis plus longtemps que la période où un VTE \
+             peut lui être proposé, son profil était resté inchangé pendant toute la durée de \
+             conservation des profils inactifs. Nous appliquons ainsi les recommandations \
+             de la CNIL sur la conservation des données des candidats.\n\nProchaine étape : \
+             aucune action n'est nécessaire. Sa référence ne sera plus acceptée dans vos \
+             envois de profils ; s'il reprend des études, envoyez-le sous une nouvelle \
+             référence."
+        ),
+        String::new(),
+    )
+}
+
 fn company_application_link(ids: ApplicationRef) -> String {
     format!(
         "/offres/{}/candidatures/{}",

@@ -88,6 +88,7 @@ impl Recipient {
                 ApplicationStatusChanged,
                 PlacementStatusChanged,
                 LabelDecided,
+                ProfileRetired,
             ],
             Self::Candidate(_) => &[
                 ApplicationStatusChanged,
@@ -138,11 +139,13 @@ pub enum Kind {
     ApplicationsAwaitingReview,
     OfferExpiring,
     LabelsAwaitingDecision,
+    /// A student's profile erased by the retention sweep (to their school).
+    ProfileRetired,
 }
 
 impl Kind {
     /// Every kind, in the contract's order.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::ApplicationReceived,
         Kind::ApplicationStatusChanged,
         Kind::CandidatesSuggested,
@@ -153,6 +156,7 @@ impl Kind {
         Kind::ApplicationsAwaitingReview,
         Kind::OfferExpiring,
         Kind::LabelsAwaitingDecision,
+        Kind::ProfileRetired,
     ];
 
     /// The kind's name as stored.
@@ -168,6 +172,7 @@ impl Kind {
             Self::ApplicationsAwaitingReview => "APPLICATIONS_AWAITING_REVIEW",
             Self::OfferExpiring => "OFFER_EXPIRING",
             Self::LabelsAwaitingDecision => "LABELS_AWAITING_DECISION",
+            Self::ProfileRetired => "PROFILE_RETIRED",
         }
     }
 
@@ -189,6 +194,7 @@ impl Kind {
             Self::ApplicationsAwaitingReview => "candidatures en attente",
             Self::OfferExpiring => "offres bientôt expirées",
             Self::LabelsAwaitingDecision => "labels à décider",
+            Self::ProfileRetired => "profils effacés (durée de conservation)",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The facts the other services publish, built as they would build them: an offer published,
 //! an application's steps, a placement's, suggestions from the matching service, a candidate's
-//! erasure.
+//! erasure (at their request or by the retention sweep).
 
 use super::harness::Notifications;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,7 +11,9 @@ use vte_proto::vte::applications::v1::{
     ApplicationReviewStarted, ApplicationStatus, ApplicationSubmitted, ApplicationTransition,
     application_event,
 };
-use vte_proto::vte::candidates::v1::{CandidateErased, CandidateEvent, candidate_event};
+use vte_proto::vte::candidates::v1::{
+    CandidateErased, CandidateEvent, ErasureReason, candidate_event,
+};
 use vte_proto::vte::common::v1::{Actor, Location, Role};
 use vte_proto::vte::matching::v1::{
     CandidateSuggestion, CandidatesSuggested, MatchingEvent, OfferSuggestion, OffersSuggested,
@@ -284,8 +286,22 @@ pub fn label_granted(completed: &PlacementEvent) -> PlacementEvent {
     }
 }
 
-/// `CandidateErased` for `candidate`.
+/// `CandidateErased` for `candidate`, at a person's request.
 pub fn candidate_erased(candidate: CandidateId, school: SchoolId) -> CandidateEvent {
+    erased_for(candidate, school, ErasureReason::Request)
+}
+
+/// `CandidateErased` for `candidate`, by the candidates service's retention sweep.
+pub fn candidate_retired(candidate: CandidateId, school: SchoolId) -> CandidateEvent {
+    erased_for(candidate, school, ErasureReason::Retention)
+}
+
+/// `CandidateErased` for `candidate`, for `reason`.
+pub fn erased_for(
+    candidate: CandidateId,
+    school: SchoolId,
+    reason: ErasureReason,
+) -> CandidateEvent {
     CandidateEvent {
         event_id: event_id(),
         occurred_at: Some(timestamp(Utc::now())),
@@ -295,6 +311,7 @@ pub fn candidate_erased(candidate: CandidateId, school: SchoolId) -> CandidateEv
             school_id: school.to_string(),
             erasure_id: Uuid::now_v7().to_string(),
             requested_at: Some(timestamp(Utc::now())),
+            reason: reason as i32,
         })),
     }
 }
