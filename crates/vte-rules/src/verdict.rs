@@ -207,6 +207,21 @@ impl<'a> Terms<'a> {
     }
 }
 
+impl RuleBook {
+    /// The Territoires d'industrie programme a contract starting on `start` is judged on: the
+    /// one its rule set names (the last known set's when none is confirmed).
+    pub fn programme_for(&self, start: NaiveDate) -> Programme {
+        Terms::for_start(self, start).terms.ti_programme
+    }
+
+    /// The scheme's set a contract starting on `start` is judged by, and whether it is
+    /// confirmed for that date (else it is the last known one).
+    pub fn scheme_for(&self, start: NaiveDate) -> (&RuleSet, bool) {
+        let terms = Terms::for_start(self, start);
+        (terms.set, terms.confirmed)
+    }
+}
+
 /// The verdict on a pair, by the rules for the offer's start date.
 pub fn judge(
     book: &RuleBook,

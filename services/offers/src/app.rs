@@ -22,6 +22,7 @@ use crate::consumer::CandidatesHandler;
 use crate::grpc::OffersApi;
 use crate::sweeps;
 use crate::usecases::Offers;
+use crate::usecases::labels::run_label_reminders;
 
 /// The service's database schema, applied at start-up.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -65,11 +66,16 @@ impl Service for Application {
         let pieces = pieces();
         let mut host = ServiceHost::build_with(settings, &MIGRATOR, pieces).await?;
         let contacts = shared.contacts(&host.peers);
-        let offers = Offers::new(host.pool.clone(), reference.clone(), contacts);
+        let offers = Offers::new(
+            host.pool.clone(),
+            reference.clone(),
+            shared.rules.clone(),
+            contacts,
+        );
         let interceptor = host.auth.interceptor();
         host.grpc()
             .add_service(OffersServiceServer::with_interceptor(
-                OffersApi::new(offers),
+                OffersApi::new(offers.clone()),
                 interceptor,
             ));
         // What the service learns of candidates: their school, and their erasure.
@@ -77,8 +83,14 @@ impl Service for Application {
         host.consume(candidates);
         let pool = host.pool.clone();
         let period = own.sweep_every();
+        let rules = shared.rules.clone();
         host.spawn("expiry sweeps", move |stop| async move {
-            sweeps::run(pool, reference, period, stop).await;
+            sweeps::run(pool, reference, rules, period, stop).await;
+            Ok(())
+        });
+        // The reminders before a label request window closes, on the sweeps' period.
+        host.spawn("label reminders", move |stop| async move {
+            run_label_reminders(offers, period, stop).await;
             Ok(())
         });
         Ok(Self { host })

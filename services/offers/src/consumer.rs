@@ -1,15 +1,21 @@
-//! What the offers service takes from `vte.candidates.v1`: each candidate's school and consent
-//! (from their profile's changes, in revision order) and their erasure. [`CandidatesHandler`]
+//! What the offers service takes from `vte.candidates.v1`: each candidate's school, consent and
+//! the facts the scheme's rules read at apply and hire (from their profile's changes, in revision
+//! order) and their erasure. [`CandidatesHandler`]
 //! decodes each event and calls the use case of [`usecases::candidates`] in the consumer runner's
 //! transaction, which also records the event id, so each event is applied once. Reasons given for a
 //! refused event go into dead-letter headers: they name fields, never values.
 
 use sqlx::{Postgres, Transaction};
+use vte_domain::ContractKind;
 use vte_domain::{CandidateId, SchoolId};
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
 use vte_events::outbox::OutboxError;
 use vte_proto::vte::candidates::v1::candidate_event::Event;
-use vte_proto::vte::candidates::v1::{CandidateErased, CandidateEvent, CandidateProfileChanged};
+use vte_proto::vte::candidates::v1::{
+    AcademicStatus, CandidateErased, CandidateEvent, CandidateProfile, CandidateProfileChanged,
+};
+use vte_rules::{CandidateFacts, Status};
+use vte_wire::WireEnum;
 
 use crate::error::Error;
 use crate::store::StoreError;
@@ -70,15 +76,51 @@ async fn profile_changed(
         .consent
         .as_ref()
         .is_some_and(|consent| consent.given);
+    let facts = candidate_facts(profile);
     usecases::candidates::record_profile(
         transaction,
         candidate,
         school,
         consent_given,
+        facts.as_ref(),
         profile.revision,
     )
     .await
     .map_err(handler_error)
+}
+
+/// What the scheme's rules read of a profile (status, level, graduation date, contract kinds
+/// sought, first day available; never contact data); `None` when the profile states no level,
+/// as an older producer's may not: the candidate then cannot apply until a complete profile
+/// arrives.
+fn candidate_facts(profile: &CandidateProfile) -> Option<CandidateFacts> {
+    let level = u8::try_from(profile.level)
+        .ok()
+        .filter(|level| *level > 0)?;
+    let status = match AcademicStatus::try_from(profile.status) {
+        Ok(AcademicStatus::Student) => Status::Student,
+        Ok(AcademicStatus::Graduate) => Status::Graduate,
+        _ => Status::Unknown,
+    };
+    let date = |date: Option<&vte_proto::vte::common::v1::Date>| {
+        date.and_then(|date| vte_wire::date_from_proto(date).ok())
+    };
+    let preferences = profile.preferences.as_ref();
+    let mut contract_kinds: Vec<ContractKind> = Vec::new();
+    for number in preferences.map_or(&[][..], |p| &p.contract_kinds_sought[..]) {
+        if let Ok(Some(kind)) = ContractKind::from_wire(*number)
+            && !contract_kinds.contains(&kind)
+        {
+            contract_kinds.push(kind);
+        }
+    }
+    Some(CandidateFacts {
+        status,
+        level,
+        graduation_date: date(profile.graduation_date.as_ref()),
+        contract_kinds,
+        available_from: date(preferences.and_then(|p| p.available_from.as_ref())),
+    })
 }
 
 /// Erases the candidate ([`usecases::candidates::erase_candidate`]).
@@ -143,6 +185,7 @@ fn handler_error(error: Error) -> HandlerError {
         | Error::Denied(_)
         | Error::CandidateErased
         | Error::ConsentRequired
+        | Error::ProfileNotKnown
         | Error::Refused(_) => permanent("the service's rules refuse the candidate's event"),
     }
 }

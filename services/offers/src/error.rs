@@ -42,6 +42,14 @@ pub enum Error {
          the candidate may apply themself"
     )]
     ConsentRequired,
+    /// The candidate's profile (status, level, graduation date, contracts sought) has not
+    /// reached this service yet, so the scheme's eligibility cannot be judged
+    /// (`FAILED_PRECONDITION`; it arrives within moments of a push: retry).
+    #[error(
+        "the candidate's profile has not reached the offers service yet: the scheme's \
+         eligibility (level, graduation date, contract sought) cannot be checked; retry shortly"
+    )]
+    ProfileNotKnown,
     /// The domain refused the change; its kind says how (bad input, state, role, a bug).
     #[error(transparent)]
     Refused(#[from] DomainError),

@@ -1,5 +1,6 @@
-//! The periodic sweeps: applications left unanswered for 60 days expire, and published offers
-//! whose last day to apply has passed expire with their open applications. [`run`] is the
+//! The periodic sweeps: applications left unanswered for 60 days expire, published offers
+//! whose last day to apply has passed expire with their open applications, and placements made
+//! before the hire froze its rules get them frozen, once. [`run`] is the
 //! background task the service spawns; each round calls the use cases of
 //! [`usecases::expiry`](crate::usecases::expiry), re-exported here.
 
@@ -10,8 +11,13 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 pub use crate::usecases::expiry::{expire_applications, expire_offers};
+pub use crate::usecases::placements::freeze_unfrozen_placements;
+
+/// How many older placements one transaction of [`run`] freezes at most.
+pub const FREEZE_BATCH: u32 = 100;
 
 /// How many applications one transaction of [`run`] expires at most.
 pub const APPLICATION_BATCH: u32 = 200;
@@ -26,12 +32,13 @@ pub const OFFER_BATCH: u32 = 50;
 pub async fn run(
     pool: PgPool,
     reference: Arc<ReferenceData>,
+    rules: Arc<RuleBook>,
     every: Duration,
     shutdown: CancellationToken,
 ) {
     loop {
         let now = Utc::now().trunc_subsecs(6);
-        round(&pool, &reference, now.date_naive(), now, &shutdown).await;
+        round(&pool, &reference, &rules, now.date_naive(), now, &shutdown).await;
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(every) => {}
@@ -44,13 +51,14 @@ pub async fn run(
 async fn round(
     pool: &PgPool,
     reference: &ReferenceData,
+    rules: &RuleBook,
     today: NaiveDate,
     now: DateTime<Utc>,
     shutdown: &CancellationToken,
 ) {
     let mut offers = 0;
     let outcome = loop {
-        match expire_offers(pool, reference, today, now, OFFER_BATCH).await {
+        match expire_offers(pool, reference, rules, today, now, OFFER_BATCH).await {
             Ok(expired) => {
                 offers += expired;
                 if expired < OFFER_BATCH as usize || shutdown.is_cancelled() {
@@ -65,6 +73,15 @@ async fn round(
     }
     if let Err(error) = outcome {
         tracing::warn!(%error, "the offer expiry sweep failed; retrying next round");
+    }
+    // Placements made before the hire froze its rules get them frozen (the first round runs at
+    // start-up; later rounds catch rows an older replica wrote during a rolling update).
+    match freeze_unfrozen_placements(pool, reference, rules, FREEZE_BATCH).await {
+        Ok(0) => {}
+        Ok(placements) => tracing::info!(placements, "froze the rules of older placements"),
+        Err(error) => {
+            tracing::warn!(%error, "freezing older placements failed; retrying next round");
+        }
     }
     match expire_applications(pool, now, APPLICATION_BATCH).await {
         Ok(0) => {}

@@ -96,6 +96,7 @@ fn erased(candidate: CandidateId, school: SchoolId) -> CandidateEvent {
             school_id: school.to_string(),
             erasure_id: uuid::Uuid::now_v7().to_string(),
             requested_at: Some(vte_events::now_timestamp()),
+            ..Default::default()
         }),
     )
 }
@@ -219,6 +220,7 @@ async fn an_erasure_anonymises_the_candidates_applications_and_keeps_their_histo
         &mut db.pool.acquire().await.unwrap(),
         &offer,
         &common::reference(),
+        &common::rules(),
     )
     .await
     .unwrap();

@@ -6,12 +6,14 @@
 use super::actor::Actor;
 use super::application::{Application, ObsoleteCause, authorize};
 use super::application_state::ApplicationAction;
+use super::eligibility::Frozen;
 use super::error::DomainError;
 use super::offer::{Offer, OfferStatus};
 use super::placement::Placement;
 use super::values::{Note, RawDate};
 use chrono::{DateTime, Utc};
 use vte_domain::{Contract, FieldErrors, InvalidValue, PlacementId};
+use vte_rules::{CandidateFacts, Options, RuleBook};
 
 /// The terms of a hire as the edge receives them (`AcceptApplicationRequest`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,13 +47,25 @@ pub struct Acceptance {
 /// `others` are the open applications the store found for the same candidate or the same
 /// offer (more is harmless: final ones and unrelated ones are ignored). `placement_id` names
 /// the new placement. Errors: the party or the status does not allow it, a bad term (every
-/// one listed), the offer not published or without a position left.
+/// one listed), the offer not published or without a position left, the pair not eligible under
+/// the scheme's rules for the agreed start date ([`DomainError::NotEligible`], judged with the
+/// young person's facts of `scheme`; the verdict is frozen in the placement).
+/// What the scheme's verdict on the hire reads: the rules, and the young person's facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Scheme<'a> {
+    /// The rule sets.
+    pub rules: &'a RuleBook,
+    /// The candidate as the rules read them.
+    pub candidate: &'a CandidateFacts,
+}
+
 pub fn accept(
     application: &Application,
     offer: &Offer,
     others: &[Application],
     actor: &Actor,
     terms: &AcceptanceTerms,
+    scheme: Scheme<'_>,
     placement_id: PlacementId,
     now: DateTime<Utc>,
 ) -> Result<Acceptance, DomainError> {
@@ -92,7 +106,29 @@ pub fn accept(
             "a published offer without its content",
         ));
     };
-    let placement = Placement::start(placement_id, &accepted, spec, contract, start_date, now);
+    // The pair is judged on the contract as agreed now, and the verdict frozen with the hire.
+    let mut facts = spec.facts();
+    facts.contract = contract.kind();
+    facts.duration_months = contract.duration_months();
+    facts.start = start_date;
+    let verdict = vte_rules::judge(scheme.rules, &facts, scheme.candidate, Options::default());
+    DomainError::unless_admissible(&verdict)?;
+    let frozen = Frozen::at_hire(
+        &spec.location,
+        facts,
+        scheme.candidate.clone(),
+        verdict,
+        now,
+    );
+    let placement = Placement::start(
+        placement_id,
+        &accepted,
+        spec,
+        contract,
+        start_date,
+        frozen,
+        now,
+    );
     accepted.placement_id = Some(placement.id);
     let obsolete = others
         .iter()

@@ -135,6 +135,21 @@ pub enum DomainError {
         /// The role of the caller.
         role: Role,
     },
+    /// A label step that does not fit where the label stands (its window, its status, the
+    /// charter, an early end): see [`LabelRefusal`](super::label::LabelRefusal).
+    #[error(transparent)]
+    Label(#[from] super::label::LabelRefusal),
+    /// The pair (offer, candidate) breaks a rule of the scheme: no application, no hire. The
+    /// rule's code and the French reason come from the eligibility verdict (`vte_rules`).
+    #[error("not eligible to the VTE under {rule_set} (rule {rule}): {reason}")]
+    NotEligible {
+        /// The first rule not met, e.g. `graduate_recency`.
+        rule: &'static str,
+        /// Why, in French, with the dates and levels compared.
+        reason: String,
+        /// The scheme's rule set judged by.
+        rule_set: String,
+    },
     /// The store passed aggregates that do not belong together (a bug, not a client error).
     #[error("inconsistent input: {0}")]
     Inconsistent(&'static str),
@@ -162,7 +177,9 @@ impl DomainError {
             | Self::PlacementNotCompleted { .. }
             | Self::NothingToReconsider { .. }
             | Self::AlreadyDecided { .. }
-            | Self::NotLatestDecision { .. } => ErrorKind::FailedPrecondition,
+            | Self::NotLatestDecision { .. }
+            | Self::Label(_)
+            | Self::NotEligible { .. } => ErrorKind::FailedPrecondition,
         }
     }
 
@@ -171,6 +188,25 @@ impl DomainError {
         match self {
             Self::Invalid(errors) => Some(errors),
             _ => None,
+        }
+    }
+}
+
+impl DomainError {
+    /// The refusal of a pair the verdict finds not eligible; `None` when it is eligible or to
+    /// confirm (never refused on rules nobody has published yet).
+    pub fn unless_admissible(verdict: &vte_rules::Verdict) -> Result<(), Self> {
+        match verdict.unmet().next() {
+            Some(check) if !verdict.admissible() => Err(Self::NotEligible {
+                rule: check.rule.code(),
+                reason: verdict
+                    .unmet()
+                    .map(|check| check.reason.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                rule_set: verdict.rule_set_id.clone(),
+            }),
+            _ => Ok(()),
         }
     }
 }

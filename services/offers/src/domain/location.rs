@@ -1,12 +1,11 @@
 //! Where an offer's job is: a commune given by its INSEE code and resolved once against the
-//! reference data into the names, département, région and Territoire d'industrie (programme
-//! 2023-2027) the website filters on and the aids depend on.
+//! reference data into the names, département, région and the Territoire d'industrie it lies in
+//! under each programme. Which programme counts is the scheme's rules' choice, by the contract's
+//! start date (`vte_rules::RuleBook::programme_for`).
 
 use vte_domain::{InseeCode, InvalidValue};
 use vte_reference::{Programme, ReferenceData};
-
-/// The Territoires d'industrie programme offers are located in: the current one.
-pub const PROGRAMME: Programme = Programme::Ti2023_2027;
+use vte_rules::PlaceFacts;
 
 /// A Territoire d'industrie as an offer records it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -31,7 +30,8 @@ pub struct Location {
     departement_name: String,
     region_code: String,
     region_name: String,
-    territory: Option<TerritoryRef>,
+    /// The territory under each programme, in [`Programme::ALL`] order.
+    territories: [Option<TerritoryRef>; 2],
 }
 
 impl Location {
@@ -50,13 +50,15 @@ impl Location {
             .region(&region_code)
             .map(|region| region.name().to_owned())
             .unwrap_or_default();
-        let territory = reference
-            .territory_of(&insee, PROGRAMME)
-            .map(|territory| TerritoryRef {
-                id: territory.id().to_owned(),
-                name: territory.name().to_owned(),
-                programme: territory.programme(),
-            });
+        let territories = Programme::ALL.map(|programme| {
+            reference
+                .territory_of(&insee, programme)
+                .map(|territory| TerritoryRef {
+                    id: territory.id().to_owned(),
+                    name: territory.name().to_owned(),
+                    programme: territory.programme(),
+                })
+        });
         Ok(Self {
             insee,
             commune_name: commune.name().to_owned(),
@@ -64,7 +66,7 @@ impl Location {
             departement_name,
             region_code,
             region_name,
-            territory,
+            territories,
         })
     }
 
@@ -98,9 +100,20 @@ impl Location {
         &self.region_name
     }
 
-    /// The Territoire d'industrie of the 2023-2027 programme the commune lies in, if any.
-    pub fn territory(&self) -> Option<&TerritoryRef> {
-        self.territory.as_ref()
+    /// The Territoire d'industrie of `programme` the commune lies in, if any.
+    pub fn territory_in(&self, programme: Programme) -> Option<&TerritoryRef> {
+        self.territories[programme.index()].as_ref()
+    }
+
+    /// The place as the scheme's rules read it.
+    pub fn facts(&self) -> PlaceFacts {
+        PlaceFacts {
+            commune: self.commune_name.clone(),
+            territories: self
+                .territories
+                .clone()
+                .map(|territory| territory.map(|t| t.name)),
+        }
     }
 }
 
@@ -118,16 +131,30 @@ mod tests {
         assert_eq!(figeac.departement_name(), "Lot");
         assert_eq!(figeac.region_code(), "76");
         assert_eq!(figeac.region_name(), "Occitanie");
-        let territory = figeac.territory().unwrap();
+        let territory = figeac.territory_in(Programme::Ti2023_2027).unwrap();
         assert_eq!(territory.id, "ti-7603");
         assert_eq!(territory.name, "Aurillac – Figeac – Rodez");
+        assert!(figeac.territory_in(Programme::Ti2018_2022).is_some());
+    }
+
+    #[test]
+    fn saint_malo_lies_in_a_territoire_d_industrie_of_2018_2022_only() {
+        let saint_malo = Location::resolve(reference(), "35288").unwrap();
+        let old = saint_malo.territory_in(Programme::Ti2018_2022).unwrap();
+        assert_eq!(old.name, "Dinan - Saint-Malo");
+        assert_eq!(saint_malo.territory_in(Programme::Ti2023_2027), None);
+        assert_eq!(
+            saint_malo.facts().territories[0].as_deref(),
+            Some("Dinan - Saint-Malo")
+        );
     }
 
     #[test]
     fn toulouse_lies_in_no_territoire_d_industrie() {
         let toulouse = Location::resolve(reference(), "31555").unwrap();
         assert_eq!(toulouse.commune_name(), "Toulouse");
-        assert_eq!(toulouse.territory(), None);
+        assert_eq!(toulouse.territory_in(Programme::Ti2023_2027), None);
+        assert_eq!(toulouse.territory_in(Programme::Ti2018_2022), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod actor;
 pub mod aid;
 pub mod application;
 pub mod application_state;
+pub mod eligibility;
 pub mod error;
 pub mod label;
 pub mod location;
@@ -24,18 +25,24 @@ pub mod validation;
 pub mod values;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use acceptance::{Acceptance, AcceptanceTerms, accept};
 pub use actor::{Actor, Party, Role};
-pub use aid::{Aid, AidKind, COMPANY_AID, INSTALLATION_AID, aids};
+pub use aid::{aids, incomplete_aids};
 pub use application::{
     Application, ApplicationTransition, ExpiryCause, ObsoleteCause, UNANSWERED_EXPIRY,
     close_out_applications, is_due_for_expiry,
 };
 pub use application_state::{ApplicationAction, ApplicationStatus, IllegalTransition, transition};
+pub use eligibility::{Frozen, FrozenTerritory};
 pub use error::{DomainError, ErrorKind};
-pub use label::{LabelDecided, LabelDecision, LabelOutcome, NewLabelDecision, decide_label};
+pub use label::{
+    CharterAcknowledgement, LabelAction, LabelAppeal, LabelAppealId, LabelCase, LabelDecided,
+    LabelDecision, LabelHistory, LabelOutcome, LabelRefusal, LabelRequest, LabelRequestId,
+    LabelStatus, LabelWindow, NewLabelDecision, NewLabelRequest, acknowledge_charter, appeal_label,
+    decide_label, label_window, request_label,
+};
 pub use location::{Location, TerritoryRef};
 pub use offer::{Offer, OfferAction, OfferChange, OfferContent, OfferStatus, same_company_name};
 pub use placement::{

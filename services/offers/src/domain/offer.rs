@@ -3,8 +3,9 @@
 //! or the [`DomainError`] naming why not; the store saves the result. Positions are counted
 //! here: an acceptance takes one, and the last one fills the offer.
 
-use super::aid::{Aid, aids};
+use super::aid::{aids, incomplete_aids};
 use super::error::DomainError;
+use super::location::{Location, TerritoryRef};
 use super::spec::{DraftSpec, NewOffer, OfferSpec};
 use super::validation::{validate_draft, validate_offer};
 use super::values::CloseReason;
@@ -12,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt;
 use vte_domain::{ContractKind, InvalidValue, OfferId, Siren};
 use vte_reference::ReferenceData;
+use vte_rules::{AidVerdict, RuleBook};
 
 /// Where an offer is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -226,12 +228,41 @@ impl Offer {
         positions.saturating_sub(self.positions_filled)
     }
 
-    /// The aids the offer can open, computed from its place and contract.
-    pub fn aids(&self) -> Vec<Aid> {
+    /// The aids the offer can open, by the rules of its start date (a draft's say what it
+    /// still lacks).
+    pub fn aids(&self, rules: &RuleBook) -> Vec<AidVerdict> {
         match &self.content {
-            OfferContent::Complete(spec) => aids(Some(&spec.location), Some(spec.contract.kind())),
-            OfferContent::Draft(draft) => aids(draft.location.as_ref(), draft.contract_kind),
+            OfferContent::Complete(spec) => aids(rules, &spec.facts()),
+            OfferContent::Draft(draft) => match draft.facts() {
+                Ok(facts) => aids(rules, &facts),
+                Err(missing) => incomplete_aids(&missing),
+            },
         }
+    }
+
+    /// The planned start date, when known.
+    pub fn start_date(&self) -> Option<NaiveDate> {
+        match &self.content {
+            OfferContent::Complete(spec) => Some(spec.start_date),
+            OfferContent::Draft(draft) => draft.start_date,
+        }
+    }
+
+    /// The workplace, when known.
+    pub fn location(&self) -> Option<&Location> {
+        match &self.content {
+            OfferContent::Complete(spec) => Some(&spec.location),
+            OfferContent::Draft(draft) => draft.location.as_ref(),
+        }
+    }
+
+    /// The Territoire d'industrie of the workplace in the programme the rules name for the
+    /// offer's start date (the current programme while a draft has no start date).
+    pub fn territory(&self, rules: &RuleBook) -> Option<&TerritoryRef> {
+        let programme = self
+            .start_date()
+            .map_or_else(Default::default, |start| rules.programme_for(start));
+        self.location()?.territory_in(programme)
     }
 
     /// The offer's contract kind, when known.

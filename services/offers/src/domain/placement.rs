@@ -1,10 +1,11 @@
 //! The placement aggregate: the VTE contract born from an accepted application. It runs from
 //! its start date to a planned end (start + duration, or start + 12 months for a CDI, the
-//! minimum VTE experience), then becomes COMPLETED, or ENDED_EARLY with a reason. Only a
-//! completed placement can be labelled ([`label`](super::label)).
+//! minimum VTE experience), then becomes COMPLETED, or ENDED_EARLY with a reason. Its label is
+//! requested by the company from the hire and may be granted while it runs: it is retroactive
+//! ([`label`](super::label)); after an early end it can only be refused.
 
-use super::aid::{Aid, aids};
 use super::application::Application;
+use super::eligibility::Frozen;
 use super::error::DomainError;
 use super::label::LabelDecision;
 use super::location::Location;
@@ -25,9 +26,9 @@ pub const VTE_MIN_MONTHS: u32 = 12;
 pub enum PlacementStatus {
     /// The contract runs.
     Active,
-    /// The VTE ran its course; Bpifrance may label it.
+    /// The VTE ran its course.
     Completed,
-    /// The VTE stopped before completion; it cannot be labelled.
+    /// The VTE stopped before completion; a label not granted by then cannot be any more.
     EndedEarly,
 }
 
@@ -191,8 +192,8 @@ pub struct Placement {
     pub planned_end_date: NaiveDate,
     /// Workplace, copied from the offer.
     pub location: Location,
-    /// Aids the placement opens, computed at acceptance.
-    pub aids: Vec<Aid>,
+    /// The rules, verdict and aids of the hire, frozen then and never recomputed.
+    pub frozen: Frozen,
     /// Where the placement is in its life.
     pub status: PlacementStatus,
     /// Last day of the VTE, once completed or ended early.
@@ -217,6 +218,7 @@ impl Placement {
         spec: &OfferSpec,
         contract: Contract,
         start_date: NaiveDate,
+        frozen: Frozen,
         now: DateTime<Utc>,
     ) -> Self {
         Self {
@@ -233,7 +235,7 @@ impl Placement {
             start_date,
             planned_end_date: planned_end_date(&contract, start_date),
             location: spec.location.clone(),
-            aids: aids(Some(&spec.location), Some(contract.kind())),
+            frozen,
             status: PlacementStatus::Active,
             ended_on: None,
             early_end: None,

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::acceptance::{AcceptanceTerms, accept};
+use super::acceptance::{AcceptanceTerms, Scheme, accept};
 use super::actor::{Actor, Role};
 use super::application::Application;
 use super::offer::Offer;
@@ -13,8 +13,9 @@ use super::validation::validate_draft;
 use super::values::RawDate;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use std::sync::OnceLock;
-use vte_domain::{ApplicationId, CandidateId, OfferId, PlacementId, SchoolId, Siren};
+use vte_domain::{ApplicationId, CandidateId, ContractKind, OfferId, PlacementId, SchoolId, Siren};
 use vte_reference::ReferenceData;
+use vte_rules::{CandidateFacts, RuleBook, Status};
 
 /// The real reference data.
 pub(crate) fn reference() -> &'static ReferenceData {
@@ -23,6 +24,36 @@ pub(crate) fn reference() -> &'static ReferenceData {
         ReferenceData::load(&ReferenceData::default_dir())
             .unwrap_or_else(|error| panic!("cannot load the reference data: {error}"))
     })
+}
+
+/// The repository's rule sets.
+pub(crate) fn rules() -> &'static RuleBook {
+    static RULES: OnceLock<RuleBook> = OnceLock::new();
+    RULES.get_or_init(|| {
+        RuleBook::load(&vte_rules::repository_rules_dir())
+            .unwrap_or_else(|error| panic!("cannot load the rule sets: {error}"))
+    })
+}
+
+/// A bac+5 graduate of June 2026 seeking a CDI or a CDD, available now: eligible for
+/// [`figeac_cdi`].
+pub(crate) fn graduate() -> &'static CandidateFacts {
+    static FACTS: OnceLock<CandidateFacts> = OnceLock::new();
+    FACTS.get_or_init(|| CandidateFacts {
+        status: Status::Graduate,
+        level: 5,
+        graduation_date: Some(date(2026, 6, 30)),
+        contract_kinds: vec![ContractKind::Cdi, ContractKind::Cdd],
+        available_from: None,
+    })
+}
+
+/// The scheme's rules and [`graduate`]'s facts, for [`accept`].
+pub(crate) fn scheme() -> Scheme<'static> {
+    Scheme {
+        rules: rules(),
+        candidate: graduate(),
+    }
 }
 
 /// The calendar day the tests run on: 2026-03-02.
@@ -142,6 +173,7 @@ pub(crate) fn active_placement() -> Placement {
         &[],
         &company(),
         &AcceptanceTerms::default(),
+        scheme(),
         PlacementId::new(),
         now(),
     )

@@ -3,6 +3,7 @@
 //! ([`Offers`]) and encodes what it returns. [`status`] maps the service's error to a status,
 //! once.
 
+mod labels;
 mod status;
 mod subjects;
 
@@ -15,7 +16,6 @@ use vte_proto::vte::offers::v1::*;
 use vte_service::auth::identity;
 use vte_wire::page::Filters;
 
-use crate::access;
 use crate::domain::Application;
 use crate::error::Error;
 use crate::mapping::{self, FilteredList, Message};
@@ -66,7 +66,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::create_offer_input(r.get_ref()))?;
         let offer = self.offers.create_offer(who, input).await?;
-        let offer = Some(mapping::offer_to_proto(&offer));
+        let offer = Some(mapping::offer_to_proto(&offer, self.offers.rules()));
         Ok(Response::new(CreateOfferResponse { offer }))
     }
 
@@ -74,7 +74,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::update_offer_input(r.get_ref()))?;
         let offer = self.offers.update_offer(who, input).await?;
-        let offer = Some(mapping::offer_to_proto(&offer));
+        let offer = Some(mapping::offer_to_proto(&offer, self.offers.rules()));
         Ok(Response::new(UpdateOfferResponse { offer }))
     }
 
@@ -82,7 +82,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::publish_offer_input(r.get_ref()))?;
         let offer = self.offers.publish_offer(who, input).await?;
-        let offer = Some(mapping::offer_to_proto(&offer));
+        let offer = Some(mapping::offer_to_proto(&offer, self.offers.rules()));
         Ok(Response::new(PublishOfferResponse { offer }))
     }
 
@@ -90,7 +90,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let input = decoded(mapping::close_offer_input(r.get_ref()))?;
         let offer = self.offers.close_offer(who, input).await?;
-        let offer = Some(mapping::offer_to_proto(&offer));
+        let offer = Some(mapping::offer_to_proto(&offer, self.offers.rules()));
         Ok(Response::new(CloseOfferResponse { offer }))
     }
 
@@ -98,7 +98,7 @@ impl OffersService for OffersApi {
         let who = identity(&r)?;
         let id = decoded(mapping::parse_id("offer_id", &r.get_ref().offer_id))?;
         let offer = self.offers.get_offer(who, id).await?;
-        let offer = Some(mapping::offer_to_proto(&offer));
+        let offer = Some(mapping::offer_to_proto(&offer, self.offers.rules()));
         Ok(Response::new(GetOfferResponse { offer }))
     }
 
@@ -107,7 +107,9 @@ impl OffersService for OffersApi {
         let input = decoded(mapping::list_offers_input(r.get_ref()))?;
         let filters = input.filters();
         let found = self.offers.list_offers(who, input).await?;
-        let (offers, page) = listed(found, filters, mapping::offer_to_proto);
+        let (offers, page) = listed(found, filters, |offer| {
+            mapping::offer_to_proto(offer, self.offers.rules())
+        });
         Ok(Response::new(ListOffersResponse { offers, page }))
     }
 
@@ -122,7 +124,7 @@ impl OffersService for OffersApi {
             .map(|result| OfferSearchResult {
                 // One decimal, as the contract says.
                 distance_km: result.distance_km.map(|km| (km * 10.0).round() / 10.0),
-                offer: Some(mapping::offer_to_proto(&result.offer)),
+                offer: Some(mapping::offer_to_proto(&result.offer, self.offers.rules())),
             })
             .collect();
         let page = Some(PageResponse {
@@ -281,16 +283,36 @@ impl OffersService for OffersApi {
     }
 
     async fn decide_label(&self, r: Request<DecideLabelRequest>) -> Answer<DecideLabelResponse> {
-        let who = identity(&r)?;
-        // Refused before the request is read: only Bpifrance learns what is wrong in a decision.
-        access::decide_labels(&who.caller).map_err(Status::from)?;
-        let input = decoded(mapping::decide_label_input(r.get_ref()))?;
-        let decided = self.offers.decide_label(who, input).await?;
-        let reader = Reader::new(who);
-        Ok(Response::new(DecideLabelResponse {
-            decision: Some(reader.decision(mapping::label_decision_to_proto(&decided.decision))),
-            placement: Some(reader.placement(mapping::placement_to_proto(&decided.placement))),
-        }))
+        self.decide_label_rpc(r).await
+    }
+
+    async fn request_label(&self, r: Request<RequestLabelRequest>) -> Answer<RequestLabelResponse> {
+        self.request_label_rpc(r).await
+    }
+
+    async fn acknowledge_label_charter(
+        &self,
+        r: Request<AcknowledgeLabelCharterRequest>,
+    ) -> Answer<AcknowledgeLabelCharterResponse> {
+        self.acknowledge_label_charter_rpc(r).await
+    }
+
+    async fn appeal_label(&self, r: Request<AppealLabelRequest>) -> Answer<AppealLabelResponse> {
+        self.appeal_label_rpc(r).await
+    }
+
+    async fn get_label_case(
+        &self,
+        r: Request<GetLabelCaseRequest>,
+    ) -> Answer<GetLabelCaseResponse> {
+        self.get_label_case_rpc(r).await
+    }
+
+    async fn list_label_queue(
+        &self,
+        r: Request<ListLabelQueueRequest>,
+    ) -> Answer<ListLabelQueueResponse> {
+        self.list_label_queue_rpc(r).await
     }
 
     async fn list_label_decisions(

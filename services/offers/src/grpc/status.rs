@@ -21,7 +21,7 @@ impl From<Error> for Status {
             Error::TargetNotNamed { .. } => Status::invalid_argument(error.to_string()),
             Error::NotFound(_) => Status::not_found(error.to_string()),
             Error::Denied(rule) => Status::permission_denied(rule),
-            Error::CandidateErased | Error::ConsentRequired => {
+            Error::CandidateErased | Error::ConsentRequired | Error::ProfileNotKnown => {
                 Status::failed_precondition(error.to_string())
             }
             Error::Refused(refusal) => status_of(&refusal),

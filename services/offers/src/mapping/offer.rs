@@ -4,15 +4,16 @@
 //! `OfferEvent` envelope of each [`OfferChange`].
 
 use super::wire::{
-    FilteredList, Filters, PageInput, WireEnum, aid_to_proto, both, check_count, check_enum,
-    check_enum_filter, check_optional_id, check_page, check_recent_date, date_to_proto, filter_set,
-    location_to_proto, money, optional_timestamp, optional_to_wire, parse_id, timestamp,
+    FilteredList, Filters, PageInput, WireEnum, both, check_count, check_enum, check_enum_filter,
+    check_optional_id, check_page, check_recent_date, date_to_proto, filter_set, location_to_proto,
+    money, optional_timestamp, optional_to_wire, parse_id, timestamp,
 };
 use crate::domain::spec::{MAX_FIELDS_OF_STUDY, MAX_LANGUAGES, MAX_SKILLS};
 use crate::domain::{
     DraftSpec, NewLanguage, NewMoney, NewOffer, NewSalaryRange, Offer, OfferChange, OfferContent,
     OfferStatus, RemotePolicy,
 };
+use vte_domain::Programme;
 use vte_domain::{
     CefrLevel, CompanySize, ContractKind, EducationLevel, FieldErrors, InvalidValue, MissionType,
     OfferId, Siren,
@@ -20,6 +21,7 @@ use vte_domain::{
 use vte_proto::vte::common::v1 as common;
 use vte_proto::vte::offers::v1 as offers;
 use vte_proto::vte::offers::v1::offer_event::Event;
+use vte_rules::RuleBook;
 
 /// `vte.offers.v1.OfferSpec` as the domain's input, under the field `spec`. Enumerations become
 /// their domain codes (UNSPECIFIED becomes "not given"), levels the N of bac+N, the location
@@ -288,14 +290,15 @@ impl FilteredList for ListOffersInput {
 }
 
 /// An offer's content on the wire: a draft's parts, or the complete content.
-pub fn spec_to_proto(content: &OfferContent) -> offers::OfferSpec {
+/// The place's territory is the one of `programme`, the programme the rules name for the start.
+pub fn spec_to_proto(content: &OfferContent, programme: Programme) -> offers::OfferSpec {
     match content {
-        OfferContent::Draft(draft) => draft_to_proto(draft),
-        OfferContent::Complete(spec) => draft_to_proto(&DraftSpec::from(spec)),
+        OfferContent::Draft(draft) => draft_to_proto(draft, programme),
+        OfferContent::Complete(spec) => draft_to_proto(&DraftSpec::from(spec), programme),
     }
 }
 
-fn draft_to_proto(draft: &DraftSpec) -> offers::OfferSpec {
+fn draft_to_proto(draft: &DraftSpec, programme: Programme) -> offers::OfferSpec {
     let text = |value: Option<&str>| value.unwrap_or_default().to_owned();
     offers::OfferSpec {
         title: text(draft.title.as_ref().map(|title| title.as_str())),
@@ -321,7 +324,10 @@ fn draft_to_proto(draft: &DraftSpec) -> offers::OfferSpec {
                 level: requirement.level.to_wire(),
             })
             .collect(),
-        location: draft.location.as_ref().map(location_to_proto),
+        location: draft
+            .location
+            .as_ref()
+            .map(|location| location_to_proto(location, programme)),
         remote_policy: optional_to_wire(draft.remote_policy),
         salary: draft.salary.map(|salary| common::SalaryRange {
             min: Some(money(salary.min())),
@@ -336,16 +342,20 @@ fn draft_to_proto(draft: &DraftSpec) -> offers::OfferSpec {
 }
 
 /// The whole offer on the wire, as responses and events carry it: its content with the resolved
-/// place, its status, remaining positions, aids (each with `eligible` and the reason), revision,
-/// times and close reason.
-pub fn offer_to_proto(offer: &Offer) -> offers::Offer {
+/// place (its Territoire d'industrie in the programme of the start date), its status, remaining
+/// positions, aids by the rules of its start date (each with its outcome, reason and conditions),
+/// revision, times and close reason.
+pub fn offer_to_proto(offer: &Offer, rules: &RuleBook) -> offers::Offer {
+    let programme = offer
+        .start_date()
+        .map_or_else(Programme::default, |start| rules.programme_for(start));
     offers::Offer {
         id: offer.id.to_string(),
         company_siren: offer.company_siren.to_string(),
         status: offer.status.to_wire(),
-        spec: Some(spec_to_proto(&offer.content)),
+        spec: Some(spec_to_proto(&offer.content, programme)),
         positions_remaining: offer.positions_remaining(),
-        aids: offer.aids().iter().map(aid_to_proto).collect(),
+        aids: vte_wire::eligibility::aids(&offer.aids(rules)),
         revision: offer.revision,
         created_at: Some(timestamp(offer.created_at)),
         updated_at: Some(timestamp(offer.updated_at)),
@@ -361,8 +371,8 @@ pub fn offer_to_proto(offer: &Offer) -> offers::Offer {
 
 /// The `vte.offers.v1` envelope of `change` to `offer` (its new state): a fresh UUIDv7 event id,
 /// the offer's update time, the offer id as the key.
-pub fn offer_event(offer: &Offer, change: OfferChange) -> offers::OfferEvent {
-    let state = Some(offer_to_proto(offer));
+pub fn offer_event(offer: &Offer, change: OfferChange, rules: &RuleBook) -> offers::OfferEvent {
+    let state = Some(offer_to_proto(offer, rules));
     let event = match change {
         OfferChange::Drafted => Event::Drafted(offers::OfferDrafted { offer: state }),
         OfferChange::Published => Event::Published(offers::OfferPublished { offer: state }),

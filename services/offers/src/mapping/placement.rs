@@ -1,12 +1,13 @@
 //! Placements and label decisions on the wire: the placement requests into the inputs of
 //! [`Placement::complete`], [`Placement::end_early`] and [`decide_label`], a [`Placement`] into
 //! `vte.placements.v1.Placement` (with its latest decision), a [`LabelDecision`] into its
-//! message, and the `PlacementEvent` envelope of each change.
+//! message, and the `PlacementEvent` envelope of each change (the label's other steps are in
+//! [`super::label`]).
 //!
 //! [`decide_label`]: crate::domain::decide_label
 
 use super::wire::{
-    FilteredList, Filters, PageInput, WireEnum, actor_to_proto, aid_to_proto, both, check_enum,
+    FilteredList, Filters, PageInput, WireEnum, actor_to_proto, both, check_enum,
     check_enum_filter, check_optional_id, check_page, check_recent_date, date_to_proto, filter_set,
     location_to_proto, parse_id, timestamp,
 };
@@ -15,6 +16,7 @@ use crate::domain::{
     RawDate,
 };
 use vte_domain::{CandidateId, FieldErrors, InvalidValue, PlacementId, SchoolId, Siren};
+use vte_proto::vte::common::v1 as common;
 use vte_proto::vte::offers::v1 as offers;
 use vte_proto::vte::offers::v1::list_label_decisions_request::Scope;
 use vte_proto::vte::placements::v1 as placements;
@@ -232,6 +234,11 @@ pub fn label_decision_to_proto(decision: &LabelDecision) -> placements::LabelDec
             .reconsiders
             .map(|id| id.to_string())
             .unwrap_or_default(),
+        request_id: decision
+            .request
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        appeal_id: decision.appeal.map(|id| id.to_string()).unwrap_or_default(),
     }
 }
 
@@ -256,8 +263,8 @@ pub fn placement_to_proto(placement: &Placement) -> placements::Placement {
         duration_months: placement.contract.duration_months().map(u32::from),
         start_date: Some(date_to_proto(placement.start_date)),
         planned_end_date: Some(date_to_proto(placement.planned_end_date)),
-        location: Some(location_to_proto(&placement.location)),
-        aids: placement.aids.iter().map(aid_to_proto).collect(),
+        location: Some(frozen_location(placement)),
+        aids: vte_wire::eligibility::aids(&placement.frozen.aids),
         status: placement.status.to_wire(),
         ended_on: placement.ended_on.map(date_to_proto),
         early_end_reason: early_end.map_or(0, |end| end.reason.to_wire()),
@@ -272,6 +279,28 @@ pub fn placement_to_proto(placement: &Placement) -> placements::Placement {
         revision: placement.revision,
         created_at: Some(timestamp(placement.created_at)),
         updated_at: Some(timestamp(placement.updated_at)),
+        eligibility: placement
+            .frozen
+            .verdict
+            .as_ref()
+            .map(vte_wire::eligibility::eligibility),
+        rule_set_id: placement.frozen.rule_set_id.clone(),
+    }
+}
+
+/// The workplace with the territory frozen at the hire, in the programme of its rule set.
+fn frozen_location(placement: &Placement) -> common::Location {
+    let frozen = &placement.frozen;
+    common::Location {
+        territory: frozen
+            .territory
+            .as_ref()
+            .map(|territory| common::Territory {
+                id: territory.id.clone(),
+                name: territory.name.clone(),
+                programme: frozen.programme.to_wire(),
+            }),
+        ..location_to_proto(&placement.location, frozen.programme)
     }
 }
 
@@ -295,6 +324,12 @@ pub fn placement_event(
                     placement: state,
                     decision,
                 }),
+                LabelOutcome::ReworkRequested => {
+                    Event::LabelReworkRequested(placements::LabelReworkRequested {
+                        placement: state,
+                        decision,
+                    })
+                }
             }
         }
         None => match placement.status {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use crate::domain::testing::{rules, scheme};
 use crate::domain::{
     AcceptanceTerms, Actor, Application, ApplicationStatus, ExpiryCause, NewLabelDecision,
     ObsoleteCause, Offer, OfferChange, Placement, RawDate, Role, accept, decide_label,
@@ -142,6 +143,7 @@ fn active_placement() -> Placement {
         &[],
         &company(),
         &terms,
+        scheme(),
         PlacementId::new(),
         now(),
     )
@@ -157,7 +159,7 @@ fn fields(errors: &vte_domain::FieldErrors) -> Vec<&str> {
 fn an_offer_comes_back_on_the_wire_with_every_field_it_was_sent_with() {
     let sent = figeac_spec();
     let offer = published(&sent);
-    let wire = offer_to_proto(&offer);
+    let wire = offer_to_proto(&offer, rules());
     let expected_spec = offers::OfferSpec {
         location: Some(figeac_location()),
         ..sent
@@ -173,7 +175,7 @@ fn an_offer_comes_back_on_the_wire_with_every_field_it_was_sent_with() {
     assert_eq!(wire.published_at, Some(wire::timestamp(now())));
     assert_eq!(wire.ended_at, None);
     assert_eq!(wire.close_reason, "");
-    assert_eq!(wire.aids.len(), 2);
+    assert_eq!(wire.aids.len(), 3);
 }
 
 #[test]
@@ -182,7 +184,7 @@ fn a_closed_offer_carries_its_end_and_its_reason() {
     let closed = published(&figeac_spec())
         .close("  Poste pourvu en interne  ", later)
         .unwrap();
-    let wire = offer_to_proto(&closed);
+    let wire = offer_to_proto(&closed, rules());
     assert_eq!(wire.status, i32::from(offers::OfferStatus::Closed));
     assert_eq!(wire.close_reason, "Poste pourvu en interne");
     assert_eq!(wire.ended_at, Some(wire::timestamp(later)));
@@ -194,7 +196,7 @@ fn a_draft_goes_on_the_wire_with_only_what_it_has() {
         title: "Bras droit".to_owned(),
         ..Default::default()
     };
-    let wire = offer_to_proto(&draft_of(&sparse));
+    let wire = offer_to_proto(&draft_of(&sparse), rules());
     assert_eq!(wire.spec, Some(sparse));
     assert_eq!(wire.status, i32::from(offers::OfferStatus::Draft));
     assert_eq!(wire.positions_remaining, 0);
@@ -203,22 +205,32 @@ fn a_draft_goes_on_the_wire_with_only_what_it_has() {
 
 #[test]
 fn figeacs_company_aid_is_open_on_the_wire() {
-    let wire = offer_to_proto(&published(&figeac_spec()));
+    let wire = offer_to_proto(&published(&figeac_spec()), rules());
     let company_aid = wire
         .aids
         .iter()
         .find(|aid| aid.kind == i32::from(common::AidKind::CompanyGraduateHire))
         .unwrap();
     assert!(company_aid.eligible);
+    assert_eq!(
+        company_aid.outcome,
+        i32::from(common::AidOutcome::EligibleSubjectToLabel)
+    );
     assert_eq!(company_aid.amount, eur(400_000));
+    assert!(!company_aid.amount_is_maximum && company_aid.paid_to_company);
+    assert_eq!(company_aid.rule_set_id, "aide-ti-2020");
     assert!(company_aid.reason.contains("Aurillac – Figeac – Rodez"));
-    let installation = wire
+    assert!(!company_aid.conditions.is_empty());
+    // A CDI opens no Mobili-Jeune (work-study only), and says so.
+    let mobili = wire
         .aids
         .iter()
         .find(|aid| aid.kind == i32::from(common::AidKind::WorkStudyInstallation))
         .unwrap();
-    assert!(!installation.eligible);
-    assert_eq!(installation.amount, eur(120_000));
+    assert!(!mobili.eligible);
+    assert_eq!(mobili.outcome, i32::from(common::AidOutcome::NotEligible));
+    assert_eq!(mobili.amount, eur(120_000));
+    assert!(mobili.amount_is_maximum && !mobili.paid_to_company);
 }
 
 #[test]
@@ -302,7 +314,7 @@ fn each_offer_change_is_its_own_event_keyed_by_the_offer() {
         OfferChange::Expired,
     ];
     for change in changes {
-        let event = offer_event(&offer, change);
+        let event = offer_event(&offer, change, rules());
         let state = match (change, event.event.unwrap()) {
             (OfferChange::Drafted, OfferEventKind::Drafted(e)) => e.offer,
             (OfferChange::Published, OfferEventKind::Published(e)) => e.offer,
@@ -312,7 +324,7 @@ fn each_offer_change_is_its_own_event_keyed_by_the_offer() {
             (OfferChange::Expired, OfferEventKind::Expired(e)) => e.offer,
             (change, other) => panic!("{change:?} became {other:?}"),
         };
-        assert_eq!(state, Some(offer_to_proto(&offer)));
+        assert_eq!(state, Some(offer_to_proto(&offer, rules())));
         assert_eq!(event.offer_id, offer.id.to_string());
         assert_eq!(event.occurred_at, Some(wire::timestamp(offer.updated_at)));
         let event_id = uuid::Uuid::parse_str(&event.event_id).unwrap();
@@ -397,6 +409,7 @@ fn each_application_step_is_the_event_of_its_new_status_without_the_message() {
         &[],
         &company,
         &AcceptanceTerms::default(),
+        scheme(),
         PlacementId::new(),
         later,
     )
@@ -488,9 +501,10 @@ fn each_placement_change_is_the_event_of_what_happened() {
         outcome: "GRANTED".to_owned(),
         ..Default::default()
     };
+    let mut history = crate::domain::label::testing::pending_request(&completed, later);
     let granted = decide_label(
         &completed,
-        &[],
+        &history,
         &grant,
         LabelDecisionId::new(),
         &bpifrance,
@@ -502,9 +516,10 @@ fn each_placement_change_is_the_event_of_what_happened() {
         reason: "Contrat interrompu plus de trois mois".to_owned(),
         reconsiders_decision_id: granted.decision.id.to_string(),
     };
+    history.decisions.push(granted.decision.clone());
     let refused = decide_label(
         &granted.placement,
-        std::slice::from_ref(&granted.decision),
+        &history,
         &appeal,
         LabelDecisionId::new(),
         &bpifrance,
@@ -518,6 +533,10 @@ fn each_placement_change_is_the_event_of_what_happened() {
         PlacementEventKind::EndedEarly(_) => "ended_early",
         PlacementEventKind::LabelGranted(_) => "label_granted",
         PlacementEventKind::LabelRefused(_) => "label_refused",
+        PlacementEventKind::LabelReworkRequested(_) => "label_rework_requested",
+        PlacementEventKind::LabelRequested(_) => "label_requested",
+        PlacementEventKind::LabelAppealed(_) => "label_appealed",
+        PlacementEventKind::LabelRequestDue(_) => "label_request_due",
     };
     let event = |placement, decision| placement_event(placement, decision).event.unwrap();
     assert_eq!(kind(event(&active, None)), "started");

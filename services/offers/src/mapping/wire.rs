@@ -3,10 +3,10 @@
 //! places and aids, the count limit of repeated fields and the calendar window of dates.
 
 use crate::domain::{
-    Actor, Aid, AidKind, ApplicationStatus, EarlyEndReason, LabelOutcome, Location, OfferStatus,
-    PlacementStatus, RemotePolicy,
+    Actor, ApplicationStatus, EarlyEndReason, LabelOutcome, Location, OfferStatus, PlacementStatus,
+    RemotePolicy,
 };
-use vte_domain::{FieldErrors, InvalidValue, RawDate};
+use vte_domain::{FieldErrors, InvalidValue, Programme, RawDate};
 use vte_proto::vte::applications::v1 as applications;
 use vte_proto::vte::common::v1 as common;
 use vte_proto::vte::offers::v1 as offers;
@@ -23,10 +23,6 @@ wire_enum!(RemotePolicy => common::RemotePolicy, "vte.common.v1.RemotePolicy", {
     OnSite = OnSite,
     Hybrid = Hybrid,
     MostlyRemote = MostlyRemote,
-});
-wire_enum!(AidKind => common::AidKind, "vte.common.v1.AidKind", {
-    CompanyGraduateHire = CompanyGraduateHire,
-    WorkStudyInstallation = WorkStudyInstallation,
 });
 wire_enum!(OfferStatus => offers::OfferStatus, "vte.offers.v1.OfferStatus", {
     Draft = Draft,
@@ -62,6 +58,7 @@ wire_enum!(EarlyEndReason => placements::EarlyEndReason, "vte.placements.v1.Earl
 wire_enum!(LabelOutcome => placements::LabelOutcome, "vte.placements.v1.LabelOutcome", {
     Granted = Granted,
     Refused = Refused,
+    ReworkRequested = ReworkRequested,
 });
 
 /// The most entries a repeated enum filter (`statuses`, `mission_types`...) takes: more than
@@ -175,8 +172,8 @@ pub fn actor_to_proto(actor: &Actor) -> common::Actor {
 }
 
 /// A resolved workplace on the wire: the commune, its département and région, and its
-/// Territoire d'industrie when it lies in one.
-pub fn location_to_proto(location: &Location) -> common::Location {
+/// Territoire d'industrie in `programme` when it lies in one.
+pub fn location_to_proto(location: &Location, programme: Programme) -> common::Location {
     common::Location {
         insee_code: location.insee().to_string(),
         commune_name: location.commune_name().to_owned(),
@@ -184,21 +181,13 @@ pub fn location_to_proto(location: &Location) -> common::Location {
         departement_name: location.departement_name().to_owned(),
         region_code: location.region_code().to_owned(),
         region_name: location.region_name().to_owned(),
-        territory: location.territory().map(|territory| common::Territory {
-            id: territory.id.clone(),
-            name: territory.name.clone(),
-            programme: territory.programme.to_wire(),
-        }),
-    }
-}
-
-/// An aid on the wire: kind, whether it is open, its amount and the reason in French.
-pub fn aid_to_proto(aid: &Aid) -> common::Aid {
-    common::Aid {
-        kind: aid.kind.to_wire(),
-        eligible: aid.eligible,
-        amount: Some(money(aid.amount)),
-        reason: aid.reason.clone(),
+        territory: location
+            .territory_in(programme)
+            .map(|territory| common::Territory {
+                id: territory.id.clone(),
+                name: territory.name.clone(),
+                programme: territory.programme.to_wire(),
+            }),
     }
 }
 

@@ -3,11 +3,13 @@
 //! applied only when its revision is above the stored one. Erasing a candidate blanks the free text
 //! people wrote about them here, and keeps the history (who, when, from, to).
 
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
-use vte_domain::{CandidateId, SchoolId};
+use vte_domain::{CandidateId, ContractKind, SchoolId};
+use vte_rules::{CandidateFacts, Status};
 
-use super::error::{StoreError, convert};
+use super::error::{StoreError, convert, corrupt};
 
 /// A candidate as this service knows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,11 @@ pub async fn upsert_candidate(
              school_id = EXCLUDED.school_id,
              erased_at = CASE WHEN $3 THEN coalesce(c.erased_at, now()) END,
              consent_given = CASE WHEN $3 THEN NULL ELSE c.consent_given END,
+             academic_status = CASE WHEN $3 THEN NULL ELSE c.academic_status END,
+             level = CASE WHEN $3 THEN NULL ELSE c.level END,
+             graduation_date = CASE WHEN $3 THEN NULL ELSE c.graduation_date END,
+             contract_kinds = CASE WHEN $3 THEN NULL ELSE c.contract_kinds END,
+             available_from = CASE WHEN $3 THEN NULL ELSE c.available_from END,
              revision = EXCLUDED.revision
          WHERE c.revision < EXCLUDED.revision",
     )
@@ -85,6 +92,79 @@ pub async fn consents<'e>(
     .fetch_optional(executor)
     .await?;
     Ok(given.flatten().unwrap_or(false))
+}
+
+/// Records the facts the scheme's rules read, as the candidate's profile event at `revision`
+/// states them; only when that event is the one stored (call it after [`upsert_candidate`]
+/// applied it). Returns whether they were recorded.
+pub async fn record_facts(
+    conn: &mut PgConnection,
+    candidate_id: CandidateId,
+    facts: &CandidateFacts,
+    revision: u64,
+) -> Result<bool, StoreError> {
+    let status: i16 = match facts.status {
+        Status::Student => 1,
+        Status::Graduate => 2,
+        Status::Unknown => 0,
+    };
+    let kinds: Vec<&str> = facts
+        .contract_kinds
+        .iter()
+        .map(|kind| kind.code())
+        .collect();
+    let done = sqlx::query(
+        "UPDATE candidates SET academic_status = $2, level = $3, graduation_date = $4,
+             contract_kinds = $5, available_from = $6
+         WHERE id = $1 AND revision = $7 AND erased_at IS NULL",
+    )
+    .bind(candidate_id.as_uuid())
+    .bind(status)
+    .bind(i16::from(facts.level))
+    .bind(facts.graduation_date)
+    .bind(&kinds)
+    .bind(facts.available_from)
+    .bind(convert::<i64, _>(revision, "revision")?)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The candidate's facts as the rules read them, if a profile event stating them was applied
+/// and the candidate is not erased.
+pub async fn load_candidate_facts<'e>(
+    executor: impl PgExecutor<'e>,
+    id: CandidateId,
+) -> Result<Option<CandidateFacts>, StoreError> {
+    type Row = (i16, i16, Option<NaiveDate>, Vec<String>, Option<NaiveDate>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT academic_status, level, graduation_date, contract_kinds, available_from
+         FROM candidates
+         WHERE id = $1 AND erased_at IS NULL AND academic_status IS NOT NULL
+           AND level IS NOT NULL AND contract_kinds IS NOT NULL",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(executor)
+    .await?;
+    row.map(|(status, level, graduation_date, kinds, available_from)| {
+        let contract_kinds = kinds
+            .iter()
+            .map(|code| ContractKind::parse(code))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| corrupt("a candidate's contract kinds", "an unknown code"))?;
+        Ok(CandidateFacts {
+            status: match status {
+                1 => Status::Student,
+                2 => Status::Graduate,
+                _ => Status::Unknown,
+            },
+            level: convert(level, "candidate level")?,
+            graduation_date,
+            contract_kinds,
+            available_from,
+        })
+    })
+    .transpose()
 }
 
 /// The candidate, if an event about them was applied.
@@ -153,8 +233,14 @@ pub async fn anonymise_candidate_applications(
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    // The verdict frozen at the hire keeps its rule set, standing and aids (what the company
+    // was told); the young person's facts and the checks quoting them go.
     let placements = sqlx::query(
-        "UPDATE placements SET end_note = '' WHERE candidate_id = $1 AND end_note <> ''",
+        "UPDATE placements SET end_note = '',
+             frozen = CASE WHEN frozen IS NULL THEN NULL
+                           ELSE (frozen - 'candidate') #- '{verdict,checks}' END
+         WHERE candidate_id = $1
+           AND (end_note <> '' OR frozen ? 'candidate' OR frozen #> '{verdict,checks}' IS NOT NULL)",
     )
     .bind(id)
     .execute(&mut *conn)

@@ -22,7 +22,7 @@ pub use applications::{
 };
 pub use candidates::{
     Anonymised, KnownCandidate, anonymise_candidate_applications, consents, load_candidate,
-    record_consent, upsert_candidate,
+    load_candidate_facts, record_consent, record_facts, upsert_candidate,
 };
 pub use companies::bind_company_name;
 pub use error::{StoreError, UniqueRule};
@@ -32,7 +32,7 @@ pub use offers::{
     save_offer,
 };
 pub use placements::{
-    PlacementFilter, insert_placement, list_placements, load_placement, lock_placement,
-    save_placement,
+    PlacementFilter, Unfrozen, freeze_placement, insert_placement, list_placements, load_placement,
+    lock_placement, save_placement, unfrozen_placements,
 };
 pub use vte_wire::page::{InstantId as PageCursor, MAX_PAGE_SIZE, Page, PageRequest};

@@ -12,6 +12,7 @@ use sqlx::{PgConnection, PgExecutor, Postgres};
 use uuid::Uuid;
 use vte_domain::{ContractKind, EducationLevel, MissionType, OfferId, Siren};
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 use super::error::{StoreError, convert, corrupt, on_insert, one_row};
 use super::{Page, PageCursor, PageRequest};
@@ -33,6 +34,7 @@ pub async fn insert_offer(
     conn: &mut PgConnection,
     offer: &Offer,
     reference: &ReferenceData,
+    rules: &RuleBook,
 ) -> Result<(), StoreError> {
     let query = sqlx::query(
         "INSERT INTO offers (id, company_siren, status, revision, spec, positions_filled,
@@ -43,7 +45,7 @@ pub async fn insert_offer(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
              $19, $20, point($21, $22), $23, $24, $25, $26, $27)",
     );
-    bind_offer(query, &OfferWrite::of(offer, reference)?)
+    bind_offer(query, &OfferWrite::of(offer, reference, rules)?)
         .execute(conn)
         .await
         .map_err(on_insert)?;
@@ -58,6 +60,7 @@ pub async fn save_offer(
     offer: &Offer,
     previous_revision: u64,
     reference: &ReferenceData,
+    rules: &RuleBook,
 ) -> Result<(), StoreError> {
     let query = sqlx::query(
         "UPDATE offers SET status = $3, revision = $4, spec = $5, positions_filled = $6,
@@ -70,7 +73,7 @@ pub async fn save_offer(
          WHERE id = $1 AND company_siren = $2 AND revision = $28",
     );
     let previous: i64 = convert(previous_revision, "previous revision")?;
-    let done = bind_offer(query, &OfferWrite::of(offer, reference)?)
+    let done = bind_offer(query, &OfferWrite::of(offer, reference, rules)?)
         .bind(previous)
         .execute(conn)
         .await?;
@@ -278,7 +281,9 @@ struct OfferWrite {
 }
 
 impl OfferWrite {
-    fn of(offer: &Offer, reference: &ReferenceData) -> Result<Self, StoreError> {
+    /// The territory is the one of the programme the rules name for the start date, which the
+    /// search's territory filters read.
+    fn of(offer: &Offer, reference: &ReferenceData, rules: &RuleBook) -> Result<Self, StoreError> {
         // A complete content is read through its draft form, which has every part given.
         let draft_of_spec;
         let draft = match &offer.content {
@@ -318,7 +323,7 @@ impl OfferWrite {
             insee: location.map(|l| l.insee().to_string()),
             departement: location.map(|l| l.departement_code().to_owned()),
             region: location.map(|l| l.region_code().to_owned()),
-            territory_id: location.and_then(|l| l.territory()).map(|t| t.id.clone()),
+            territory_id: offer.territory(rules).map(|t| t.id.clone()),
             position,
             start_date: draft.start_date,
             application_deadline: draft.application_deadline,

@@ -1,7 +1,8 @@
 //! Placements in PostgreSQL. The workplace is kept by its INSEE code and resolved again when
-//! read, and the aids are recomputed from it and the contract kind (they are a pure function
-//! of both); the latest label decision is read from the decisions' history, so it can never
-//! disagree with it. Writes are guarded by the revision the placement was read at.
+//! read (for its names); what the hire was told (rule set, territory, facts, verdict, aids) is
+//! the `frozen` JSON written once at the insert and never recomputed nor rewritten; the latest
+//! label decision is read from the decisions' history, so it can never disagree with it. Writes
+//! are guarded by the revision the placement was read at.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::PgArguments;
@@ -19,7 +20,7 @@ use super::error::{StoreError, convert, corrupt, on_insert, one_row};
 use super::labels::LabelDecisionRow;
 use super::{Page, PageCursor, PageRequest};
 use crate::domain::values::{CompanyName, Note, Title};
-use crate::domain::{EarlyEnd, EarlyEndReason, Location, Placement, PlacementStatus, aids};
+use crate::domain::{EarlyEnd, EarlyEndReason, Frozen, Location, Placement, PlacementStatus};
 
 /// The select every read shares: the placement's columns and its latest label decision (the
 /// last by decision time, then id, as the domain orders them) as JSON.
@@ -29,6 +30,7 @@ macro_rules! placement_select {
              p.offer_title, p.mission_type, p.candidate_id, p.school_id, p.status,
              p.contract_kind, p.duration_months, p.start_date, p.planned_end_date, p.insee,
              p.ended_on, p.end_reason, p.end_note, p.revision, p.created_at, p.updated_at,
+             p.frozen,
              (SELECT to_jsonb(d) FROM label_decisions d WHERE d.placement_id = p.id
               ORDER BY d.decided_at DESC, d.id DESC LIMIT 1) AS latest_label_decision
          FROM placements p "
@@ -45,11 +47,12 @@ pub async fn insert_placement(
         "INSERT INTO placements (id, application_id, offer_id, company_siren, company_name,
              offer_title, mission_type, candidate_id, school_id, status, contract_kind,
              duration_months, start_date, planned_end_date, insee, ended_on, end_reason,
-             end_note, revision, created_at, updated_at)
+             end_note, revision, created_at, updated_at, frozen)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-             $18, $19, $20, $21)",
+             $18, $19, $20, $21, $22)",
     );
     bind_placement(query, placement)?
+        .bind(Json(&placement.frozen))
         .execute(conn)
         .await
         .map_err(on_insert)?;
@@ -110,6 +113,70 @@ pub async fn lock_placement(
     .fetch_optional(conn)
     .await?;
     row.map(|row| row.into_placement(reference)).transpose()
+}
+
+/// A placement made before the hire froze its rules, as [`unfrozen_placements`] finds it.
+#[derive(Debug, Clone)]
+pub struct Unfrozen {
+    /// The placement.
+    pub id: PlacementId,
+    /// Its offer.
+    pub offer_id: OfferId,
+    /// The contract agreed.
+    pub contract: Contract,
+    /// Its first day.
+    pub start_date: NaiveDate,
+    /// The workplace.
+    pub location: Location,
+}
+
+/// Up to `batch` placements whose rules are not frozen (made before this was done at the
+/// hire), locked until the end of the caller's transaction; rows another transaction holds are
+/// skipped (`SKIP LOCKED`) for the next round.
+pub async fn unfrozen_placements(
+    conn: &mut PgConnection,
+    reference: &ReferenceData,
+    batch: u32,
+) -> Result<Vec<Unfrozen>, StoreError> {
+    let rows: Vec<(Uuid, Uuid, String, String, Option<i32>, NaiveDate)> = sqlx::query_as(
+        "SELECT id, offer_id, insee, contract_kind, duration_months, start_date FROM placements
+         WHERE frozen IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(i64::from(batch))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, offer_id, insee, kind, months, start_date)| {
+            let what = format!("placement {id}");
+            let bad = |e: &dyn std::fmt::Display| corrupt(&what, e);
+            let location = Location::resolve(reference, &insee).map_err(|e| bad(&e))?;
+            let kind = ContractKind::parse(&kind).map_err(|e| bad(&e))?;
+            let months = months
+                .map(|m| convert::<u16, _>(m, "duration"))
+                .transpose()?;
+            Ok(Unfrozen {
+                id: PlacementId::from_uuid(id),
+                offer_id: OfferId::from_uuid(offer_id),
+                contract: Contract::new(kind, months).map_err(|e| bad(&e))?,
+                start_date,
+                location,
+            })
+        })
+        .collect()
+}
+
+/// Writes the frozen rules of a placement that had none; never overwrites frozen ones.
+pub async fn freeze_placement(
+    conn: &mut PgConnection,
+    id: PlacementId,
+    frozen: &Frozen,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE placements SET frozen = $2 WHERE id = $1 AND frozen IS NULL")
+        .bind(id.as_uuid())
+        .bind(Json(frozen))
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Which placements a list reads; the filters combine with AND, and the default reads all.
@@ -229,6 +296,7 @@ struct PlacementRow {
     revision: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    frozen: Option<Json<Frozen>>,
     latest_label_decision: Option<Json<LabelDecisionRow>>,
 }
 
@@ -263,7 +331,11 @@ impl PlacementRow {
             contract,
             start_date: self.start_date,
             planned_end_date: self.planned_end_date,
-            aids: aids(Some(&location), Some(kind)),
+            // Frozen at the hire; a placement from before that is frozen at start-up.
+            frozen: self
+                .frozen
+                .ok_or_else(|| bad(&"its rules and aids are not frozen yet"))?
+                .0,
             location,
             status: PlacementStatus::parse(&self.status).map_err(|e| bad(&e))?,
             ended_on: self.ended_on,

@@ -9,6 +9,7 @@ use vte_service::contacts::{Contact, Lookup};
 
 use super::{Offers, again, now, page_request, today};
 use crate::access::{self, Person};
+use crate::domain::acceptance::Scheme;
 use crate::domain::{Acceptance, Application, DomainError, OfferChange, OfferStatus, accept};
 use crate::error::Error;
 use crate::mapping::{
@@ -16,6 +17,7 @@ use crate::mapping::{
     ScheduleInterviewInput,
 };
 use crate::store::{self, ApplicationScope, Page};
+use vte_rules::Options;
 
 /// An application as its reader may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +88,14 @@ impl Offers {
             today(now),
             now,
         )?;
+        // The pair must be eligible under the rules of the offer's start date.
+        let facts = store::load_candidate_facts(&mut *transaction, candidate)
+            .await?
+            .ok_or(Error::ProfileNotKnown)?;
+        if let Some(spec) = offer.spec() {
+            let verdict = vte_rules::judge(&self.rules, &spec.facts(), &facts, Options::default());
+            DomainError::unless_admissible(&verdict)?;
+        }
         store::insert_application(&mut transaction, &application).await?;
         vte_events::append(&mut transaction, &mapping::application_event(&application)).await?;
         transaction.commit().await?;
@@ -291,12 +301,21 @@ impl Offers {
         let others =
             store::open_applications_around(&mut transaction, application.candidate_id, offer.id)
                 .await?;
+        // The hire is judged on the candidate's facts as this service last learnt them.
+        let facts = store::load_candidate_facts(&mut *transaction, application.candidate_id)
+            .await?
+            .ok_or(Error::ProfileNotKnown)?;
+        let scheme = Scheme {
+            rules: &self.rules,
+            candidate: &facts,
+        };
         let acceptance = accept(
             &application,
             &offer,
             &others,
             &access::actor(who),
             &input.terms,
+            scheme,
             PlacementId::new(),
             now,
         )?;
@@ -313,10 +332,11 @@ impl Offers {
             &acceptance.offer,
             offer.revision,
             &self.reference,
+            &self.rules,
         )
         .await?;
         let change = OfferChange::between(&offer, &acceptance.offer);
-        let filled = mapping::offer_event(&acceptance.offer, change);
+        let filled = mapping::offer_event(&acceptance.offer, change, &self.rules);
         vte_events::append(&mut transaction, &filled).await?;
         store::insert_placement(&mut transaction, &acceptance.placement).await?;
         let started = mapping::placement_event(&acceptance.placement, None);

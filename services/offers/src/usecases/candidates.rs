@@ -6,6 +6,7 @@
 
 use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, SchoolId};
+use vte_rules::CandidateFacts;
 
 use crate::error::Error;
 use crate::store::{self, Anonymised};
@@ -22,10 +23,14 @@ pub async fn record_profile(
     candidate: CandidateId,
     school: Option<SchoolId>,
     consent_given: bool,
+    facts: Option<&CandidateFacts>,
     revision: u64,
 ) -> Result<(), Error> {
     if store::upsert_candidate(transaction, candidate, school, false, revision).await? {
         store::record_consent(transaction, candidate, consent_given, revision).await?;
+        if let Some(facts) = facts {
+            store::record_facts(transaction, candidate, facts, revision).await?;
+        }
     }
     Ok(())
 }

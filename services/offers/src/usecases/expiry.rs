@@ -7,6 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 use super::offers::save_offer_change;
 use crate::domain::ExpiryCause;
@@ -52,6 +53,7 @@ pub async fn expire_applications(
 pub async fn expire_offers(
     pool: &PgPool,
     reference: &ReferenceData,
+    rules: &RuleBook,
     today: NaiveDate,
     now: DateTime<Utc>,
     batch: u32,
@@ -64,7 +66,7 @@ pub async fn expire_offers(
             return Ok(expired);
         };
         let next = offer.expire(today, now)?;
-        save_offer_change(&mut transaction, reference, &offer, &next).await?;
+        save_offer_change(&mut transaction, reference, rules, &offer, &next).await?;
         transaction.commit().await?;
         expired += 1;
     }

@@ -5,7 +5,8 @@
 //! changed, commit) and returns domain values or the service's one [`Error`].
 //!
 //! - [`Offers`]: the use cases callers start, one method each, by area in [`offers`],
-//!   [`applications`], [`placements`] and [`labels`];
+//!   [`applications`], [`placements`] and [`labels`] (whose steps take `now`, and whose
+//!   reminder sweep is [`labels::run_label_reminders`]);
 //! - [`expiry`]: what the sweeps run (offers and applications that time out);
 //! - [`candidates`]: what the consumer applies from `vte.candidates.v1`, in the runner's
 //!   transaction.
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sqlx::PgPool;
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 use vte_service::contacts::ContactDirectory;
 
 use crate::error::Error;
@@ -31,28 +33,37 @@ use crate::store::{PageCursor, PageRequest};
 pub use applications::ApplicationView;
 pub use offers::{SearchResult, SearchResults};
 
-/// The offers service's use cases over its database, the reference data (places, aids) and the
-/// candidates' contact directory. Cheap to clone.
+/// The offers service's use cases over its database, the reference data (places, aids), the
+/// scheme's rule sets (the label's request window) and the candidates' contact directory.
+/// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Offers {
     pool: PgPool,
     reference: Arc<ReferenceData>,
+    rules: Arc<RuleBook>,
     contacts: Arc<dyn ContactDirectory>,
 }
 
 impl Offers {
-    /// The use cases on `pool`, resolving places with `reference` and reading candidates'
-    /// contact data, where it may be disclosed, from `contacts`.
+    /// The use cases on `pool`, resolving places with `reference`, judging by the rule sets of
+    /// `rules` and reading candidates' contact data, where it may be disclosed, from `contacts`.
     pub fn new(
         pool: PgPool,
         reference: Arc<ReferenceData>,
+        rules: Arc<RuleBook>,
         contacts: Arc<dyn ContactDirectory>,
     ) -> Self {
         Self {
             pool,
             reference,
+            rules,
             contacts,
         }
+    }
+
+    /// The scheme's rule sets the use cases judge by.
+    pub fn rules(&self) -> &RuleBook {
+        &self.rules
     }
 }
 
@@ -82,7 +93,7 @@ pub(crate) async fn again(error: &Error, attempt: &mut u32) -> bool {
 }
 
 /// Now, at the precision the database keeps.
-pub(crate) fn now() -> DateTime<Utc> {
+pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 

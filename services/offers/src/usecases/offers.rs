@@ -6,6 +6,7 @@
 use sqlx::{Postgres, Transaction};
 use vte_domain::{InvalidValue, OfferId};
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 use vte_service::auth::Identity;
 
 use super::{Offers, again, now, page_request, today};
@@ -51,8 +52,8 @@ impl Offers {
         let offer = Offer::draft(OfferId::new(), siren, draft, now());
         let mut transaction = self.pool.begin().await?;
         bind_company_name(&mut transaction, &offer).await?;
-        store::insert_offer(&mut transaction, &offer, &self.reference).await?;
-        let event = mapping::offer_event(&offer, OfferChange::Drafted);
+        store::insert_offer(&mut transaction, &offer, &self.reference, &self.rules).await?;
+        let event = mapping::offer_event(&offer, OfferChange::Drafted, &self.rules);
         vte_events::append(&mut transaction, &event).await?;
         transaction.commit().await?;
         Ok(offer)
@@ -135,7 +136,14 @@ impl Offers {
         if next.content.company_name() != offer.content.company_name() {
             bind_company_name(&mut transaction, &next).await?;
         }
-        save_offer_change(&mut transaction, &self.reference, &offer, &next).await?;
+        save_offer_change(
+            &mut transaction,
+            &self.reference,
+            &self.rules,
+            &offer,
+            &next,
+        )
+        .await?;
         transaction.commit().await?;
         Ok(next)
     }
@@ -271,11 +279,12 @@ async fn bind_company_name(
 pub(crate) async fn save_offer_change(
     transaction: &mut Transaction<'static, Postgres>,
     reference: &ReferenceData,
+    rules: &RuleBook,
     before: &Offer,
     after: &Offer,
 ) -> Result<(), Error> {
-    store::save_offer(transaction, after, before.revision, reference).await?;
-    let event = mapping::offer_event(after, OfferChange::between(before, after));
+    store::save_offer(transaction, after, before.revision, reference, rules).await?;
+    let event = mapping::offer_event(after, OfferChange::between(before, after), rules);
     vte_events::append(transaction, &event).await?;
     close_out(transaction, after).await
 }

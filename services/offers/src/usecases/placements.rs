@@ -8,10 +8,13 @@ use vte_service::auth::Identity;
 use super::applications::person;
 use super::{Offers, now, page_request, today};
 use crate::access;
-use crate::domain::{DomainError, Placement};
+use crate::domain::{DomainError, Frozen, Placement};
 use crate::error::Error;
 use crate::mapping::{self, CompletePlacementInput, EndPlacementEarlyInput, ListPlacementsInput};
 use crate::store::{self, Page, PlacementFilter};
+use sqlx::PgPool;
+use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 impl Offers {
     /// A placement, for its parties, Bpifrance, operators and services.
@@ -97,5 +100,44 @@ impl Offers {
         vte_events::append(&mut transaction, &mapping::placement_event(&next, None)).await?;
         transaction.commit().await?;
         Ok(next)
+    }
+}
+
+/// Freezes the rules and aids of placements made before the hire froze them, in transactions of
+/// `batch` rows until none is left: the rules of their start date and their offer's aids (their
+/// candidate's facts were not kept then, so no pair verdict). Run at start-up and by every sweep
+/// round; running it again changes nothing. Returns how many it froze.
+pub async fn freeze_unfrozen_placements(
+    pool: &PgPool,
+    reference: &ReferenceData,
+    rules: &RuleBook,
+    batch: u32,
+) -> Result<u64, Error> {
+    let mut frozen = 0;
+    loop {
+        let mut transaction = pool.begin().await?;
+        let due = store::unfrozen_placements(&mut transaction, reference, batch).await?;
+        for placement in &due {
+            let offer = store::load_offer(&mut *transaction, placement.offer_id, reference)
+                .await?
+                .ok_or(Error::NotFound("offer"))?;
+            let Some(spec) = offer.spec() else {
+                return Err(
+                    DomainError::Inconsistent("a placement of an offer without content").into(),
+                );
+            };
+            let mut facts = spec.facts();
+            facts.contract = placement.contract.kind();
+            facts.duration_months = placement.contract.duration_months();
+            facts.start = placement.start_date;
+            let freeze = Frozen::after_the_fact(rules, &placement.location, facts, now());
+            if store::freeze_placement(&mut transaction, placement.id, &freeze).await? {
+                frozen += 1;
+            }
+        }
+        transaction.commit().await?;
+        if due.len() < batch as usize {
+            return Ok(frozen);
+        }
     }
 }

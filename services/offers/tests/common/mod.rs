@@ -12,6 +12,16 @@ use vte_domain::{ContractKind, EducationLevel, InseeCode, MissionType};
 use vte_reference::{Programme, ReferenceData};
 
 /// The reference data, loaded once per process.
+/// The repository's rule sets, loaded once per test binary.
+pub fn rules() -> Arc<vte_rules::RuleBook> {
+    static RULES: OnceLock<Arc<vte_rules::RuleBook>> = OnceLock::new();
+    RULES
+        .get_or_init(|| {
+            Arc::new(vte_rules::RuleBook::load(&vte_rules::repository_rules_dir()).unwrap())
+        })
+        .clone()
+}
+
 pub fn reference() -> Arc<ReferenceData> {
     static REFERENCE: OnceLock<Arc<ReferenceData>> = OnceLock::new();
     REFERENCE

@@ -1,17 +1,17 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::domain::aid::AidKind;
 use crate::domain::application_state::{ApplicationStatus, IllegalTransition};
 use crate::domain::error::ErrorKind;
 use crate::domain::placement::PlacementStatus;
 use crate::domain::spec::NewOffer;
 use crate::domain::testing::{
     application_to, candidate, company, date, draft_offer, figeac_cdi, now, published_offer,
-    reference, school, today,
+    reference, scheme, school, today,
 };
 use chrono::TimeDelta;
 use vte_domain::{ApplicationId, ContractKind};
+use vte_rules::{AidCode, AidOutcome, Rule, Standing};
 
 fn later() -> DateTime<Utc> {
     now() + TimeDelta::days(3)
@@ -24,6 +24,7 @@ fn hire(application: &Application, offer: &Offer, others: &[Application]) -> Acc
         others,
         &company(),
         &AcceptanceTerms::default(),
+        scheme(),
         PlacementId::new(),
         later(),
     )
@@ -66,8 +67,15 @@ fn accepting_takes_a_position_and_starts_the_vte() {
     assert_eq!(placement.start_date, date(2026, 9, 1));
     assert_eq!(placement.planned_end_date, date(2027, 9, 1));
     assert_eq!(placement.company_name.as_str(), "Usinage du Célé SAS");
-    assert_eq!(placement.aids[0].kind, AidKind::CompanyGraduateHire);
-    assert!(placement.aids[0].eligible);
+    let frozen = &placement.frozen;
+    assert_eq!(frozen.rule_set_id, "vte-2023-ti-2023-2027");
+    assert_eq!(frozen.territory.as_ref().unwrap().id, "ti-7603");
+    assert_eq!(
+        frozen.verdict.as_ref().unwrap().standing,
+        Standing::Eligible
+    );
+    assert_eq!(frozen.aids[0].code, AidCode::TerritoiresIndustrie);
+    assert_eq!(frozen.aids[0].outcome, AidOutcome::Eligible);
 }
 
 #[test]
@@ -135,6 +143,7 @@ fn a_filled_offer_accepts_no_one_else() {
         &[],
         &company(),
         &AcceptanceTerms::default(),
+        scheme(),
         PlacementId::new(),
         later(),
     )
@@ -166,6 +175,7 @@ fn the_terms_may_set_the_start_date_and_the_duration_of_a_cdd() {
         &[],
         &company(),
         &terms,
+        scheme(),
         PlacementId::new(),
         later(),
     )
@@ -192,6 +202,7 @@ fn bad_terms_are_all_reported_and_nothing_changes() {
         &[],
         &company(),
         &terms,
+        scheme(),
         PlacementId::new(),
         later(),
     )
@@ -214,6 +225,7 @@ fn only_the_company_side_accepts_and_only_an_open_application() {
         &[],
         &candidate(application.candidate_id),
         &AcceptanceTerms::default(),
+        scheme(),
         PlacementId::new(),
         later(),
     );
@@ -228,6 +240,7 @@ fn only_the_company_side_accepts_and_only_an_open_application() {
         &[],
         &company(),
         &AcceptanceTerms::default(),
+        scheme(),
         PlacementId::new(),
         later(),
     )
@@ -250,6 +263,7 @@ fn an_application_to_another_offer_is_an_inconsistency_of_the_store() {
         &[],
         &company(),
         &AcceptanceTerms::default(),
+        scheme(),
         PlacementId::new(),
         later(),
     )

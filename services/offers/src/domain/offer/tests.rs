@@ -50,7 +50,7 @@ fn publishing_a_complete_draft_makes_it_visible_and_counts_a_revision() {
     assert_eq!(published.updated_at, later());
     assert!(published.spec().is_some());
     assert!(
-        published.aids()[0].eligible,
+        published.aids(crate::domain::testing::rules())[0].eligible(),
         "a CDI in Figeac opens the company aid"
     );
 }

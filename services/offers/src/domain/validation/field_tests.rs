@@ -216,7 +216,13 @@ fn the_workplace_is_a_commune_of_the_reference_data() {
         insee_code: "31555".to_owned(),
         ..figeac_cdi()
     };
-    assert_eq!(publish(&toulouse).unwrap().location.territory(), None);
+    assert_eq!(
+        publish(&toulouse)
+            .unwrap()
+            .location
+            .territory_in(vte_domain::Programme::Ti2023_2027),
+        None
+    );
 }
 
 #[test]
