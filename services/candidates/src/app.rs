@@ -87,13 +87,20 @@ impl Service for Application {
             .on::<PlacementEvent, _>(PlacementsHandler::new(candidates.clone()));
         host.consume(placements);
         if own.retention_sweep {
+            let metrics =
+                sweeps::SweepMetrics::register(host.metrics.registry()).map_err(|error| {
+                    StartError::Setting {
+                        setting: "candidates.retention_sweep",
+                        message: format!("cannot register its metrics: {error}"),
+                    }
+                })?;
             let (rules, policy, every) = (
                 shared.rules,
                 own.retention_policy(),
                 own.retention_sweep_every(),
             );
             host.spawn("retention sweep", move |stop| async move {
-                sweeps::run(candidates, rules, policy, every, stop).await;
+                sweeps::run(candidates, rules, policy, every, metrics, stop).await;
                 Ok(())
             });
         }

@@ -1,12 +1,14 @@
 //! The retention sweep, the service's background task: every period (a day by default) it
 //! retires the graduates past the recency window idle for the retention period
 //! ([`Candidates::retire_idle_graduates`]), batch after batch until none is left or the
-//! service stops. It logs and counts how many profiles it retired, never which.
+//! service stops. It logs and counts ([`SweepMetrics`]) how many profiles it retired, never
+//! which.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use prometheus::{IntCounter, Registry};
 use tokio_util::sync::CancellationToken;
 use vte_rules::RuleBook;
 
@@ -16,17 +18,45 @@ use crate::usecases::Candidates;
 /// How many profiles one transaction of the sweep retires at most.
 pub const RETENTION_BATCH: u32 = 100;
 
-/// Sweeps at start, then every `every`, until `shutdown`. A failed round is logged and the next
-/// one tries again.
+/// The sweep's counters on the service's metrics registry (`vte_retention_*`): counts only.
+#[derive(Debug, Clone)]
+pub struct SweepMetrics {
+    retired: IntCounter,
+    failed_rounds: IntCounter,
+}
+
+impl SweepMetrics {
+    /// The counters, registered on `registry`.
+    pub fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let retired = IntCounter::new(
+            "retention_retired_profiles_total",
+            "Profiles of idle graduates past the recency window erased by the retention sweep",
+        )?;
+        let failed_rounds = IntCounter::new(
+            "retention_failed_rounds_total",
+            "Rounds of the retention sweep that failed (retried next round)",
+        )?;
+        registry.register(Box::new(retired.clone()))?;
+        registry.register(Box::new(failed_rounds.clone()))?;
+        Ok(Self {
+            retired,
+            failed_rounds,
+        })
+    }
+}
+
+/// Sweeps at start, then every `every`, until `shutdown`. A failed round is logged and counted,
+/// and the next one tries again.
 pub async fn run(
     candidates: Candidates,
     rules: Arc<RuleBook>,
     policy: RetentionPolicy,
     every: Duration,
+    metrics: SweepMetrics,
     shutdown: CancellationToken,
 ) {
     loop {
-        round(&candidates, &rules, policy, &shutdown).await;
+        round(&candidates, &rules, policy, &metrics, &shutdown).await;
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(every) => {}
@@ -40,6 +70,7 @@ async fn round(
     candidates: &Candidates,
     rules: &RuleBook,
     policy: RetentionPolicy,
+    metrics: &SweepMetrics,
     shutdown: &CancellationToken,
 ) {
     let now = Utc::now();
@@ -51,6 +82,7 @@ async fn round(
         {
             Ok(count) => {
                 retired += count;
+                metrics.retired.inc_by(count as u64);
                 if count < RETENTION_BATCH as usize || shutdown.is_cancelled() {
                     break Ok(());
                 }
@@ -65,6 +97,7 @@ async fn round(
         );
     }
     if let Err(error) = outcome {
+        metrics.failed_rounds.inc();
         tracing::warn!(%error, "the retention sweep failed; retrying next round");
     }
 }

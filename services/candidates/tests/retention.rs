@@ -11,15 +11,17 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Api, PATIENCE, date, graduate, rules_dir};
+use tokio_util::sync::CancellationToken;
 use tonic::Code;
-use vte_candidates::Candidates;
 use vte_candidates::config::CandidatesSettings;
 use vte_candidates::domain::retention::RetentionPolicy;
 use vte_candidates::domain::{Erasure, ErasureReason as Reason, Requester};
 use vte_candidates::store::{self, RefDigestKey};
+use vte_candidates::{Candidates, sweeps};
 use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::candidates::v1::candidate_event::Event;
 use vte_proto::vte::candidates::v1::{
@@ -438,4 +440,54 @@ async fn a_push_waiting_on_a_profile_being_retired_does_not_bring_it_back() {
     .await
     .unwrap();
     assert_eq!(left, 0, "the retired graduate is not created anew");
+}
+
+#[tokio::test]
+async fn the_sweep_task_counts_what_it_retired_and_stops_on_shutdown() {
+    let (api, candidates, rules) = service().await;
+    let school = SchoolId::new();
+    let refs = ["2018-X", "2018-Y", "2018-Z"];
+    let rows = refs
+        .iter()
+        .map(|school_ref| graduate_of(school_ref, (2018, 9, 30)))
+        .collect();
+    api.push(school, rows).await;
+    for school_ref in refs {
+        let id = api.candidate_id(school, school_ref).await;
+        last_changed(&api, id, at(2022, 1, 10), at(2022, 1, 10)).await;
+    }
+    let registry = prometheus::Registry::new();
+    let metrics = sweeps::SweepMetrics::register(&registry).unwrap();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(sweeps::run(
+        candidates,
+        Arc::new(rules),
+        RetentionPolicy::default(),
+        Duration::from_secs(3600),
+        metrics,
+        stop.clone(),
+    ));
+    let counter = |name: &str| {
+        registry
+            .gather()
+            .iter()
+            .find(|family| family.name() == name)
+            .map(|family| family.get_metric()[0].get_counter().get_value())
+    };
+    eventually("the first round to retire the three", PATIENCE, || async {
+        (counter("retention_retired_profiles_total") == Some(3.0)).then_some(())
+    })
+    .await;
+    assert_eq!(counter("retention_failed_rounds_total"), Some(0.0));
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM profiles WHERE school_id = $1")
+        .bind(school.as_uuid())
+        .fetch_one(&api.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    stop.cancel();
+    tokio::time::timeout(PATIENCE, task)
+        .await
+        .expect("the sweep stops once cancelled")
+        .unwrap();
 }
