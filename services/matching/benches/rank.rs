@@ -33,8 +33,9 @@ fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
     )
 }
 
-/// The ranking of the index as one SQL statement: the same filters, the same seven components
-/// with the same per-offer weights, the same order (score, then id).
+/// The ranking of the index as one SQL statement: the same filters (the scheme's rules on the
+/// candidate's situation included: status at the start, graduate recency), the same seven
+/// components with the same per-offer weights, the same order (score, then id).
 const RANK_SQL: &str = "
 WITH scored AS (
   SELECT
@@ -46,6 +47,11 @@ WITH scored AS (
   WHERE $3::smallint = ANY (p.contract_kinds)
     AND p.level BETWEEN $4 AND $5
     AND p.available_from - $6::date <= $7
+    AND $28
+    AND ( ((p.academic_status = 2 OR (p.academic_status = 1 AND p.graduation_date <= $6::date))
+           AND p.graduation_date >= $26::date)
+       OR (p.academic_status = 1 AND (p.graduation_date IS NULL OR p.graduation_date > $6::date)
+           AND $27) )
 )
 SELECT candidate_id,
   ( $8  * greatest(mission_weights[$16] / 100.0, $18 * coalesce(mission_weights[$17], 0) / 100.0)
@@ -108,8 +114,8 @@ async fn rank_sql(
         .bind(centre.lat)
         .bind(centre.lon)
         .bind(i16::try_from(vte_matching::domain::contract_index(offer.contract) + 1).unwrap())
-        .bind(i16::from(offer.min_level))
-        .bind(i16::from(offer.max_level))
+        .bind(i16::from(offer.scheme.levels.0))
+        .bind(i16::from(offer.scheme.levels.1))
         .bind(offer.start_date)
         .bind(rules.availability_tolerance_days as i32)
         .bind(f64::from(w[0]))
@@ -132,7 +138,7 @@ async fn rank_sql(
         )
         .bind(&fields)
         .bind(&words)
-        .bind(if offer.place.territory.is_some() {
+        .bind(if offer.territory().is_some() {
             0.6f64
         } else {
             0.0
@@ -140,6 +146,9 @@ async fn rank_sql(
         .bind(&offer.place.region_code)
         .bind(language.map(|l| l.code.as_str().to_owned()))
         .bind(language.map_or(1.0, |l| f64::from(l.level)))
+        .bind(offer.scheme.graduated_since)
+        .bind(offer.contract == vte_domain::ContractKind::WorkStudy)
+        .bind(offer.scheme.offer_admitted())
         .fetch_all(pool)
         .await
         .unwrap()
@@ -150,6 +159,7 @@ async fn main() {
     let max = arg("--max", 1_000_000);
     let queries = arg("--queries", 300);
     let reference = ReferenceData::load(&vte_testbed::reference_dir()).unwrap();
+    let book = vte_rules::RuleBook::load(&vte_rules::repository_rules_dir()).unwrap();
     let communes = communes(&reference);
     let database = TestDatabase::create().await;
     let pool = PgPoolOptions::new()
@@ -207,7 +217,7 @@ async fn main() {
 
         let mut offer_rng = Rng(0x0ff3_75ee_d000_0001);
         let offers: Vec<OfferModel> = (0..queries)
-            .map(|_| offer(&mut offer_rng, &reference, &communes))
+            .map(|_| offer(&mut offer_rng, &reference, &book, &communes))
             .collect();
         let mut index_times = Vec::with_capacity(queries);
         let mut eligible = 0u64;

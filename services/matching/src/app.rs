@@ -73,11 +73,11 @@ impl Service for Application {
         matching: MatchingSettings,
         shared: Shared,
     ) -> Result<Self, StartError> {
-        let reference = shared.reference;
+        let (reference, rules) = (shared.reference, shared.rules);
         let mut host = ServiceHost::build_with(settings, &MIGRATOR, pieces()).await?;
-        let (index, cursor) = follower::load(&host.pool, &reference).await?;
+        let (index, cursor) = follower::load(&host.pool, &reference, &rules).await?;
         let index = Arc::new(RwLock::new(index));
-        let follower = Follower::new(host.pool.clone(), index, reference.clone(), cursor);
+        let follower = Follower::new(host.pool.clone(), index, reference.clone(), rules, cursor);
         let api = MatchingApi::new(
             Matching::new(follower.clone(), reference.clone(), matching),
             reference.clone(),

@@ -16,6 +16,7 @@ use vte_proto::vte::applications::v1::{ApplicationEvent, application_event};
 use vte_proto::vte::candidates::v1::{CandidateEvent, CandidateProfileChanged, candidate_event};
 use vte_proto::vte::offers::v1::{OfferEvent, OfferStatus, offer_event};
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 use crate::config::MatchingSettings;
 use crate::error::Error;
@@ -89,13 +90,17 @@ impl Handles<OfferEvent> for Handlers {
         event: &OfferEvent,
         _meta: &RecordMeta,
     ) -> Result<(), HandlerError> {
-        let change = offer_change(event, &self.reference)?;
+        let change = offer_change(event, &self.reference, self.follower.rules())?;
         Ok(self.matching().record_offer(tx, change).await?)
     }
 }
 
 /// The offer an event carries.
-fn offer_change(event: &OfferEvent, reference: &ReferenceData) -> Result<OfferChange, Error> {
+fn offer_change(
+    event: &OfferEvent,
+    reference: &ReferenceData,
+    rules: &RuleBook,
+) -> Result<OfferChange, Error> {
     use offer_event::Event;
     let id = OfferId::parse(&event.offer_id).map_err(|_| invalid("offer_id is not a UUID"))?;
     let (offer, published) = match &event.event {
@@ -115,7 +120,7 @@ fn offer_change(event: &OfferEvent, reference: &ReferenceData) -> Result<OfferCh
     let model = if offer.status == OfferStatus::Draft as i32 {
         None
     } else {
-        Some(mapping::offer_model(offer, reference).map_err(invalid)?)
+        Some(mapping::offer_model(offer, reference, rules).map_err(invalid)?)
     };
     Ok(OfferChange {
         id,

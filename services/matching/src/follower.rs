@@ -27,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use vte_proto::vte::offers::v1::Offer;
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 use crate::domain::{CandidateModel, OfferModel};
 use crate::index::{Index, SharedIndex};
@@ -57,6 +58,7 @@ pub struct Cursor {
 pub async fn load(
     pool: &PgPool,
     reference: &ReferenceData,
+    rules: &RuleBook,
 ) -> Result<(Index, Cursor), sqlx::Error> {
     let mut index = Index::new(reference);
     let mut tx = pool.begin().await?;
@@ -67,7 +69,7 @@ pub async fn load(
     for bytes in store::load_open_offers(&mut tx).await? {
         match Offer::decode(bytes.as_slice())
             .map_err(|e| e.to_string())
-            .and_then(|o| mapping::offer_model(&o, reference))
+            .and_then(|o| mapping::offer_model(&o, reference, rules))
         {
             Ok(offer) => index.upsert_offer(offer),
             Err(reason) => tracing::error!(%reason, "an offer of the read model cannot be indexed"),
@@ -107,6 +109,7 @@ pub struct Follower {
     pool: PgPool,
     index: SharedIndex,
     reference: Arc<ReferenceData>,
+    rules: Arc<RuleBook>,
     cursor: tokio::sync::Mutex<Cursor>,
 }
 
@@ -116,12 +119,14 @@ impl Follower {
         pool: PgPool,
         index: SharedIndex,
         reference: Arc<ReferenceData>,
+        rules: Arc<RuleBook>,
         cursor: Cursor,
     ) -> Arc<Self> {
         Arc::new(Self {
             pool,
             index,
             reference,
+            rules,
             cursor: tokio::sync::Mutex::new(cursor),
         })
     }
@@ -129,6 +134,11 @@ impl Follower {
     /// The index this follower keeps.
     pub fn index(&self) -> &SharedIndex {
         &self.index
+    }
+
+    /// The scheme's rules offers are read against.
+    pub fn rules(&self) -> &Arc<RuleBook> {
+        &self.rules
     }
 
     /// The read model this follower reads.
@@ -141,8 +151,14 @@ impl Follower {
         let mut cursor = self.cursor.lock().await;
         let mut reloaded = 0;
         loop {
-            let (applied, more) =
-                refresh(&self.pool, &self.index, &self.reference, &mut cursor).await?;
+            let (applied, more) = refresh(
+                &self.pool,
+                &self.index,
+                &self.reference,
+                &self.rules,
+                &mut cursor,
+            )
+            .await?;
             reloaded += applied;
             if !more {
                 return Ok(reloaded);
@@ -201,6 +217,7 @@ async fn refresh(
     pool: &PgPool,
     index: &SharedIndex,
     reference: &ReferenceData,
+    rules: &RuleBook,
     cursor: &mut Cursor,
 ) -> Result<(usize, bool), sqlx::Error> {
     let gaps: Vec<i64> = cursor.gaps.iter().map(|(seq, _)| *seq).collect();
@@ -228,7 +245,7 @@ async fn refresh(
     cursor
         .gaps
         .retain(|(_, since)| since.elapsed() < GAP_PATIENCE);
-    apply(pool, index, reference, &changed).await?;
+    apply(pool, index, reference, rules, &changed).await?;
     Ok((changed.len(), more))
 }
 
@@ -238,6 +255,7 @@ async fn apply(
     pool: &PgPool,
     index: &SharedIndex,
     reference: &ReferenceData,
+    rules: &RuleBook,
     changed: &[Changed],
 ) -> Result<(), sqlx::Error> {
     let (mut offer_ids, mut candidate_ids) = (Vec::new(), Vec::new());
@@ -252,7 +270,7 @@ async fn apply(
         for (id, bytes) in store::load_offers(pool, &offer_ids).await? {
             let model = Offer::decode(bytes.as_slice())
                 .ok()
-                .and_then(|offer| mapping::offer_model(&offer, reference).ok());
+                .and_then(|offer| mapping::offer_model(&offer, reference, rules).ok());
             if let Some(model) = model {
                 offers.insert(id, model);
             }

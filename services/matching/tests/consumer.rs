@@ -65,7 +65,13 @@ impl Bed {
 fn instance(pool: &PgPool, settings: MatchingSettings) -> Handlers {
     let index = Arc::new(RwLock::new(Index::new(&reference())));
     Handlers {
-        follower: Follower::new(pool.clone(), index, reference(), Cursor::default()),
+        follower: Follower::new(
+            pool.clone(),
+            index,
+            reference(),
+            Arc::new(vte_rules::RuleBook::load(&vte_rules::repository_rules_dir()).unwrap()),
+            Cursor::default(),
+        ),
         reference: reference(),
         settings,
     }

@@ -14,9 +14,14 @@ use synthetic::{Rng, candidate, communes, offer};
 use vte_matching::domain::{CandidateModel, OfferModel, Rules, assess};
 use vte_matching::index::{CandidateFilter, Index, OfferFilter};
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 fn reference() -> ReferenceData {
     ReferenceData::load(&vte_testbed::reference_dir()).unwrap()
+}
+
+fn book() -> RuleBook {
+    RuleBook::load(&vte_rules::repository_rules_dir()).unwrap()
 }
 
 /// The best `limit` by brute force: assess every pair, keep the eligible, sort.
@@ -53,6 +58,7 @@ fn brute_force(
 #[test]
 fn the_column_scan_ranks_exactly_as_the_rules_applied_pair_by_pair() {
     let reference = reference();
+    let book = book();
     let communes = communes(&reference);
     let mut rng = Rng(0x1234_5678_9abc_def1);
     let candidates: Vec<CandidateModel> = (0..20_000)
@@ -64,7 +70,7 @@ fn the_column_scan_ranks_exactly_as_the_rules_applied_pair_by_pair() {
     }
     let rules = Rules::default();
     for round in 0..40 {
-        let offer = offer(&mut rng, &reference, &communes);
+        let offer = offer(&mut rng, &reference, &book, &communes);
         let filter = CandidateFilter {
             max_distance_km: (round % 4 == 0).then_some(300.0),
             exclude: if round % 5 == 0 {
@@ -89,6 +95,7 @@ fn the_column_scan_ranks_exactly_as_the_rules_applied_pair_by_pair() {
 #[test]
 fn removed_and_changed_candidates_leave_no_trace() {
     let reference = reference();
+    let book = book();
     let communes = communes(&reference);
     let mut rng = Rng(0x0bad_cafe_1234_5678);
     let mut candidates: Vec<CandidateModel> = (0..3_000)
@@ -115,7 +122,7 @@ fn removed_and_changed_candidates_leave_no_trace() {
     assert_eq!(index.len().0, kept.len());
     let rules = Rules::default();
     for round in 0..20 {
-        let offer = offer(&mut rng, &reference, &communes);
+        let offer = offer(&mut rng, &reference, &book, &communes);
         let ranking = index.rank_candidates(&offer, &rules, &CandidateFilter::default(), 50);
         let (expected, count) = brute_force(&offer, &kept, &rules, &CandidateFilter::default(), 50);
         assert_eq!(ranking.eligible, count, "round {round}");
@@ -131,10 +138,11 @@ fn removed_and_changed_candidates_leave_no_trace() {
 #[test]
 fn ranking_offers_agrees_with_the_rules_and_the_request_filters() {
     let reference = reference();
+    let book = book();
     let communes = communes(&reference);
     let mut rng = Rng(0x5151_7171_9191_0101);
     let offers: Vec<OfferModel> = (0..2_000)
-        .map(|_| offer(&mut rng, &reference, &communes))
+        .map(|_| offer(&mut rng, &reference, &book, &communes))
         .collect();
     let mut index = Index::new(&reference);
     for o in &offers {
@@ -150,7 +158,7 @@ fn ranking_offers_agrees_with_the_rules_and_the_request_filters() {
         let ranking = index.rank_offers(&c, &rules, &filter, 10);
         let mut expected: Vec<(f32, uuid::Uuid)> = offers
             .iter()
-            .filter(|o| !filter.only_in_territory || o.place.territory.is_some())
+            .filter(|o| !filter.only_in_territory || o.territory().is_some())
             .map(|o| (assess(o, &c, &rules), o.id.as_uuid()))
             .filter(|(a, _)| a.eligible())
             .map(|(a, id)| (a.score, id))
@@ -168,7 +176,7 @@ fn ranking_offers_agrees_with_the_rules_and_the_request_filters() {
             ranking
                 .hits
                 .iter()
-                .all(|(o, _)| !filter.only_in_territory || o.place.territory.is_some())
+                .all(|(o, _)| !filter.only_in_territory || o.territory().is_some())
         );
     }
 }

@@ -12,7 +12,9 @@ use common::fixtures::*;
 use common::{Matching, PATIENCE};
 use tonic::Code;
 use vte_matching::MatchingSettings;
-use vte_proto::vte::common::v1::{AidKind, ContractKind, MissionType};
+use vte_proto::vte::common::v1::{
+    AidKind, AidOutcome, ContractKind, EligibilityStanding, MissionType,
+};
 use vte_proto::vte::matching::v1::{
     OfferFilters, RankOffersRequest, RankOffersResponse, SuggestionTrigger, matching_event,
 };
@@ -36,9 +38,7 @@ async fn a_graduate_sees_offers_ranked_from_their_side_with_the_aid_each_opens()
     let figeac = offer(FIGEAC, MissionType::Technologie);
     let toulouse = offer(TOULOUSE, MissionType::Marketing);
     let lille = offer(LILLE, MissionType::Technologie);
-    let mut student = graduate(TOULOUSE, 150, MissionType::Technologie);
-    student.status = vte_proto::vte::candidates::v1::AcademicStatus::Student as i32;
-    preferences(&mut student).contract_kinds_sought = vec![ContractKind::WorkStudy as i32];
+    let student = student(TOULOUSE, 150, MissionType::Technologie);
     let work_study = with_contract(
         offer(FIGEAC, MissionType::Technologie),
         ContractKind::WorkStudy,
@@ -81,6 +81,18 @@ async fn a_graduate_sees_offers_ranked_from_their_side_with_the_aid_each_opens()
         company_aid.eligible,
         "a graduate hired on a CDI in Figeac opens the company aid"
     );
+    // Toulouse is in no Territoire d'industrie: the same graduate opens no aid there.
+    let toulouse_aid = response.offers[1]
+        .aids
+        .iter()
+        .find(|a| a.kind == AidKind::CompanyGraduateHire as i32)
+        .unwrap();
+    assert_eq!(toulouse_aid.outcome, AidOutcome::NotEligible as i32);
+    assert!(
+        toulouse_aid.reason.contains("Toulouse"),
+        "{}",
+        toulouse_aid.reason
+    );
     let summary = &first.explanation.as_ref().unwrap().summary;
     assert!(summary.contains("Votre intérêt"), "{summary}");
     assert!(first.distance_km.unwrap() > 100.0);
@@ -116,7 +128,9 @@ async fn a_graduate_sees_offers_ranked_from_their_side_with_the_aid_each_opens()
         .into_inner();
     assert_eq!(offer_ids(&wide), vec![figeac.id.clone(), lille.id.clone()]);
 
-    // The student sees the work-study offer, with the installation aid and not the company's.
+    // The student sees the work-study offer with the pair's aids, from the rule data: the
+    // Territoires d'industrie aid is open to a work-study hire in Figeac (the 2020 operation),
+    // Mobili-Jeune is only possible, under conditions the offer cannot tell.
     let theirs = matching
         .candidate(candidate_id(&student))
         .rank_offers(request.clone())
@@ -124,15 +138,25 @@ async fn a_graduate_sees_offers_ranked_from_their_side_with_the_aid_each_opens()
         .unwrap()
         .into_inner();
     assert_eq!(offer_ids(&theirs), vec![work_study.id.clone()]);
-    let aids = &theirs.offers[0].aids;
-    assert!(
-        aids.iter()
-            .any(|a| a.kind == AidKind::WorkStudyInstallation as i32 && a.eligible)
-    );
-    assert!(
-        aids.iter()
-            .any(|a| a.kind == AidKind::CompanyGraduateHire as i32 && !a.eligible)
-    );
+    let aid = |kind: AidKind| {
+        theirs.offers[0]
+            .aids
+            .iter()
+            .find(|a| a.kind == kind as i32)
+            .unwrap()
+            .clone()
+    };
+    let company = aid(AidKind::CompanyGraduateHire);
+    assert_eq!(company.outcome, AidOutcome::EligibleSubjectToLabel as i32);
+    assert!(company.eligible && company.paid_to_company);
+    assert_eq!(company.amount.as_ref().unwrap().amount_cents, 400_000);
+    let mobili = aid(AidKind::WorkStudyInstallation);
+    assert_eq!(mobili.outcome, AidOutcome::PossibleUnderConditions as i32);
+    assert!(!mobili.eligible && !mobili.paid_to_company);
+    assert!(!mobili.conditions.is_empty(), "{mobili:?}");
+    let eligibility = theirs.offers[0].eligibility.as_ref().unwrap();
+    assert_eq!(eligibility.standing, EligibilityStanding::Eligible as i32);
+    assert!(eligibility.label_ready);
 
     // Another candidate, a company, the website acting for no one: denied; another school: as
     // if the candidate did not exist.

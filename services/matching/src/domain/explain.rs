@@ -1,10 +1,13 @@
 //! The words of matching: every filter and component of an [`Assessment`] said in French to
 //! the side that asked, the company ("le candidat", "son rayon") or the student ("vous",
 //! "votre rayon"), e.g. "À 43 km de chez vous, dans votre rayon de 100 km". Sentences name no
-//! person: a company reads distances, levels and fields, never who the candidate is.
+//! person: a company reads distances, levels and fields, never who the candidate is. The
+//! scheme's rules are said in the words of their verdict ([`vte_rules::judge`]), the same for
+//! both sides.
 
 use chrono::NaiveDate;
 use vte_domain::ContractKind;
+use vte_rules::{Rule, Verdict};
 
 use super::geo::one_decimal;
 use super::model::{CandidateModel, OfferModel};
@@ -20,7 +23,7 @@ pub enum Audience {
     Candidate,
 }
 
-/// The hard filters, in the contract's order (`FilterKind` 1..=7).
+/// The hard filters, in the contract's order (`FilterKind` 1..=11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterKind {
     OfferOpen,
@@ -30,6 +33,11 @@ pub enum FilterKind {
     Consent,
     Visibility,
     Mobility,
+    /// The scheme's rules that matching did not check before issue 14, named as in the verdict.
+    ContractForStatus,
+    ContractDuration,
+    GraduateRecency,
+    CompanySize,
 }
 
 /// One filter's outcome, worded.
@@ -57,17 +65,40 @@ pub struct Explanation {
     pub summary: String,
 }
 
-/// Words `assessment` of (`offer`, `candidate`) for `audience`. The candidate is matchable
-/// (consent given, search not paused): the consent and visibility filters pass.
+/// Words `assessment` of (`offer`, `candidate`) for `audience`, the scheme's rules in the
+/// words of the pair's `verdict`. The candidate is matchable (consent given, search not
+/// paused): the consent and visibility filters pass.
 pub fn explain(
     offer: &OfferModel,
     candidate: &CandidateModel,
     assessment: &Assessment,
+    verdict: &Verdict,
     tolerance_days: u32,
     audience: Audience,
 ) -> Explanation {
     let you = Words::for_audience(audience);
     let f = &assessment.filters;
+    let rule = |rule: Rule, kind: FilterKind, passed: bool| {
+        let check = verdict.checks.iter().find(|check| check.rule == rule);
+        FilterOutcome {
+            kind,
+            passed: check.map_or(passed, |check| check.met),
+            reason: check.map_or_else(|| rule.code().to_owned(), |check| check.reason.clone()),
+        }
+    };
+    let level_reason = match verdict.checks.iter().find(|c| c.rule == Rule::Level) {
+        // The offer's range is met but not the scheme's: the verdict says which.
+        Some(check)
+            if !check.met && (offer.min_level..=offer.max_level).contains(&candidate.level) =>
+        {
+            check.reason.clone()
+        }
+        _ => format!(
+            "L'offre demande {}, le profil est bac+{}.",
+            level_range(offer.min_level, offer.max_level),
+            candidate.level
+        ),
+    };
     let filters = vec![
         FilterOutcome {
             kind: FilterKind::OfferOpen,
@@ -86,11 +117,7 @@ pub fn explain(
         FilterOutcome {
             kind: FilterKind::EducationLevel,
             passed: f.level,
-            reason: format!(
-                "L'offre demande {}, le profil est bac+{}.",
-                level_range(offer.min_level, offer.max_level),
-                candidate.level
-            ),
+            reason: level_reason,
         },
         FilterOutcome {
             kind: FilterKind::Availability,
@@ -118,6 +145,22 @@ pub fn explain(
             passed: f.mobility,
             reason: mobility_reason(f.distance_km, candidate, f.mobility, &you),
         },
+        rule(
+            Rule::ContractForStatus,
+            FilterKind::ContractForStatus,
+            f.contract_for_status,
+        ),
+        rule(
+            Rule::ContractDuration,
+            FilterKind::ContractDuration,
+            f.contract_duration,
+        ),
+        rule(
+            Rule::GraduateRecency,
+            FilterKind::GraduateRecency,
+            f.graduate_recency,
+        ),
+        rule(Rule::CompanySize, FilterKind::CompanySize, f.company_size),
     ];
     let mut components: Vec<Component> = ComponentKind::ALL
         .iter()
@@ -388,11 +431,15 @@ fn sentence(
         }
         ComponentKind::Territory => {
             let place = &offer.place;
-            let territory = match &place.territory {
-                Some(name) => format!("Dans le Territoire d'industrie {name}"),
+            let territory = match offer.territory() {
+                Some(name) => format!(
+                    "Dans le Territoire d'industrie {name} (programme {})",
+                    offer.scheme.programme.as_str()
+                ),
                 None => format!(
-                    "{} n'est pas dans un Territoire d'industrie",
-                    place.commune_name
+                    "{} n'est pas dans un Territoire d'industrie (programme {})",
+                    place.commune_name,
+                    offer.scheme.programme.as_str()
                 ),
             };
             let region = match a.region {

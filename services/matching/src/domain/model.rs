@@ -5,15 +5,14 @@
 
 use chrono::NaiveDate;
 use vte_domain::{
-    CandidateId, ContractKind, InseeCode, LanguageCode, MissionType, OfferId, SchoolId, Siren,
+    CandidateId, CompanySize, ContractKind, InseeCode, LanguageCode, MissionType, OfferId,
+    SchoolId, Siren,
 };
 use vte_reference::{Programme, ReferenceData};
 
+use super::eligibility::SchemeFit;
 use super::geo::Unit;
 use super::text::normalize;
-
-/// The Territoires d'industrie programme matching scores against: the current one.
-pub const PROGRAMME: Programme = Programme::Ti2023_2027;
 
 /// A commune, resolved: the names explanations use and the centre distances are taken from.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,8 +21,9 @@ pub struct Place {
     pub commune_name: String,
     pub region_code: String,
     pub region_name: String,
-    /// The Territoire d'industrie (2023-2027) the commune lies in, by name.
-    pub territory: Option<String>,
+    /// The Territoire d'industrie the commune lies in under each programme, by name, in
+    /// [`Programme::ALL`] order: which one counts depends on a contract's start date.
+    pub territories: [Option<String>; 2],
     /// The commune's centre; [`Unit::UNKNOWN`] for the few without one.
     pub unit: Unit,
 }
@@ -45,11 +45,18 @@ impl Place {
                 .map(|region| region.name().to_owned())
                 .unwrap_or_default(),
             region_code,
-            territory: reference
-                .territory_of(&insee, PROGRAMME)
-                .map(|territory| territory.name().to_owned()),
+            territories: Programme::ALL.map(|programme| {
+                reference
+                    .territory_of(&insee, programme)
+                    .map(|territory| territory.name().to_owned())
+            }),
             unit: commune.centre().map_or(Unit::UNKNOWN, Unit::of),
         })
+    }
+
+    /// The Territoire d'industrie the commune lies in under `programme`.
+    pub fn territory(&self, programme: Programme) -> Option<&str> {
+        self.territories[programme.index()].as_deref()
     }
 }
 
@@ -88,14 +95,22 @@ pub struct OfferModel {
     pub primary: MissionType,
     pub secondary: Option<MissionType>,
     pub contract: ContractKind,
+    /// Months of contract (cumulated in the company for work-study); none for a CDI.
+    pub duration_months: Option<u16>,
     pub min_level: u8,
     pub max_level: u8,
+    pub company_size: CompanySize,
+    /// The mission serves the company's ecological transition (VTE Vert).
+    pub ecological: bool,
     /// Fields of study sought; empty means any.
     pub fields: Vec<Term>,
     pub skills: Vec<Term>,
     pub languages: Vec<Language>,
     pub place: Place,
     pub start_date: NaiveDate,
+    /// What the scheme's rules for the start date say of the offer alone
+    /// ([`SchemeFit::read`]; set it again after changing any field above).
+    pub scheme: SchemeFit,
 }
 
 impl OfferModel {
@@ -104,12 +119,21 @@ impl OfferModel {
         self.primary == other.primary
             && self.secondary == other.secondary
             && self.contract == other.contract
+            && self.duration_months == other.duration_months
             && (self.min_level, self.max_level) == (other.min_level, other.max_level)
+            && self.company_size == other.company_size
+            && self.ecological == other.ecological
             && self.fields == other.fields
             && self.skills == other.skills
             && self.languages == other.languages
             && self.place.insee == other.place.insee
             && self.start_date == other.start_date
+            && self.scheme == other.scheme
+    }
+
+    /// The Territoire d'industrie of the workplace, in the programme of the start date's rules.
+    pub fn territory(&self) -> Option<&str> {
+        self.place.territory(self.scheme.programme)
     }
 }
 
@@ -132,6 +156,15 @@ impl Academic {
         }
     }
 
+    /// The number as the index's columns keep it.
+    pub const fn code(self) -> u8 {
+        match self {
+            Self::Student => 1,
+            Self::Graduate => 2,
+            Self::Unknown => 0,
+        }
+    }
+
     pub const fn from_number(number: i32) -> Self {
         match number {
             1 => Self::Student,
@@ -147,6 +180,9 @@ pub struct CandidateModel {
     pub id: CandidateId,
     pub school: Option<SchoolId>,
     pub academic: Academic,
+    /// The diploma's date: expected for a student, actual for a graduate; none when the
+    /// profile does not say (a graduate then fails the scheme's recency rule).
+    pub graduation_date: Option<NaiveDate>,
     /// Years after the bac as the profile states them; may lie outside bac+2..=bac+5 (then no
     /// offer's level range contains it).
     pub level: u8,

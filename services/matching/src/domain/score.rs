@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use vte_domain::MissionType;
 
+use super::eligibility::{Gate, day};
 use super::geo::distance_km;
 use super::model::{CandidateModel, Language, OfferModel, mission_index};
 use super::text::field_fit;
@@ -253,11 +254,14 @@ pub fn days_between(from: NaiveDate, to: NaiveDate) -> i32 {
     i32::try_from((to - from).num_days()).unwrap_or(i32::MAX)
 }
 
-/// The hard filters of one pair, as facts; [`super::explain`] words them.
+/// The hard filters of one pair, as facts; [`super::explain`] words them. Those of the
+/// scheme's rules are read as the index reads them ([`super::eligibility`]), which agrees with
+/// [`vte_rules::judge`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Filters {
     pub offer_open: bool,
     pub contract: bool,
+    /// In the offer's level range and the scheme's.
     pub level: bool,
     /// Days between the start date and the candidate's first day (positive: late).
     pub days_late: i32,
@@ -265,11 +269,31 @@ pub struct Filters {
     /// Distance home to workplace, NaN when unknown.
     pub distance_km: f32,
     pub mobility: bool,
+    /// The scheme's rule `contract_for_status`: a student at the start takes only work-study.
+    pub contract_for_status: bool,
+    /// The scheme's rule `contract_duration`.
+    pub contract_duration: bool,
+    /// The scheme's rule `graduate_recency`.
+    pub graduate_recency: bool,
+    /// The scheme's rule `company_size`.
+    pub company_size: bool,
 }
 
 impl Filters {
     pub fn all_pass(&self) -> bool {
-        self.offer_open && self.contract && self.level && self.availability && self.mobility
+        self.offer_open && self.scheme_passes() && self.availability && self.mobility
+    }
+
+    /// Whether the pair meets every rule of the scheme (`judge` finds it admissible): the
+    /// filters above but openness and mobility.
+    pub fn scheme_passes(&self) -> bool {
+        self.contract
+            && self.level
+            && self.availability
+            && self.contract_for_status
+            && self.contract_duration
+            && self.graduate_recency
+            && self.company_size
     }
 }
 
@@ -295,15 +319,21 @@ impl Assessment {
 pub fn assess(offer: &OfferModel, candidate: &CandidateModel, rules: &Rules) -> Assessment {
     let km = distance_km(&offer.place.unit.0, &candidate.home.unit.0);
     let days_late = days_between(offer.start_date, candidate.available_from);
+    let gate = Gate::new(offer);
+    let (status, graduation) = (candidate.academic.code(), day(candidate.graduation_date));
     let filters = Filters {
         offer_open: offer.open,
         contract: candidate.seeks(offer.contract),
-        level: (offer.min_level..=offer.max_level).contains(&candidate.level),
+        level: offer.scheme.admits_level(candidate.level),
         days_late,
         availability: days_late
             <= i32::try_from(rules.availability_tolerance_days).unwrap_or(i32::MAX),
         distance_km: km,
         mobility: mobility_passes(km, candidate.radius_km as f32, candidate.open_to_relocation),
+        contract_for_status: gate.contract_for_status(status, graduation),
+        contract_duration: offer.scheme.contract_duration,
+        graduate_recency: gate.graduate_recency(status, graduation),
+        company_size: offer.scheme.company_size,
     };
     let matched_skills: Vec<usize> = candidate
         .skills
@@ -324,7 +354,7 @@ pub fn assess(offer: &OfferModel, candidate: &CandidateModel, rules: &Rules) -> 
         skills_fit(matched_skills.len() as u32, offer.skills.len() as u32),
         field_fit(&candidate.field_of_study.key, &fields),
         distance_fit(km, candidate.radius_km as f32, rules.min_distance_scale_km),
-        territory_fit(offer.place.territory.is_some(), region),
+        territory_fit(offer.territory().is_some(), region),
         languages_fit(&offer.languages, |need| {
             level_in(&candidate.languages, need)
         }),

@@ -2,11 +2,12 @@
 //! column partitions by contract kind sought and level ([`partition`]), each split into cells
 //! by home département ([`cells`]), every open offer, and the dictionaries that turn skills
 //! and fields of study into integers. Ranking candidates for an offer scans only the partitions
-//! of the offer's contract kind and levels, skips the cells no member of which could be within
-//! their mobility radius, applies the hard filters and the score components to the columns
-//! with the functions of [`crate::domain::score`], and keeps the best in a bounded heap
-//! ([`topk`]): no allocation per candidate. Offers are few: ranking them for a candidate weighs
-//! each with [`crate::domain::assess`].
+//! of the offer's contract kind and of the levels both the offer and the scheme admit, skips
+//! the cells no member of which could be within their mobility radius, applies the hard
+//! filters (the scheme's rules through [`crate::domain::Gate`], as `vte_rules::judge` decides)
+//! and the score components to the columns with the functions of [`crate::domain::score`],
+//! and keeps the best in a bounded heap ([`topk`]): no allocation per candidate. Offers are
+//! few: ranking them for a candidate weighs each with [`crate::domain::assess`].
 
 pub mod cells;
 pub mod partition;
@@ -19,13 +20,14 @@ use chrono::{Datelike, NaiveDate};
 use vte_domain::{CandidateId, ContractKind, MissionType, OfferId};
 use vte_reference::ReferenceData;
 
+use crate::domain::eligibility::day;
 use crate::domain::score::{
     RegionPreference, availability_fit, distance_fit, languages_fit, level_in, mission_fit,
     mobility_passes, skills_fit, territory_fit, weighted,
 };
 use crate::domain::{
-    Assessment, CandidateModel, OfferModel, Rules, assess, contract_index, distance_km, field_fit,
-    mission_index,
+    Assessment, CandidateModel, Gate, OfferModel, Rules, assess, contract_index, distance_km,
+    field_fit, mission_index,
 };
 use cells::{CellKey, Shelf};
 use partition::{Partition, Row, skill_bit};
@@ -209,6 +211,8 @@ impl Index {
                     radius_km: candidate.radius_km as f32,
                     relocation: candidate.open_to_relocation,
                     available: candidate.available_from.num_days_from_ce(),
+                    status: candidate.academic.code(),
+                    graduation: day(candidate.graduation_date),
                     missions: candidate.mission_weights,
                     regions,
                     field,
@@ -254,8 +258,9 @@ impl Index {
         let mut field_values = vec![f32::NAN; self.fields.names.len()];
         let mut top = TopK::new(limit);
         let mut eligible = 0u32;
-        if offer.open {
-            for level in offer.min_level..=offer.max_level {
+        if offer.open && offer.scheme.offer_admitted() {
+            let (min, max) = offer.scheme.levels;
+            for level in min..=max {
                 if filter
                     .levels
                     .as_ref()
@@ -304,7 +309,7 @@ impl Index {
                 Some(radius) => f.distance_km <= radius,
                 None => f.mobility,
             };
-            if f.offer_open && f.contract && f.level && f.availability && mobility {
+            if f.offer_open && f.scheme_passes() && mobility {
                 eligible += 1;
                 top.offer(assessment.score, offer.id);
             }
@@ -323,7 +328,7 @@ impl Index {
 }
 
 fn offer_wanted(offer: &OfferModel, filter: &OfferFilter) -> bool {
-    if filter.only_in_territory && offer.place.territory.is_none() {
+    if filter.only_in_territory && offer.territory().is_none() {
         return false;
     }
     if let Some(region) = &filter.region_code
@@ -359,6 +364,7 @@ struct Query<'a> {
     sought_fields: Vec<String>,
     field_names: &'a [String],
     offer: &'a OfferModel,
+    gate: Gate,
     in_territory: bool,
     region_bit: u32,
 }
@@ -397,7 +403,8 @@ impl<'a> Query<'a> {
             sought_fields: sought,
             field_names: &index.fields.names,
             offer,
-            in_territory: offer.place.territory.is_some(),
+            gate: Gate::new(offer),
+            in_territory: offer.territory().is_some(),
             region_bit: index
                 .regions
                 .get(&offer.place.region_code)
@@ -439,6 +446,7 @@ impl<'a> Query<'a> {
             &p.radius_km[..n],
             &p.relocation[..n],
         );
+        let (status, graduation) = (&p.status[..n], &p.graduation[..n]);
         let (available, missions, regions, fields) = (
             &p.available[..n],
             &p.missions[..n],
@@ -455,6 +463,9 @@ impl<'a> Query<'a> {
         for i in 0..n {
             let late = available[i] - self.start;
             if late > self.tolerance || available[i] > self.available_by {
+                continue;
+            }
+            if !self.gate.situation(status[i], graduation[i]) {
                 continue;
             }
             let km = distance_km(&units[i], &self.unit);

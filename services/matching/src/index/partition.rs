@@ -16,6 +16,11 @@ pub struct Partition {
     pub relocation: Vec<bool>,
     /// First day available, in days from the common era.
     pub available: Vec<i32>,
+    /// Student, graduate or unknown ([`crate::domain::Academic::code`]).
+    pub status: Vec<u8>,
+    /// Graduation day, in days from the common era ([`crate::domain::eligibility::NO_DATE`]
+    /// when unknown).
+    pub graduation: Vec<i32>,
     pub missions: Vec<[u8; 8]>,
     /// Preferred régions, one bit per région of the reference data; 0 for none.
     pub regions: Vec<u32>,
@@ -36,6 +41,8 @@ pub struct Row {
     pub radius_km: f32,
     pub relocation: bool,
     pub available: i32,
+    pub status: u8,
+    pub graduation: i32,
     pub missions: [u8; 8],
     pub regions: u32,
     pub field: u32,
@@ -65,6 +72,8 @@ impl Partition {
         self.radius_km.push(row.radius_km);
         self.relocation.push(row.relocation);
         self.available.push(row.available);
+        self.status.push(row.status);
+        self.graduation.push(row.graduation);
         self.missions.push(row.missions);
         self.regions.push(row.regions);
         self.field.push(row.field);
@@ -89,6 +98,8 @@ impl Partition {
         self.radius_km.swap_remove(at);
         self.relocation.swap_remove(at);
         self.available.swap_remove(at);
+        self.status.swap_remove(at);
+        self.graduation.swap_remove(at);
         self.missions.swap_remove(at);
         self.regions.swap_remove(at);
         self.field.swap_remove(at);

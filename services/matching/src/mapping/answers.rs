@@ -1,9 +1,10 @@
-//! Ranked candidates and offers, explanations, summaries and aids as `vte.matching.v1`
-//! messages: the answers of the three RPCs.
+//! Ranked candidates and offers, explanations, summaries, verdicts and aids as
+//! `vte.matching.v1` messages: the answers of the three RPCs.
 
 use chrono::{Datelike as _, NaiveDate};
 use vte_proto::vte::common::v1 as common;
 use vte_proto::vte::matching::v1 as wire;
+use vte_wire::eligibility::{aids, eligibility};
 
 use crate::domain::{
     Assessment, CandidateModel, ComponentKind, Explanation, FilterKind, one_decimal,
@@ -29,6 +30,10 @@ fn filter_number(kind: FilterKind) -> i32 {
         FilterKind::Consent => W::Consent,
         FilterKind::Visibility => W::Visibility,
         FilterKind::Mobility => W::Mobility,
+        FilterKind::ContractForStatus => W::ContractForStatus,
+        FilterKind::ContractDuration => W::ContractDuration,
+        FilterKind::GraduateRecency => W::GraduateRecency,
+        FilterKind::CompanySize => W::CompanySize,
     }) as i32
 }
 
@@ -116,6 +121,8 @@ pub fn rank_candidates_response(ranked: &RankedCandidates) -> wire::RankCandidat
                 summary: Some(candidate_summary(&hit.candidate, &hit.assessment)),
                 score: score(hit.score),
                 explanation: Some(explanation_to_proto(&hit.explanation)),
+                eligibility: Some(eligibility(&hit.verdict)),
+                aids: aids(&hit.verdict.aids),
             })
             .collect(),
         eligible_count: ranked.eligible,
@@ -136,6 +143,7 @@ pub fn rank_offers_response(ranked: OffersForCandidate) -> wire::RankOffersRespo
                     explanation: Some(explanation_to_proto(&hit.ranked.explanation)),
                     aids: hit.aids,
                     offer: Some(hit.published),
+                    eligibility: Some(eligibility(&hit.ranked.verdict)),
                 }
             })
             .collect(),
@@ -143,11 +151,14 @@ pub fn rank_offers_response(ranked: OffersForCandidate) -> wire::RankOffersRespo
     }
 }
 
-/// ExplainMatch's answer: for a candidate who may not be ranked, not eligible, nothing scored.
+/// ExplainMatch's answer: for a candidate who may not be ranked, not eligible, nothing scored
+/// nor judged.
 pub fn explain_match_response(pair: PairExplanation) -> wire::ExplainMatchResponse {
     let assessment = pair.assessment.as_ref();
+    let admissible = pair.verdict.as_ref().is_some_and(|v| v.admissible());
     wire::ExplainMatchResponse {
-        eligible: assessment.is_some_and(Assessment::eligible),
+        eligible: admissible && assessment.is_some_and(Assessment::eligible),
+        eligibility: pair.verdict.as_ref().map(eligibility),
         filters: filters_to_proto(&pair.explanation),
         score: assessment.map_or(0.0, |a| score(a.score)),
         explanation: Some(explanation_to_proto(&pair.explanation)),

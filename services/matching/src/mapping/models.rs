@@ -1,17 +1,23 @@
 //! Offers and profiles of the contract as matching sees them: from events and from the read
-//! model (which keeps each offer as the offers service published it), and the aids an offer
-//! opens to a candidate. Every refusal names the field, never a value, as it may end in a
-//! dead-letter header.
+//! model (which keeps each offer as the offers service published it), the offer read once
+//! against the scheme's rules for its start date. Every refusal names the field, never a
+//! value, as it may end in a dead-letter header.
 
 use chrono::NaiveDate;
 use prost::Message as _;
-use vte_domain::{CandidateId, ContractKind, LanguageCode, MissionType, OfferId, SchoolId, Siren};
+use vte_domain::{
+    CandidateId, CompanySize, ContractKind, LanguageCode, MissionType, OfferId, SchoolId, Siren,
+};
 use vte_proto::vte::candidates::v1::CandidateProfile;
 use vte_proto::vte::common::v1 as common;
 use vte_proto::vte::offers::v1::{Offer, OfferStatus};
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
+use vte_wire::WireEnum as _;
 
-use crate::domain::{Academic, CandidateModel, Language, OfferModel, Place, Term, mission_weights};
+use crate::domain::{
+    Academic, CandidateModel, Language, OfferModel, Place, SchemeFit, Term, mission_weights,
+};
 
 /// An offer as the read model keeps it (encoded), decoded.
 pub fn stored_offer(bytes: &[u8]) -> Result<Offer, prost::DecodeError> {
@@ -75,8 +81,13 @@ fn languages(raw: &[common::LanguageSkill]) -> Vec<Language> {
     languages
 }
 
-/// The offer of an event as matching sees it; the error names the missing or invalid field.
-pub fn offer_model(offer: &Offer, reference: &ReferenceData) -> Result<OfferModel, String> {
+/// The offer of an event as matching sees it, read against the rules for its start date; the
+/// error names the missing or invalid field.
+pub fn offer_model(
+    offer: &Offer,
+    reference: &ReferenceData,
+    rules: &RuleBook,
+) -> Result<OfferModel, String> {
     let spec = offer.spec.as_ref().ok_or("offer.spec is missing")?;
     let level = |n: i32, field: &str| {
         u8::try_from(n)
@@ -88,7 +99,16 @@ pub fn offer_model(offer: &Offer, reference: &ReferenceData) -> Result<OfferMode
         .location
         .as_ref()
         .ok_or("offer.spec.location is missing")?;
-    Ok(OfferModel {
+    // Published offers always state it; without it the scheme's size rule cannot be met.
+    let company_size = CompanySize::from_wire(spec.company_size)
+        .ok()
+        .flatten()
+        .ok_or("offer.spec.company_size is missing or not a company size")?;
+    let duration_months = spec
+        .duration_months
+        .map(|months| u16::try_from(months).map_err(|_| "offer.spec.duration_months is too large"))
+        .transpose()?;
+    let mut model = OfferModel {
         id: OfferId::parse(&offer.id).map_err(|_| "offer.id is not a UUID")?,
         siren: Siren::parse(&offer.company_siren)
             .map_err(|_| "offer.company_siren is not a SIREN")?,
@@ -100,8 +120,11 @@ pub fn offer_model(offer: &Offer, reference: &ReferenceData) -> Result<OfferMode
         secondary: mission(spec.secondary_mission_type),
         contract: contract(spec.contract_kind)
             .ok_or("offer.spec.contract_kind is not a contract kind")?,
+        duration_months,
         min_level: level(spec.min_level, "min_level")?,
         max_level: level(spec.max_level, "max_level")?,
+        company_size,
+        ecological: spec.ecological_transition,
         fields: terms(&spec.fields_of_study),
         skills: terms(&spec.skills),
         languages: languages(&spec.languages),
@@ -109,7 +132,10 @@ pub fn offer_model(offer: &Offer, reference: &ReferenceData) -> Result<OfferMode
             .map_err(|e| format!("offer.spec.location.insee_code {e}"))?,
         start_date: date(spec.start_date.as_ref())
             .ok_or("offer.spec.start_date is missing or invalid")?,
-    })
+        scheme: SchemeFit::unread(),
+    };
+    model.scheme = SchemeFit::read(rules, &model);
+    Ok(model)
 }
 
 /// A matchable profile as matching sees it; the error names the missing or invalid field.
@@ -136,6 +162,7 @@ pub fn candidate_model(
         id: CandidateId::parse(&profile.id).map_err(|_| "profile.id is not a UUID")?,
         school: SchoolId::parse(&profile.school_id).ok(),
         academic: Academic::from_number(profile.status),
+        graduation_date: date(profile.graduation_date.as_ref()),
         level: u8::try_from(profile.level.clamp(0, 255)).unwrap_or(0),
         field_of_study: Term::new(&profile.field_of_study),
         skills: terms(&profile.skills),
@@ -161,33 +188,4 @@ pub fn candidate_model(
             .ok_or("profile.preferences.available_from is missing or invalid")?,
         labels_count: u32::try_from(profile.labels.len()).unwrap_or(u32::MAX),
     })
-}
-
-/// The aids a pair opens: the offer's own aids (computed by the offers service from its place
-/// and contract) narrowed by who the candidate is. The company aid is for hiring a young
-/// graduate, the installation aid for a work-study student.
-pub fn pair_aids(offer: &Offer, academic: Academic) -> Vec<common::Aid> {
-    offer
-        .aids
-        .iter()
-        .map(|aid| {
-            let mut aid = aid.clone();
-            let (wanted, label) = if aid.kind == common::AidKind::CompanyGraduateHire as i32 {
-                (Academic::Graduate, "L'aide de 4 000 € à l'entreprise est réservée au recrutement d'un jeune diplômé ; ce profil est étudiant.")
-            } else if aid.kind == common::AidKind::WorkStudyInstallation as i32 {
-                (Academic::Student, "L'aide à l'installation de 1 200 € est réservée aux étudiants en alternance ; ce profil est diplômé.")
-            } else {
-                return aid;
-            };
-            if aid.eligible && academic != wanted {
-                aid.eligible = false;
-                aid.reason = if academic == Academic::Unknown {
-                    "La situation du profil (étudiant ou diplômé) n'est pas connue : l'aide ne peut pas être confirmée.".to_owned()
-                } else {
-                    label.to_owned()
-                };
-            }
-            aid
-        })
-        .collect()
 }

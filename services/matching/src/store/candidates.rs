@@ -102,6 +102,7 @@ pub struct ProfileRow {
     pub candidate_id: Uuid,
     pub school_id: Option<Uuid>,
     pub academic_status: i16,
+    pub graduation_date: Option<NaiveDate>,
     pub level: i16,
     pub field_of_study: String,
     pub skills: Vec<String>,
@@ -134,6 +135,7 @@ impl ProfileRow {
             candidate_id: model.id.as_uuid(),
             school_id: model.school.map(|s| s.as_uuid()),
             academic_status: i16::try_from(model.academic.number()).unwrap_or(0),
+            graduation_date: model.graduation_date,
             level: i16::from(model.level),
             field_of_study: model.field_of_study.text.clone(),
             skills: model.skills.iter().map(|s| s.text.clone()).collect(),
@@ -175,6 +177,7 @@ impl ProfileRow {
             id: CandidateId::from_uuid(self.candidate_id),
             school: self.school_id.map(SchoolId::from_uuid),
             academic: Academic::from_number(i32::from(self.academic_status)),
+            graduation_date: self.graduation_date,
             level: u8::try_from(self.level).unwrap_or(0),
             field_of_study: Term::new(&self.field_of_study),
             skills: self.skills.iter().map(|s| Term::new(s)).collect(),
@@ -205,7 +208,8 @@ impl ProfileRow {
     }
 }
 
-const PROFILE_COLUMNS: &str = "p.candidate_id, c.school_id, p.academic_status, p.level,
+const PROFILE_COLUMNS: &str = "p.candidate_id, c.school_id, p.academic_status,
+    p.graduation_date, p.level,
     p.field_of_study, p.skills, p.language_codes, p.language_levels, p.home_insee, p.home_lat,
     p.home_lon, p.home_region, p.mission_weights, p.mobility_radius_km, p.open_to_relocation,
     p.preferred_regions, p.contract_kinds, p.available_from, p.labels_count";
@@ -216,9 +220,11 @@ async fn upsert_profile(tx: &mut Tx, model: &CandidateModel) -> Result<(), sqlx:
         "INSERT INTO candidate_profiles (candidate_id, academic_status, level, field_of_study,
              skills, language_codes, language_levels, home_insee, home_lat, home_lon, home_region,
              mission_weights, mobility_radius_km, open_to_relocation, preferred_regions,
-             contract_kinds, available_from, labels_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+             contract_kinds, available_from, labels_count, graduation_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+             $19)
          ON CONFLICT (candidate_id) DO UPDATE SET academic_status = EXCLUDED.academic_status,
+             graduation_date = EXCLUDED.graduation_date,
              level = EXCLUDED.level, field_of_study = EXCLUDED.field_of_study,
              skills = EXCLUDED.skills, language_codes = EXCLUDED.language_codes,
              language_levels = EXCLUDED.language_levels, home_insee = EXCLUDED.home_insee,
@@ -248,6 +254,7 @@ async fn upsert_profile(tx: &mut Tx, model: &CandidateModel) -> Result<(), sqlx:
     .bind(&row.contract_kinds)
     .bind(row.available_from)
     .bind(row.labels_count)
+    .bind(row.graduation_date)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -358,18 +365,18 @@ pub async fn insert_profiles(
         "INSERT INTO candidate_profiles (candidate_id, academic_status, level, field_of_study,
              skills, language_codes, language_levels, home_insee, home_lat, home_lon, home_region,
              mission_weights, mobility_radius_km, open_to_relocation, preferred_regions,
-             contract_kinds, available_from, labels_count)
+             contract_kinds, available_from, labels_count, graduation_date)
          SELECT id, status, level, field, string_to_array(skills, E'\\x1f'),
              string_to_array(codes, E'\\x1f'), string_to_array(levels, ',')::smallint[], insee,
              lat, lon, region, string_to_array(missions, ',')::smallint[], radius, relocation,
              string_to_array(regions, E'\\x1f'), string_to_array(kinds, ',')::smallint[],
-             available, labels
+             available, labels, graduation
          FROM UNNEST($1::uuid[], $2::smallint[], $3::smallint[], $4::text[], $5::text[],
              $6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[],
              $12::text[], $13::int[], $14::bool[], $15::text[], $16::text[], $17::date[],
-             $18::int[])
+             $18::int[], $19::date[])
            AS t(id, status, level, field, skills, codes, levels, insee, lat, lon, region,
-             missions, radius, relocation, regions, kinds, available, labels)",
+             missions, radius, relocation, regions, kinds, available, labels, graduation)",
     )
     .bind(rows.iter().map(|r| r.candidate_id).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.academic_status).collect::<Vec<_>>())
@@ -429,6 +436,7 @@ pub async fn insert_profiles(
     )
     .bind(rows.iter().map(|r| r.available_from).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.labels_count).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.graduation_date).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
     tx.commit().await

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use vte_domain::{CandidateId, OfferId};
 use vte_proto::vte::common::v1::Aid;
+use vte_rules::Verdict;
 use vte_service::auth::Identity;
 
 use super::Matching;
 use super::lookup::{FoundCandidate, FoundOffer, unmatchable_explanation};
 use crate::access::{self, ExplainFor};
-use crate::domain::{Assessment, Audience, Explanation, assess, explain};
+use crate::domain::{Assessment, Audience, Explanation, assess, explain, verdict};
 use crate::error::{Error, Missing};
-use crate::mapping;
 
 /// A pair explained.
 #[derive(Debug, Clone)]
@@ -22,7 +22,10 @@ pub struct PairExplanation {
     pub explanation: Explanation,
     /// The pair's assessment; none when the candidate may not be ranked (nothing scored).
     pub assessment: Option<Assessment>,
-    /// The aids the pair opens (none when nothing was scored).
+    /// The pair under the scheme's rules; none when the candidate may not be ranked (nothing
+    /// judged).
+    pub verdict: Option<Verdict>,
+    /// The aids the pair opens, its verdict's (none when nothing was judged).
     pub aids: Vec<Aid>,
 }
 
@@ -79,27 +82,28 @@ impl Matching {
                 return Ok(PairExplanation {
                     explanation: unmatchable_explanation(&state),
                     assessment: None,
+                    verdict: None,
                     aids: Vec::new(),
                 });
             }
         };
         let rules = self.settings.rules;
+        let tolerance = rules.availability_tolerance_days;
         let assessment = assess(&offer, &candidate, &rules);
+        let verdict = verdict(&self.rules, &offer, &candidate, tolerance);
         let explanation = explain(
             &offer,
             &candidate,
             &assessment,
-            rules.availability_tolerance_days,
+            &verdict,
+            tolerance,
             audience,
         );
-        let published = self.published_offers(&[offer_id]).await?;
         Ok(PairExplanation {
             explanation,
             assessment: Some(assessment),
-            aids: published
-                .get(&offer_id)
-                .map(|offer| mapping::pair_aids(offer, candidate.academic))
-                .unwrap_or_default(),
+            aids: vte_wire::eligibility::aids(&verdict.aids),
+            verdict: Some(verdict),
         })
     }
 }

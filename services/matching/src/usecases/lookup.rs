@@ -98,7 +98,7 @@ impl Matching {
             offer: id,
             reason: format!("company_siren {rule}"),
         })?;
-        let model = mapping::offer_model(&offer, &self.reference).ok();
+        let model = mapping::offer_model(&offer, &self.reference, &self.rules).ok();
         // Committed but not yet followed into the index (well under a second): as it is now.
         if let Some(model) = model.as_ref().filter(|m| m.open) {
             return Ok(FoundOffer::Open(Arc::new(model.clone())));

@@ -18,6 +18,7 @@ use std::sync::{Arc, PoisonError};
 
 use sqlx::PgPool;
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 use crate::config::MatchingSettings;
 use crate::error::Error;
@@ -34,13 +35,14 @@ pub use read_model::{ApplicationChange, OfferChange, Profile, ProfileChange};
 pub use suggestions::Trigger;
 
 /// The matching service's use cases over the read model, the index its follower keeps, the
-/// reference data and the settings. Cheap to clone.
+/// reference data, the scheme's rules (the follower's) and the settings. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Matching {
     pool: PgPool,
     index: SharedIndex,
     follower: Arc<Follower>,
     reference: Arc<ReferenceData>,
+    rules: Arc<RuleBook>,
     settings: MatchingSettings,
 }
 
@@ -54,6 +56,7 @@ impl Matching {
         Self {
             pool: follower.pool().clone(),
             index: follower.index().clone(),
+            rules: follower.rules().clone(),
             follower,
             reference,
             settings,

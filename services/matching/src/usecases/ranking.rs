@@ -1,6 +1,7 @@
 //! RankCandidates and RankOffers: find the offer or the candidate, check who may ask, rank on
 //! the index. [`Matching::candidates_for`] and [`Matching::offers_for`] are the ranking itself,
-//! each hit assessed and worded for the side that reads it; suggestions rank with them too.
+//! each hit assessed, judged under the scheme's rules (its verdict and aids) and worded for the
+//! side that reads it; suggestions rank with them too.
 
 use std::sync::Arc;
 
@@ -8,18 +9,18 @@ use chrono::NaiveDate;
 use vte_domain::{CandidateId, MissionType, OfferId};
 use vte_proto::vte::common::v1::Aid;
 use vte_proto::vte::offers::v1::Offer;
+use vte_rules::Verdict;
 use vte_service::auth::Identity;
 
 use super::Matching;
 use super::lookup::{FoundCandidate, FoundOffer};
 use crate::access;
 use crate::domain::{
-    Assessment, Audience, CandidateModel, Explanation, OfferModel, assess, explain,
+    Assessment, Audience, CandidateModel, Explanation, OfferModel, assess, explain, verdict,
 };
 use crate::error::Error;
 use crate::error::Unmatchable;
 use crate::index::{CandidateFilter, OfferFilter};
-use crate::mapping;
 use crate::store;
 
 /// A RankCandidates request, decoded.
@@ -61,6 +62,8 @@ pub struct RankedCandidate {
     /// The score the index ranked by.
     pub score: f32,
     pub assessment: Assessment,
+    /// The pair under the scheme's rules: eligible or to confirm, with its aids.
+    pub verdict: Verdict,
     pub explanation: Explanation,
 }
 
@@ -77,6 +80,8 @@ pub struct RankedCandidates {
 pub struct RankedOffer {
     pub offer: Arc<OfferModel>,
     pub assessment: Assessment,
+    /// The pair under the scheme's rules: eligible or to confirm, with its aids.
+    pub verdict: Verdict,
     pub explanation: Explanation,
 }
 
@@ -89,7 +94,8 @@ pub struct RankedOffers {
 }
 
 /// A ranked offer with the offer as the offers service published it (the read model keeps
-/// the contract's message whole; RankOffers returns it) and the aids the pair opens.
+/// the contract's message whole; RankOffers returns it) and the aids the pair opens (its
+/// verdict's).
 #[derive(Debug, Clone)]
 pub struct PublishedOffer {
     pub ranked: RankedOffer,
@@ -170,7 +176,7 @@ impl Matching {
             .into_iter()
             .filter_map(|ranked| {
                 let published = published.remove(&ranked.offer.id)?;
-                let aids = mapping::pair_aids(&published, candidate.academic);
+                let aids = vte_wire::eligibility::aids(&ranked.verdict.aids);
                 Some(PublishedOffer {
                     ranked,
                     published,
@@ -192,7 +198,8 @@ impl Matching {
         filter: CandidateFilter,
         limit: usize,
     ) -> Result<RankedCandidates, Error> {
-        let rules = self.settings.rules;
+        let (rules, book) = (self.settings.rules, self.rules.clone());
+        let tolerance = rules.availability_tolerance_days;
         self.with_index(move |index| {
             let ranking = index.rank_candidates(&offer, &rules, &filter, limit);
             let hits = ranking
@@ -200,17 +207,20 @@ impl Matching {
                 .into_iter()
                 .map(|(candidate, score)| {
                     let assessment = assess(&offer, &candidate, &rules);
+                    let verdict = verdict(&book, &offer, &candidate, tolerance);
                     let explanation = explain(
                         &offer,
                         &candidate,
                         &assessment,
-                        rules.availability_tolerance_days,
+                        &verdict,
+                        tolerance,
                         Audience::Company,
                     );
                     RankedCandidate {
                         candidate,
                         score,
                         assessment,
+                        verdict,
                         explanation,
                     }
                 })
@@ -231,23 +241,27 @@ impl Matching {
         filter: OfferFilter,
         limit: usize,
     ) -> Result<RankedOffers, Error> {
-        let rules = self.settings.rules;
+        let (rules, book) = (self.settings.rules, self.rules.clone());
+        let tolerance = rules.availability_tolerance_days;
         self.with_index(move |index| {
             let ranking = index.rank_offers(&candidate, &rules, &filter, limit);
             let hits = ranking
                 .hits
                 .into_iter()
                 .map(|(offer, assessment)| {
+                    let verdict = verdict(&book, &offer, &candidate, tolerance);
                     let explanation = explain(
                         &offer,
                         &candidate,
                         &assessment,
-                        rules.availability_tolerance_days,
+                        &verdict,
+                        tolerance,
                         Audience::Candidate,
                     );
                     RankedOffer {
                         offer,
                         assessment,
+                        verdict,
                         explanation,
                     }
                 })

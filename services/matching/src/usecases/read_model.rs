@@ -88,7 +88,7 @@ impl Matching {
         } else {
             let before = previous
                 .and_then(|bytes| mapping::stored_offer(&bytes).ok())
-                .and_then(|offer| mapping::offer_model(&offer, &self.reference).ok());
+                .and_then(|offer| mapping::offer_model(&offer, &self.reference, &self.rules).ok());
             match before {
                 Some(before) if before.open && before.same_terms(&model) => return Ok(()),
                 _ => Trigger::OfferUpdated,

@@ -48,6 +48,7 @@ fn aids(insee: &str, kind: ContractKind) -> Vec<Aid> {
                 currency: "EUR".into(),
             }),
             reason: "reason of the offers service".into(),
+            ..Aid::default()
         },
         Aid {
             kind: AidKind::WorkStudyInstallation as i32,
@@ -57,6 +58,7 @@ fn aids(insee: &str, kind: ContractKind) -> Vec<Aid> {
                 currency: "EUR".into(),
             }),
             reason: "reason of the offers service".into(),
+            ..Aid::default()
         },
     ]
 }
@@ -103,12 +105,19 @@ pub fn offer(insee: &str, mission: MissionType) -> Offer {
     }
 }
 
-/// The offer with another contract kind (aids recomputed).
+/// The offer with another contract kind (aids recomputed), of 24 months unless a CDI.
 pub fn with_contract(mut offer: Offer, kind: ContractKind) -> Offer {
     let spec = offer.spec.as_mut().unwrap();
     spec.contract_kind = kind as i32;
+    spec.duration_months = (kind != ContractKind::Cdi).then_some(24);
     let insee = spec.location.as_ref().unwrap().insee_code.clone();
     offer.aids = aids(&insee, kind);
+    offer
+}
+
+/// The offer starting on `start`.
+pub fn starting(mut offer: Offer, start: NaiveDate) -> Offer {
+    offer.spec.as_mut().unwrap().start_date = Some(date(start));
     offer
 }
 
@@ -191,6 +200,28 @@ pub fn graduate(insee: &str, radius_km: u32, mission: MissionType) -> CandidateP
     }
 }
 
+/// A matchable bac+4 student of a new school living at `insee`, graduating in a year and
+/// seeking work-study within `radius_km`, otherwise as [`graduate`].
+pub fn student(insee: &str, radius_km: u32, mission: MissionType) -> CandidateProfile {
+    let mut profile = graduate(insee, radius_km, mission);
+    profile.status = AcademicStatus::Student as i32;
+    profile.level = EducationLevel::Bac4 as i32;
+    profile.graduation_date = Some(date(today() + Duration::days(365)));
+    preferences(&mut profile).contract_kinds_sought = vec![ContractKind::WorkStudy as i32];
+    profile
+}
+
+/// The profile with a diploma of `day` (expected, for a student), available from `available`.
+pub fn graduating(
+    mut profile: CandidateProfile,
+    day: NaiveDate,
+    available: NaiveDate,
+) -> CandidateProfile {
+    profile.graduation_date = Some(date(day));
+    preferences(&mut profile).available_from = Some(date(available));
+    profile
+}
+
 pub fn candidate_id(profile: &CandidateProfile) -> CandidateId {
     CandidateId::parse(&profile.id).unwrap()
 }
@@ -230,6 +261,7 @@ pub fn erased(profile: &CandidateProfile, erasure_id: uuid::Uuid) -> CandidateEv
             school_id: profile.school_id.clone(),
             erasure_id: erasure_id.to_string(),
             requested_at: Some(vte_events::now_timestamp()),
+            ..CandidateErased::default()
         })),
     }
 }

@@ -5,9 +5,14 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use chrono::{Duration, NaiveDate};
-use vte_domain::{CandidateId, ContractKind, LanguageCode, MissionType, OfferId, SchoolId, Siren};
-use vte_matching::domain::{Academic, CandidateModel, Language, OfferModel, Place, Term};
+use vte_domain::{
+    CandidateId, CompanySize, ContractKind, LanguageCode, MissionType, OfferId, SchoolId, Siren,
+};
+use vte_matching::domain::{
+    Academic, CandidateModel, Language, OfferModel, Place, SchemeFit, Term,
+};
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 pub use vte_testbed::Rng;
 
@@ -111,7 +116,7 @@ pub fn candidate(rng: &mut Rng, reference: &ReferenceData, communes: &[String]) 
     let preferred_regions = (0..rng.below(3))
         .map(|_| regions[rng.below(regions.len())].code().to_owned())
         .collect();
-    CandidateModel {
+    let mut candidate = CandidateModel {
         id: CandidateId::from_uuid(uuid::Uuid::from_u64_pair(rng.next(), rng.next())),
         school: Some(SchoolId::from_uuid(uuid::Uuid::from_u64_pair(
             1,
@@ -122,6 +127,7 @@ pub fn candidate(rng: &mut Rng, reference: &ReferenceData, communes: &[String]) 
         } else {
             Academic::Graduate
         },
+        graduation_date: None,
         level: 2 + rng.below(4) as u8,
         field_of_study: Term::new(FIELDS[rng.below(FIELDS.len())]),
         skills,
@@ -134,11 +140,28 @@ pub fn candidate(rng: &mut Rng, reference: &ReferenceData, communes: &[String]) 
         contract_kinds,
         available_from: today() + Duration::days(rng.below(150) as i64),
         labels_count: 0,
-    }
+    };
+    // Drawn from the id's bits rather than the generator, so the rest of the data is what it
+    // was before the scheme's rules (benchmarks compare). Students graduate within two years;
+    // graduates graduated up to three years ago, so about a third are past the two years.
+    let bits = candidate.id.as_uuid().as_u64_pair().1;
+    let days = i64::try_from(bits % 1_100).unwrap();
+    candidate.graduation_date = Some(if student {
+        today() + Duration::days(30 + days % 700)
+    } else {
+        today() - Duration::days(days)
+    });
+    candidate
 }
 
-/// A random open offer in one of `communes`, starting in 60 to 120 days.
-pub fn offer(rng: &mut Rng, reference: &ReferenceData, communes: &[String]) -> OfferModel {
+/// A random open offer in one of `communes`, starting in 60 to 120 days, read against `rules`:
+/// contracts of 6 to 36 months (a few too short for the scheme), companies of every size.
+pub fn offer(
+    rng: &mut Rng,
+    reference: &ReferenceData,
+    rules: &RuleBook,
+    communes: &[String],
+) -> OfferModel {
     let min = 2 + rng.below(3) as u8;
     let max = (min + rng.below(3) as u8).min(5);
     let skills: Vec<Term> = (0..1 + rng.below(4))
@@ -150,7 +173,7 @@ pub fn offer(rng: &mut Rng, reference: &ReferenceData, communes: &[String]) -> O
             acc
         });
     let primary = MissionType::ALL[rng.below(8)];
-    OfferModel {
+    let mut offer = OfferModel {
         id: OfferId::from_uuid(uuid::Uuid::from_u64_pair(rng.next(), rng.next())),
         siren: Siren::parse("732829320").unwrap(),
         title: "Offre".into(),
@@ -162,8 +185,11 @@ pub fn offer(rng: &mut Rng, reference: &ReferenceData, communes: &[String]) -> O
             .then(|| MissionType::ALL[rng.below(8)])
             .filter(|s| *s != primary),
         contract: ContractKind::ALL[rng.below(3)],
+        duration_months: None,
         min_level: min,
         max_level: max,
+        company_size: CompanySize::Pme,
+        ecological: false,
         fields: if rng.chance(30) {
             vec![]
         } else {
@@ -180,5 +206,14 @@ pub fn offer(rng: &mut Rng, reference: &ReferenceData, communes: &[String]) -> O
         },
         place: Place::resolve(reference, &communes[rng.below(communes.len())]).unwrap(),
         start_date: today() + Duration::days(60 + rng.below(60) as i64),
-    }
+        scheme: SchemeFit::unread(),
+    };
+    // From the id's bits, as for candidates.
+    let bits = offer.id.as_uuid().as_u64_pair().1;
+    offer.duration_months =
+        (offer.contract != ContractKind::Cdi).then(|| 6 + u16::try_from(bits % 31).unwrap());
+    offer.company_size = CompanySize::ALL[usize::try_from((bits >> 8) % 3).unwrap()];
+    offer.ecological = (bits >> 16) % 5 == 0;
+    offer.scheme = SchemeFit::read(rules, &offer);
+    offer
 }

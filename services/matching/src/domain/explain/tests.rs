@@ -3,18 +3,32 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::domain::{Academic, Language, Place, Rules, Term, assess, mission_weights};
+use crate::domain::{
+    Academic, Language, Place, Rules, SchemeFit, Term, assess, mission_weights, verdict,
+};
 use chrono::Duration;
-use vte_domain::{CandidateId, LanguageCode, MissionType, OfferId, Siren};
+use vte_domain::{CandidateId, CompanySize, LanguageCode, MissionType, OfferId, Siren};
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 fn reference() -> ReferenceData {
     ReferenceData::load(&ReferenceData::default_dir()).unwrap()
 }
 
+fn book() -> RuleBook {
+    RuleBook::load(&vte_rules::repository_rules_dir()).unwrap()
+}
+
+/// The pair explained for `audience`, judged by the repository's rules.
+fn explained(offer: &OfferModel, candidate: &CandidateModel, audience: Audience) -> Explanation {
+    let assessment = assess(offer, candidate, &Rules::default());
+    let verdict = verdict(&book(), offer, candidate, 30);
+    explain(offer, candidate, &assessment, &verdict, 30, audience)
+}
+
 fn pair(reference: &ReferenceData) -> (OfferModel, CandidateModel) {
     let start = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
-    let offer = OfferModel {
+    let mut offer = OfferModel {
         id: OfferId::new(),
         siren: Siren::parse("732829320").unwrap(),
         title: "Chargé d'affaires export".into(),
@@ -23,8 +37,11 @@ fn pair(reference: &ReferenceData) -> (OfferModel, CandidateModel) {
         primary: MissionType::International,
         secondary: None,
         contract: ContractKind::WorkStudy,
+        duration_months: Some(24),
         min_level: 3,
         max_level: 5,
+        company_size: CompanySize::Pme,
+        ecological: false,
         fields: vec![Term::new("Commerce international")],
         skills: vec![],
         languages: vec![Language {
@@ -33,11 +50,14 @@ fn pair(reference: &ReferenceData) -> (OfferModel, CandidateModel) {
         }],
         place: Place::resolve(reference, "46102").unwrap(),
         start_date: start,
+        scheme: SchemeFit::unread(),
     };
+    offer.scheme = SchemeFit::read(&book(), &offer);
     let candidate = CandidateModel {
         id: CandidateId::new(),
         school: None,
         academic: Academic::Student,
+        graduation_date: NaiveDate::from_ymd_opt(2028, 6, 30),
         level: 4,
         field_of_study: Term::new("commerce international"),
         skills: vec![Term::new("SAP")],
@@ -64,8 +84,8 @@ fn each_side_reads_the_pair_in_its_own_words() {
     let rules = Rules::default();
     let assessment = assess(&offer, &candidate, &rules);
     assert!(assessment.eligible());
-    let student = explain(&offer, &candidate, &assessment, 30, Audience::Candidate);
-    let company = explain(&offer, &candidate, &assessment, 30, Audience::Company);
+    let student = explained(&offer, &candidate, Audience::Candidate);
+    let company = explained(&offer, &candidate, Audience::Company);
     let reason = |e: &Explanation, kind| {
         e.filters
             .iter()
@@ -99,7 +119,7 @@ fn each_side_reads_the_pair_in_its_own_words() {
     };
     assert_eq!(
         sentence(&student, ComponentKind::Territory),
-        "Dans le Territoire d'industrie Aurillac – Figeac – Rodez, en Occitanie, une de vos régions préférées."
+        "Dans le Territoire d'industrie Aurillac – Figeac – Rodez (programme 2023-2027), en Occitanie, une de vos régions préférées."
     );
     assert_eq!(
         sentence(&company, ComponentKind::Languages),
@@ -145,9 +165,70 @@ fn a_failed_filter_is_the_summary() {
     candidate.level = 2;
     let assessment = assess(&offer, &candidate, &Rules::default());
     assert!(!assessment.eligible());
-    let explained = explain(&offer, &candidate, &assessment, 30, Audience::Company);
+    let explained = explained(&offer, &candidate, Audience::Company);
     assert_eq!(
         explained.summary,
         "L'offre demande bac+3 à bac+5, le profil est bac+2."
+    );
+}
+
+#[test]
+fn a_graduate_of_2023_is_out_of_a_figeac_work_study_of_september_2027_saying_why_to_both_sides() {
+    let reference = reference();
+    let (mut offer, mut candidate) = pair(&reference);
+    offer.start_date = NaiveDate::from_ymd_opt(2027, 9, 1).unwrap();
+    offer.contract = ContractKind::Cdi;
+    offer.duration_months = None;
+    offer.scheme = SchemeFit::read(&book(), &offer);
+    candidate.academic = Academic::Graduate;
+    candidate.graduation_date = NaiveDate::from_ymd_opt(2023, 7, 1);
+    candidate.contract_kinds = vec![ContractKind::Cdi];
+    candidate.available_from = offer.start_date;
+    let assessment = assess(&offer, &candidate, &Rules::default());
+    assert!(!assessment.filters.graduate_recency && !assessment.eligible());
+    for audience in [Audience::Company, Audience::Candidate] {
+        let explained = explained(&offer, &candidate, audience);
+        let recency = explained
+            .filters
+            .iter()
+            .find(|f| f.kind == FilterKind::GraduateRecency)
+            .unwrap();
+        assert!(!recency.passed);
+        assert!(
+            recency.reason.contains("1er juillet 2023")
+                && recency.reason.contains("1er septembre 2027"),
+            "{}",
+            recency.reason
+        );
+        assert_eq!(explained.summary, recency.reason);
+        // The other rules of the scheme are met and say so.
+        for kind in [
+            FilterKind::ContractForStatus,
+            FilterKind::ContractDuration,
+            FilterKind::CompanySize,
+        ] {
+            assert!(explained.filters.iter().any(|f| f.kind == kind && f.passed));
+        }
+    }
+}
+
+#[test]
+fn a_student_graduating_after_the_start_takes_work_study_but_not_a_cdi() {
+    let reference = reference();
+    let (mut offer, mut candidate) = pair(&reference);
+    candidate.contract_kinds = vec![ContractKind::WorkStudy, ContractKind::Cdi];
+    assert!(assess(&offer, &candidate, &Rules::default()).eligible());
+    offer.contract = ContractKind::Cdi;
+    offer.duration_months = None;
+    offer.scheme = SchemeFit::read(&book(), &offer);
+    let assessment = assess(&offer, &candidate, &Rules::default());
+    assert!(!assessment.filters.contract_for_status && assessment.filters.graduate_recency);
+    let explained = explained(&offer, &candidate, Audience::Candidate);
+    assert!(
+        explained
+            .summary
+            .contains("le VTE d'un étudiant se fait en alternance"),
+        "{}",
+        explained.summary
     );
 }
