@@ -1,15 +1,19 @@
 //! What the candidates service takes from `vte.placements.v1`: the labels Bpifrance grants, so
-//! a candidate's profile shows what they may put on a CV. The handler decodes the event into a
-//! [`LabelDecision`] and hands it to [`Candidates::record_label_decision`] in the runner's
-//! transaction, which also records the event id. Errors become retries or dead letters in one
+//! a candidate's profile shows what they may put on a CV, and that a candidate's VTE runs or
+//! moved, which keeps their profile from the retention sweep. The handler decodes the event
+//! into a [`LabelDecision`] and a [`PlacementActivity`] and hands them to the use cases in the
+//! runner's transaction, which also records the event id. Errors become retries or dead letters in one
 //! place ([`handler_error`]); reasons given for a refused event name fields, never values.
 
+use prost::Message as _;
 use sqlx::{Postgres, Transaction};
 use vte_domain::{CandidateId, MissionType};
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
 use vte_events::outbox::OutboxError;
 use vte_proto::vte::placements::v1::placement_event::Event;
-use vte_proto::vte::placements::v1::{LabelDecision as WireDecision, Placement, PlacementEvent};
+use vte_proto::vte::placements::v1::{
+    LabelDecision as WireDecision, Placement, PlacementEvent, PlacementStatus,
+};
 use vte_wire::WireEnum;
 
 use crate::domain::Label;
@@ -17,6 +21,7 @@ use crate::error::Error;
 use crate::store::StoreError;
 use crate::usecases::Candidates;
 use crate::usecases::labels::LabelDecision;
+use crate::usecases::retention::PlacementActivity;
 
 /// The handler of `vte.placements.v1` events.
 #[derive(Debug, Clone)]
@@ -38,6 +43,13 @@ impl Handles<PlacementEvent> for PlacementsHandler {
         event: &PlacementEvent,
         meta: &RecordMeta,
     ) -> Result<(), HandlerError> {
+        // Every step of a VTE keeps its candidate's profile from the retention sweep a while.
+        if let Some(activity) = activity(event) {
+            self.candidates
+                .record_placement_activity(transaction, activity)
+                .await
+                .map_err(handler_error)?;
+        }
         let Some((candidate, decision)) = decode(event)? else {
             // Starts, completions and early ends change nothing on a profile.
             return Ok(());
@@ -53,6 +65,38 @@ impl Handles<PlacementEvent> for PlacementsHandler {
         }
         Ok(())
     }
+}
+
+/// What an event says of the VTE for the retention rule: whether it runs, and when it moved.
+/// Every event of `vte.placements.v1` carries the placement's full new state as field 1 of its
+/// message, so the placement is read that way whatever the kind of event, kinds added after
+/// this code included. `None` when the event names no readable placement (nothing to keep).
+fn activity(event: &PlacementEvent) -> Option<PlacementActivity> {
+    /// Field 1 of any placement event's message.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Carrier {
+        #[prost(message, optional, tag = "1")]
+        placement: Option<Placement>,
+    }
+    let mut field = Vec::new();
+    event.event.as_ref()?.encode(&mut field);
+    let mut bytes = field.as_slice();
+    let (_, wire_type) = prost::encoding::decode_key(&mut bytes).ok()?;
+    if wire_type != prost::encoding::WireType::LengthDelimited {
+        return None;
+    }
+    let length = usize::try_from(prost::encoding::decode_varint(&mut bytes).ok()?).ok()?;
+    let placement = Carrier::decode(bytes.get(..length)?).ok()?.placement?;
+    Some(PlacementActivity {
+        placement: uuid::Uuid::try_parse(&placement.id).ok()?,
+        candidate: CandidateId::parse(&placement.candidate_id).ok()?,
+        active: placement.status == PlacementStatus::Active as i32,
+        at: event
+            .occurred_at
+            .as_ref()
+            .and_then(|at| vte_wire::timestamp_from_proto(at).ok())
+            .unwrap_or_else(chrono::Utc::now),
+    })
 }
 
 /// The label decision an event carries, with its candidate; `None` for the other events.

@@ -23,7 +23,7 @@ pub use erasure::{
     ErasureKey, RefDigestKey, confirm, erase_keyed, erased_refs_keyed, erasure,
     initial_confirmations,
 };
-pub use retention::lock_retirable;
+pub use retention::{lock_retirable, record_placement_activity};
 
 /// The store failed.
 #[derive(Debug, thiserror::Error)]

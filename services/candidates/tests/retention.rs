@@ -3,7 +3,8 @@
 //! erased through the same erasure as a person's request, recorded and published with the
 //! reason RETENTION; recent graduates, students and profiles changed lately are kept; a second
 //! sweep does nothing more; several sweeps at once share the work; a push waiting on a profile
-//! being retired does not bring it back. The clock is given to the
+//! being retired does not bring it back; a VTE that runs or moved lately keeps the profile.
+//! The clock is given to the
 //! use case, and profiles are aged by writing their last change in the database.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -29,6 +30,10 @@ use vte_proto::vte::candidates::v1::{
     PushProfilesBatchRequest, RequestErasureRequest, get_profile_request,
 };
 use vte_proto::vte::common::v1::{PlatformService, Role};
+use vte_proto::vte::placements::v1::{
+    Placement, PlacementCompleted, PlacementEvent, PlacementStarted, PlacementStatus,
+    placement_event,
+};
 use vte_reference::ReferenceData;
 use vte_rules::RuleBook;
 use vte_testbed::eventually;
@@ -490,4 +495,94 @@ async fn the_sweep_task_counts_what_it_retired_and_stops_on_shutdown() {
         .await
         .expect("the sweep stops once cancelled")
         .unwrap();
+}
+
+/// An event of `candidate`'s VTE `placement`: started when `status` is ACTIVE, completed
+/// otherwise, at `at`.
+fn placement_event(
+    placement: uuid::Uuid,
+    candidate: CandidateId,
+    status: PlacementStatus,
+    at: DateTime<Utc>,
+) -> PlacementEvent {
+    let state = Some(Placement {
+        id: placement.to_string(),
+        candidate_id: candidate.to_string(),
+        company_name: "Ratier-Figeac".to_owned(),
+        status: status as i32,
+        ..Placement::default()
+    });
+    let event = match status {
+        PlacementStatus::Active => {
+            placement_event::Event::Started(PlacementStarted { placement: state })
+        }
+        _ => placement_event::Event::Completed(PlacementCompleted { placement: state }),
+    };
+    PlacementEvent {
+        event_id: vte_events::new_event_id(),
+        occurred_at: Some(prost_types::Timestamp {
+            seconds: at.timestamp(),
+            nanos: 0,
+        }),
+        placement_id: placement.to_string(),
+        event: Some(event),
+    }
+}
+
+#[tokio::test]
+async fn a_graduate_whose_vte_runs_or_ended_lately_is_kept_then_retired_two_idle_years_after_it() {
+    let (api, candidates, rules) = service().await;
+    let school = SchoolId::new();
+    api.push(school, vec![graduate_of("2019-VTE", (2019, 6, 28))])
+        .await;
+    let hired = api.candidate_id(school, "2019-VTE").await;
+    last_changed(&api, hired, at(2023, 3, 15), at(2023, 3, 15)).await;
+    let placement = uuid::Uuid::now_v7();
+    let sweep = |now| candidates.retire_idle_graduates(&rules, RetentionPolicy::default(), now, 10);
+
+    // A VTE that started in September 2021 (within two years of the degree) still runs.
+    let started = placement_event(placement, hired, PlacementStatus::Active, at(2021, 9, 1));
+    api.publish(&started).await;
+    api.wait_handled(&started.event_id).await;
+    assert_eq!(
+        sweep(sweep_time()).await.unwrap(),
+        0,
+        "kept while the VTE runs"
+    );
+
+    // It was completed in September 2025: kept for the idle period after that.
+    let completed = placement_event(placement, hired, PlacementStatus::Completed, at(2025, 9, 1));
+    api.publish(&completed).await;
+    api.wait_handled(&completed.event_id).await;
+    assert_eq!(
+        sweep(sweep_time()).await.unwrap(),
+        0,
+        "moved within 24 months"
+    );
+    let two_years_on = Utc.with_ymd_and_hms(2027, 9, 2, 3, 0, 0).unwrap();
+    assert_eq!(sweep(two_years_on).await.unwrap(), 1);
+    assert!(!exists(&api, hired).await);
+    let activity: i64 = sqlx::query_scalar("SELECT count(*) FROM placement_activity")
+        .fetch_one(&api.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        activity, 0,
+        "what was heard of the VTE goes with the profile"
+    );
+
+    // A VTE of someone without a profile here leaves no trace.
+    let stranger = placement_event(
+        uuid::Uuid::now_v7(),
+        CandidateId::new(),
+        PlacementStatus::Active,
+        at(2026, 1, 5),
+    );
+    api.publish(&stranger).await;
+    api.wait_handled(&stranger.event_id).await;
+    let activity: i64 = sqlx::query_scalar("SELECT count(*) FROM placement_activity")
+        .fetch_one(&api.pool)
+        .await
+        .unwrap();
+    assert_eq!(activity, 0);
 }

@@ -3,9 +3,12 @@
 //! a person's request (profile and contact data deleted, the school's reference kept only as
 //! its keyed digest, `CandidateErased` then a tombstone published, every other service erasing
 //! and confirming) with the reason `Retention`, which the notifications service tells the
-//! school.
+//! school. What the service hears of its candidates' VTEs ([`PlacementActivity`]) keeps a
+//! profile whose VTE runs or moved lately.
 
 use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::{Postgres, Transaction};
+use vte_domain::CandidateId;
 use vte_proto::vte::candidates::v1::CandidateEvent;
 use vte_proto::vte::common::v1::{PlatformService, Role};
 use vte_rules::RuleBook;
@@ -56,6 +59,37 @@ impl Candidates {
         }
         tx.commit().await?;
         Ok(profiles.len())
+    }
+}
+
+/// What an event of `vte.placements.v1` says of a candidate's VTE, for the retention rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlacementActivity {
+    pub placement: uuid::Uuid,
+    pub candidate: CandidateId,
+    /// The VTE runs (status ACTIVE).
+    pub active: bool,
+    /// When it moved.
+    pub at: DateTime<Utc>,
+}
+
+impl Candidates {
+    /// Remembers that a candidate's VTE moved, in the caller's transaction (the consumer
+    /// runner's): the retention sweep keeps their profile while it runs and for the idle period
+    /// after its last step. `false` when the candidate has no profile here.
+    pub async fn record_placement_activity(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        activity: PlacementActivity,
+    ) -> Result<bool, Error> {
+        Ok(store::record_placement_activity(
+            tx,
+            activity.candidate,
+            activity.placement,
+            activity.active,
+            activity.at.trunc_subsecs(6),
+        )
+        .await?)
     }
 }
 

@@ -139,6 +139,11 @@ impl Api {
     pub async fn publish<E: EventEnvelope>(&self, event: &E) {
         self.service.publish(event).await;
     }
+
+    /// Waits until the service handled the event with this id.
+    pub async fn wait_handled(&self, event_id: &str) {
+        self.service.wait_handled(event_id).await;
+    }
 }
 
 /// An event read back from the broker.
