@@ -31,6 +31,7 @@ pub fn kind_to_proto(kind: Kind) -> wire::NotificationKind {
         Kind::OfferExpiring => W::OfferExpiring,
         Kind::LabelsAwaitingDecision => W::LabelsAwaitingDecision,
         Kind::ProfileRetired => W::ProfileRetired,
+        Kind::LabelRequestDue => W::LabelRequestDue,
     }
 }
 

@@ -1,11 +1,14 @@
 //! `vte.placements.v1`: a VTE started, completed (Bpifrance too hears then) or ended early, and
-//! Bpifrance's label decisions, told to the company, the young person and their school. A
-//! completed VTE is kept as awaiting its label until the decision, for Bpifrance's reminder.
+//! Bpifrance's label decisions (a rework request included), told to the company, the young
+//! person and their school; a label request or an appeal, told to Bpifrance; the reminder that a
+//! request window closes soon, told to the company. A completed VTE is kept as awaiting its
+//! label until a decision, for Bpifrance's reminder.
 
 use chrono::NaiveDate;
 use sqlx::{Postgres, Transaction};
 use vte_domain::Siren;
 use vte_events::consumer::{HandlerError, Handles, RecordMeta};
+use vte_proto::vte::common::v1::{Date, Role};
 use vte_proto::vte::placements::v1::{EarlyEndReason, Placement, PlacementEvent, placement_event};
 
 use super::{
@@ -25,15 +28,10 @@ impl Handles<PlacementEvent> for EventsHandler {
         use placement_event::Event;
         let (placement, step) = match &event.event {
             Some(Event::Started(e)) => {
-                let start_date = e.placement.as_ref().and_then(|p| {
-                    p.start_date.as_ref().and_then(|d| {
-                        NaiveDate::from_ymd_opt(
-                            d.year,
-                            u32::try_from(d.month).ok()?,
-                            u32::try_from(d.day).ok()?,
-                        )
-                    })
-                });
+                let start_date = e
+                    .placement
+                    .as_ref()
+                    .and_then(|p| date(p.start_date.as_ref()));
                 (e.placement.as_ref(), PlacementStep::Started { start_date })
             }
             Some(Event::Completed(e)) => (e.placement.as_ref(), PlacementStep::Completed),
@@ -54,6 +52,45 @@ impl Handles<PlacementEvent> for EventsHandler {
                     .unwrap_or_default();
                 (e.placement.as_ref(), PlacementStep::LabelRefused { reason })
             }
+            Some(Event::LabelReworkRequested(e)) => {
+                let reason = e
+                    .decision
+                    .as_ref()
+                    .map(|d| d.reason.clone())
+                    .unwrap_or_default();
+                let step = PlacementStep::LabelReworkRequested { reason };
+                (e.placement.as_ref(), step)
+            }
+            Some(Event::LabelRequested(e)) => {
+                let step = PlacementStep::LabelRequested {
+                    version: e.request.as_ref().map_or(1, |r| r.version),
+                    closes_on: e.window.as_ref().and_then(|w| date(w.closes_on.as_ref())),
+                };
+                (e.placement.as_ref(), step)
+            }
+            Some(Event::LabelAppealed(e)) => {
+                let by_company = e
+                    .appeal
+                    .as_ref()
+                    .and_then(|a| a.appealed_by.as_ref())
+                    .is_some_and(|actor| actor.role == Role::Company as i32);
+                (
+                    e.placement.as_ref(),
+                    PlacementStep::LabelAppealed { by_company },
+                )
+            }
+            Some(Event::LabelRequestDue(e)) => {
+                let closes_on = e
+                    .window
+                    .as_ref()
+                    .and_then(|w| date(w.closes_on.as_ref()))
+                    .ok_or_else(|| permanent("window.closes_on is missing or not a date"))?;
+                let step = PlacementStep::LabelRequestDue {
+                    closes_on,
+                    days_left: e.days_left,
+                };
+                (e.placement.as_ref(), step)
+            }
             None => return Err(permanent("the envelope carries no event")),
         };
         let placement = placement.ok_or_else(|| permanent("placement is missing"))?;
@@ -69,22 +106,34 @@ impl Handles<PlacementEvent> for EventsHandler {
                     .unwrap_or_default(),
             },
         };
-        let mut recipients = vec![
-            Recipient::Company(
-                Siren::parse(&placement.company_siren)
-                    .map_err(|_| permanent("placement.company_siren is not a SIREN"))?,
-            ),
-            Recipient::Candidate(candidate_id(
-                &placement.candidate_id,
-                "placement.candidate_id",
-            )?),
-        ];
-        if let Some(school) = optional_school(&placement.school_id, "placement.school_id")? {
-            recipients.push(Recipient::School(school));
-        }
-        if step == PlacementStep::Completed {
-            recipients.push(Recipient::Bpifrance);
-        }
+        let company = Recipient::Company(
+            Siren::parse(&placement.company_siren)
+                .map_err(|_| permanent("placement.company_siren is not a SIREN"))?,
+        );
+        let recipients = match &step {
+            // What Bpifrance has to decide is for Bpifrance alone; a reminder for the company.
+            PlacementStep::LabelRequested { .. } | PlacementStep::LabelAppealed { .. } => {
+                vec![Recipient::Bpifrance]
+            }
+            PlacementStep::LabelRequestDue { .. } => vec![company],
+            _ => {
+                let mut parties = vec![
+                    company,
+                    Recipient::Candidate(candidate_id(
+                        &placement.candidate_id,
+                        "placement.candidate_id",
+                    )?),
+                ];
+                if let Some(school) = optional_school(&placement.school_id, "placement.school_id")?
+                {
+                    parties.push(Recipient::School(school));
+                }
+                if step == PlacementStep::Completed {
+                    parties.push(Recipient::Bpifrance);
+                }
+                parties
+            }
+        };
         let at = occurred_at(event.occurred_at.as_ref());
         // Bpifrance's reminder follows the VTEs completed and not decided yet.
         match &step {
@@ -98,12 +147,18 @@ impl Handles<PlacementEvent> for EventsHandler {
                     .await
                     .map_err(store_error)?;
             }
-            PlacementStep::LabelGranted | PlacementStep::LabelRefused { .. } => {
+            PlacementStep::LabelGranted
+            | PlacementStep::LabelRefused { .. }
+            | PlacementStep::LabelReworkRequested { .. } => {
                 facts::label_decided(transaction, facts.placement_id)
                     .await
                     .map_err(store_error)?;
             }
-            PlacementStep::Started { .. } | PlacementStep::EndedEarly { .. } => {}
+            PlacementStep::Started { .. }
+            | PlacementStep::EndedEarly { .. }
+            | PlacementStep::LabelRequested { .. }
+            | PlacementStep::LabelAppealed { .. }
+            | PlacementStep::LabelRequestDue { .. } => {}
         }
         let subject = Subject::placement(placement);
         let drafts: Vec<Draft> = recipients
@@ -119,6 +174,16 @@ impl Handles<PlacementEvent> for EventsHandler {
             .collect();
         self.fan_out(transaction, meta, &drafts).await
     }
+}
+
+/// A calendar date of the wire, if it is one.
+fn date(date: Option<&Date>) -> Option<NaiveDate> {
+    let date = date?;
+    NaiveDate::from_ymd_opt(
+        date.year,
+        u32::try_from(date.month).ok()?,
+        u32::try_from(date.day).ok()?,
+    )
 }
 
 fn early_end_reason(placement: &Placement) -> String {

@@ -407,19 +407,52 @@ fn reason_sentence(reason: &str) -> String {
 /// What happened to a placement (the VTE itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlacementStep {
-    Started { start_date: Option<NaiveDate> },
+    Started {
+        start_date: Option<NaiveDate>,
+    },
     Completed,
-    EndedEarly { reason: String },
+    EndedEarly {
+        reason: String,
+    },
     LabelGranted,
-    LabelRefused { reason: String },
+    LabelRefused {
+        reason: String,
+    },
+    /// Bpifrance asked the company to rework the fiche de poste (the reason says what).
+    LabelReworkRequested {
+        reason: String,
+    },
+    /// The company requested the label (version 1) or resubmitted its dossier.
+    LabelRequested {
+        version: u32,
+        closes_on: Option<NaiveDate>,
+    },
+    /// The company or the young person appealed a refusal.
+    LabelAppealed {
+        by_company: bool,
+    },
+    /// The window to request the label closes on `closes_on`, in `days_left` days.
+    LabelRequestDue {
+        closes_on: NaiveDate,
+        days_left: u32,
+    },
 }
 
 impl PlacementStep {
     /// The kind of notification the step makes.
     pub fn kind(&self) -> Kind {
         match self {
-            Self::LabelGranted | Self::LabelRefused { .. } => Kind::LabelDecided,
-            _ => Kind::PlacementStatusChanged,
+            Self::LabelGranted | Self::LabelRefused { .. } | Self::LabelReworkRequested { .. } => {
+                Kind::LabelDecided
+            }
+            // Something for Bpifrance to decide.
+            Self::LabelRequested { .. } | Self::LabelAppealed { .. } => {
+                Kind::LabelsAwaitingDecision
+            }
+            Self::LabelRequestDue { .. } => Kind::LabelRequestDue,
+            Self::Started { .. } | Self::Completed | Self::EndedEarly { .. } => {
+                Kind::PlacementStatusChanged
+            }
         }
     }
 }
@@ -485,9 +518,67 @@ pub fn placement_text(step: &PlacementStep, facts: &PlacementFacts, recipient: &
         PlacementStep::LabelRefused { reason } => (
             "Label VTE refusé".to_owned(),
             format!(
-                "Bpifrance a refusé le label VTE pour {what}.{}\n\nProchaine étape : la décision \
-                 peut être réexaminée sur demande auprès de Bpifrance.",
+                "Bpifrance a refusé le label VTE pour {what}.{}\n\nProchaine étape : \
+                 l'entreprise ou le jeune peut faire appel de la décision, en donnant ses raisons.",
                 reason_sentence(reason)
+            ),
+        ),
+        PlacementStep::LabelReworkRequested { reason } => (
+            "Label VTE : fiche de poste à retravailler".to_owned(),
+            format!(
+                "Bpifrance demande de retravailler la fiche de poste de {what} avant de décider \
+                 du label VTE.{}\n\nProchaine étape : {}",
+                reason_sentence(reason),
+                match recipient {
+                    Recipient::Company(_) => "renvoyez votre dossier de demande de label modifié.",
+                    _ =>
+                        "l'entreprise renvoie son dossier modifié ; vous serez prévenu de la décision.",
+                }
+            ),
+        ),
+        PlacementStep::LabelRequested { version, closes_on } => (
+            if *version > 1 {
+                "Dossier de label VTE renvoyé après reprise".to_owned()
+            } else {
+                "Nouvelle demande de label VTE".to_owned()
+            },
+            format!(
+                "L'entreprise demande le label VTE pour {what} (dossier, version {version}){}.\n\n\
+                 Prochaine étape : accorder le label, le refuser en donnant la raison, ou \
+                 demander de retravailler la fiche de poste.",
+                closes_on
+                    .map(|day| format!(", délai de demande jusqu'au {}", date_fr(day)))
+                    .unwrap_or_default()
+            ),
+        ),
+        PlacementStep::LabelAppealed { by_company } => (
+            "Appel d'un refus de label VTE".to_owned(),
+            format!(
+                "{} fait appel du refus du label VTE pour {what}.\n\nProchaine étape : \
+                 réexaminer le dossier et décider de l'appel.",
+                if *by_company {
+                    "L'entreprise"
+                } else {
+                    "Le jeune"
+                }
+            ),
+        ),
+        PlacementStep::LabelRequestDue {
+            closes_on,
+            days_left,
+        } => (
+            format!("Label VTE à demander avant le {}", date_fr(*closes_on)),
+            format!(
+                "Le label VTE de {what} n'a pas encore été demandé ; la demande est possible \
+                 jusqu'au {} ({}).\n\nProchaine étape : envoyez votre dossier (missions du \
+                 poste, lien avec la direction, charte VTE acceptée par l'entreprise et le jeune). \
+                 Le label conditionne les aides.",
+                date_fr(*closes_on),
+                match days_left {
+                    0 => "dernier jour aujourd'hui".to_owned(),
+                    1 => "encore 1 jour".to_owned(),
+                    n => format!("encore {n} jours"),
+                }
             ),
         ),
     };

@@ -83,6 +83,7 @@ impl Recipient {
                 LabelDecided,
                 ApplicationsAwaitingReview,
                 OfferExpiring,
+                LabelRequestDue,
             ],
             Self::School(_) => &[
                 ApplicationStatusChanged,
@@ -141,11 +142,13 @@ pub enum Kind {
     LabelsAwaitingDecision,
     /// A student's profile erased by the retention sweep (to their school).
     ProfileRetired,
+    /// The window to request a VTE's label closes soon, nothing requested (to the company).
+    LabelRequestDue,
 }
 
 impl Kind {
     /// Every kind, in the contract's order.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::ApplicationReceived,
         Kind::ApplicationStatusChanged,
         Kind::CandidatesSuggested,
@@ -157,6 +160,7 @@ impl Kind {
         Kind::OfferExpiring,
         Kind::LabelsAwaitingDecision,
         Kind::ProfileRetired,
+        Kind::LabelRequestDue,
     ];
 
     /// The kind's name as stored.
@@ -173,6 +177,7 @@ impl Kind {
             Self::OfferExpiring => "OFFER_EXPIRING",
             Self::LabelsAwaitingDecision => "LABELS_AWAITING_DECISION",
             Self::ProfileRetired => "PROFILE_RETIRED",
+            Self::LabelRequestDue => "LABEL_REQUEST_DUE",
         }
     }
 
@@ -195,6 +200,7 @@ impl Kind {
             Self::OfferExpiring => "offres bientôt expirées",
             Self::LabelsAwaitingDecision => "labels à décider",
             Self::ProfileRetired => "profils effacés (durée de conservation)",
+            Self::LabelRequestDue => "demandes de label à faire",
         }
     }
 }

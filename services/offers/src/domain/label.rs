@@ -1,34 +1,104 @@
-//! Bpifrance's label decisions on completed placements. A decision is never changed nor
-//! deleted: an appeal or a review is a new decision naming the latest one it reconsiders, with
-//! its reason, so the history stays readable. Only the `bpifrance` role decides (the use case
-//! checks the caller; [`decide_label`] refuses any other role as well).
+//! The VTE label as practised since 2020: the company requests it with a dossier (the post's
+//! responsibilities, its link to the management, the VTE charter acknowledged by the company and
+//! by the young person) from the hire until the window of its rule set closes ([`window`]);
+//! Bpifrance grants it, refuses it with a reason, or asks for the fiche de poste to be reworked,
+//! after which the company resubmits a new version; the company or the young person may appeal
+//! a refusal, which Bpifrance decides in a new decision naming the refusal it reconsiders.
+//! Nothing is ever changed nor deleted: [`history`] holds the versions, decisions and appeals,
+//! and says where the label stands; [`steps`] are the checked steps.
+//!
+//! The label is retroactive: it may be decided while the VTE is ACTIVE. After an early end only a
+//! refusal may still be decided, and nothing may be requested nor appealed (a label granted
+//! before the early end stays in the history: it is never changed).
 
-use super::actor::{Actor, Role};
-use super::error::DomainError;
-use super::placement::{Placement, PlacementStatus};
+pub mod history;
+pub mod steps;
+pub mod window;
+
+use super::actor::Actor;
+use super::placement::Placement;
 use super::values::LabelReason;
 use chrono::{DateTime, Utc};
 use std::fmt;
-use vte_domain::{CandidateId, FieldErrors, InvalidValue, LabelDecisionId, PlacementId};
+use uuid::Uuid;
+use vte_domain::{CandidateId, InvalidValue, LabelDecisionId, PlacementId};
+
+pub use history::{
+    CharterAcknowledgement, LabelAppeal, LabelCase, LabelHistory, LabelRequest, LabelStatus,
+};
+pub use steps::{
+    LabelAction, LabelRefusal, NewLabelRequest, acknowledge_charter, appeal_label, decide_label,
+    request_label,
+};
+pub use window::{DEFAULT_LABEL_REQUEST_MONTHS, LabelWindow, label_window};
+
+/// Text of the company's dossier: the post's responsibilities, 1..=4,000 characters.
+pub type Responsibilities = super::values::BoundedText<4000>;
+/// Text of the company's dossier: the post's link to the management, 1..=2,000 characters.
+pub type ManagementLink = super::values::BoundedText<2000>;
+
+macro_rules! label_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(Uuid);
+
+        #[allow(clippy::new_without_default)]
+        impl $name {
+            /// A fresh, time-ordered id (UUIDv7).
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Wraps a UUID read from storage.
+            pub const fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+
+            /// The underlying UUID.
+            pub const fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0.hyphenated(), f)
+            }
+        }
+    };
+}
+
+label_id!(
+    /// The id of one version of a company's label dossier.
+    LabelRequestId
+);
+label_id!(
+    /// The id of an appeal against a refusal.
+    LabelAppealId
+);
 
 /// The outcome of a label decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LabelOutcome {
-    /// The young person may show the label on a CV.
+    /// The young person may show the label on a CV; it is retroactive.
     Granted,
-    /// The label is refused, with a reason.
+    /// The label is refused, with a reason; it may be appealed.
     Refused,
+    /// The fiche de poste is to be reworked (the reason says what); the company resubmits.
+    ReworkRequested,
 }
 
 impl LabelOutcome {
-    /// Both outcomes.
-    pub const ALL: [LabelOutcome; 2] = [Self::Granted, Self::Refused];
+    /// Every outcome.
+    pub const ALL: [LabelOutcome; 3] = [Self::Granted, Self::Refused, Self::ReworkRequested];
 
-    /// The stable code: `"GRANTED"` or `"REFUSED"`.
+    /// The stable code: `"GRANTED"`, `"REFUSED"` or `"REWORK_REQUESTED"`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Granted => "GRANTED",
             Self::Refused => "REFUSED",
+            Self::ReworkRequested => "REWORK_REQUESTED",
         }
     }
 
@@ -38,7 +108,12 @@ impl LabelOutcome {
         Self::ALL
             .into_iter()
             .find(|outcome| outcome.as_str().eq_ignore_ascii_case(raw))
-            .ok_or_else(|| InvalidValue::new("must be GRANTED or REFUSED"))
+            .ok_or_else(|| InvalidValue::new("must be GRANTED, REFUSED or REWORK_REQUESTED"))
+    }
+
+    /// Whether a decision with this outcome must say why.
+    pub const fn needs_reason(self) -> bool {
+        !matches!(self, Self::Granted)
     }
 }
 
@@ -48,7 +123,7 @@ impl fmt::Display for LabelOutcome {
     }
 }
 
-/// One Bpifrance decision on the label of a completed placement.
+/// One Bpifrance decision on a placement's label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelDecision {
     /// The decision's id.
@@ -57,26 +132,31 @@ pub struct LabelDecision {
     pub placement_id: PlacementId,
     /// The young person (copied from the placement).
     pub candidate_id: CandidateId,
-    /// Granted or refused.
+    /// Granted, refused, or to rework.
     pub outcome: LabelOutcome,
-    /// Why: always given for a refusal, optional for a grant (a reconsideration included).
+    /// Why: always given for a refusal and a rework, optional for a grant.
     pub reason: Option<LabelReason>,
-    /// Who decided: always a [`Role::Bpifrance`] actor.
+    /// Who decided: always a Bpifrance actor.
     pub decided_by: Actor,
     /// When.
     pub decided_at: DateTime<Utc>,
-    /// The earlier decision this one reconsiders; `None` for the first decision.
+    /// The earlier decision this one reconsiders (an appeal's refusal, or a review).
     pub reconsiders: Option<LabelDecisionId>,
+    /// The dossier version decided on; `None` for decisions recorded before requests existed.
+    pub request: Option<LabelRequestId>,
+    /// The appeal this decision answers.
+    pub appeal: Option<LabelAppealId>,
 }
 
 /// A label decision as the edge receives it (`DecideLabelRequest`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewLabelDecision {
-    /// `"GRANTED"` or `"REFUSED"`; required.
+    /// `"GRANTED"`, `"REFUSED"` or `"REWORK_REQUESTED"`; required.
     pub outcome: String,
-    /// Why, 0..=2,000 characters; required (1..=2,000) for a refusal.
+    /// Why, 0..=2,000 characters; required (1..=2,000) for a refusal and a rework.
     pub reason: String,
-    /// Empty for the first decision; otherwise the id of the latest decision.
+    /// Empty for a decision on a dossier version; the refusal appealed (or empty) for an
+    /// appeal; the latest decision for a review.
     pub reconsiders_decision_id: String,
 }
 
@@ -89,97 +169,48 @@ pub struct LabelDecided {
     pub placement: Placement,
 }
 
-/// Records a decision on `placement`, given its `history` of decisions (any order).
-///
-/// - Only a `bpifrance` actor decides ([`DomainError::NotBpifrance`]).
-/// - The request: an outcome; a reason for a refusal (as the contract says: a grant, even on
-///   reconsideration, needs none); a well-formed decision id
-///   ([`DomainError::Invalid`], every field at once).
-/// - The placement must be COMPLETED ([`DomainError::PlacementNotCompleted`]).
-/// - The first decision names none ([`DomainError::NothingToReconsider`]); a later one names
-///   the latest ([`DomainError::AlreadyDecided`], [`DomainError::NotLatestDecision`]), so two
-///   reviewers cannot overwrite each other.
-pub fn decide_label(
-    placement: &Placement,
-    history: &[LabelDecision],
-    request: &NewLabelDecision,
-    id: LabelDecisionId,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> Result<LabelDecided, DomainError> {
-    if actor.role != Role::Bpifrance {
-        return Err(DomainError::NotBpifrance { role: actor.role });
-    }
-    if history.iter().any(|d| d.placement_id != placement.id) {
-        return Err(DomainError::Inconsistent(
-            "a label decision of another placement in the history",
-        ));
-    }
-    let mut errors = FieldErrors::new();
-    let outcome = if request.outcome.trim().is_empty() {
-        errors.push(InvalidValue::new("is required").at("outcome"));
-        None
-    } else {
-        errors.check("outcome", LabelOutcome::parse(&request.outcome))
-    };
-    let raw_reconsiders = request.reconsiders_decision_id.trim();
-    let reconsiders = if raw_reconsiders.is_empty() {
-        None
-    } else {
-        errors.check(
-            "reconsiders_decision_id",
-            LabelDecisionId::parse(raw_reconsiders),
-        )
-    };
-    let reason = errors
-        .check("reason", LabelReason::parse_optional(&request.reason))
-        .flatten();
-    // The contract (`DecideLabelRequest.reason`) asks for a reason on a refusal only: a
-    // reconsideration that grants the label needs none.
-    if reason.is_none()
-        && request.reason.trim().is_empty()
-        && outcome == Some(LabelOutcome::Refused)
-    {
-        errors.push(InvalidValue::new("is required when the label is refused").at("reason"));
-    }
-    errors.into_result()?;
-    let Some(outcome) = outcome else {
-        return Err(DomainError::Inconsistent("outcome checked but missing"));
-    };
-    if placement.status != PlacementStatus::Completed {
-        return Err(DomainError::PlacementNotCompleted {
-            status: placement.status,
-        });
-    }
-    let latest = history.iter().max_by_key(|d| (d.decided_at, d.id));
-    match (latest, reconsiders) {
-        (None, Some(named)) => return Err(DomainError::NothingToReconsider { named }),
-        (Some(latest), None) => return Err(DomainError::AlreadyDecided { latest: latest.id }),
-        (Some(latest), Some(named)) if latest.id != named => {
-            return Err(DomainError::NotLatestDecision {
-                named,
-                latest: latest.id,
-            });
-        }
-        (None, None) | (Some(_), Some(_)) => {}
-    }
-    let decision = LabelDecision {
-        id,
-        placement_id: placement.id,
-        candidate_id: placement.candidate_id,
-        outcome,
-        reason,
-        decided_by: actor.clone(),
-        decided_at: now,
-        reconsiders,
-    };
-    let mut next = placement.next(now);
-    next.latest_label_decision = Some(decision.clone());
-    Ok(LabelDecided {
-        decision,
-        placement: next,
-    })
-}
-
 #[cfg(test)]
 mod tests;
+
+/// Ready-made label histories for the crate's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::domain::actor::Role;
+
+    /// The history of `placement` with the young person's acknowledgement and a first dossier,
+    /// both at `at`, awaiting Bpifrance.
+    pub(crate) fn pending_request(placement: &Placement, at: DateTime<Utc>) -> LabelHistory {
+        let company = Actor::new(
+            Role::Company,
+            "user-17",
+            Some(placement.company_siren.to_string()),
+        );
+        let young_person = Actor::new(
+            Role::Candidate,
+            "user-42",
+            Some(placement.candidate_id.to_string()),
+        );
+        LabelHistory {
+            requests: vec![LabelRequest {
+                id: LabelRequestId::new(),
+                placement_id: placement.id,
+                version: 1,
+                responsibilities: Responsibilities::parse("Industrialiser la ligne d'usinage.")
+                    .unwrap(),
+                management_link: ManagementLink::parse("Rattaché au directeur général.").unwrap(),
+                requested_by: company,
+                requested_at: at,
+                answers: None,
+            }],
+            acknowledgement: Some(CharterAcknowledgement {
+                placement_id: placement.id,
+                acknowledged_by: young_person,
+                acknowledged_at: at,
+            }),
+            ..LabelHistory::default()
+        }
+    }
+}

@@ -31,7 +31,7 @@ impl Reader {
     }
 
     /// Blanks `actor`'s subject unless the reader may see it.
-    fn actor(&self, actor: &mut Option<Actor>) {
+    pub(super) fn actor(&self, actor: &mut Option<Actor>) {
         if let Some(actor) = actor.as_mut()
             && !self.sees_all
             && *actor != self.me

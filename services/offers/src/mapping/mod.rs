@@ -7,12 +7,14 @@
 //!
 //! - [`wire`]: shared values (ids, dates, timestamps, enums, actors, places, aids, pages).
 //! - One module per aggregate: [`offer`] (and [`search`]), [`application`], [`placement`] (and
-//!   label decisions), each with its request decoders, its encoder and its event builder.
+//!   label decisions), [`label`] (a placement's label requests, appeals and case), each with its
+//!   request decoders, its encoder and its event builder.
 //!
 //! Statuses are the gRPC adapter's (`grpc::status`); [`bad_request_of`] reads the field errors
 //! back out of one, for clients and tests.
 
 pub mod application;
+pub mod label;
 pub mod offer;
 pub mod placement;
 pub mod search;
@@ -26,6 +28,11 @@ pub use application::{
     ScheduleInterviewInput, accept_input, application_event, application_to_proto, apply_input,
     contact_to_proto, list_applications_input, refuse_input, review_input,
     schedule_interview_input, withdraw_input,
+};
+pub use label::{
+    AppealLabelInput, ListLabelQueueInput, RequestLabelInput, appeal_label_input,
+    label_appeal_to_proto, label_appealed_event, label_case_to_proto, label_request_due_event,
+    label_request_to_proto, label_requested_event, list_label_queue_input, request_label_input,
 };
 pub use offer::{
     CloseOfferInput, CreateOfferInput, ListOffersInput, PublishOfferInput, UpdateOfferInput,

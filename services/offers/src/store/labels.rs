@@ -1,32 +1,35 @@
-//! Bpifrance's label decisions in PostgreSQL: inserted, never updated. The schema's unique
-//! indexes keep one first decision per placement and one reconsideration per decision, so two
-//! reviewers deciding at once cannot both succeed; the loser gets [`StoreError::Duplicate`].
+//! A placement's label in PostgreSQL: the company's dossier versions, the young person's charter
+//! acknowledgement, Bpifrance's decisions and the appeals, each inserted and never updated;
+//! `label_cases`, one row per requested label, says where it stands for Bpifrance's queue; and
+//! the reminders sent before a window closes. The use cases lock the placement first, so its
+//! label steps are serialised; the unique indexes (one decision per dossier version, one per
+//! appeal, one appeal per refusal) stand behind that lock.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 use vte_domain::{CandidateId, LabelDecisionId, PlacementId};
 
 use super::applications::actor;
-use super::error::{StoreError, corrupt, on_insert};
+use super::error::{StoreError, convert, corrupt, on_insert};
 use super::{Page, PageCursor, PageRequest};
+use crate::domain::label::{ManagementLink, Responsibilities};
 use crate::domain::values::LabelReason;
-use crate::domain::{LabelDecision, LabelOutcome};
+use crate::domain::{
+    Actor, CharterAcknowledgement, LabelAppeal, LabelAppealId, LabelDecision, LabelHistory,
+    LabelOutcome, LabelRequest, LabelRequestId, LabelStatus, LabelWindow,
+};
 
 /// The columns a [`LabelDecisionRow`] reads (also the keys of `to_jsonb` of a row).
 macro_rules! label_columns {
     () => {
         "id, placement_id, candidate_id, outcome, reason, reconsiders, actor_role, actor_subject, \
-         actor_tenant, decided_at"
+         actor_tenant, decided_at, request_id, appeal_id"
     };
 }
 
-/// Saves a decision. A second first decision on a placement is refused with
-/// [`UniqueRule::OneFirstLabelDecision`], a second reconsideration of one decision with
-/// [`UniqueRule::OneReconsiderationPerDecision`].
-///
-/// [`UniqueRule::OneFirstLabelDecision`]: super::UniqueRule::OneFirstLabelDecision
-/// [`UniqueRule::OneReconsiderationPerDecision`]: super::UniqueRule::OneReconsiderationPerDecision
+/// Saves a decision. The unique indexes refuse a second decision on one dossier version or
+/// one appeal, and a second reconsideration of one decision.
 pub async fn insert_label_decision(
     conn: &mut PgConnection,
     decision: &LabelDecision,
@@ -35,7 +38,7 @@ pub async fn insert_label_decision(
     sqlx::query(concat!(
         "INSERT INTO label_decisions (",
         label_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
     .bind(decision.id.as_uuid())
     .bind(decision.placement_id.as_uuid())
@@ -47,14 +50,173 @@ pub async fn insert_label_decision(
     .bind(&actor.subject)
     .bind(actor.tenant_id.as_deref().unwrap_or_default())
     .bind(decision.decided_at)
+    .bind(decision.request.map(|id| id.as_uuid()))
+    .bind(decision.appeal.map(|id| id.as_uuid()))
     .execute(conn)
     .await
     .map_err(on_insert)?;
     Ok(())
 }
 
-/// Every decision on the placement, oldest first: the history
-/// [`decide_label`](crate::domain::decide_label) needs.
+/// Saves a dossier version; a second version of one number is refused as a duplicate.
+pub async fn insert_label_request(
+    conn: &mut PgConnection,
+    request: &LabelRequest,
+) -> Result<(), StoreError> {
+    let actor = &request.requested_by;
+    sqlx::query(
+        "INSERT INTO label_requests (id, placement_id, version, responsibilities,
+             management_link, company_charter, answers_decision, actor_role, actor_subject,
+             actor_tenant, requested_at)
+         VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, $9, $10)",
+    )
+    .bind(request.id.as_uuid())
+    .bind(request.placement_id.as_uuid())
+    .bind(convert::<i32, _>(request.version, "version")?)
+    .bind(request.responsibilities.as_str())
+    .bind(request.management_link.as_str())
+    .bind(request.answers.map(|id| id.as_uuid()))
+    .bind(actor.role.as_str())
+    .bind(&actor.subject)
+    .bind(actor.tenant_id.as_deref().unwrap_or_default())
+    .bind(request.requested_at)
+    .execute(conn)
+    .await
+    .map_err(on_insert)?;
+    Ok(())
+}
+
+/// Saves the young person's acknowledgement; a second one changes nothing.
+pub async fn insert_charter_acknowledgement(
+    conn: &mut PgConnection,
+    acknowledgement: &CharterAcknowledgement,
+) -> Result<(), StoreError> {
+    let actor = &acknowledgement.acknowledged_by;
+    sqlx::query(
+        "INSERT INTO label_charter_acknowledgements (placement_id, actor_role, actor_subject,
+             actor_tenant, acknowledged_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (placement_id) DO NOTHING",
+    )
+    .bind(acknowledgement.placement_id.as_uuid())
+    .bind(actor.role.as_str())
+    .bind(&actor.subject)
+    .bind(actor.tenant_id.as_deref().unwrap_or_default())
+    .bind(acknowledgement.acknowledged_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves an appeal; a second appeal of one refusal is refused as a duplicate.
+pub async fn insert_label_appeal(
+    conn: &mut PgConnection,
+    appeal: &LabelAppeal,
+) -> Result<(), StoreError> {
+    let actor = &appeal.appealed_by;
+    sqlx::query(
+        "INSERT INTO label_appeals (id, placement_id, appeals, reason, actor_role,
+             actor_subject, actor_tenant, appealed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(appeal.id.as_uuid())
+    .bind(appeal.placement_id.as_uuid())
+    .bind(appeal.appeals.as_uuid())
+    .bind(appeal.reason.as_str())
+    .bind(actor.role.as_str())
+    .bind(&actor.subject)
+    .bind(actor.tenant_id.as_deref().unwrap_or_default())
+    .bind(appeal.appealed_at)
+    .execute(conn)
+    .await
+    .map_err(on_insert)?;
+    Ok(())
+}
+
+/// Records where the placement's label stands after a step, with the window it was requested
+/// in and since when it waits for Bpifrance (for the queue).
+pub async fn save_label_case(
+    conn: &mut PgConnection,
+    placement: PlacementId,
+    history: &LabelHistory,
+    window: &LabelWindow,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO label_cases (placement_id, status, rule_set_id, window_months, closes_on,
+             pending_since, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (placement_id) DO UPDATE SET status = EXCLUDED.status,
+             rule_set_id = EXCLUDED.rule_set_id, window_months = EXCLUDED.window_months,
+             closes_on = EXCLUDED.closes_on, pending_since = EXCLUDED.pending_since,
+             updated_at = EXCLUDED.updated_at",
+    )
+    .bind(placement.as_uuid())
+    .bind(history.status().as_str())
+    .bind(window.rule_set_id.as_deref().unwrap_or_default())
+    .bind(i32::from(window.months))
+    .bind(window.closes_on)
+    .bind(history.pending_since())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Everything recorded about the placement's label, each list oldest first.
+pub async fn load_label_history(
+    conn: &mut PgConnection,
+    placement: PlacementId,
+) -> Result<LabelHistory, StoreError> {
+    let id = placement.as_uuid();
+    let requests: Vec<RequestRow> = sqlx::query_as(
+        "SELECT id, placement_id, version, responsibilities, management_link, answers_decision,
+             actor_role, actor_subject, actor_tenant, requested_at
+         FROM label_requests WHERE placement_id = $1 ORDER BY version",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let acknowledgement: Option<(String, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT actor_role, actor_subject, actor_tenant, acknowledged_at
+         FROM label_charter_acknowledgements WHERE placement_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let appeals: Vec<AppealRow> = sqlx::query_as(
+        "SELECT id, placement_id, appeals, reason, actor_role, actor_subject, actor_tenant,
+             appealed_at
+         FROM label_appeals WHERE placement_id = $1 ORDER BY appealed_at, id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let decisions = label_history(&mut *conn, placement).await?;
+    let acknowledgement = acknowledgement
+        .map(|(role, subject, tenant, at)| {
+            Ok::<_, StoreError>(CharterAcknowledgement {
+                placement_id: placement,
+                acknowledged_by: stored_actor("charter acknowledgement", role, subject, tenant)?,
+                acknowledged_at: at,
+            })
+        })
+        .transpose()?;
+    Ok(LabelHistory {
+        requests: requests
+            .into_iter()
+            .map(RequestRow::into_request)
+            .collect::<Result<_, _>>()?,
+        acknowledgement,
+        decisions,
+        appeals: appeals
+            .into_iter()
+            .map(AppealRow::into_appeal)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// Every decision on the placement, oldest first.
 pub async fn label_history<'e>(
     executor: impl PgExecutor<'e>,
     placement: PlacementId,
@@ -70,6 +232,113 @@ pub async fn label_history<'e>(
     rows.into_iter()
         .map(LabelDecisionRow::into_decision)
         .collect()
+}
+
+/// A page of the placements whose label awaits Bpifrance (REQUESTED or APPEALED), by the last
+/// day of their window, then id. The cursor's instant is that day at midnight UTC.
+pub async fn label_queue<'e>(
+    executor: impl PgExecutor<'e>,
+    page: PageRequest,
+) -> Result<Page<PlacementId>, StoreError> {
+    let after_day = page.after_at().map(|at| at.date_naive());
+    let rows: Vec<(Uuid, NaiveDate)> = sqlx::query_as(
+        "SELECT placement_id, closes_on FROM label_cases
+         WHERE status IN ('REQUESTED', 'APPEALED')
+           AND ($1::date IS NULL OR (closes_on, placement_id) > ($1, $2::uuid))
+         ORDER BY closes_on, placement_id
+         LIMIT $3",
+    )
+    .bind(after_day)
+    .bind(page.after_id())
+    .bind(page.fetch_limit())
+    .fetch_all(executor)
+    .await?;
+    let found = page.page(rows, |(id, day)| PageCursor {
+        at: day.and_time(NaiveTime::MIN).and_utc(),
+        id: *id,
+    });
+    Ok(Page {
+        items: found
+            .items
+            .into_iter()
+            .map(|(id, _)| PlacementId::from_uuid(id))
+            .collect(),
+        next: found.next,
+    })
+}
+
+/// Up to `limit` placements that started between `from` and `until` (inclusive), after the
+/// `after` cursor (start date, id), have not ended early, have no label request, and whose
+/// company has not had its last reminder (`last_days_before`): those the reminder sweep looks
+/// at, by start date then id, with their start date (the next cursor).
+pub async fn unrequested_started_between<'e>(
+    executor: impl PgExecutor<'e>,
+    from: NaiveDate,
+    until: NaiveDate,
+    last_days_before: u32,
+    after: Option<(NaiveDate, PlacementId)>,
+    limit: i64,
+) -> Result<Vec<(NaiveDate, PlacementId)>, StoreError> {
+    let rows: Vec<(NaiveDate, Uuid)> = sqlx::query_as(
+        "SELECT p.start_date, p.id FROM placements p
+         WHERE p.start_date BETWEEN $1 AND $2 AND p.status <> 'ENDED_EARLY'
+           AND ($4::date IS NULL OR (p.start_date, p.id) > ($4, $5::uuid))
+           AND NOT EXISTS (SELECT 1 FROM label_requests r WHERE r.placement_id = p.id)
+           AND NOT EXISTS (SELECT 1 FROM label_request_reminders m
+                           WHERE m.placement_id = p.id AND m.days_before = $3)
+         ORDER BY p.start_date, p.id
+         LIMIT $6",
+    )
+    .bind(from)
+    .bind(until)
+    .bind(convert::<i32, _>(last_days_before, "days_before")?)
+    .bind(after.map(|(day, _)| day))
+    .bind(after.map(|(_, id)| id.as_uuid()))
+    .bind(limit)
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(day, id)| (day, PlacementId::from_uuid(id)))
+        .collect())
+}
+
+/// The reminder thresholds already sent for the placement.
+pub async fn reminders_sent<'e>(
+    executor: impl PgExecutor<'e>,
+    placement: PlacementId,
+) -> Result<Vec<u32>, StoreError> {
+    let rows: Vec<(i32,)> =
+        sqlx::query_as("SELECT days_before FROM label_request_reminders WHERE placement_id = $1")
+            .bind(placement.as_uuid())
+            .fetch_all(executor)
+            .await?;
+    rows.into_iter()
+        .map(|(days,)| convert(days, "days_before"))
+        .collect()
+}
+
+/// Records that the company was reminded at `days_before`; false when it already was (a
+/// concurrent sweep): the caller then sends nothing.
+pub async fn record_reminder(
+    conn: &mut PgConnection,
+    placement: PlacementId,
+    days_before: u32,
+    closes_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO label_request_reminders (placement_id, days_before, closes_on, reminded_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (placement_id, days_before) DO NOTHING",
+    )
+    .bind(placement.as_uuid())
+    .bind(convert::<i32, _>(days_before, "days_before")?)
+    .bind(closes_on)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Whose decisions a list reads.
@@ -126,6 +395,15 @@ pub async fn list_label_decisions<'e>(
     }))
 }
 
+fn stored_actor(
+    what: &str,
+    role: String,
+    subject: String,
+    tenant: String,
+) -> Result<Actor, StoreError> {
+    actor(&role, subject, tenant).map_err(|e| corrupt(what, e))
+}
+
 /// A decision as stored: read as a row, or as the JSON of a row (a placement's latest).
 #[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct LabelDecisionRow {
@@ -139,6 +417,10 @@ pub(crate) struct LabelDecisionRow {
     actor_subject: String,
     actor_tenant: String,
     decided_at: DateTime<Utc>,
+    #[serde(default)]
+    request_id: Option<Uuid>,
+    #[serde(default)]
+    appeal_id: Option<Uuid>,
 }
 
 impl LabelDecisionRow {
@@ -150,10 +432,100 @@ impl LabelDecisionRow {
             candidate_id: CandidateId::from_uuid(self.candidate_id),
             outcome: LabelOutcome::parse(&self.outcome).map_err(|e| corrupt(&what, e))?,
             reason: LabelReason::parse_optional(&self.reason).map_err(|e| corrupt(&what, e))?,
-            decided_by: actor(&self.actor_role, self.actor_subject, self.actor_tenant)
-                .map_err(|e| corrupt(&what, e))?,
+            decided_by: stored_actor(
+                &what,
+                self.actor_role,
+                self.actor_subject,
+                self.actor_tenant,
+            )?,
             decided_at: self.decided_at,
             reconsiders: self.reconsiders.map(LabelDecisionId::from_uuid),
+            request: self.request_id.map(LabelRequestId::from_uuid),
+            appeal: self.appeal_id.map(LabelAppealId::from_uuid),
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: Uuid,
+    placement_id: Uuid,
+    version: i32,
+    responsibilities: String,
+    management_link: String,
+    answers_decision: Option<Uuid>,
+    actor_role: String,
+    actor_subject: String,
+    actor_tenant: String,
+    requested_at: DateTime<Utc>,
+}
+
+impl RequestRow {
+    fn into_request(self) -> Result<LabelRequest, StoreError> {
+        let what = format!("label request {}", self.id);
+        Ok(LabelRequest {
+            id: LabelRequestId::from_uuid(self.id),
+            placement_id: PlacementId::from_uuid(self.placement_id),
+            version: convert(self.version, "version")?,
+            responsibilities: Responsibilities::parse(&self.responsibilities)
+                .map_err(|e| corrupt(&what, e))?,
+            management_link: ManagementLink::parse(&self.management_link)
+                .map_err(|e| corrupt(&what, e))?,
+            requested_by: stored_actor(
+                &what,
+                self.actor_role,
+                self.actor_subject,
+                self.actor_tenant,
+            )?,
+            requested_at: self.requested_at,
+            answers: self.answers_decision.map(LabelDecisionId::from_uuid),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AppealRow {
+    id: Uuid,
+    placement_id: Uuid,
+    appeals: Uuid,
+    reason: String,
+    actor_role: String,
+    actor_subject: String,
+    actor_tenant: String,
+    appealed_at: DateTime<Utc>,
+}
+
+impl AppealRow {
+    fn into_appeal(self) -> Result<LabelAppeal, StoreError> {
+        let what = format!("label appeal {}", self.id);
+        Ok(LabelAppeal {
+            id: LabelAppealId::from_uuid(self.id),
+            placement_id: PlacementId::from_uuid(self.placement_id),
+            appeals: LabelDecisionId::from_uuid(self.appeals),
+            reason: LabelReason::parse(&self.reason).map_err(|e| corrupt(&what, e))?,
+            appealed_by: stored_actor(
+                &what,
+                self.actor_role,
+                self.actor_subject,
+                self.actor_tenant,
+            )?,
+            appealed_at: self.appealed_at,
+        })
+    }
+}
+
+/// Where a stored label case stands, for checks and tests.
+pub async fn stored_label_status<'e>(
+    executor: impl PgExecutor<'e>,
+    placement: PlacementId,
+) -> Result<Option<LabelStatus>, StoreError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT status FROM label_cases WHERE placement_id = $1")
+            .bind(placement.as_uuid())
+            .fetch_optional(executor)
+            .await?;
+    row.map(|(status,)| {
+        LabelStatus::parse(&status).map_err(|e| corrupt(&format!("label case {placement}"), e))
+    })
+    .transpose()
 }

@@ -17,7 +17,7 @@ use vte_proto::vte::offers::v1::{
 use vte_proto::vte::placements::v1::LabelOutcome;
 use vte_service::contacts::Contact;
 
-use crate::fixtures::{accept, apply, complete, figeac_cdi, published, start_long_ago};
+use crate::fixtures::{accept, apply, figeac_cdi, label_requested, months_from_today, published};
 use crate::harness::{Api, Client};
 
 #[tokio::test]
@@ -214,8 +214,8 @@ async fn account_subjects_show_only_to_their_own_account_and_to_operators() {
     let owner = api.owner();
     let offer = published(&owner, figeac_cdi()).await;
     let application = apply(&api.candidate(candidate), &offer.id, candidate).await;
-    let (_, placement) = accept(&owner, &application.id, Some(start_long_ago())).await;
-    let placement = complete(&owner, &placement.id).await;
+    let (_, placement) = accept(&owner, &application.id, Some(months_from_today(-2))).await;
+    label_requested(&owner, &api.candidate(candidate), &placement.id).await;
     api.bpifrance()
         .decide_label(DecideLabelRequest {
             placement_id: placement.id.clone(),

@@ -1,15 +1,13 @@
 //! Each state change produces exactly one event, on its aggregate's topic, keyed by the
 //! aggregate id, carrying the full new state: counted on the broker after every step of a hire,
-//! from the draft to Bpifrance's label.
+//! from the draft to the completion (the label's steps: `labels.rs`).
 
 use tonic::Code;
 use vte_domain::SchoolId;
 use vte_events::EventEnvelope;
 use vte_proto::vte::applications::v1::{ApplicationEvent, application_event};
-use vte_proto::vte::offers::v1::{
-    DecideLabelRequest, OfferEvent, PublishOfferRequest, ReviewApplicationRequest,
-};
-use vte_proto::vte::placements::v1::{LabelOutcome, PlacementEvent};
+use vte_proto::vte::offers::v1::{OfferEvent, PublishOfferRequest, ReviewApplicationRequest};
+use vte_proto::vte::placements::v1::PlacementEvent;
 
 use crate::fixtures::{
     Answer, accept, apply, assert_code, complete, draft, figeac_cdi, start_long_ago,
@@ -132,22 +130,7 @@ async fn every_step_of_a_hire_produces_exactly_one_event_per_aggregate_it_change
     );
     assert_keyed_at(&events, &placement.id, placement.revision);
 
-    let decided = api
-        .bpifrance()
-        .decide_label(DecideLabelRequest {
-            placement_id: placement.id.clone(),
-            outcome: LabelOutcome::Granted as i32,
-            reason: String::new(),
-            reconsiders_decision_id: String::new(),
-        })
-        .await
-        .answer();
-    let events = log.new_events().await;
-    assert_eq!(
-        summary(&events),
-        [one(PLACEMENTS, &placement.id, "LabelGranted")]
-    );
-    assert_keyed_at(&events, &placement.id, decided.placement.unwrap().revision);
+    // The label's steps and their events: `labels::each_label_step_is_one_event_on_the_placement`.
 }
 
 #[tokio::test]

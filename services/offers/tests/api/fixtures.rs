@@ -11,10 +11,11 @@ use vte_proto::vte::common::v1::{
     MissionType, Money, RemotePolicy, SalaryRange,
 };
 use vte_proto::vte::offers::v1::{
-    AcceptApplicationRequest, ApplyRequest, CompletePlacementRequest, CreateOfferRequest,
-    GetApplicationRequest, GetOfferRequest, Offer, OfferSpec, PublishOfferRequest,
+    AcceptApplicationRequest, AcknowledgeLabelCharterRequest, ApplyRequest,
+    CompletePlacementRequest, CreateOfferRequest, GetApplicationRequest, GetOfferRequest, Offer,
+    OfferSpec, PublishOfferRequest, RequestLabelRequest,
 };
-use vte_proto::vte::placements::v1::Placement;
+use vte_proto::vte::placements::v1::{LabelCase, Placement};
 
 use crate::harness::Client;
 
@@ -329,4 +330,34 @@ pub async fn completed_placement(
     let application = apply(candidate_client, &offer.id, candidate).await;
     let (_, placement) = accept(company, &application.id, Some(start_long_ago())).await;
     complete(company, &placement.id).await
+}
+
+/// The young person acknowledges the VTE charter and the company requests the label of
+/// `placement_id` (whose window must be open: a start less than 6 months ago). Returns the case,
+/// awaiting Bpifrance.
+pub async fn label_requested(
+    company: &Client,
+    young_person: &Client,
+    placement_id: &str,
+) -> LabelCase {
+    young_person
+        .clone()
+        .acknowledge_label_charter(AcknowledgeLabelCharterRequest {
+            placement_id: placement_id.to_owned(),
+        })
+        .await
+        .answer();
+    company
+        .clone()
+        .request_label(RequestLabelRequest {
+            placement_id: placement_id.to_owned(),
+            responsibilities: "Industrialiser la nouvelle gamme ; encadrer deux techniciens."
+                .to_owned(),
+            management_link: "Rattaché au directeur général.".to_owned(),
+            charter_acknowledged: true,
+        })
+        .await
+        .answer()
+        .label
+        .unwrap()
 }

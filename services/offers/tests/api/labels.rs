@@ -1,39 +1,94 @@
-//! Bpifrance's label decisions: only the `bpifrance` role decides, only on a completed
-//! placement; a decision is never overwritten, an appeal is a new decision naming the latest
-//! one, and the whole history stays readable, oldest first.
+//! The label as practised, through the API: the young person acknowledges the VTE charter, the
+//! company requests the label within 6 months of the start (later, FAILED_PRECONDITION naming
+//! the rule and the last day), Bpifrance grants, refuses or asks for a rework, the company
+//! resubmits, a refusal is appealed and decided; every record stays readable; Bpifrance's queue
+//! is ordered by deadline; each role may take only its own steps. The service runs on today's
+//! date, so the dates here are relative to it (`label_dates` runs the use cases on fixed dates).
 
+use chrono::{Months, NaiveDate};
 use tonic::Code;
-use vte_domain::SchoolId;
-use vte_proto::vte::common::v1::Role;
+use vte_domain::{CandidateId, SchoolId};
+use vte_proto::vte::common::v1::{PageRequest, Role};
 use vte_proto::vte::offers::v1::{
-    DecideLabelRequest, EndPlacementEarlyRequest, GetPlacementRequest, ListLabelDecisionsRequest,
-    list_label_decisions_request::Scope,
+    AcknowledgeLabelCharterRequest, AppealLabelRequest, DecideLabelRequest,
+    EndPlacementEarlyRequest, GetLabelCaseRequest, ListLabelDecisionsRequest,
+    ListLabelQueueRequest, RequestLabelRequest, list_label_decisions_request::Scope,
 };
-use vte_proto::vte::placements::v1::{EarlyEndReason, LabelDecision, LabelOutcome, Placement};
+use vte_proto::vte::placements::v1::{
+    EarlyEndReason, LabelCase, LabelDecision, LabelOutcome, LabelStatus, Placement, PlacementStatus,
+};
 
 use crate::fixtures::{
-    Answer, accept, apply, assert_code, assert_invalid, completed_placement, date, figeac_cdi,
-    months_from_today, published,
+    Answer, accept, apply, assert_code, assert_invalid, date, figeac_cdi, months_from_today,
+    published,
 };
-use crate::harness::{Api, Client};
+use crate::harness::{Api, Client, Published};
 
-/// A service with a completed placement of a student of `school`.
-struct Labelling {
+/// A VTE of a student of `school`, hired by the owner, started on `start`.
+struct Hired {
     api: Api,
     school: SchoolId,
+    candidate: CandidateId,
     placement: Placement,
 }
 
-async fn a_completed_placement() -> Labelling {
+async fn hired(start: NaiveDate) -> Hired {
     let api = Api::start().await;
     let school = SchoolId::new();
-    let candidate = api.enrol(school).await;
-    let placement = completed_placement(&api.owner(), &api.candidate(candidate), candidate).await;
-    Labelling {
+    let (candidate, placement) = hire(&api, school, start).await;
+    Hired {
         api,
         school,
+        candidate,
         placement,
     }
+}
+
+/// A new candidate of `school` hired by the owner from `start`.
+async fn hire(api: &Api, school: SchoolId, start: NaiveDate) -> (CandidateId, Placement) {
+    let candidate = api.enrol(school).await;
+    let offer = published(&api.owner(), figeac_cdi()).await;
+    let application = apply(&api.candidate(candidate), &offer.id, candidate).await;
+    let (_, placement) = accept(&api.owner(), &application.id, Some(start)).await;
+    (candidate, placement)
+}
+
+fn dossier(placement: &Placement) -> RequestLabelRequest {
+    RequestLabelRequest {
+        placement_id: placement.id.clone(),
+        responsibilities: "Industrialiser la nouvelle gamme de pièces ; encadrer deux \
+                           techniciens méthodes."
+            .to_owned(),
+        management_link: "Rattaché directement au directeur général, comité de direction \
+                          mensuel."
+            .to_owned(),
+        charter_acknowledged: true,
+    }
+}
+
+async fn acknowledge(young_person: &Client, placement: &Placement) -> LabelCase {
+    young_person
+        .clone()
+        .acknowledge_label_charter(AcknowledgeLabelCharterRequest {
+            placement_id: placement.id.clone(),
+        })
+        .await
+        .answer()
+        .label
+        .unwrap()
+}
+
+/// The young person acknowledges the charter and the company requests the label.
+async fn requested(hired: &Hired) -> LabelCase {
+    acknowledge(&hired.api.candidate(hired.candidate), &hired.placement).await;
+    hired
+        .api
+        .owner()
+        .request_label(dossier(&hired.placement))
+        .await
+        .answer()
+        .label
+        .unwrap()
 }
 
 fn decide(
@@ -50,8 +105,25 @@ fn decide(
     }
 }
 
-fn grant(placement: &Placement) -> DecideLabelRequest {
-    decide(placement, LabelOutcome::Granted, "", "")
+async fn decided(api: &Api, request: DecideLabelRequest) -> LabelDecision {
+    api.bpifrance()
+        .decide_label(request)
+        .await
+        .answer()
+        .decision
+        .unwrap()
+}
+
+async fn case(client: &Client, placement: &Placement) -> LabelCase {
+    client
+        .clone()
+        .get_label_case(GetLabelCaseRequest {
+            placement_id: placement.id.clone(),
+        })
+        .await
+        .answer()
+        .label
+        .unwrap()
 }
 
 async fn history(client: &Client, placement: &Placement) -> Vec<LabelDecision> {
@@ -66,24 +138,338 @@ async fn history(client: &Client, placement: &Placement) -> Vec<LabelDecision> {
         .decisions
 }
 
-#[tokio::test]
-async fn only_bpifrance_decides_a_label() {
-    let Labelling {
-        api,
-        school,
-        placement,
-    } = a_completed_placement().await;
+fn six_months_after(start: NaiveDate) -> NaiveDate {
+    start.checked_add_months(Months::new(6)).unwrap()
+}
 
+#[tokio::test]
+async fn a_company_requests_the_label_of_a_running_vte_and_bpifrance_grants_it_retroactively() {
+    let start = months_from_today(-2);
+    let hired = hired(start).await;
+    let label = requested(&hired).await;
+
+    assert_eq!(label.status, LabelStatus::Requested as i32);
+    let window = label.window.unwrap();
+    assert_eq!(window.months, 6);
+    assert_eq!(window.closes_on, Some(date(six_months_after(start))));
+    assert!(
+        !window.rule_set_id.is_empty(),
+        "the window comes from a rule set"
+    );
+    assert_eq!(label.requests.len(), 1);
+    assert_eq!(label.requests[0].version, 1);
+    assert!(label.requests[0].company_charter_acknowledged);
+    assert!(label.pending_since.is_some());
+
+    let answer = hired
+        .api
+        .bpifrance()
+        .decide_label(decide(&hired.placement, LabelOutcome::Granted, "", ""))
+        .await
+        .answer();
+    let decision = answer.decision.unwrap();
+    assert_eq!(decision.request_id, label.requests[0].id);
+    let placement = answer.placement.unwrap();
+    assert_eq!(
+        placement.status,
+        PlacementStatus::Active as i32,
+        "the VTE still runs"
+    );
+    assert_eq!(placement.latest_label_decision, Some(decision.clone()));
+    assert_eq!(answer.label.unwrap().status, LabelStatus::Granted as i32);
+    for reader in [
+        hired.api.owner(),
+        hired.api.candidate(hired.candidate),
+        hired.api.school(hired.school),
+        hired.api.bpifrance(),
+    ] {
+        let seen = case(&reader, &hired.placement).await;
+        assert_eq!(seen.status, LabelStatus::Granted as i32);
+        assert_eq!(seen.decisions.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_label_request_seven_months_after_the_start_is_refused_naming_the_rule_and_the_deadline()
+{
+    let start = months_from_today(-7);
+    let hired = hired(start).await;
+    acknowledge(&hired.api.candidate(hired.candidate), &hired.placement).await;
+
+    let refusal = hired
+        .api
+        .owner()
+        .request_label(dossier(&hired.placement))
+        .await
+        .refusal();
+
+    assert_code(&refusal, Code::FailedPrecondition);
+    let deadline = six_months_after(start).to_string();
+    for part in [
+        "label_request_months = 6",
+        "6 months after the contract start",
+        deadline.as_str(),
+    ] {
+        assert!(
+            refusal.message().contains(part),
+            "{part:?} not in {}",
+            refusal.message()
+        );
+    }
+    let label = case(&hired.api.owner(), &hired.placement).await;
+    assert_eq!(label.status, LabelStatus::NotRequested as i32);
+    assert!(label.requests.is_empty());
+}
+
+#[tokio::test]
+async fn the_request_waits_for_the_young_persons_own_acknowledgement_of_the_charter() {
+    let hired = hired(months_from_today(-1)).await;
+    let too_early = hired
+        .api
+        .owner()
+        .request_label(dossier(&hired.placement))
+        .await
+        .refusal();
+    assert_code(&too_early, Code::FailedPrecondition);
+    assert!(too_early.message().contains("acknowledged the VTE charter"));
+
+    let first = acknowledge(&hired.api.candidate(hired.candidate), &hired.placement).await;
+    let given = first.young_person_acknowledgement.unwrap();
+    assert_eq!(
+        given.acknowledged_by.as_ref().unwrap().role,
+        Role::Candidate as i32
+    );
+    let again = acknowledge(&hired.api.candidate(hired.candidate), &hired.placement).await;
+    assert_eq!(
+        again.young_person_acknowledgement.unwrap().acknowledged_at,
+        given.acknowledged_at,
+        "acknowledged once"
+    );
+    hired
+        .api
+        .owner()
+        .request_label(dossier(&hired.placement))
+        .await
+        .answer();
+}
+
+#[tokio::test]
+async fn a_rework_is_resubmitted_as_a_new_version_which_bpifrance_grants() {
+    let hired = hired(months_from_today(-3)).await;
+    requested(&hired).await;
+    let (api, placement) = (&hired.api, &hired.placement);
+
+    let rework = decided(
+        api,
+        decide(
+            placement,
+            LabelOutcome::ReworkRequested,
+            "Préciser les responsabilités confiées et le lien avec la direction.",
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(
+        case(&api.owner(), placement).await.status,
+        LabelStatus::ReworkRequested as i32
+    );
+    let waiting = api
+        .bpifrance()
+        .decide_label(decide(placement, LabelOutcome::Granted, "", ""))
+        .await
+        .refusal();
+    assert_code(&waiting, Code::FailedPrecondition);
+
+    let resubmitted = api.owner().request_label(dossier(placement)).await.answer();
+    let second = resubmitted.request.unwrap();
+    assert_eq!(second.version, 2);
+    assert_eq!(second.answers_decision_id, rework.id);
+    let grant = decided(api, decide(placement, LabelOutcome::Granted, "", "")).await;
+    assert_eq!(grant.request_id, second.id);
+
+    let label = case(&api.bpifrance(), placement).await;
+    assert_eq!(label.status, LabelStatus::Granted as i32);
+    let versions: Vec<u32> = label.requests.iter().map(|r| r.version).collect();
+    assert_eq!(versions, [1, 2], "every version is kept");
+    let outcomes: Vec<i32> = label.decisions.iter().map(|d| d.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            LabelOutcome::ReworkRequested as i32,
+            LabelOutcome::Granted as i32
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_appeal_by_the_company_is_recorded_and_decided() {
+    let hired = hired(months_from_today(-4)).await;
+    requested(&hired).await;
+    let (api, placement) = (&hired.api, &hired.placement);
+    let refusal = decided(
+        api,
+        decide(
+            placement,
+            LabelOutcome::Refused,
+            "Poste sans lien avec la direction.",
+            "",
+        ),
+    )
+    .await;
+
+    let appealed = api
+        .owner()
+        .appeal_label(AppealLabelRequest {
+            placement_id: placement.id.clone(),
+            reason: "Le poste est rattaché au dirigeant : organigramme joint au dossier."
+                .to_owned(),
+        })
+        .await
+        .answer();
+    let appeal = appealed.appeal.unwrap();
+    assert_eq!(appeal.appeals_decision_id, refusal.id);
+    assert_eq!(appeal.appealed_by.unwrap().role, Role::Company as i32);
+    assert_eq!(appealed.label.unwrap().status, LabelStatus::Appealed as i32);
+    let twice = api
+        .candidate(hired.candidate)
+        .appeal_label(AppealLabelRequest {
+            placement_id: placement.id.clone(),
+            reason: "Moi aussi.".to_owned(),
+        })
+        .await
+        .refusal();
+    assert_code(&twice, Code::FailedPrecondition);
+
+    let on_appeal = decided(
+        api,
+        decide(
+            placement,
+            LabelOutcome::Granted,
+            "Organigramme reçu.",
+            &refusal.id,
+        ),
+    )
+    .await;
+    assert_eq!(on_appeal.appeal_id, appeal.id);
+    assert_eq!(on_appeal.reconsiders_decision_id, refusal.id);
+    let label = case(&api.candidate(hired.candidate), placement).await;
+    assert_eq!(label.status, LabelStatus::Granted as i32);
+    assert_eq!(label.appeals.len(), 1);
+    let ids: Vec<String> = history(&api.owner(), placement)
+        .await
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(
+        ids,
+        [refusal.id, on_appeal.id],
+        "both decisions kept, oldest first"
+    );
+}
+
+#[tokio::test]
+async fn the_young_person_may_appeal_a_refusal_too() {
+    let hired = hired(months_from_today(-2)).await;
+    requested(&hired).await;
+    let refusal = decided(
+        &hired.api,
+        decide(
+            &hired.placement,
+            LabelOutcome::Refused,
+            "Dossier incomplet.",
+            "",
+        ),
+    )
+    .await;
+    let appeal = hired
+        .api
+        .candidate(hired.candidate)
+        .appeal_label(AppealLabelRequest {
+            placement_id: hired.placement.id.clone(),
+            reason: "Mes missions relèvent bien du bras droit du dirigeant.".to_owned(),
+        })
+        .await
+        .answer()
+        .appeal
+        .unwrap();
+    assert_eq!(appeal.appeals_decision_id, refusal.id);
+    assert_eq!(appeal.appealed_by.unwrap().role, Role::Candidate as i32);
+}
+
+#[tokio::test]
+async fn bpifrances_queue_lists_pending_requests_by_deadline_page_by_page() {
+    let api = Api::start().await;
+    let school = SchoolId::new();
+    let mut placements = Vec::new();
+    for months_ago in [1, 4, 2] {
+        let (candidate, placement) = hire(&api, school, months_from_today(-months_ago)).await;
+        acknowledge(&api.candidate(candidate), &placement).await;
+        api.owner()
+            .request_label(dossier(&placement))
+            .await
+            .answer();
+        placements.push(placement);
+    }
+    // Decided: no longer in the queue.
+    let (candidate, done) = hire(&api, school, months_from_today(-3)).await;
+    acknowledge(&api.candidate(candidate), &done).await;
+    api.owner().request_label(dossier(&done)).await.answer();
+    decided(&api, decide(&done, LabelOutcome::Granted, "", "")).await;
+
+    let page = |token: String| ListLabelQueueRequest {
+        page: Some(PageRequest {
+            page_size: 2,
+            page_token: token,
+        }),
+    };
+    let first = api
+        .bpifrance()
+        .list_label_queue(page(String::new()))
+        .await
+        .answer();
+    let token = first.page.unwrap().next_page_token;
+    assert!(!token.is_empty());
+    let second = api.bpifrance().list_label_queue(page(token)).await.answer();
+    assert_eq!(second.page.unwrap().next_page_token, "");
+    let order: Vec<String> = first
+        .labels
+        .iter()
+        .chain(&second.labels)
+        .map(|case| case.placement_id.clone())
+        .collect();
+    let expected = [&placements[1], &placements[2], &placements[0]].map(|p| p.id.clone());
+    assert_eq!(order, expected, "the window closing first comes first");
+    let deadlines: Vec<_> = first
+        .labels
+        .iter()
+        .chain(&second.labels)
+        .map(|case| case.window.clone().unwrap().closes_on.unwrap())
+        .collect();
+    assert_eq!(deadlines.len(), 3);
+    assert!(
+        deadlines
+            .windows(2)
+            .all(|pair| (pair[0].year, pair[0].month, pair[0].day)
+                <= (pair[1].year, pair[1].month, pair[1].day))
+    );
+}
+
+#[tokio::test]
+async fn each_role_takes_only_its_own_label_steps() {
+    let hired = hired(months_from_today(-2)).await;
+    let (api, placement) = (&hired.api, &hired.placement);
+    let ack = || AcknowledgeLabelCharterRequest {
+        placement_id: placement.id.clone(),
+    };
     for (who, client) in [
         ("the company", api.owner()),
-        ("an operator", api.admin()),
-        ("the school", api.school(school)),
-        ("the site", api.site()),
-        ("a service", api.service()),
+        ("the school", api.school(hired.school)),
+        ("another candidate", api.candidate(CandidateId::new())),
+        ("Bpifrance", api.bpifrance()),
     ] {
         let refusal = client
             .clone()
-            .decide_label(grant(&placement))
+            .acknowledge_label_charter(ack())
             .await
             .refusal();
         assert_eq!(
@@ -93,42 +479,214 @@ async fn only_bpifrance_decides_a_label() {
             refusal.message()
         );
     }
-
-    assert!(history(&api.bpifrance(), &placement).await.is_empty());
-    let decided = api
-        .bpifrance()
-        .decide_label(grant(&placement))
+    acknowledge(&api.candidate(hired.candidate), placement).await;
+    for (who, client) in [
+        ("another company", api.other_company()),
+        ("the young person", api.candidate(hired.candidate)),
+        ("the school", api.school(hired.school)),
+        ("Bpifrance", api.bpifrance()),
+        ("the site", api.site()),
+    ] {
+        let refusal = client
+            .clone()
+            .request_label(dossier(placement))
+            .await
+            .refusal();
+        assert_eq!(
+            refusal.code(),
+            Code::PermissionDenied,
+            "{who}: {}",
+            refusal.message()
+        );
+    }
+    api.owner().request_label(dossier(placement)).await.answer();
+    for (who, client) in [
+        ("the company", api.owner()),
+        ("an operator", api.admin()),
+        ("the school", api.school(hired.school)),
+        ("a service", api.service()),
+    ] {
+        let refusal = client
+            .clone()
+            .decide_label(decide(placement, LabelOutcome::Granted, "", ""))
+            .await
+            .refusal();
+        assert_eq!(
+            refusal.code(),
+            Code::PermissionDenied,
+            "{who}: {}",
+            refusal.message()
+        );
+    }
+    for (who, client) in [
+        ("the company", api.owner()),
+        ("the young person", api.candidate(hired.candidate)),
+    ] {
+        let refusal = client
+            .clone()
+            .list_label_queue(ListLabelQueueRequest { page: None })
+            .await
+            .refusal();
+        assert_eq!(
+            refusal.code(),
+            Code::PermissionDenied,
+            "{who}: {}",
+            refusal.message()
+        );
+    }
+    decided(
+        api,
+        decide(placement, LabelOutcome::Refused, "Dossier incomplet.", ""),
+    )
+    .await;
+    for (who, client) in [
+        ("another company", api.other_company()),
+        ("the school", api.school(hired.school)),
+        ("Bpifrance", api.bpifrance()),
+    ] {
+        let refusal = client
+            .clone()
+            .appeal_label(AppealLabelRequest {
+                placement_id: placement.id.clone(),
+                reason: "Recours.".to_owned(),
+            })
+            .await
+            .refusal();
+        assert_eq!(
+            refusal.code(),
+            Code::PermissionDenied,
+            "{who}: {}",
+            refusal.message()
+        );
+    }
+    let label = case(&api.bpifrance(), placement).await;
+    assert_eq!(label.status, LabelStatus::Refused as i32);
+    assert!(label.appeals.is_empty());
+    let stranger = api
+        .other_company()
+        .get_label_case(GetLabelCaseRequest {
+            placement_id: placement.id.clone(),
+        })
         .await
-        .answer();
-    let decision = decided.decision.unwrap();
-    assert_eq!(decision.outcome, LabelOutcome::Granted as i32);
-    assert_eq!(
-        decision.decided_by.as_ref().unwrap().role,
-        Role::Bpifrance as i32
-    );
-    assert_eq!(
-        decided.placement.unwrap().latest_label_decision,
-        Some(decision)
-    );
+        .refusal();
+    assert_code(&stranger, Code::PermissionDenied);
 }
 
 #[tokio::test]
-async fn a_label_is_decided_only_on_a_completed_placement() {
-    let api = Api::start().await;
-    let school = SchoolId::new();
-    let company = api.owner();
-    let mut placements = Vec::new();
-    for start in [months_from_today(-2), months_from_today(-3)] {
-        let candidate = api.enrol(school).await;
-        let offer = published(&company, figeac_cdi()).await;
-        let application = apply(&api.candidate(candidate), &offer.id, candidate).await;
-        placements.push(accept(&company, &application.id, Some(start)).await.1);
-    }
-    let (active, ended) = (&placements[0], &placements[1]);
-    company
-        .clone()
+async fn bad_label_input_names_every_field_and_changes_nothing() {
+    let hired = hired(months_from_today(-1)).await;
+    let (api, placement) = (&hired.api, &hired.placement);
+    acknowledge(&api.candidate(hired.candidate), placement).await;
+
+    let bad = api
+        .owner()
+        .request_label(RequestLabelRequest {
+            placement_id: placement.id.clone(),
+            responsibilities: "x".repeat(4_001),
+            management_link: String::new(),
+            charter_acknowledged: false,
+        })
+        .await
+        .refusal();
+    assert_invalid(
+        &bad,
+        &[
+            "responsibilities",
+            "management_link",
+            "charter_acknowledged",
+        ],
+    );
+    let bad_id = api
+        .owner()
+        .request_label(RequestLabelRequest {
+            placement_id: "pas-un-uuid".to_owned(),
+            ..dossier(placement)
+        })
+        .await
+        .refusal();
+    assert_invalid(&bad_id, &["placement_id"]);
+    assert_eq!(
+        case(&api.owner(), placement).await.status,
+        LabelStatus::NotRequested as i32
+    );
+
+    api.owner().request_label(dossier(placement)).await.answer();
+    let unexplained_rework = api
+        .bpifrance()
+        .decide_label(decide(placement, LabelOutcome::ReworkRequested, "", ""))
+        .await
+        .refusal();
+    assert_invalid(&unexplained_rework, &["reason"]);
+    let unexplained_refusal = api
+        .bpifrance()
+        .decide_label(decide(placement, LabelOutcome::Refused, " ", ""))
+        .await
+        .refusal();
+    assert_invalid(&unexplained_refusal, &["reason"]);
+    assert!(history(&api.bpifrance(), placement).await.is_empty());
+
+    decided(
+        api,
+        decide(placement, LabelOutcome::Refused, "Dossier incomplet.", ""),
+    )
+    .await;
+    let unexplained_appeal = api
+        .owner()
+        .appeal_label(AppealLabelRequest {
+            placement_id: placement.id.clone(),
+            reason: String::new(),
+        })
+        .await
+        .refusal();
+    assert_invalid(&unexplained_appeal, &["reason"]);
+    assert!(case(&api.owner(), placement).await.appeals.is_empty());
+}
+
+#[tokio::test]
+async fn a_review_names_the_latest_decision_so_two_reviewers_do_not_overwrite_each_other() {
+    let hired = hired(months_from_today(-2)).await;
+    requested(&hired).await;
+    let (api, placement) = (&hired.api, &hired.placement);
+    let first = decided(api, decide(placement, LabelOutcome::Granted, "", "")).await;
+
+    let unnamed = api
+        .bpifrance()
+        .decide_label(decide(placement, LabelOutcome::Refused, "Contrôle.", ""))
+        .await
+        .refusal();
+    assert_code(&unnamed, Code::FailedPrecondition);
+    let review = decided(
+        api,
+        decide(
+            placement,
+            LabelOutcome::Refused,
+            "Contrôle : la mission n'a pas de lien avec la direction.",
+            &first.id,
+        ),
+    )
+    .await;
+    let stale = api
+        .bpifrance()
+        .decide_label(decide(placement, LabelOutcome::Granted, "", &first.id))
+        .await
+        .refusal();
+    assert_code(&stale, Code::FailedPrecondition);
+    let ids: Vec<String> = history(&api.school(hired.school), placement)
+        .await
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(ids, [first.id, review.id]);
+}
+
+#[tokio::test]
+async fn after_an_early_end_a_pending_request_can_only_be_refused() {
+    let hired = hired(months_from_today(-3)).await;
+    requested(&hired).await;
+    let (api, placement) = (&hired.api, &hired.placement);
+    api.owner()
         .end_placement_early(EndPlacementEarlyRequest {
-            placement_id: ended.id.clone(),
+            placement_id: placement.id.clone(),
             ended_on: Some(date(months_from_today(-1))),
             reason: EarlyEndReason::Resignation as i32,
             note: String::new(),
@@ -136,176 +694,89 @@ async fn a_label_is_decided_only_on_a_completed_placement() {
         .await
         .answer();
 
-    for placement in [active, ended] {
-        let refusal = api
-            .bpifrance()
-            .decide_label(grant(placement))
-            .await
-            .refusal();
-        assert_code(&refusal, Code::FailedPrecondition);
-        assert!(history(&api.bpifrance(), placement).await.is_empty());
-    }
+    let grant = api
+        .bpifrance()
+        .decide_label(decide(placement, LabelOutcome::Granted, "", ""))
+        .await
+        .refusal();
+    assert_code(&grant, Code::FailedPrecondition);
+    assert!(
+        grant.message().contains("ended early"),
+        "{}",
+        grant.message()
+    );
+    let refused = decided(
+        api,
+        decide(placement, LabelOutcome::Refused, "VTE interrompu.", ""),
+    )
+    .await;
+    assert_eq!(refused.outcome, LabelOutcome::Refused as i32);
+    let label = case(&api.owner(), placement).await;
+    assert_eq!(label.placement_status, PlacementStatus::EndedEarly as i32);
+    assert_eq!(label.status, LabelStatus::Refused as i32);
 }
 
 #[tokio::test]
-async fn an_appeal_naming_the_latest_decision_is_recorded_beside_it_and_both_stay_readable() {
-    let Labelling {
-        api,
-        school,
-        placement,
-    } = a_completed_placement().await;
-    let bpifrance = api.bpifrance();
-    let first = bpifrance
-        .clone()
-        .decide_label(grant(&placement))
-        .await
-        .answer()
-        .decision
-        .unwrap();
+async fn each_label_step_is_one_event_on_the_placement() {
+    let hired = hired(months_from_today(-2)).await;
+    let (api, placement) = (&hired.api, &hired.placement);
+    let mut log = api.events();
+    log.new_events().await;
+    let kinds = |events: &[Published]| -> Vec<(String, &'static str)> {
+        events
+            .iter()
+            .map(|event| (event.key.clone(), event.kind()))
+            .collect()
+    };
+    let on = |kind: &'static str| vec![(placement.id.clone(), kind)];
 
-    let appeal = bpifrance
-        .clone()
-        .decide_label(decide(
-            &placement,
-            LabelOutcome::Refused,
-            "Contrôle : la mission n'a pas duré douze mois dans l'entreprise.",
-            &first.id,
-        ))
-        .await
-        .answer();
-
-    let second = appeal.decision.unwrap();
-    assert_eq!(second.reconsiders_decision_id, first.id);
-    assert_eq!(second.outcome, LabelOutcome::Refused as i32);
-    assert_eq!(
-        appeal.placement.unwrap().latest_label_decision,
-        Some(second.clone())
+    acknowledge(&api.candidate(hired.candidate), placement).await;
+    assert!(
+        log.new_events().await.is_empty(),
+        "an acknowledgement changes no placement"
     );
-    for reader in [bpifrance.clone(), api.owner(), api.school(school)] {
-        let decisions = history(&reader, &placement).await;
-        let ids: Vec<&str> = decisions.iter().map(|d| d.id.as_str()).collect();
-        assert_eq!(ids, [first.id.as_str(), second.id.as_str()], "oldest first");
-        assert_eq!(decisions[0].outcome, LabelOutcome::Granted as i32);
-        assert_eq!(decisions[1].reason, second.reason);
-    }
-    let read = api
-        .owner()
-        .get_placement(GetPlacementRequest {
+    api.owner().request_label(dossier(placement)).await.answer();
+    let events = log.new_events().await;
+    assert_eq!(kinds(&events), on("LabelRequested"));
+    assert_eq!(
+        events[0].revision(),
+        placement.revision,
+        "the placement itself is unchanged"
+    );
+    decided(
+        api,
+        decide(
+            placement,
+            LabelOutcome::ReworkRequested,
+            "Préciser le poste.",
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(kinds(&log.new_events().await), on("LabelReworkRequested"));
+    api.owner().request_label(dossier(placement)).await.answer();
+    assert_eq!(kinds(&log.new_events().await), on("LabelRequested"));
+    let refusal = decided(
+        api,
+        decide(placement, LabelOutcome::Refused, "Hors VTE.", ""),
+    )
+    .await;
+    assert_eq!(kinds(&log.new_events().await), on("LabelRefused"));
+    api.owner()
+        .appeal_label(AppealLabelRequest {
             placement_id: placement.id.clone(),
+            reason: "Le poste est rattaché au dirigeant.".to_owned(),
         })
         .await
-        .answer()
-        .placement
-        .unwrap();
-    assert_eq!(read.latest_label_decision.unwrap().id, second.id);
-}
-
-#[tokio::test]
-async fn a_second_first_decision_is_refused_and_so_is_an_appeal_naming_an_older_one() {
-    let Labelling { api, placement, .. } = a_completed_placement().await;
-    let bpifrance = api.bpifrance();
-    let first = bpifrance
-        .clone()
-        .decide_label(grant(&placement))
+        .answer();
+    assert_eq!(kinds(&log.new_events().await), on("LabelAppealed"));
+    let granted = hired
+        .api
+        .bpifrance()
+        .decide_label(decide(placement, LabelOutcome::Granted, "", &refusal.id))
         .await
-        .answer()
-        .decision
-        .unwrap();
-    let second = bpifrance
-        .clone()
-        .decide_label(decide(
-            &placement,
-            LabelOutcome::Refused,
-            "Réexamen du dossier.",
-            &first.id,
-        ))
-        .await
-        .answer()
-        .decision
-        .unwrap();
-
-    let another_first = bpifrance
-        .clone()
-        .decide_label(grant(&placement))
-        .await
-        .refusal();
-    let stale_appeal = bpifrance
-        .clone()
-        .decide_label(decide(
-            &placement,
-            LabelOutcome::Granted,
-            "Recours accepté.",
-            &first.id,
-        ))
-        .await
-        .refusal();
-
-    assert_code(&another_first, Code::FailedPrecondition);
-    assert_code(&stale_appeal, Code::FailedPrecondition);
-    let ids: Vec<String> = history(&bpifrance, &placement)
-        .await
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
-    assert_eq!(ids, [first.id, second.id]);
-}
-
-#[tokio::test]
-async fn a_refusal_needs_a_reason_and_a_reconsideration_that_grants_does_not() {
-    let Labelling { api, placement, .. } = a_completed_placement().await;
-    let bpifrance = api.bpifrance();
-
-    let unexplained_refusal = bpifrance
-        .clone()
-        .decide_label(decide(&placement, LabelOutcome::Refused, "", ""))
-        .await
-        .refusal();
-    assert_invalid(&unexplained_refusal, &["reason"]);
-    let no_outcome = bpifrance
-        .clone()
-        .decide_label(decide(&placement, LabelOutcome::Unspecified, "", ""))
-        .await
-        .refusal();
-    assert_invalid(&no_outcome, &["outcome"]);
-    assert!(history(&bpifrance, &placement).await.is_empty());
-
-    let first = bpifrance
-        .clone()
-        .decide_label(grant(&placement))
-        .await
-        .answer()
-        .decision
-        .unwrap();
-    let unexplained_appeal = bpifrance
-        .clone()
-        .decide_label(decide(&placement, LabelOutcome::Refused, "", &first.id))
-        .await
-        .refusal();
-    assert_invalid(&unexplained_appeal, &["reason"]);
-    assert_eq!(history(&bpifrance, &placement).await.len(), 1);
-
-    // The contract asks for a reason "when refused" only: a review that grants needs none.
-    let refused = bpifrance
-        .clone()
-        .decide_label(decide(
-            &placement,
-            LabelOutcome::Refused,
-            "Pièces manquantes.",
-            &first.id,
-        ))
-        .await
-        .answer()
-        .decision
-        .unwrap();
-    let granted_on_review = bpifrance
-        .clone()
-        .decide_label(decide(&placement, LabelOutcome::Granted, "", &refused.id))
-        .await
-        .answer()
-        .decision
-        .unwrap();
-    assert_eq!(granted_on_review.outcome, LabelOutcome::Granted as i32);
-    assert_eq!(granted_on_review.reason, "");
-    assert_eq!(granted_on_review.reconsiders_decision_id, refused.id);
-    assert_eq!(history(&bpifrance, &placement).await.len(), 3);
+        .answer();
+    let events = log.new_events().await;
+    assert_eq!(kinds(&events), on("LabelGranted"));
+    assert_eq!(events[0].revision(), granted.placement.unwrap().revision);
 }

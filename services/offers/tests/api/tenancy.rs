@@ -26,8 +26,8 @@ use vte_proto::vte::offers::v1::{
 use vte_proto::vte::placements::v1::{EarlyEndReason, LabelOutcome, Placement};
 
 use crate::fixtures::{
-    Answer, accept, apply, complete, date, days_from_today, draft, figeac_cdi, months_from_today,
-    published, start_long_ago,
+    Answer, accept, apply, date, days_from_today, draft, figeac_cdi, label_requested,
+    months_from_today, published,
 };
 use crate::harness::{Api, Client, OTHER_SIREN, SIREN};
 
@@ -154,7 +154,7 @@ struct World {
     draft: Offer,
     /// The candidate's, to `offer`, accepted.
     application: Application,
-    /// Its placement, completed and labelled.
+    /// Its placement, running and labelled (the label is retroactive).
     placement: Placement,
 }
 
@@ -175,9 +175,10 @@ impl World {
         .await;
         let draft = draft(&owner, figeac_cdi()).await;
         let application = apply(&api.candidate(candidate), &offer.id, candidate).await;
+        // Started two months ago: its label is requested and granted while it runs.
         let (application, placement) =
-            accept(&owner, &application.id, Some(start_long_ago())).await;
-        let placement = complete(&owner, &placement.id).await;
+            accept(&owner, &application.id, Some(months_from_today(-2))).await;
+        label_requested(&owner, &api.candidate(candidate), &placement.id).await;
         api.bpifrance()
             .decide_label(DecideLabelRequest {
                 placement_id: placement.id.clone(),
@@ -481,8 +482,9 @@ impl World {
                 )
             }
             Rpc::DecideLabel => {
-                let active = self.fresh_placement(13).await;
-                let target = complete(&self.api.owner(), &active.id).await;
+                let target = self.fresh_placement(2).await;
+                let young_person = self.api.candidate(self.candidate);
+                label_requested(&self.api.owner(), &young_person, &target.id).await;
                 Outcome::of(
                     client
                         .decide_label(DecideLabelRequest {

@@ -172,9 +172,10 @@ async fn erasing_a_candidate_blanks_the_reasons_of_their_label_decisions() {
         reason: "Arrêt maladie prolongé".to_owned(),
         reconsiders_decision_id: String::new(),
     };
+    let history = crate::labels::requested(&db, &completed).await;
     let decided = decide_label(
         &completed,
-        &[],
+        &history,
         &request,
         LabelDecisionId::new(),
         &bpifrance(),

@@ -1,35 +1,80 @@
-//! Label decisions: the history round trip and the placement's latest decision, the unique
-//! rules that stop two reviewers from both deciding, and the lists.
+//! A placement's label in the store: the dossier versions, the young person's acknowledgement,
+//! the decisions and the appeals round trip as one history; the unique rules stop two reviewers
+//! from both deciding one version and a refusal from being appealed twice; the queue reads the
+//! pending cases by the last day of their window; the reminders are recorded once per threshold.
 
-use vte_domain::{LabelDecisionId, SchoolId};
+use vte_domain::{LabelDecisionId, PlacementId, SchoolId};
 use vte_offers::domain::{
-    LabelDecided, LabelDecision, NewLabelDecision, Placement, RawDate, decide_label,
+    LabelAppealId, LabelDecided, LabelHistory, LabelRequestId, LabelStatus, LabelWindow,
+    NewLabelDecision, NewLabelRequest, Placement, acknowledge_charter, appeal_label, decide_label,
+    label_window, request_label,
 };
-use vte_offers::store::{self, LabelScope, PageRequest, StoreError, UniqueRule};
+use vte_offers::store::{self, LabelScope, PageRequest, labels};
 
-use crate::common::reference;
-use crate::{Db, application_to, bpifrance, date, hire, insert, later, now, published, submit};
+use crate::common::{reference, rules};
+use crate::{
+    Db, application_to, bpifrance, candidate, company, date, hire, insert, later, published, submit,
+};
 
-/// A saved placement, completed.
-async fn completed(db: &Db) -> Placement {
+/// A saved placement, running (a CDI in Figeac from 2026-09-01: its window closes 2027-03-01).
+async fn running(db: &Db) -> Placement {
     let offer = published(1);
     insert(db, &offer).await;
-    let application = application_to(&offer, Some(SchoolId::new()), now());
+    let application = application_to(&offer, Some(SchoolId::new()), later(0));
     submit(db, &application).await;
-    let active = hire(db, &offer, &application).await;
-    let completed = active
-        .complete(Some(RawDate::new(2027, 8, 31)), date(2027, 9, 10), later(2))
+    hire(db, &offer, &application).await
+}
+
+/// The young person's acknowledgement and a first dossier on `placement`, built by the domain
+/// and saved as the service saves them.
+pub async fn requested(db: &Db, placement: &Placement) -> LabelHistory {
+    let mut conn = db.conn().await;
+    let mut history = LabelHistory::default();
+    let young_person = candidate(placement.candidate_id);
+    let given = acknowledge_charter(placement, &history, &young_person, later(5))
+        .unwrap()
         .unwrap();
-    store::save_placement(&mut *db.conn().await, &completed, active.revision)
+    labels::insert_charter_acknowledgement(&mut conn, &given)
         .await
         .unwrap();
-    completed
+    history.acknowledgement = Some(given);
+    submit_dossier(db, placement, &mut history, 6).await;
+    history
+}
+
+/// The company submits a dossier (the next version) at `minutes` after now.
+async fn submit_dossier(db: &Db, placement: &Placement, history: &mut LabelHistory, minutes: i64) {
+    let window = label_window(placement, &rules());
+    let dossier = NewLabelRequest {
+        responsibilities: "Industrialiser la ligne d'usinage.".to_owned(),
+        management_link: "Rattaché au directeur général.".to_owned(),
+        charter_acknowledged: true,
+    };
+    let request = request_label(
+        placement,
+        history,
+        &window,
+        &dossier,
+        LabelRequestId::new(),
+        &company(),
+        date(2026, 9, 15),
+        later(minutes),
+    )
+    .unwrap();
+    let mut conn = db.conn().await;
+    labels::insert_label_request(&mut conn, &request)
+        .await
+        .unwrap();
+    history.requests.push(request);
+    labels::save_label_case(&mut conn, placement.id, history, &window, later(minutes))
+        .await
+        .unwrap();
 }
 
 /// Bpifrance's decision on `placement` given `history`, at `minutes` after now.
 fn decide(
     placement: &Placement,
-    history: &[LabelDecision],
+    history: &LabelHistory,
     outcome: &str,
     reason: &str,
     reconsiders: Option<LabelDecisionId>,
@@ -52,7 +97,7 @@ fn decide(
 }
 
 /// Saves a decision and the placement carrying it, as the service does.
-async fn record(db: &Db, before: &Placement, decided: &LabelDecided) {
+async fn record(db: &Db, before: &Placement, decided: &LabelDecided, history: &mut LabelHistory) {
     let mut tx = db.pool.begin().await.unwrap();
     store::insert_label_decision(&mut tx, &decided.decision)
         .await
@@ -60,119 +105,262 @@ async fn record(db: &Db, before: &Placement, decided: &LabelDecided) {
     store::save_placement(&mut tx, &decided.placement, before.revision)
         .await
         .unwrap();
+    history.decisions.push(decided.decision.clone());
+    let window = label_window(before, &rules());
+    labels::save_label_case(
+        &mut tx,
+        before.id,
+        history,
+        &window,
+        decided.decision.decided_at,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
-#[tokio::test]
-async fn decisions_are_kept_oldest_first_and_the_placement_carries_the_latest() {
-    let db = Db::create().await;
-    let placement = completed(&db).await;
-    let first = decide(&placement, &[], "REFUSED", "Dossier incomplet", None, 10);
-    record(&db, &placement, &first).await;
-    let history = store::label_history(&db.pool, placement.id).await.unwrap();
-    assert_eq!(history, std::slice::from_ref(&first.decision));
-    let appeal = decide(
-        &first.placement,
-        &history,
-        "GRANTED",
-        "Pièces reçues en appel",
-        Some(first.decision.id),
-        20,
-    );
-    record(&db, &first.placement, &appeal).await;
-    let history = store::label_history(&db.pool, placement.id).await.unwrap();
-    assert_eq!(history, [first.decision, appeal.decision]);
-    let back = store::load_placement(&db.pool, placement.id, &reference())
+async fn stored(db: &Db, placement: PlacementId) -> LabelHistory {
+    labels::load_label_history(&mut *db.conn().await, placement)
         .await
-        .unwrap();
-    assert_eq!(back, Some(appeal.placement));
+        .unwrap()
 }
 
 #[tokio::test]
-async fn a_second_first_decision_on_a_placement_is_refused() {
+async fn versions_decisions_and_the_acknowledgement_round_trip_and_the_placement_carries_the_latest()
+ {
     let db = Db::create().await;
-    let placement = completed(&db).await;
-    // Two reviewers decide at once, each seeing no decision yet.
-    let granted = decide(&placement, &[], "GRANTED", "", None, 10);
-    let refused = decide(&placement, &[], "REFUSED", "Durée insuffisante", None, 11);
+    let placement = running(&db).await;
+    let mut history = requested(&db, &placement).await;
+    let rework = decide(
+        &placement,
+        &history,
+        "REWORK_REQUESTED",
+        "Préciser le poste",
+        None,
+        10,
+    );
+    record(&db, &placement, &rework, &mut history).await;
+    assert_eq!(
+        labels::stored_label_status(&db.pool, placement.id)
+            .await
+            .unwrap(),
+        Some(LabelStatus::ReworkRequested)
+    );
+    submit_dossier(&db, &rework.placement, &mut history, 20).await;
+    let grant = decide(&rework.placement, &history, "GRANTED", "", None, 30);
+    record(&db, &rework.placement, &grant, &mut history).await;
+
+    let back = stored(&db, placement.id).await;
+    assert_eq!(back, history);
+    assert_eq!(back.requests[1].answers, Some(rework.decision.id));
+    assert_eq!(back.status(), LabelStatus::Granted);
+    let placement_back = store::load_placement(&db.pool, placement.id, &reference())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(placement_back.latest_label_decision, Some(grant.decision));
+    assert_eq!(
+        labels::stored_label_status(&db.pool, placement.id)
+            .await
+            .unwrap(),
+        Some(LabelStatus::Granted)
+    );
+}
+
+#[tokio::test]
+async fn one_dossier_version_gets_one_decision_even_when_two_reviewers_decide_at_once() {
+    let db = Db::create().await;
+    let placement = running(&db).await;
+    let history = requested(&db, &placement).await;
+    let granted = decide(&placement, &history, "GRANTED", "", None, 10);
+    let refused = decide(&placement, &history, "REFUSED", "Hors VTE", None, 11);
     let mut conn = db.conn().await;
     store::insert_label_decision(&mut conn, &granted.decision)
         .await
         .unwrap();
     let second = store::insert_label_decision(&mut conn, &refused.decision).await;
-    assert!(
-        matches!(
-            second,
-            Err(StoreError::Duplicate {
-                rule: UniqueRule::OneFirstLabelDecision
-            })
-        ),
-        "{second:?}"
+    assert!(second.is_err(), "{second:?}");
+    assert_eq!(
+        stored(&db, placement.id).await.decisions,
+        [granted.decision]
     );
-    let history = store::label_history(&db.pool, placement.id).await.unwrap();
-    assert_eq!(history, [granted.decision]);
 }
 
 #[tokio::test]
-async fn a_decision_is_reconsidered_at_most_once() {
+async fn a_refusal_is_appealed_once_and_the_appeal_is_decided_once() {
     let db = Db::create().await;
-    let placement = completed(&db).await;
-    let first = decide(&placement, &[], "REFUSED", "Dossier incomplet", None, 10);
-    let mut conn = db.conn().await;
-    store::insert_label_decision(&mut conn, &first.decision)
-        .await
-        .unwrap();
-    let history = [first.decision.clone()];
-    let appeal = decide(
-        &first.placement,
-        &history,
-        "GRANTED",
-        "Appel",
-        Some(first.decision.id),
-        20,
-    );
-    let review = decide(
-        &first.placement,
+    let placement = running(&db).await;
+    let mut history = requested(&db, &placement).await;
+    let refusal = decide(
+        &placement,
         &history,
         "REFUSED",
-        "Revue",
-        Some(first.decision.id),
-        21,
+        "Dossier incomplet",
+        None,
+        10,
     );
-    store::insert_label_decision(&mut conn, &appeal.decision)
+    record(&db, &placement, &refusal, &mut history).await;
+    let appeal = |minutes| {
+        appeal_label(
+            &refusal.placement,
+            &history,
+            "Organigramme joint",
+            LabelAppealId::new(),
+            &company(),
+            later(minutes),
+        )
+        .unwrap()
+    };
+    let (first, second) = (appeal(20), appeal(21));
+    let mut conn = db.conn().await;
+    labels::insert_label_appeal(&mut conn, &first)
         .await
         .unwrap();
-    let second = store::insert_label_decision(&mut conn, &review.decision).await;
     assert!(
-        matches!(
-            second,
-            Err(StoreError::Duplicate {
-                rule: UniqueRule::OneReconsiderationPerDecision
-            })
-        ),
-        "{second:?}"
+        labels::insert_label_appeal(&mut conn, &second)
+            .await
+            .is_err()
     );
+    drop(conn);
+    history.appeals.push(first.clone());
+    assert_eq!(
+        stored(&db, placement.id).await.status(),
+        LabelStatus::Appealed
+    );
+
+    let on_appeal = decide(&refusal.placement, &history, "GRANTED", "", None, 30);
+    let again = decide(&refusal.placement, &history, "REFUSED", "Non", None, 31);
+    record(&db, &refusal.placement, &on_appeal, &mut history).await;
+    let twice = store::insert_label_decision(&mut *db.conn().await, &again.decision).await;
+    assert!(twice.is_err(), "{twice:?}");
+    let back = stored(&db, placement.id).await;
+    assert_eq!(back.appeals, [first.clone()]);
+    assert_eq!(back.decisions[1].appeal, Some(first.id));
+    assert_eq!(back.decisions[1].reconsiders, Some(refusal.decision.id));
+}
+
+#[tokio::test]
+async fn the_queue_reads_pending_cases_by_the_last_day_of_their_window_page_by_page() {
+    let db = Db::create().await;
+    let mut expected = Vec::new();
+    // Three pending cases whose windows close in this order once their starts are set.
+    for closes in [date(2027, 1, 10), date(2026, 12, 1), date(2027, 2, 1)] {
+        let placement = running(&db).await;
+        let history = requested(&db, &placement).await;
+        let window = LabelWindow {
+            rule_set_id: Some("vte-2023-ti-2023-2027".to_owned()),
+            months: 6,
+            closes_on: closes,
+        };
+        labels::save_label_case(
+            &mut *db.conn().await,
+            placement.id,
+            &history,
+            &window,
+            later(7),
+        )
+        .await
+        .unwrap();
+        expected.push((closes, placement.id));
+    }
+    // A decided one is not in the queue.
+    let decided = running(&db).await;
+    let mut history = requested(&db, &decided).await;
+    let grant = decide(&decided, &history, "GRANTED", "", None, 10);
+    record(&db, &decided, &grant, &mut history).await;
+    expected.sort();
+
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(2);
+    loop {
+        let found = labels::label_queue(&db.pool, page).await.unwrap();
+        seen.extend(found.items);
+        let Some(next) = found.next else { break };
+        page.after = Some(next);
+    }
+    let order: Vec<PlacementId> = expected.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(seen, order);
+}
+
+#[tokio::test]
+async fn a_reminder_is_recorded_once_per_threshold_and_only_unrequested_placements_are_swept() {
+    let db = Db::create().await;
+    let silent = running(&db).await;
+    let diligent = running(&db).await;
+    requested(&db, &diligent).await;
+    let closes = date(2027, 3, 1);
+    let mut conn = db.conn().await;
+    assert!(
+        labels::record_reminder(&mut conn, silent.id, 30, closes, later(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !labels::record_reminder(&mut conn, silent.id, 30, closes, later(2))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        labels::reminders_sent(&mut *conn, silent.id).await.unwrap(),
+        [30]
+    );
+
+    let swept = labels::unrequested_started_between(
+        &mut *conn,
+        date(2026, 8, 1),
+        date(2026, 9, 30),
+        7,
+        None,
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(swept, [(date(2026, 9, 1), silent.id)]);
+    assert!(
+        labels::record_reminder(&mut conn, silent.id, 7, closes, later(3))
+            .await
+            .unwrap()
+    );
+    let after_last = labels::unrequested_started_between(
+        &mut *conn,
+        date(2026, 8, 1),
+        date(2026, 9, 30),
+        7,
+        None,
+        10,
+    )
+    .await
+    .unwrap();
+    assert!(after_last.is_empty(), "the last reminder was sent");
 }
 
 #[tokio::test]
 async fn decisions_list_by_placement_or_by_candidate_oldest_first_page_by_page() {
     let db = Db::create().await;
-    let placement = completed(&db).await;
-    let other = completed(&db).await;
-    let first = decide(&placement, &[], "REFUSED", "Dossier incomplet", None, 10);
-    record(&db, &placement, &first).await;
-    let history = [first.decision.clone()];
-    let appeal = decide(
+    let placement = running(&db).await;
+    let other = running(&db).await;
+    let mut history = requested(&db, &placement).await;
+    let first = decide(
+        &placement,
+        &history,
+        "REFUSED",
+        "Dossier incomplet",
+        None,
+        10,
+    );
+    record(&db, &placement, &first, &mut history).await;
+    let review = decide(
         &first.placement,
         &history,
         "GRANTED",
-        "Appel",
+        "Réexamen",
         Some(first.decision.id),
         20,
     );
-    record(&db, &first.placement, &appeal).await;
-    let elsewhere = decide(&other, &[], "GRANTED", "", None, 15);
-    record(&db, &other, &elsewhere).await;
+    record(&db, &first.placement, &review, &mut history).await;
+    let mut other_history = requested(&db, &other).await;
+    let elsewhere = decide(&other, &other_history, "GRANTED", "", None, 15);
+    record(&db, &other, &elsewhere, &mut other_history).await;
     let mut seen = Vec::new();
     let mut page = PageRequest::first(1);
     loop {
@@ -184,7 +372,7 @@ async fn decisions_list_by_placement_or_by_candidate_oldest_first_page_by_page()
         let Some(next) = found.next else { break };
         page.after = Some(next);
     }
-    assert_eq!(seen, [first.decision.clone(), appeal.decision.clone()]);
+    assert_eq!(seen, [first.decision.clone(), review.decision.clone()]);
     let of_candidate = store::list_label_decisions(
         &db.pool,
         LabelScope::Candidate(placement.candidate_id),
@@ -192,6 +380,6 @@ async fn decisions_list_by_placement_or_by_candidate_oldest_first_page_by_page()
     )
     .await
     .unwrap();
-    assert_eq!(of_candidate.items, [first.decision, appeal.decision]);
+    assert_eq!(of_candidate.items, [first.decision, review.decision]);
     assert_eq!(of_candidate.next, None);
 }
