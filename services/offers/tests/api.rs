@@ -21,6 +21,8 @@ mod browsing;
 mod contact;
 #[path = "api/events.rs"]
 mod events;
+#[path = "api/label_dates.rs"]
+mod label_dates;
 #[path = "api/labels.rs"]
 mod labels;
 #[path = "api/state_machine.rs"]

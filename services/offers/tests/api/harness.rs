@@ -69,6 +69,11 @@ impl Api {
         }
     }
 
+    /// The service's database, for tests that run its use cases on chosen dates.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// The contact directory the service asks, which the test fills.
     pub fn contacts(&self) -> &MemoryContacts {
         &self.contacts
@@ -332,6 +337,10 @@ impl Published {
                 Some(P::EndedEarly(_)) => "PlacementEndedEarly",
                 Some(P::LabelGranted(_)) => "LabelGranted",
                 Some(P::LabelRefused(_)) => "LabelRefused",
+                Some(P::LabelRequested(_)) => "LabelRequested",
+                Some(P::LabelReworkRequested(_)) => "LabelReworkRequested",
+                Some(P::LabelAppealed(_)) => "LabelAppealed",
+                Some(P::LabelRequestDue(_)) => "LabelRequestDue",
                 None => "unknown placement event",
             },
         }
@@ -380,6 +389,10 @@ impl Published {
                 Some(P::EndedEarly(e)) => placement(&e.placement),
                 Some(P::LabelGranted(e)) => placement(&e.placement),
                 Some(P::LabelRefused(e)) => placement(&e.placement),
+                Some(P::LabelRequested(e)) => placement(&e.placement),
+                Some(P::LabelReworkRequested(e)) => placement(&e.placement),
+                Some(P::LabelAppealed(e)) => placement(&e.placement),
+                Some(P::LabelRequestDue(e)) => placement(&e.placement),
                 None => 0,
             },
         }
