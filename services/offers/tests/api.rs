@@ -19,6 +19,8 @@ mod bounds;
 mod browsing;
 #[path = "api/contact.rs"]
 mod contact;
+#[path = "api/eligibility.rs"]
+mod eligibility;
 #[path = "api/events.rs"]
 mod events;
 #[path = "api/label_dates.rs"]

@@ -132,9 +132,14 @@ pub fn published(positions: u32) -> Offer {
 
 /// Saves `offer` as new.
 pub async fn insert(db: &Db, offer: &Offer) {
-    store::insert_offer(&mut *db.conn().await, offer, &common::reference())
-        .await
-        .unwrap();
+    store::insert_offer(
+        &mut *db.conn().await,
+        offer,
+        &common::reference(),
+        &common::rules(),
+    )
+    .await
+    .unwrap();
 }
 
 /// A new candidate's application to `offer`, from school `school`, submitted at `at`.
@@ -179,6 +184,7 @@ pub async fn hire(db: &Db, offer: &Offer, application: &Application) -> Placemen
         &[],
         &company(),
         &AcceptanceTerms::default(),
+        common::scheme(),
         PlacementId::new(),
         later(1),
     )
@@ -192,6 +198,7 @@ pub async fn hire(db: &Db, offer: &Offer, application: &Application) -> Placemen
         &acceptance.offer,
         offer.revision,
         &common::reference(),
+        &common::rules(),
     )
     .await
     .unwrap();

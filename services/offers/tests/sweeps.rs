@@ -99,7 +99,7 @@ fn application_to(offer: &Offer, at: DateTime<Utc>) -> Application {
 
 async fn insert_offer(db: &Db, offer: &Offer) {
     let mut conn = db.pool.acquire().await.unwrap();
-    store::insert_offer(&mut conn, offer, &common::reference())
+    store::insert_offer(&mut conn, offer, &common::reference(), &common::rules())
         .await
         .unwrap();
 }
@@ -295,6 +295,7 @@ async fn an_offer_past_its_last_day_expires_and_closes_its_open_applications_wit
     let expired = expire_offers(
         &db.pool,
         &common::reference(),
+        &common::rules(),
         now().date_naive(),
         now(),
         10,
@@ -378,7 +379,15 @@ async fn two_offer_sweeps_running_at_once_expire_each_offer_once() {
 
     let sweep = |pool: PgPool| {
         tokio::spawn(async move {
-            expire_offers(&pool, &common::reference(), now().date_naive(), now(), 100).await
+            expire_offers(
+                &pool,
+                &common::reference(),
+                &common::rules(),
+                now().date_naive(),
+                now(),
+                100,
+            )
+            .await
         })
     };
     let (first, second) = (sweep(db.pool.clone()), sweep(db.pool.clone()));
@@ -409,8 +418,8 @@ async fn a_sweep_expires_at_most_its_batch_of_offers() {
     for _ in 0..3 {
         insert_offer(&db, &offer_open_until(date(2026, 2, 1), days_ago(60))).await;
     }
-    let reference = common::reference();
-    let sweep = || expire_offers(&db.pool, &reference, now().date_naive(), now(), 2);
+    let (reference, rules) = (common::reference(), common::rules());
+    let sweep = || expire_offers(&db.pool, &reference, &rules, now().date_naive(), now(), 2);
 
     assert_eq!(sweep().await.unwrap(), 2);
     assert_eq!(sweep().await.unwrap(), 1);
@@ -432,6 +441,7 @@ async fn the_background_sweep_expires_what_is_due_and_stops_on_shutdown() {
     let task = tokio::spawn(run(
         db.pool.clone(),
         common::reference(),
+        common::rules(),
         StdDuration::from_millis(50),
         shutdown.clone(),
     ));

@@ -1,8 +1,9 @@
-//! The aids an offer states, from its commune's Territoire d'industrie and its contract: the
-//! 4,000 EUR company aid for a graduate hired in a TI, the 1,200 EUR installation aid for a
-//! work-study student, each with whether it is open and why.
+//! The aids an offer states, from the scheme's rule data for its start date, its commune's
+//! Territoire d'industrie and its contract: the 4,000 EUR Territoires d'industrie aid (a recent
+//! graduate or a work-study student, subject to the label), Mobili-Jeune (never more than
+//! "possible, sous conditions") and VTE Vert, each with whether it is open and why.
 
-use vte_proto::vte::common::v1::{Aid, AidKind, ContractKind};
+use vte_proto::vte::common::v1::{Aid, AidKind, AidOutcome, ContractKind};
 use vte_proto::vte::offers::v1::Offer;
 
 use crate::fixtures::{
@@ -66,7 +67,7 @@ async fn a_cdi_in_toulouse_does_not_open_the_company_aid_and_says_why() {
     assert!(
         company
             .reason
-            .contains("Toulouse n'est pas dans un Territoire d'industrie"),
+            .contains("Toulouse n'est dans aucun Territoire d'industrie du programme 2023-2027"),
         "{}",
         company.reason
     );
@@ -81,8 +82,12 @@ async fn a_draft_states_its_aids_already() {
     assert!(aid(&offer, AidKind::CompanyGraduateHire).eligible);
 }
 
+/// The operation "1 000 VTE" (2020) opens the 4,000 EUR aid to work-study students too; the
+/// 1,200 EUR for them is Action Logement's Mobili-Jeune, which depends on the young person (age,
+/// salary, a real move) and is never "eligible" from an offer alone.
 #[tokio::test]
-async fn work_study_in_figeac_opens_the_installation_aid_but_not_the_company_aid() {
+async fn work_study_in_figeac_opens_the_4000_eur_aid_subject_to_the_label_and_mobili_jeune_only_possibly()
+ {
     let api = Api::start().await;
     let spec = vte_proto::vte::offers::v1::OfferSpec {
         contract_kind: ContractKind::WorkStudy as i32,
@@ -92,12 +97,36 @@ async fn work_study_in_figeac_opens_the_installation_aid_but_not_the_company_aid
 
     let offer = published(&api.owner(), spec).await;
 
-    let installation = aid(&offer, AidKind::WorkStudyInstallation);
-    assert!(installation.eligible, "{installation:?}");
-    assert_eq!(installation.amount.as_ref().unwrap().amount_cents, 120_000);
     let company = aid(&offer, AidKind::CompanyGraduateHire);
-    assert!(!company.eligible, "{company:?}");
-    assert!(company.reason.contains("alternance"), "{}", company.reason);
+    assert!(company.eligible, "{company:?}");
+    assert_eq!(company.outcome, AidOutcome::EligibleSubjectToLabel as i32);
+    assert_eq!(company.amount.as_ref().unwrap().amount_cents, 400_000);
+    assert!(
+        company
+            .reason
+            .contains("sous réserve de labellisation par Bpifrance"),
+        "{}",
+        company.reason
+    );
+    assert!(company.conditions.iter().any(|c| c.contains("charte VTE")));
+    let mobili = aid(&offer, AidKind::WorkStudyInstallation);
+    assert!(!mobili.eligible, "{mobili:?}");
+    assert_eq!(mobili.outcome, AidOutcome::PossibleUnderConditions as i32);
+    assert_eq!(mobili.amount.as_ref().unwrap().amount_cents, 120_000);
+    assert!(mobili.amount_is_maximum && !mobili.paid_to_company);
+    assert!(
+        mobili
+            .conditions
+            .iter()
+            .any(|c| c.contains("moins de 30 ans"))
+    );
+    let vert = aid(&offer, AidKind::VteVert);
+    assert_eq!(vert.outcome, AidOutcome::NotEligible as i32);
+    assert!(
+        vert.reason.contains("transition écologique"),
+        "{}",
+        vert.reason
+    );
 }
 
 #[tokio::test]

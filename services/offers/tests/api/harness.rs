@@ -15,9 +15,9 @@ use vte_offers::Application;
 use vte_proto::vte::applications::v1::{ApplicationEvent, application_event};
 use vte_proto::vte::candidates::v1::{
     AcademicStatus, CandidateEvent, CandidateProfile, CandidateProfileChanged, Consent,
-    candidate_event,
+    Preferences, candidate_event,
 };
-use vte_proto::vte::common::v1::EducationLevel;
+use vte_proto::vte::common::v1::{ContractKind, EducationLevel};
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
 use vte_proto::vte::offers::v1::{OfferEvent, offer_event};
 use vte_proto::vte::placements::v1::{PlacementEvent, placement_event};
@@ -189,21 +189,7 @@ impl Api {
     ) {
         self.publish_profile(candidate, school, given, revision)
             .await;
-        let pool = self.pool.clone();
-        let what = format!("the service to record revision {revision} of candidate {candidate}");
-        eventually(&what, PATIENCE, || {
-            let pool = pool.clone();
-            async move {
-                let stored: Option<i64> =
-                    sqlx::query_scalar("SELECT revision FROM candidates WHERE id = $1")
-                        .bind(candidate.as_uuid())
-                        .fetch_optional(&pool)
-                        .await
-                        .ok()?;
-                (stored == Some(i64::try_from(revision).ok()?)).then_some(())
-            }
-        })
-        .await;
+        self.wait_for_revision(candidate, revision).await;
     }
 
     /// Returns once the service has recorded `candidate` as a student of `school`.
@@ -225,6 +211,52 @@ impl Api {
         .await;
     }
 
+    /// A new consenting candidate of `school` whose profile is [`eligible_profile`] changed
+    /// by `edit` (another status, level, graduation date, contracts sought...). Returns once
+    /// the service has recorded the profile.
+    pub async fn enrol_as(
+        &self,
+        school: SchoolId,
+        edit: impl FnOnce(&mut CandidateProfile),
+    ) -> CandidateId {
+        let candidate = CandidateId::new();
+        self.change_profile(candidate, school, 1, edit).await;
+        candidate
+    }
+
+    /// The candidate's profile becomes [`eligible_profile`] changed by `edit`, at `revision`
+    /// (above the last one published). Returns once the service has recorded it.
+    pub async fn change_profile(
+        &self,
+        candidate: CandidateId,
+        school: SchoolId,
+        revision: u64,
+        edit: impl FnOnce(&mut CandidateProfile),
+    ) {
+        let mut profile = eligible_profile(candidate, school, true, revision);
+        edit(&mut profile);
+        self.publish(profile).await;
+        self.wait_for_revision(candidate, revision).await;
+    }
+
+    async fn wait_for_revision(&self, candidate: CandidateId, revision: u64) {
+        let pool = self.pool.clone();
+        let what = format!("the service to record revision {revision} of candidate {candidate}");
+        eventually(&what, PATIENCE, || {
+            let pool = pool.clone();
+            async move {
+                let stored: Option<i64> =
+                    sqlx::query_scalar("SELECT revision FROM candidates WHERE id = $1")
+                        .bind(candidate.as_uuid())
+                        .fetch_optional(&pool)
+                        .await
+                        .ok()?;
+                (stored == Some(i64::try_from(revision).ok()?)).then_some(())
+            }
+        })
+        .await;
+    }
+
     async fn publish_profile(
         &self,
         candidate: CandidateId,
@@ -232,26 +264,16 @@ impl Api {
         consent: bool,
         revision: u64,
     ) {
-        let profile = CandidateProfile {
-            id: candidate.to_string(),
-            school_id: school.to_string(),
-            school_student_ref: format!("etu-{}", &candidate.to_string()[..8]),
-            status: AcademicStatus::Graduate as i32,
-            level: EducationLevel::Bac5 as i32,
-            field_of_study: "génie mécanique".to_owned(),
-            diploma: "Diplôme d'ingénieur".to_owned(),
-            consent: Some(Consent {
-                given: consent,
-                version: "2025-01".to_owned(),
-                ..Consent::default()
-            }),
-            revision,
-            ..CandidateProfile::default()
-        };
+        self.publish(eligible_profile(candidate, school, consent, revision))
+            .await;
+    }
+
+    async fn publish(&self, profile: CandidateProfile) {
+        let (candidate, revision) = (profile.id.clone(), profile.revision);
         let event = CandidateEvent {
             event_id: vte_events::new_event_id(),
             occurred_at: Some(vte_events::now_timestamp()),
-            candidate_id: candidate.to_string(),
+            candidate_id: candidate,
             event: Some(candidate_event::Event::ProfileChanged(
                 CandidateProfileChanged {
                     profile: Some(profile),
@@ -261,6 +283,42 @@ impl Api {
             )),
         };
         self.service.publish(&event).await;
+    }
+}
+
+/// A consenting bac+5 graduate of six months ago who seeks any contract and is available now:
+/// eligible under the scheme's rules for the fixtures' offers (which start three months ahead).
+pub fn eligible_profile(
+    candidate: CandidateId,
+    school: SchoolId,
+    consent: bool,
+    revision: u64,
+) -> CandidateProfile {
+    let graduated = chrono::Utc::now().date_naive() - chrono::Days::new(180);
+    CandidateProfile {
+        id: candidate.to_string(),
+        school_id: school.to_string(),
+        school_student_ref: format!("etu-{}", &candidate.to_string()[..8]),
+        status: AcademicStatus::Graduate as i32,
+        graduation_date: Some(vte_wire::date_to_proto(graduated)),
+        level: EducationLevel::Bac5 as i32,
+        field_of_study: "génie mécanique".to_owned(),
+        diploma: "Diplôme d'ingénieur".to_owned(),
+        preferences: Some(Preferences {
+            contract_kinds_sought: vec![
+                ContractKind::WorkStudy as i32,
+                ContractKind::Cdd as i32,
+                ContractKind::Cdi as i32,
+            ],
+            ..Preferences::default()
+        }),
+        consent: Some(Consent {
+            given: consent,
+            version: "2025-01".to_owned(),
+            ..Consent::default()
+        }),
+        revision,
+        ..CandidateProfile::default()
     }
 }
 

@@ -22,6 +22,23 @@ pub fn rules() -> Arc<vte_rules::RuleBook> {
         .clone()
 }
 
+/// A bac+5 graduate of June 2026 seeking a CDI or a CDD, available now, and the rules: how the
+/// store's tests hire (the verdict they freeze is eligible for offers starting before mid-2028).
+pub fn scheme() -> vte_offers::domain::acceptance::Scheme<'static> {
+    static RULES: OnceLock<Arc<vte_rules::RuleBook>> = OnceLock::new();
+    static GRADUATE: OnceLock<vte_rules::CandidateFacts> = OnceLock::new();
+    vte_offers::domain::acceptance::Scheme {
+        rules: RULES.get_or_init(rules),
+        candidate: GRADUATE.get_or_init(|| vte_rules::CandidateFacts {
+            status: vte_rules::Status::Graduate,
+            level: 5,
+            graduation_date: chrono::NaiveDate::from_ymd_opt(2026, 6, 30),
+            contract_kinds: vec![vte_domain::ContractKind::Cdi, vte_domain::ContractKind::Cdd],
+            available_from: None,
+        }),
+    }
+}
+
 pub fn reference() -> Arc<ReferenceData> {
     static REFERENCE: OnceLock<Arc<ReferenceData>> = OnceLock::new();
     REFERENCE

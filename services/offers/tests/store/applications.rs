@@ -322,6 +322,7 @@ async fn an_acceptance_saves_the_application_the_offer_the_placement_and_the_obs
         &others,
         &company(),
         &Default::default(),
+        crate::common::scheme(),
         vte_domain::PlacementId::new(),
         later(1),
     )
@@ -339,6 +340,7 @@ async fn an_acceptance_saves_the_application_the_offer_the_placement_and_the_obs
         &acceptance.offer,
         offer.revision,
         &crate::common::reference(),
+        &crate::common::rules(),
     )
     .await
     .unwrap();

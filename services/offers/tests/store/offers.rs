@@ -139,12 +139,24 @@ async fn a_save_moves_the_search_copies_with_the_offer() {
         .unwrap();
     let filled_one = moved.fill_position(later(2)).unwrap();
     let mut conn = db.conn().await;
-    store::save_offer(&mut conn, &moved, offer.revision, &reference())
-        .await
-        .unwrap();
-    store::save_offer(&mut conn, &filled_one, moved.revision, &reference())
-        .await
-        .unwrap();
+    store::save_offer(
+        &mut conn,
+        &moved,
+        offer.revision,
+        &reference(),
+        &crate::common::rules(),
+    )
+    .await
+    .unwrap();
+    store::save_offer(
+        &mut conn,
+        &filled_one,
+        moved.revision,
+        &reference(),
+        &crate::common::rules(),
+    )
+    .await
+    .unwrap();
     let (territory, departement, remaining): (Option<String>, Option<String>, i32) =
         sqlx::query_as(
             "SELECT territory_id, departement, positions_remaining FROM offers WHERE id = $1",
@@ -167,12 +179,25 @@ async fn a_save_with_a_stale_revision_is_refused_and_changes_nothing() {
     insert(&db, &offer).await;
     let closed = offer.close("Poste supprimé", later(1)).unwrap();
     let mut conn = db.conn().await;
-    store::save_offer(&mut conn, &closed, offer.revision, &reference())
-        .await
-        .unwrap();
+    store::save_offer(
+        &mut conn,
+        &closed,
+        offer.revision,
+        &reference(),
+        &crate::common::rules(),
+    )
+    .await
+    .unwrap();
     // A second writer read the offer before the close and saves its own change.
     let filled_one = offer.fill_position(later(2)).unwrap();
-    let refused = store::save_offer(&mut conn, &filled_one, offer.revision, &reference()).await;
+    let refused = store::save_offer(
+        &mut conn,
+        &filled_one,
+        offer.revision,
+        &reference(),
+        &crate::common::rules(),
+    )
+    .await;
     assert!(
         matches!(refused, Err(StoreError::ConcurrentChange)),
         "{refused:?}"
@@ -313,9 +338,15 @@ async fn the_expiry_sweep_takes_published_offers_past_their_last_day_and_skips_l
         .unwrap();
     assert!(meanwhile.is_empty(), "{meanwhile:?}");
     let expired = due[0].expire(sweep_day, later(1)).unwrap();
-    store::save_offer(&mut first, &expired, past_deadline.revision, &reference())
-        .await
-        .unwrap();
+    store::save_offer(
+        &mut first,
+        &expired,
+        past_deadline.revision,
+        &reference(),
+        &crate::common::rules(),
+    )
+    .await
+    .unwrap();
     first.commit().await.unwrap();
     let later_sweep = store::offers_due_for_expiry(&mut second, date(2026, 9, 2), 10, &reference())
         .await

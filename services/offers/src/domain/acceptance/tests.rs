@@ -270,3 +270,71 @@ fn an_application_to_another_offer_is_an_inconsistency_of_the_store() {
     .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Internal);
 }
+
+#[test]
+fn a_graduate_of_2023_cannot_be_hired_on_a_contract_starting_in_september_2026() {
+    let offer = published_offer(1);
+    let application = application_to(&offer);
+    let old_graduate = vte_rules::CandidateFacts {
+        graduation_date: Some(date(2023, 6, 30)),
+        ..crate::domain::testing::graduate().clone()
+    };
+    let error = accept(
+        &application,
+        &offer,
+        &[],
+        &company(),
+        &AcceptanceTerms::default(),
+        Scheme {
+            rules: crate::domain::testing::rules(),
+            candidate: &old_graduate,
+        },
+        PlacementId::new(),
+        later(),
+    )
+    .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::FailedPrecondition);
+    let DomainError::NotEligible {
+        rule,
+        reason,
+        rule_set,
+    } = &error
+    else {
+        panic!("expected NotEligible, got {error:?}");
+    };
+    assert_eq!(*rule, Rule::GraduateRecency.code());
+    assert_eq!(rule_set, "vte-2023-ti-2023-2027");
+    assert!(reason.contains("Diplômé le 30 juin 2023"), "{reason}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("not eligible to the VTE under vte-2023-ti-2023-2027 (rule graduate_recency)")
+    );
+}
+
+#[test]
+fn the_verdict_is_judged_on_the_agreed_start_date_and_frozen_with_it() {
+    // Agreed to start in 2028: no confirmed rules cover it, the hire goes ahead "à confirmer".
+    let offer = published_offer(1);
+    let application = application_to(&offer);
+    let terms = AcceptanceTerms {
+        contract_start_date: Some(RawDate::new(2028, 1, 15)),
+        ..AcceptanceTerms::default()
+    };
+    let acceptance = accept(
+        &application,
+        &offer,
+        &[],
+        &company(),
+        &terms,
+        scheme(),
+        PlacementId::new(),
+        later(),
+    )
+    .unwrap();
+    let frozen = &acceptance.placement.frozen;
+    assert_eq!(frozen.offer.start, date(2028, 1, 15));
+    let verdict = frozen.verdict.as_ref().unwrap();
+    assert_eq!(verdict.standing, Standing::ToConfirm);
+    assert!(frozen.aids.iter().all(|aid| !aid.eligible()));
+}
