@@ -3,6 +3,8 @@
 //! published read back from the broker as raw bytes and decoded.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod retention;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
