@@ -4,8 +4,10 @@
 //!
 //! a school pushes its students and they consent; a company publishes an offer in a Territoire
 //! d'industrie; matching suggests candidates and the company gets an email; a suggested
-//! candidate applies; the company accepts; the VTE starts and completes; Bpifrance grants the
-//! label; the candidate and the company hear of it by email and the school by a signed webhook.
+//! candidate applies; the company accepts the hire; the young person acknowledges the VTE
+//! charter and the company requests the label within its window; Bpifrance finds the request in
+//! its queue and grants the label while the VTE runs (it is retroactive); the candidate and the
+//! company hear of it by email and the school by a signed webhook.
 //! The publication's trace holds spans of the offers, matching and notifications services.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -36,10 +38,10 @@ use vte_proto::vte::notifications::v1::notifications_service_client::Notificatio
 use vte_proto::vte::notifications::v1::{RegisterWebhookRequest, UpdatePreferencesRequest};
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
 use vte_proto::vte::offers::v1::{
-    AcceptApplicationRequest, ApplyRequest, CompletePlacementRequest, CreateOfferRequest,
-    DecideLabelRequest, OfferSpec, PublishOfferRequest,
+    AcceptApplicationRequest, AcknowledgeLabelCharterRequest, ApplyRequest, CreateOfferRequest,
+    DecideLabelRequest, ListLabelQueueRequest, OfferSpec, PublishOfferRequest, RequestLabelRequest,
 };
-use vte_proto::vte::placements::v1::LabelOutcome;
+use vte_proto::vte::placements::v1::{LabelOutcome, LabelStatus};
 use vte_service::auth::Caller;
 
 const COMPANY_EMAIL: &str = "recrutement@ateliers-du-cele.example";
@@ -322,9 +324,11 @@ async fn a_vte_from_a_schools_push_to_bpifrances_label() {
         "the keenest ranks first"
     );
 
-    // 4. The suggested candidate applies; the company accepts; the VTE starts and completes.
+    // 4. The suggested candidate applies; the company accepts; the VTE starts in two weeks.
     let candidate = Caller::Candidate { candidate_id: best };
-    let application = OffersServiceClient::new(authed(&url("offers"), &candidate))
+    let mut young_person = OffersServiceClient::new(authed(&url("offers"), &candidate));
+    let application = young_person
+        .clone()
         .apply(ApplyRequest {
             offer_id: published.id.clone(),
             candidate_id: best.to_string(),
@@ -335,7 +339,8 @@ async fn a_vte_from_a_schools_push_to_bpifrances_label() {
         .into_inner()
         .application
         .unwrap();
-    let start = today() - chrono::Duration::days(400);
+    // The contract starts in two weeks: the label may be requested from the hire.
+    let start = today() + chrono::Duration::days(14);
     let placement = offers
         .accept_application(AcceptApplicationRequest {
             application_id: application.id.clone(),
@@ -348,16 +353,47 @@ async fn a_vte_from_a_schools_push_to_bpifrances_label() {
         .into_inner()
         .placement
         .unwrap();
-    offers
-        .complete_placement(CompletePlacementRequest {
+
+    // 5. The young person acknowledges the VTE charter; the company requests the label within
+    //    the 6 months of its rule set, with its dossier; Bpifrance finds it in its queue.
+    young_person
+        .acknowledge_label_charter(AcknowledgeLabelCharterRequest {
             placement_id: placement.id.clone(),
-            completed_on: Some(date(today() - chrono::Duration::days(1))),
         })
         .await
         .unwrap();
+    let requested = offers
+        .request_label(RequestLabelRequest {
+            placement_id: placement.id.clone(),
+            responsibilities: "Industrialiser la nouvelle gamme de pièces usinées, de la \
+                               conception du procédé à la mise en production."
+                .to_owned(),
+            management_link: "Rattachée au dirigeant, membre du comité de direction.".to_owned(),
+            charter_acknowledged: true,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .label
+        .unwrap();
+    assert_eq!(requested.status, LabelStatus::Requested as i32);
+    assert_eq!(requested.window.unwrap().months, 6);
+    let mut bpifrance = OffersServiceClient::new(authed(&url("offers"), &Caller::Bpifrance));
+    let queue = bpifrance
+        .list_label_queue(ListLabelQueueRequest { page: None })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        queue
+            .labels
+            .iter()
+            .any(|case| case.placement_id == placement.id)
+    );
 
-    // 5. Bpifrance grants the label; the candidate, the company and the school hear of it.
-    OffersServiceClient::new(authed(&url("offers"), &Caller::Bpifrance))
+    // 6. Bpifrance grants the label while the VTE runs; the candidate, the company and the
+    //    school hear of it.
+    bpifrance
         .decide_label(DecideLabelRequest {
             placement_id: placement.id.clone(),
             outcome: LabelOutcome::Granted as i32,
@@ -403,7 +439,7 @@ async fn a_vte_from_a_schools_push_to_bpifrances_label() {
         &school_heard.1
     ));
 
-    // 6. The publication is one trace across the offers, matching and notifications services.
+    // 7. The publication is one trace across the offers, matching and notifications services.
     let _ = provider.force_flush();
     let finished = spans.get_finished_spans().unwrap();
     let publication = finished
