@@ -18,3 +18,9 @@ ALTER TABLE candidates
 -- made before this column: the service freezes those at start-up from the rules of their start
 -- date and their offer's facts (their candidate's facts were not kept then).
 ALTER TABLE placements ADD COLUMN frozen jsonb;
+
+-- The Territoires d'industrie programme the rule data names for each offer's start date, which
+-- its `territory_id` belongs to (the search's territory filters read both). Offers written before
+-- were located in 2023-2027; those starting before 2023 have all ended.
+ALTER TABLE offers ADD COLUMN territory_programme text;
+UPDATE offers SET territory_programme = '2023-2027' WHERE start_date IS NOT NULL;

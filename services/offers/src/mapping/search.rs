@@ -7,7 +7,8 @@ use super::wire::{
     Filters, PageInput, check_bound_page, check_enum, check_enum_filter, check_page, filter_set,
 };
 use vte_domain::{
-    ContractKind, EducationLevel, FieldErrors, InseeCode, InvalidValue, MissionType, echo,
+    ContractKind, EducationLevel, FieldErrors, InseeCode, InvalidValue, MissionType, Programme,
+    echo,
 };
 use vte_proto::vte::offers::v1 as offers;
 
@@ -25,7 +26,8 @@ pub enum TerritoryScope {
     Any,
     /// Only offers in some Territoire d'industrie (`only_in_territory`).
     InAnyTerritory,
-    /// Only offers in this one (`territory_id`, e.g. `ti-7603`), of the 2023-2027 programme.
+    /// Only offers in this one (`territory_id`, e.g. `ti-7603`), of the request's programme
+    /// (2023-2027 unless it names another).
     Territory(String),
 }
 
@@ -50,6 +52,8 @@ pub struct SearchRequestInput {
     pub departement: Option<String>,
     /// Territoire d'industrie.
     pub territory: TerritoryScope,
+    /// Only offers judged on this Territoires d'industrie programme (by their start date).
+    pub programme: Option<Programme>,
     /// Offers of one of these contract kinds.
     pub contract_kinds: Vec<ContractKind>,
     /// Offers whose level range includes this level.
@@ -92,6 +96,7 @@ pub fn search_request_input(
         None if request.only_in_territory => TerritoryScope::InAnyTerritory,
         None => TerritoryScope::Any,
     };
+    let programme = check_enum(&mut errors, "programme", request.programme);
     let contract_kinds = check_enum_filter(&mut errors, "contract_kinds", &request.contract_kinds);
     let level = check_enum(&mut errors, "level", request.level);
     let near = request.near.as_ref().and_then(|near| {
@@ -108,6 +113,7 @@ pub fn search_request_input(
         region,
         departement,
         territory,
+        programme,
         contract_kinds,
         level,
         near,
@@ -128,6 +134,7 @@ impl SearchRequestInput {
             .with("region", &self.region)
             .with("departement", &self.departement)
             .with("territory", &self.territory)
+            .with("programme", &self.programme)
             .with("contract_kinds", filter_set(&self.contract_kinds))
             .with("level", self.level)
             .with("near", self.near)
@@ -249,6 +256,7 @@ mod tests {
                 page_size: 10,
                 page_token: String::new(),
             }),
+            programme: common::Programme::Ti20182022.into(),
         };
         // The next page's token, as the gRPC layer gives it out for these filters.
         let filters = search_request_input(&request).unwrap().filters();
@@ -263,6 +271,7 @@ mod tests {
         );
         assert_eq!(input.region.as_deref(), Some("76"));
         assert_eq!(input.departement.as_deref(), Some("2A"));
+        assert_eq!(input.programme, Some(Programme::Ti2018_2022));
         assert_eq!(
             input.territory,
             TerritoryScope::Territory("ti-7603".to_owned())

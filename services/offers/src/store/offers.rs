@@ -41,9 +41,9 @@ pub async fn insert_offer(
              close_reason, created_at, updated_at, published_at, ended_at, primary_mission,
              secondary_mission, contract_kind, min_level, max_level, insee, departement, region,
              territory_id, position, start_date, application_deadline, positions,
-             positions_remaining, ecological_transition)
+             positions_remaining, ecological_transition, territory_programme)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-             $19, $20, point($21, $22), $23, $24, $25, $26, $27)",
+             $19, $20, point($21, $22), $23, $24, $25, $26, $27, $28)",
     );
     bind_offer(query, &OfferWrite::of(offer, reference, rules)?)
         .execute(conn)
@@ -69,8 +69,8 @@ pub async fn save_offer(
              min_level = $15, max_level = $16, insee = $17, departement = $18, region = $19,
              territory_id = $20, position = point($21, $22), start_date = $23,
              application_deadline = $24, positions = $25, positions_remaining = $26,
-             ecological_transition = $27
-         WHERE id = $1 AND company_siren = $2 AND revision = $28",
+             ecological_transition = $27, territory_programme = $28
+         WHERE id = $1 AND company_siren = $2 AND revision = $29",
     );
     let previous: i64 = convert(previous_revision, "previous revision")?;
     let done = bind_offer(query, &OfferWrite::of(offer, reference, rules)?)
@@ -271,6 +271,8 @@ struct OfferWrite {
     departement: Option<String>,
     region: Option<String>,
     territory_id: Option<String>,
+    /// The programme the rules name for the start date (`territory_id` is one of its).
+    territory_programme: Option<&'static str>,
     /// The commune's centre as (longitude, latitude), the order of PostgreSQL's `point`.
     position: Option<(f64, f64)>,
     start_date: Option<NaiveDate>,
@@ -324,6 +326,9 @@ impl OfferWrite {
             departement: location.map(|l| l.departement_code().to_owned()),
             region: location.map(|l| l.region_code().to_owned()),
             territory_id: offer.territory(rules).map(|t| t.id.clone()),
+            territory_programme: draft
+                .start_date
+                .map(|start| rules.programme_for(start).as_str()),
             position,
             start_date: draft.start_date,
             application_deadline: draft.application_deadline,
@@ -367,4 +372,5 @@ fn bind_offer<'q>(
         .bind(row.positions)
         .bind(row.positions_remaining)
         .bind(row.ecological_transition)
+        .bind(row.territory_programme)
 }

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
-use vte_domain::{ContractKind, EducationLevel, InvalidValue, MissionType};
+use vte_domain::{ContractKind, EducationLevel, InvalidValue, MissionType, Programme};
 use vte_reference::{EARTH_RADIUS_KM, GeoPoint};
 
 /// Kilometres per degree of latitude.
@@ -40,6 +40,9 @@ pub struct OfferSearch {
     /// Département code (`46`, `2A`, `971`).
     pub departement: Option<String>,
     pub territory: TerritoryFilter,
+    /// Only offers judged on this programme (by their start date); a territory id is read in it
+    /// (2023-2027 when `None`).
+    pub programme: Option<Programme>,
     /// Offers of one of these contract kinds; empty means any.
     pub contract_kinds: Vec<ContractKind>,
     /// Only offers flagged as ecological-transition missions.
@@ -216,8 +219,18 @@ fn push_filters(query: &mut QueryBuilder<Postgres>, search: &OfferSearch) {
             query.push(" AND territory_id IS NOT NULL");
         }
         TerritoryFilter::Territoire(id) => {
-            query.push(" AND territory_id = ").push_bind(id.clone());
+            let programme = search.programme.unwrap_or_default();
+            query
+                .push(" AND territory_id = ")
+                .push_bind(id.clone())
+                .push(" AND territory_programme = ")
+                .push_bind(programme.as_str());
         }
+    }
+    if let Some(programme) = search.programme {
+        query
+            .push(" AND territory_programme = ")
+            .push_bind(programme.as_str());
     }
     if !search.contract_kinds.is_empty() {
         let codes: Vec<&str> = search.contract_kinds.iter().map(|k| k.code()).collect();

@@ -215,6 +215,7 @@ impl Offers {
                 TerritoryScope::InAnyTerritory => search::TerritoryFilter::AnyTerritoire,
                 TerritoryScope::Territory(id) => search::TerritoryFilter::Territoire(id),
             },
+            programme: input.programme,
             contract_kinds: input.contract_kinds,
             ecological_transition_only: input.ecological_transition_only,
             level: input.level,

@@ -6,8 +6,10 @@ use chrono::{Datelike, NaiveDate};
 use tonic::Code;
 use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::candidates::v1::{AcademicStatus, CandidateProfile, Preferences};
-use vte_proto::vte::common::v1::{AidOutcome, ContractKind, EligibilityStanding};
-use vte_proto::vte::offers::v1::{AcceptApplicationRequest, ApplyRequest, OfferSpec};
+use vte_proto::vte::common::v1::{AidOutcome, ContractKind, EligibilityStanding, Programme};
+use vte_proto::vte::offers::v1::{
+    AcceptApplicationRequest, ApplyRequest, OfferSpec, SearchOffersRequest,
+};
 use vte_service::auth::{Caller, Identity};
 
 use crate::fixtures::{
@@ -252,4 +254,60 @@ async fn a_hire_on_an_agreed_start_no_confirmed_rules_cover_is_to_confirm_never_
             .contains("à confirmer auprès de Bpifrance")
     );
     assert!(hired.aids.iter().all(|aid| !aid.eligible));
+}
+
+#[tokio::test]
+async fn a_search_reads_territories_in_the_programme_of_each_offers_start_or_the_one_it_names() {
+    let api = Api::start().await;
+    let figeac = published(&api.owner(), figeac_cdi()).await;
+    // Saint-Malo was in the Territoire d'industrie "Dinan - Saint-Malo" of 2018-2022 only: an
+    // offer starting now is judged on 2023-2027, where it lies in none.
+    let saint_malo = published(
+        &api.owner(),
+        crate::fixtures::in_commune(figeac_cdi(), "35288"),
+    )
+    .await;
+    let found = |request: SearchOffersRequest| {
+        let site = api.site();
+        async move {
+            let results = site.clone().search_offers(request).await.answer().results;
+            results
+                .into_iter()
+                .map(|result| result.offer.unwrap().id)
+                .collect::<Vec<_>>()
+        }
+    };
+
+    let in_any = found(SearchOffersRequest {
+        only_in_territory: true,
+        ..SearchOffersRequest::default()
+    })
+    .await;
+    assert_eq!(in_any, [figeac.id.clone()]);
+    assert!(!in_any.contains(&saint_malo.id));
+    let location = saint_malo.spec.unwrap().location.unwrap();
+    assert_eq!(location.territory, None, "judged on 2023-2027");
+    // Figeac's 2023-2027 territory by its id; the same id read in 2018-2022 finds nothing,
+    // since no offer starting now is judged on that programme.
+    let ti_7603 = |programme: Programme| SearchOffersRequest {
+        territory_id: "ti-7603".to_owned(),
+        programme: programme as i32,
+        ..SearchOffersRequest::default()
+    };
+    assert_eq!(
+        found(ti_7603(Programme::Unspecified)).await,
+        [figeac.id.clone()]
+    );
+    assert_eq!(found(ti_7603(Programme::Ti20232027)).await, [figeac.id]);
+    assert!(found(ti_7603(Programme::Ti20182022)).await.is_empty());
+    // A programme the contract does not know is refused, naming the field.
+    let refusal = api
+        .site()
+        .search_offers(SearchOffersRequest {
+            programme: 9,
+            ..SearchOffersRequest::default()
+        })
+        .await
+        .refusal();
+    crate::fixtures::assert_invalid(&refusal, &["programme"]);
 }
