@@ -2,7 +2,7 @@
 //! reason RETENTION): the notifications service erases what it holds about the candidate, as
 //! for any erasure, and tells the school which of its students' profiles went (by the opaque
 //! candidate id the school read beside its own reference), in the app and on its webhook. An
-//! erasure a person asked for tells no one.
+//! erasure a person asked for tells no one; one naming no school still erases.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,6 +12,7 @@ use support::events::{candidate_erased, candidate_retired};
 use support::harness::{Notifications, PATIENCE};
 use support::http::Endpoint;
 use vte_domain::{CandidateId, SchoolId};
+use vte_proto::vte::candidates::v1::candidate_event;
 use vte_proto::vte::notifications::v1::{
     ListNotificationsRequest, Notification, NotificationKind, RegisterWebhookRequest,
 };
@@ -95,4 +96,24 @@ async fn a_school_hears_which_of_its_students_profiles_the_retention_sweep_retir
     service.wait_handled(&requested.event_id).await;
     assert_eq!(service.notifications_of("PROFILE_RETIRED").await, 1);
     assert_eq!(inbox(&service, school).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_retention_erasure_naming_no_school_still_erases_and_tells_no_one() {
+    let service = Notifications::start().await;
+    let retired = CandidateId::new();
+    let mut event = candidate_retired(retired, SchoolId::new());
+    if let Some(candidate_event::Event::Erased(erased)) = event.event.as_mut() {
+        erased.school_id.clear();
+    }
+    service.publish(&event).await;
+    service.wait_handled(&event.event_id).await;
+    let erased: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM erased_candidates WHERE candidate_id = $1")
+            .bind(retired.as_uuid())
+            .fetch_one(&service.pool)
+            .await
+            .unwrap();
+    assert_eq!(erased, 1, "the erasure stands");
+    assert_eq!(service.notifications_of("PROFILE_RETIRED").await, 0);
 }

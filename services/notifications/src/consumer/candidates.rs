@@ -63,10 +63,14 @@ impl Handles<CandidateEvent> for EventsHandler {
                 }
                 // The retention sweep retired the profile: its school hears which one, by the
                 // opaque id it read beside its own reference.
-                let Some(school) = optional_school(&erased.school_id, "erased.school_id")? else {
-                    return Err(permanent(
-                        "erased.school_id is required for a retention erasure",
-                    ));
+                // Without a readable school there is no one to tell; the erasure stands.
+                let Ok(Some(school)) = optional_school(&erased.school_id, "erased.school_id")
+                else {
+                    tracing::warn!(
+                        event_id = %meta.event_id,
+                        "a retention erasure names no school: no notice"
+                    );
+                    return Ok(());
                 };
                 let draft = Draft {
                     recipient: Recipient::School(school),
