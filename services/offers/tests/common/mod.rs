@@ -141,10 +141,10 @@ pub async fn insert(pool: &PgPool, offers: &[Published]) -> Vec<Uuid> {
     sqlx::query(
         "INSERT INTO offers (id, company_siren, status, revision, spec, created_at, updated_at,
              published_at, primary_mission, secondary_mission, contract_kind, min_level, max_level,
-             insee, departement, region, territory_id, position)
+             insee, departement, region, territory_id, territory_programme, position)
          SELECT id, '732829320', status, 1, '{}', published, published, published, mission,
              secondary, kind, min_level, max_level, insee, departement, region, territory,
-             point(lon, lat)
+             '2023-2027', point(lon, lat)
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[],
              $6::smallint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::float8[],
              $12::float8[], $13::timestamptz[], $14::text[])
