@@ -280,10 +280,24 @@ fn key_at(text: &str, at: usize) -> String {
     key.chars().take(64).collect()
 }
 
-/// The repository's `rules/` directory, found from this crate's manifest (for tests and tools
-/// run from the workspace; a deployment passes its own path to [`RuleBook::load`]).
+/// The repository's `rules/` directory, for tests and local runs: `$VTE_RULES_DIR` if set, else
+/// `rules/` at the workspace root, found at run time from the package being run (cargo's
+/// `CARGO_MANIFEST_DIR`) or the current directory. Never from a path fixed at compile time: a
+/// build cache shared between checkouts would point at another checkout's rules. A deployment
+/// passes its own path to [`RuleBook::load`] (`rules.dir`).
 pub fn repository_rules_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules")
+    if let Some(dir) = std::env::var_os("VTE_RULES_DIR").filter(|dir| !dir.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let root = start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .unwrap_or(&start);
+    root.join("rules")
 }
 
 #[cfg(test)]
