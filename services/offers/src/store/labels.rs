@@ -525,7 +525,7 @@ pub async fn stored_label_status<'e>(
             .fetch_optional(executor)
             .await?;
     row.map(|(status,)| {
-        LabelStatus::parse(&status).map_err(|e| corrupt(&format!("label case {placement}"), e))
+        LabelStatus::parse(&status).map_err(|e| corrupt(format!("label case {placement}"), e))
     })
     .transpose()
 }

@@ -319,19 +319,6 @@ pub async fn complete(company: &Client, placement_id: &str) -> Placement {
         .unwrap()
 }
 
-/// A completed placement of `candidate` with `company`: a published offer, an application by
-/// the candidate, an acceptance with a start 13 months ago, the completion yesterday.
-pub async fn completed_placement(
-    company: &Client,
-    candidate_client: &Client,
-    candidate: CandidateId,
-) -> Placement {
-    let offer = published(company, figeac_cdi()).await;
-    let application = apply(candidate_client, &offer.id, candidate).await;
-    let (_, placement) = accept(company, &application.id, Some(start_long_ago())).await;
-    complete(company, &placement.id).await
-}
-
 /// The young person acknowledges the VTE charter and the company requests the label of
 /// `placement_id` (whose window must be open: a start less than 6 months ago). Returns the case,
 /// awaiting Bpifrance.

@@ -234,7 +234,7 @@ async fn a_refusal_is_appealed_once_and_the_appeal_is_decided_once() {
     let twice = store::insert_label_decision(&mut *db.conn().await, &again.decision).await;
     assert!(twice.is_err(), "{twice:?}");
     let back = stored(&db, placement.id).await;
-    assert_eq!(back.appeals, [first.clone()]);
+    assert_eq!(back.appeals, std::slice::from_ref(&first));
     assert_eq!(back.decisions[1].appeal, Some(first.id));
     assert_eq!(back.decisions[1].reconsiders, Some(refusal.decision.id));
 }
