@@ -73,7 +73,8 @@ impl Service for Application {
             own.terms_version.trim(),
         )
         .with_push_limits(own.push_limits())
-        .with_ref_digest_key(ref_digest_key);
+        .with_ref_digest_key(ref_digest_key)
+        .with_rules(shared.rules.clone());
         let api = CandidatesApi::new(candidates.clone());
         let interceptor = host.auth.interceptor();
         let server = CandidatesServiceServer::new(api).max_decoding_message_size(MAX_MESSAGE_BYTES);

@@ -34,7 +34,11 @@ impl CandidatesApi {
     }
 
     fn profile_reply(&self, profile: &Profile) -> CandidateProfile {
-        mapping::profile_to_proto(profile, self.candidates.reference())
+        mapping::profile_to_proto(
+            profile,
+            self.candidates.reference(),
+            self.candidates.programme_today(),
+        )
     }
 }
 
@@ -110,6 +114,7 @@ impl CandidatesService for CandidatesApi {
             &page,
             filters,
             self.candidates.reference(),
+            self.candidates.programme_today(),
         )))
     }
 

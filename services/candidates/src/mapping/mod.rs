@@ -18,7 +18,12 @@ use vte_wire::{WireEnum, date_to_proto, optional_timestamp, timestamp};
 use crate::domain::{Consent, Contact, Erasure, ErasureReason, Label, Preferences, Profile};
 
 /// A profile on the wire, its home commune resolved with `reference`.
-pub fn profile_to_proto(profile: &Profile, reference: &ReferenceData) -> wire::CandidateProfile {
+/// The home commune's Territoire d'industrie is the one of `programme`.
+pub fn profile_to_proto(
+    profile: &Profile,
+    reference: &ReferenceData,
+    programme: Programme,
+) -> wire::CandidateProfile {
     let schooling = &profile.schooling;
     wire::CandidateProfile {
         id: profile.id.to_string(),
@@ -38,7 +43,7 @@ pub fn profile_to_proto(profile: &Profile, reference: &ReferenceData) -> wire::C
                 level: level.to_wire(),
             })
             .collect(),
-        home: Some(location(&schooling.home, reference)),
+        home: Some(location(&schooling.home, reference, programme)),
         preferences: Some(preferences_to_proto(&profile.preferences)),
         consent: Some(consent_to_proto(&profile.consent)),
         labels: profile.labels.iter().map(label_to_proto).collect(),
@@ -49,8 +54,12 @@ pub fn profile_to_proto(profile: &Profile, reference: &ReferenceData) -> wire::C
     }
 }
 
-/// A home commune: its names, département, région and Territoire d'industrie (2023-2027).
-fn location(insee: &InseeCode, reference: &ReferenceData) -> common::Location {
+/// A home commune: its names, département, région and Territoire d'industrie in `programme`.
+fn location(
+    insee: &InseeCode,
+    reference: &ReferenceData,
+    programme: Programme,
+) -> common::Location {
     let Some(commune) = reference.commune(insee) else {
         return common::Location {
             insee_code: insee.to_string(),
@@ -67,7 +76,7 @@ fn location(insee: &InseeCode, reference: &ReferenceData) -> common::Location {
         region_code: commune.region().to_owned(),
         region_name: region.map(|r| r.name().to_owned()).unwrap_or_default(),
         territory: reference
-            .territory_of(insee, Programme::Ti2023_2027)
+            .territory_of(insee, programme)
             .map(|territory| common::Territory {
                 id: territory.id().to_owned(),
                 name: territory.name().to_owned(),
@@ -170,13 +179,14 @@ pub fn profile_changed(
     profile: &Profile,
     created: bool,
     reference: &ReferenceData,
+    programme: Programme,
 ) -> wire::CandidateEvent {
     let matchable = profile.matchable();
     envelope(
         profile.id,
         profile.updated_at,
         wire::candidate_event::Event::ProfileChanged(wire::CandidateProfileChanged {
-            profile: Some(profile_to_proto(profile, reference)),
+            profile: Some(profile_to_proto(profile, reference, programme)),
             matchable,
             created,
         }),
@@ -208,5 +218,24 @@ fn envelope(
         occurred_at: Some(timestamp(at)),
         candidate_id: candidate.to_string(),
         event: Some(event),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_home_communes_territory_is_the_one_of_the_programme_asked() {
+        let reference = ReferenceData::load(&ReferenceData::default_dir()).unwrap();
+        let saint_malo = InseeCode::parse("35288").unwrap();
+        let old = location(&saint_malo, &reference, Programme::Ti2018_2022);
+        let territory = old.territory.unwrap();
+        assert_eq!(territory.name, "Dinan - Saint-Malo");
+        assert_eq!(territory.programme, Programme::Ti2018_2022.to_wire());
+        let now = location(&saint_malo, &reference, Programme::Ti2023_2027);
+        assert_eq!(now.territory, None);
+        assert_eq!(now.commune_name, "Saint-Malo");
     }
 }

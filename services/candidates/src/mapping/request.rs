@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use vte_domain::{CandidateId, FieldErrors, InvalidValue, SchoolId};
+use vte_domain::{CandidateId, FieldErrors, InvalidValue, Programme, SchoolId};
 use vte_proto::vte::candidates::v1 as wire;
 use vte_proto::vte::common::v1::PlatformService;
 use vte_reference::ReferenceData;
@@ -97,12 +97,13 @@ pub fn profile_page(
     page: &ProfilePage,
     filters: Filters,
     reference: &ReferenceData,
+    programme: Programme,
 ) -> wire::ListProfilesResponse {
     wire::ListProfilesResponse {
         profiles: page
             .items
             .iter()
-            .map(|profile| super::profile_to_proto(profile, reference))
+            .map(|profile| super::profile_to_proto(profile, reference, programme))
             .collect(),
         page: Some(vte_wire::page::page_response_for(
             page.next.as_ref(),

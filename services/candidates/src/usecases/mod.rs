@@ -18,7 +18,9 @@ use std::sync::Arc;
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 use vte_domain::CandidateId;
+use vte_domain::Programme;
 use vte_reference::ReferenceData;
+use vte_rules::RuleBook;
 
 use crate::domain::Profile;
 use crate::error::Error;
@@ -34,6 +36,8 @@ pub struct Candidates {
     push_limits: push::PushLimits,
     /// Keys the digest of an erased student's school reference.
     ref_digest_key: store::RefDigestKey,
+    /// The scheme's rules: which Territoires d'industrie programme a home commune is shown in.
+    rules: Option<Arc<RuleBook>>,
 }
 
 /// A profile after a change was asked of it.
@@ -55,7 +59,23 @@ impl Candidates {
             terms_version: Arc::from(terms_version),
             push_limits: push::PushLimits::default(),
             ref_digest_key: store::RefDigestKey::development(),
+            rules: None,
         }
+    }
+
+    /// The same use cases showing home communes' territories in the programme `rules` name for
+    /// a contract starting today (the current programme, 2023-2027, until then).
+    pub fn with_rules(mut self, rules: Arc<RuleBook>) -> Self {
+        self.rules = Some(rules);
+        self
+    }
+
+    /// The Territoires d'industrie programme of a contract starting today, by the rules.
+    pub fn programme_today(&self) -> Programme {
+        let today = chrono::Utc::now().date_naive();
+        self.rules
+            .as_ref()
+            .map_or_else(Programme::default, |rules| rules.programme_for(today))
     }
 
     /// The same use cases with `key` keying erased references' digests (the development key
@@ -91,7 +111,7 @@ impl Candidates {
             return Ok(Some(Revised::Unchanged(profile)));
         };
         store::save(tx, &next).await?;
-        let event = mapping::profile_changed(&next, false, &self.reference);
+        let event = mapping::profile_changed(&next, false, &self.reference, self.programme_today());
         vte_events::append(tx, &event).await?;
         Ok(Some(Revised::Changed(next)))
     }

@@ -165,7 +165,9 @@ impl Candidates {
         let events: Vec<_> = plan
             .revisions
             .iter()
-            .map(|(profile, new)| mapping::profile_changed(profile, *new, &self.reference))
+            .map(|(profile, new)| {
+                mapping::profile_changed(profile, *new, &self.reference, self.programme_today())
+            })
             .collect();
         store::insert_profiles(&mut tx, &created).await?;
         store::update_profiles(&mut tx, &changed).await?;
