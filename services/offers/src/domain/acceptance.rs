@@ -59,6 +59,7 @@ pub struct Scheme<'a> {
     pub candidate: &'a CandidateFacts,
 }
 
+#[allow(clippy::too_many_arguments)] // three aggregates, who, the terms, the rules, the new id and instant
 pub fn accept(
     application: &Application,
     offer: &Offer,

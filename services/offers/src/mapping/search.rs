@@ -134,7 +134,7 @@ impl SearchRequestInput {
             .with("region", &self.region)
             .with("departement", &self.departement)
             .with("territory", &self.territory)
-            .with("programme", &self.programme)
+            .with("programme", self.programme)
             .with("contract_kinds", filter_set(&self.contract_kinds))
             .with("level", self.level)
             .with("near", self.near)

@@ -283,7 +283,7 @@ async fn a_search_reads_territories_in_the_programme_of_each_offers_start_or_the
         ..SearchOffersRequest::default()
     })
     .await;
-    assert_eq!(in_any, [figeac.id.clone()]);
+    assert_eq!(in_any, std::slice::from_ref(&figeac.id));
     assert!(!in_any.contains(&saint_malo.id));
     let location = saint_malo.spec.unwrap().location.unwrap();
     assert_eq!(location.territory, None, "judged on 2023-2027");
@@ -296,7 +296,7 @@ async fn a_search_reads_territories_in_the_programme_of_each_offers_start_or_the
     };
     assert_eq!(
         found(ti_7603(Programme::Unspecified)).await,
-        [figeac.id.clone()]
+        std::slice::from_ref(&figeac.id)
     );
     assert_eq!(found(ti_7603(Programme::Ti20232027)).await, [figeac.id]);
     assert!(found(ti_7603(Programme::Ti20182022)).await.is_empty());
