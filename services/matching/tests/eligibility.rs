@@ -58,7 +58,7 @@ fn offer(rng: &mut Rng, reference: &ReferenceData, book: &RuleBook) -> OfferMode
         fields: vec![],
         skills: vec![],
         languages: vec![],
-        place: Place::resolve(reference, *rng.pick(&COMMUNES)).unwrap(),
+        place: Place::resolve(reference, COMMUNES[rng.below(COMMUNES.len())]).unwrap(),
         start_date: some_day(rng),
         scheme: SchemeFit::unread(),
     };
@@ -87,7 +87,7 @@ fn candidate(rng: &mut Rng, reference: &ReferenceData, near: NaiveDate) -> Candi
         field_of_study: Term::new("génie mécanique"),
         skills: vec![],
         languages: vec![],
-        home: Place::resolve(reference, *rng.pick(&COMMUNES)).unwrap(),
+        home: Place::resolve(reference, COMMUNES[rng.below(COMMUNES.len())]).unwrap(),
         mission_weights: [50; 8],
         radius_km: 50,
         // Mobility is matching's own filter, not the scheme's: out of the way here.

@@ -237,6 +237,7 @@ pub fn verdict(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

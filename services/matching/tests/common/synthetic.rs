@@ -213,7 +213,7 @@ pub fn offer(
     offer.duration_months =
         (offer.contract != ContractKind::Cdi).then(|| 6 + u16::try_from(bits % 31).unwrap());
     offer.company_size = CompanySize::ALL[usize::try_from((bits >> 8) % 3).unwrap()];
-    offer.ecological = (bits >> 16) % 5 == 0;
+    offer.ecological = (bits >> 16).is_multiple_of(5);
     offer.scheme = SchemeFit::read(rules, &offer);
     offer
 }
