@@ -30,7 +30,9 @@ pub use steps::{
     LabelAction, LabelRefusal, NewLabelRequest, acknowledge_charter, appeal_label, decide_label,
     request_label,
 };
-pub use window::{DEFAULT_LABEL_REQUEST_MONTHS, LabelWindow, label_window};
+pub use window::{
+    DEFAULT_LABEL_REQUEST_MONTHS, LabelWindow, label_window, longest_label_window_months,
+};
 
 /// Text of the company's dossier: the post's responsibilities, 1..=4,000 characters.
 pub type Responsibilities = super::values::BoundedText<4000>;

@@ -41,7 +41,7 @@ pub use label::{
     CharterAcknowledgement, LabelAction, LabelAppeal, LabelAppealId, LabelCase, LabelDecided,
     LabelDecision, LabelHistory, LabelOutcome, LabelRefusal, LabelRequest, LabelRequestId,
     LabelStatus, LabelWindow, NewLabelDecision, NewLabelRequest, acknowledge_charter, appeal_label,
-    decide_label, label_window, request_label,
+    decide_label, label_window, longest_label_window_months, request_label,
 };
 pub use location::{Location, TerritoryRef};
 pub use offer::{Offer, OfferAction, OfferChange, OfferContent, OfferStatus, same_company_name};

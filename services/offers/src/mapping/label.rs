@@ -187,30 +187,42 @@ fn envelope(placement: &Placement, now: DateTime<Utc>, event: Event) -> placemen
     }
 }
 
-/// `LabelRequested`: the company requested the label or resubmitted its dossier.
+/// `LabelRequested`: the company requested the label or resubmitted its dossier (the version
+/// without its text).
 pub fn label_requested_event(
     placement: &Placement,
     request: &LabelRequest,
     window: &LabelWindow,
     now: DateTime<Utc>,
 ) -> placements::PlacementEvent {
+    // What people wrote stays in the service: the event says a version was submitted.
+    let request = placements::LabelRequest {
+        responsibilities: String::new(),
+        management_link: String::new(),
+        ..label_request_to_proto(request)
+    };
     let event = Event::LabelRequested(placements::LabelRequested {
         placement: Some(placement_to_proto(placement)),
-        request: Some(label_request_to_proto(request)),
+        request: Some(request),
         window: Some(label_window_to_proto(window)),
     });
     envelope(placement, now, event)
 }
 
-/// `LabelAppealed`: the company or the young person appealed a refusal.
+/// `LabelAppealed`: the company or the young person appealed a refusal (without its reason).
 pub fn label_appealed_event(
     placement: &Placement,
     appeal: &LabelAppeal,
     now: DateTime<Utc>,
 ) -> placements::PlacementEvent {
+    // The reason, written by the company or the young person, stays in the service.
+    let appeal = placements::LabelAppeal {
+        reason: String::new(),
+        ..label_appeal_to_proto(appeal)
+    };
     let event = Event::LabelAppealed(placements::LabelAppealed {
         placement: Some(placement_to_proto(placement)),
-        appeal: Some(label_appeal_to_proto(appeal)),
+        appeal: Some(appeal),
     });
     envelope(placement, now, event)
 }

@@ -19,7 +19,7 @@ use crate::access;
 use crate::domain::{
     LabelAppeal, LabelAppealId, LabelCase, LabelDecided, LabelDecision, LabelRequest,
     LabelRequestId, Placement, PlacementStatus, acknowledge_charter, appeal_label, decide_label,
-    label_window, request_label,
+    label_window, longest_label_window_months, request_label,
 };
 use crate::error::Error;
 use crate::mapping::{
@@ -253,10 +253,12 @@ impl Offers {
     ) -> Result<usize, Error> {
         let widest = REMINDER_DAYS.into_iter().max().unwrap_or_default();
         let last = REMINDER_DAYS.into_iter().min().unwrap_or_default();
-        // Windows last some months after the start: two years back covers any rule set, and a
-        // start up to `widest` days ahead any window of at least a month.
+        // A window closes some months after the start: placements that started longer ago than
+        // the longest window (and a month to spare) are closed; a start up to `widest` days
+        // ahead may still close within `widest` days for a window of at least a month.
+        let longest = u32::from(longest_label_window_months(&self.rules)) + 1;
         let from = today
-            .checked_sub_months(Months::new(24))
+            .checked_sub_months(Months::new(longest))
             .unwrap_or(NaiveDate::MIN);
         let until = today
             .checked_add_days(Days::new(u64::from(widest)))
@@ -283,38 +285,57 @@ impl Offers {
         }
     }
 
-    /// Reminds the company of `id` if a threshold is due and not sent; whether it did.
+    /// Reminds the company of `id` if a threshold is due and not sent; whether it did. Reads
+    /// first without a lock, and locks the placement only to send a reminder.
     async fn remind_one(
         &self,
         id: PlacementId,
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<bool, Error> {
+        let Some(placement) = store::load_placement(&self.pool, id, &self.reference).await? else {
+            return Ok(false);
+        };
+        if self.due_reminders(&placement, today).await?.is_empty() {
+            return Ok(false);
+        }
         let mut transaction = self.pool.begin().await?;
         let placement = self.lock(&mut transaction, id).await?;
-        let window = label_window(&placement, &self.rules);
-        let Ok(days_left) = u32::try_from(window.days_left(today)) else {
-            return Ok(false); // closed: nothing to remind of
-        };
+        let due = self.due_reminders(&placement, today).await?;
         let history = labels::load_label_history(&mut transaction, id).await?;
-        if !history.requests.is_empty() || placement.status == PlacementStatus::EndedEarly {
-            return Ok(false);
+        if due.is_empty() || !history.requests.is_empty() {
+            return Ok(false); // a request or another sweep came in between
         }
-        let already = labels::reminders_sent(&mut *transaction, id).await?;
-        let due: Vec<u32> = REMINDER_DAYS
-            .into_iter()
-            .filter(|days| days_left <= *days && !already.contains(days))
-            .collect();
-        if due.is_empty() {
-            return Ok(false);
-        }
+        let window = label_window(&placement, &self.rules);
         for days in &due {
             labels::record_reminder(&mut transaction, id, *days, window.closes_on, now).await?;
         }
+        let days_left = u32::try_from(window.days_left(today)).unwrap_or_default();
         let event = mapping::label_request_due_event(&placement, &window, days_left, now);
         vte_events::append(&mut transaction, &event).await?;
         transaction.commit().await?;
         Ok(true)
+    }
+
+    /// The reminder thresholds crossed on `today` and not sent yet for `placement`: none once
+    /// its window closed or it ended early.
+    async fn due_reminders(
+        &self,
+        placement: &Placement,
+        today: NaiveDate,
+    ) -> Result<Vec<u32>, Error> {
+        let window = label_window(placement, &self.rules);
+        let Ok(days_left) = u32::try_from(window.days_left(today)) else {
+            return Ok(Vec::new());
+        };
+        if placement.status == PlacementStatus::EndedEarly {
+            return Ok(Vec::new());
+        }
+        let already = labels::reminders_sent(&self.pool, placement.id).await?;
+        Ok(REMINDER_DAYS
+            .into_iter()
+            .filter(|days| days_left <= *days && !already.contains(days))
+            .collect())
     }
 
     async fn lock(

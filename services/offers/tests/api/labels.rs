@@ -14,6 +14,7 @@ use vte_proto::vte::offers::v1::{
     EndPlacementEarlyRequest, GetLabelCaseRequest, ListLabelDecisionsRequest,
     ListLabelQueueRequest, RequestLabelRequest, list_label_decisions_request::Scope,
 };
+use vte_proto::vte::placements::v1::placement_event::Event;
 use vte_proto::vte::placements::v1::{
     EarlyEndReason, LabelCase, LabelDecision, LabelOutcome, LabelStatus, Placement, PlacementStatus,
 };
@@ -22,7 +23,7 @@ use crate::fixtures::{
     Answer, accept, apply, assert_code, assert_invalid, date, figeac_cdi, months_from_today,
     published,
 };
-use crate::harness::{Api, Client, Published};
+use crate::harness::{Api, Client, Envelope, Published};
 
 /// A VTE of a student of `school`, hired by the owner, started on `start`.
 struct Hired {
@@ -743,6 +744,23 @@ async fn each_label_step_is_one_event_on_the_placement() {
         placement.revision,
         "the placement itself is unchanged"
     );
+    let Envelope::Placement(event) = &events[0].event else {
+        panic!("not a placement event");
+    };
+    let Some(Event::LabelRequested(requested)) = &event.event else {
+        panic!("not a request");
+    };
+    let request = requested.request.as_ref().unwrap();
+    assert_eq!(request.version, 1);
+    assert_eq!(
+        (
+            request.responsibilities.as_str(),
+            request.management_link.as_str()
+        ),
+        ("", ""),
+        "what people wrote never enters Kafka"
+    );
+    assert_eq!(requested.window.as_ref().unwrap().months, 6);
     decided(
         api,
         decide(
@@ -769,7 +787,17 @@ async fn each_label_step_is_one_event_on_the_placement() {
         })
         .await
         .answer();
-    assert_eq!(kinds(&log.new_events().await), on("LabelAppealed"));
+    let events = log.new_events().await;
+    assert_eq!(kinds(&events), on("LabelAppealed"));
+    let Envelope::Placement(event) = &events[0].event else {
+        panic!("not a placement event");
+    };
+    let Some(Event::LabelAppealed(appealed)) = &event.event else {
+        panic!("not an appeal");
+    };
+    let appeal = appealed.appeal.as_ref().unwrap();
+    assert_eq!(appeal.appeals_decision_id, refusal.id);
+    assert_eq!(appeal.reason, "", "the appeal's reason never enters Kafka");
     let granted = hired
         .api
         .bpifrance()

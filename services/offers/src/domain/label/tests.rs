@@ -595,3 +595,9 @@ fn codes_round_trip() {
 }
 
 use crate::domain::values::RawDate;
+
+#[test]
+fn the_longest_window_of_the_rule_sets_bounds_the_reminder_sweep() {
+    // Every rule set so far says 6 months, as does the default.
+    assert_eq!(window::longest_label_window_months(rules()), 6);
+}

@@ -73,3 +73,16 @@ pub fn label_window(placement: &Placement, rules: &RuleBook) -> LabelWindow {
         }
     }
 }
+
+/// The longest window any rule set (or the default) gives, in months: placements that started
+/// longer ago than that have no window open any more.
+pub fn longest_label_window_months(rules: &RuleBook) -> u16 {
+    rules
+        .sets()
+        .iter()
+        .filter_map(|set| set.scheme.as_ref())
+        .map(|terms| terms.label_request_months)
+        .chain([DEFAULT_LABEL_REQUEST_MONTHS])
+        .max()
+        .unwrap_or(DEFAULT_LABEL_REQUEST_MONTHS)
+}
