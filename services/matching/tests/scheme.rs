@@ -337,3 +337,51 @@ async fn a_contract_starting_in_2021_in_saint_malo_is_judged_on_the_2018_2022_te
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_contract_starting_in_2028_is_ranked_as_to_confirm_never_as_eligible() {
+    let matching = Matching::start().await;
+    let offer = starting(offer(FIGEAC, MissionType::Technologie), day(2028, 9, 1));
+    let of_2027 = graduating(
+        graduate(TOULOUSE, 150, MissionType::Technologie),
+        day(2027, 6, 30),
+        day(2028, 8, 1),
+    );
+    // Judged on the last known terms: two years past already, so out.
+    let of_2025 = graduating(
+        graduate(TOULOUSE, 150, MissionType::Technologie),
+        day(2025, 6, 30),
+        day(2028, 8, 1),
+    );
+    matching.deliver(&published(&offer)).await;
+    matching.deliver(&changed(&of_2027)).await;
+    matching.deliver(&changed(&of_2025)).await;
+
+    let response = ranked(&matching, &offer, 1).await;
+    let hit = &response.candidates[0];
+    assert_eq!(hit.candidate_id, of_2027.id);
+    let eligibility = hit.eligibility.as_ref().unwrap();
+    assert_eq!(eligibility.standing, EligibilityStanding::ToConfirm as i32);
+    assert!(!eligibility.rules_confirmed && !eligibility.label_ready);
+    assert_eq!(eligibility.rule_set_id, "vte-2023-ti-2023-2027");
+    assert!(
+        eligibility
+            .summary
+            .contains("à confirmer auprès de Bpifrance"),
+        "{}",
+        eligibility.summary
+    );
+    let company = aid(&hit.aids, AidKind::CompanyGraduateHire);
+    assert_eq!(company.outcome, AidOutcome::ToConfirm as i32);
+    assert!(!company.eligible);
+    assert_eq!(
+        eligibility.company_aid_total.as_ref().unwrap().amount_cents,
+        0
+    );
+    let explained = explain(matching.owner(), &offer, &of_2025).await;
+    assert!(!explained.eligible);
+    assert_eq!(
+        explained.eligibility.unwrap().standing,
+        EligibilityStanding::NotEligible as i32
+    );
+}

@@ -1,5 +1,6 @@
-//! The matching rules as numbers: the hard filters and the seven score components, each a
-//! small pure function of plain values. [`assess`] applies them to one pair of models; the
+//! The matching rules as numbers: the hard filters (the scheme's rules among them, read as
+//! [`super::eligibility`] reads them) and the seven score components, each a small pure
+//! function of plain values. [`assess`] applies them to one pair of models; the
 //! index applies the very same functions to its columns, so a score in a ranking, in a
 //! suggestion and in an explanation is the same number.
 
@@ -86,7 +87,8 @@ impl Weights {
 pub struct Rules {
     pub weights: Weights,
     /// A candidate available up to this many days after the start date still passes the
-    /// availability filter (default 30).
+    /// availability filter (default 30); the scheme's verdict reads it too
+    /// (`vte_rules::Options`), so both agree.
     pub availability_tolerance_days: u32,
     /// The part of the candidate's weight for an offer's secondary mission type that counts in
     /// mission fit (default 0.5).

@@ -6,8 +6,10 @@ use super::*;
 use crate::domain::{
     Academic, Language, Place, Rules, SchemeFit, Term, assess, mission_weights, verdict,
 };
-use chrono::Duration;
-use vte_domain::{CandidateId, CompanySize, LanguageCode, MissionType, OfferId, Siren};
+use chrono::{Duration, NaiveDate};
+use vte_domain::{
+    CandidateId, CompanySize, ContractKind, LanguageCode, MissionType, OfferId, Siren,
+};
 use vte_reference::ReferenceData;
 use vte_rules::RuleBook;
 
