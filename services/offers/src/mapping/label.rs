@@ -129,7 +129,11 @@ pub fn label_appeal_to_proto(appeal: &LabelAppeal) -> placements::LabelAppeal {
         id: appeal.id.to_string(),
         placement_id: appeal.placement_id.to_string(),
         appeals_decision_id: appeal.appeals.to_string(),
-        reason: appeal.reason.to_string(),
+        reason: appeal
+            .reason
+            .as_ref()
+            .map(|reason| reason.to_string())
+            .unwrap_or_default(),
         appealed_by: Some(actor_to_proto(&appeal.appealed_by)),
         appealed_at: Some(timestamp(appeal.appealed_at)),
     }

@@ -122,7 +122,7 @@ pub async fn insert_label_appeal(
     .bind(appeal.id.as_uuid())
     .bind(appeal.placement_id.as_uuid())
     .bind(appeal.appeals.as_uuid())
-    .bind(appeal.reason.as_str())
+    .bind(appeal.reason.as_ref().map_or("", |reason| reason.as_str()))
     .bind(actor.role.as_str())
     .bind(&actor.subject)
     .bind(actor.tenant_id.as_deref().unwrap_or_default())
@@ -341,6 +341,42 @@ pub async fn record_reminder(
     Ok(done.rows_affected() == 1)
 }
 
+/// Blanks what was written about an erased young person in their placements' labels: the
+/// reasons of the appeals (the company's and their own) and their own account id where they
+/// acted (the charter acknowledgement, their appeals). Statuses, dates, roles and ids stay, so
+/// the history still reads; the company's dossier, about the post, stays. Run it in the
+/// transaction that records the erasure, beside
+/// [`anonymise_candidate_applications`](super::anonymise_candidate_applications) (which blanks
+/// the decisions' reasons); running it again changes nothing. Returns the rows changed.
+pub async fn anonymise_candidate_labels(
+    conn: &mut PgConnection,
+    candidate: CandidateId,
+) -> Result<u64, StoreError> {
+    let id = candidate.as_uuid();
+    let appeals = sqlx::query(
+        "UPDATE label_appeals a SET reason = '',
+             actor_subject = CASE WHEN a.actor_role = 'candidate' THEN '' ELSE a.actor_subject END
+         FROM placements p
+         WHERE a.placement_id = p.id AND p.candidate_id = $1
+           AND (a.reason <> '' OR (a.actor_role = 'candidate' AND a.actor_subject <> ''))",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let acknowledgements = sqlx::query(
+        "UPDATE label_charter_acknowledgements c SET actor_subject = ''
+         FROM placements p
+         WHERE c.placement_id = p.id AND p.candidate_id = $1
+           AND c.actor_role = 'candidate' AND c.actor_subject <> ''",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(appeals + acknowledgements)
+}
+
 /// Whose decisions a list reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LabelScope {
@@ -502,7 +538,7 @@ impl AppealRow {
             id: LabelAppealId::from_uuid(self.id),
             placement_id: PlacementId::from_uuid(self.placement_id),
             appeals: LabelDecisionId::from_uuid(self.appeals),
-            reason: LabelReason::parse(&self.reason).map_err(|e| corrupt(&what, e))?,
+            reason: LabelReason::parse_optional(&self.reason).map_err(|e| corrupt(&what, e))?,
             appealed_by: stored_actor(
                 &what,
                 self.actor_role,

@@ -383,3 +383,62 @@ async fn decisions_list_by_placement_or_by_candidate_oldest_first_page_by_page()
     assert_eq!(of_candidate.items, [first.decision, review.decision]);
     assert_eq!(of_candidate.next, None);
 }
+
+#[tokio::test]
+async fn erasing_the_young_person_blanks_the_appeals_reasons_and_their_own_account_ids() {
+    let db = Db::create().await;
+    let placement = running(&db).await;
+    let other = running(&db).await;
+    let mut history = requested(&db, &placement).await;
+    let mut other_history = requested(&db, &other).await;
+    for (placement, history) in [(&placement, &mut history), (&other, &mut other_history)] {
+        let refusal = decide(placement, history, "REFUSED", "Dossier incomplet", None, 10);
+        record(&db, placement, &refusal, history).await;
+        let appeal = appeal_label(
+            &refusal.placement,
+            history,
+            "Je suis rattachée au dirigeant depuis mon arrivée.",
+            LabelAppealId::new(),
+            &candidate(placement.candidate_id),
+            later(20),
+        )
+        .unwrap();
+        labels::insert_label_appeal(&mut *db.conn().await, &appeal)
+            .await
+            .unwrap();
+    }
+
+    let mut conn = db.conn().await;
+    let changed = labels::anonymise_candidate_labels(&mut conn, placement.candidate_id)
+        .await
+        .unwrap();
+    let again = labels::anonymise_candidate_labels(&mut conn, placement.candidate_id)
+        .await
+        .unwrap();
+    drop(conn);
+
+    assert_eq!((changed, again), (2, 0), "one appeal, one acknowledgement");
+    let back = stored(&db, placement.id).await;
+    assert_eq!(back.appeals[0].reason, None);
+    assert_eq!(back.appeals[0].appealed_by.subject, "");
+    assert_eq!(
+        back.acknowledgement
+            .as_ref()
+            .unwrap()
+            .acknowledged_by
+            .subject,
+        ""
+    );
+    assert_eq!(
+        back.status(),
+        LabelStatus::Appealed,
+        "the history still reads"
+    );
+    assert_eq!(
+        back.requests, history.requests,
+        "the company's dossier stays"
+    );
+    let untouched = stored(&db, other.id).await;
+    assert!(untouched.appeals[0].reason.is_some());
+    assert_eq!(untouched.appeals[0].appealed_by.subject, "user-42");
+}

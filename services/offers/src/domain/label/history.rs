@@ -55,8 +55,8 @@ pub struct LabelAppeal {
     pub placement_id: PlacementId,
     /// The refusal appealed.
     pub appeals: LabelDecisionId,
-    /// Why.
-    pub reason: LabelReason,
+    /// Why; `None` once the young person was erased (what people wrote about them goes).
+    pub reason: Option<LabelReason>,
     /// The company or the young person (or an operator).
     pub appealed_by: Actor,
     /// When.

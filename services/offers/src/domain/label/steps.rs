@@ -272,7 +272,7 @@ pub fn appeal_label(
         id,
         placement_id: placement.id,
         appeals: refusal.id,
-        reason,
+        reason: Some(reason),
         appealed_by: actor.clone(),
         appealed_at: now,
     })
