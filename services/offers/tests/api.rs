@@ -25,6 +25,8 @@ mod eligibility;
 mod events;
 #[path = "api/label_dates.rs"]
 mod label_dates;
+#[path = "api/label_rules.rs"]
+mod label_rules;
 #[path = "api/labels.rs"]
 mod labels;
 #[path = "api/state_machine.rs"]

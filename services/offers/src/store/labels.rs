@@ -1,11 +1,11 @@
 //! A placement's label in PostgreSQL: the company's dossier versions, the young person's charter
 //! acknowledgement, Bpifrance's decisions and the appeals, each inserted and never updated;
-//! `label_cases`, one row per requested label, says where it stands for Bpifrance's queue; and
-//! the reminders sent before a window closes. The use cases lock the placement first, so its
-//! label steps are serialised; the unique indexes (one decision per dossier version, one per
-//! appeal, one appeal per refusal) stand behind that lock.
+//! `label_cases`, one row per requested label, says where it stands for Bpifrance's queue, and
+//! the reminders sent before a window closes (module `queue`). The use cases lock the placement
+//! first, so its label steps are serialised; the unique indexes (one decision per dossier
+//! version, one per appeal, one appeal per refusal) stand behind that lock.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 use vte_domain::{CandidateId, LabelDecisionId, PlacementId};
@@ -17,7 +17,14 @@ use crate::domain::label::{ManagementLink, Responsibilities};
 use crate::domain::values::LabelReason;
 use crate::domain::{
     Actor, CharterAcknowledgement, LabelAppeal, LabelAppealId, LabelDecision, LabelHistory,
-    LabelOutcome, LabelRequest, LabelRequestId, LabelStatus, LabelWindow,
+    LabelOutcome, LabelRequest, LabelRequestId,
+};
+
+mod queue;
+
+pub use queue::{
+    label_queue, record_reminder, reminders_sent, save_label_case, stored_label_status,
+    unrequested_started_between,
 };
 
 /// The columns a [`LabelDecisionRow`] reads (also the keys of `to_jsonb` of a row).
@@ -133,36 +140,6 @@ pub async fn insert_label_appeal(
     Ok(())
 }
 
-/// Records where the placement's label stands after a step, with the window it was requested
-/// in and since when it waits for Bpifrance (for the queue).
-pub async fn save_label_case(
-    conn: &mut PgConnection,
-    placement: PlacementId,
-    history: &LabelHistory,
-    window: &LabelWindow,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO label_cases (placement_id, status, rule_set_id, window_months, closes_on,
-             pending_since, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (placement_id) DO UPDATE SET status = EXCLUDED.status,
-             rule_set_id = EXCLUDED.rule_set_id, window_months = EXCLUDED.window_months,
-             closes_on = EXCLUDED.closes_on, pending_since = EXCLUDED.pending_since,
-             updated_at = EXCLUDED.updated_at",
-    )
-    .bind(placement.as_uuid())
-    .bind(history.status().as_str())
-    .bind(window.rule_set_id.as_deref().unwrap_or_default())
-    .bind(i32::from(window.months))
-    .bind(window.closes_on)
-    .bind(history.pending_since())
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Everything recorded about the placement's label, each list oldest first.
 pub async fn load_label_history(
     conn: &mut PgConnection,
@@ -232,113 +209,6 @@ pub async fn label_history<'e>(
     rows.into_iter()
         .map(LabelDecisionRow::into_decision)
         .collect()
-}
-
-/// A page of the placements whose label awaits Bpifrance (REQUESTED or APPEALED), by the last
-/// day of their window, then id. The cursor's instant is that day at midnight UTC.
-pub async fn label_queue<'e>(
-    executor: impl PgExecutor<'e>,
-    page: PageRequest,
-) -> Result<Page<PlacementId>, StoreError> {
-    let after_day = page.after_at().map(|at| at.date_naive());
-    let rows: Vec<(Uuid, NaiveDate)> = sqlx::query_as(
-        "SELECT placement_id, closes_on FROM label_cases
-         WHERE status IN ('REQUESTED', 'APPEALED')
-           AND ($1::date IS NULL OR (closes_on, placement_id) > ($1, $2::uuid))
-         ORDER BY closes_on, placement_id
-         LIMIT $3",
-    )
-    .bind(after_day)
-    .bind(page.after_id())
-    .bind(page.fetch_limit())
-    .fetch_all(executor)
-    .await?;
-    let found = page.page(rows, |(id, day)| PageCursor {
-        at: day.and_time(NaiveTime::MIN).and_utc(),
-        id: *id,
-    });
-    Ok(Page {
-        items: found
-            .items
-            .into_iter()
-            .map(|(id, _)| PlacementId::from_uuid(id))
-            .collect(),
-        next: found.next,
-    })
-}
-
-/// Up to `limit` placements that started between `from` and `until` (inclusive), after the
-/// `after` cursor (start date, id), have not ended early, have no label request, and whose
-/// company has not had its last reminder (`last_days_before`): those the reminder sweep looks
-/// at, by start date then id, with their start date (the next cursor).
-pub async fn unrequested_started_between<'e>(
-    executor: impl PgExecutor<'e>,
-    from: NaiveDate,
-    until: NaiveDate,
-    last_days_before: u32,
-    after: Option<(NaiveDate, PlacementId)>,
-    limit: i64,
-) -> Result<Vec<(NaiveDate, PlacementId)>, StoreError> {
-    let rows: Vec<(NaiveDate, Uuid)> = sqlx::query_as(
-        "SELECT p.start_date, p.id FROM placements p
-         WHERE p.start_date BETWEEN $1 AND $2 AND p.status <> 'ENDED_EARLY'
-           AND ($4::date IS NULL OR (p.start_date, p.id) > ($4, $5::uuid))
-           AND NOT EXISTS (SELECT 1 FROM label_requests r WHERE r.placement_id = p.id)
-           AND NOT EXISTS (SELECT 1 FROM label_request_reminders m
-                           WHERE m.placement_id = p.id AND m.days_before = $3)
-         ORDER BY p.start_date, p.id
-         LIMIT $6",
-    )
-    .bind(from)
-    .bind(until)
-    .bind(convert::<i32, _>(last_days_before, "days_before")?)
-    .bind(after.map(|(day, _)| day))
-    .bind(after.map(|(_, id)| id.as_uuid()))
-    .bind(limit)
-    .fetch_all(executor)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(day, id)| (day, PlacementId::from_uuid(id)))
-        .collect())
-}
-
-/// The reminder thresholds already sent for the placement.
-pub async fn reminders_sent<'e>(
-    executor: impl PgExecutor<'e>,
-    placement: PlacementId,
-) -> Result<Vec<u32>, StoreError> {
-    let rows: Vec<(i32,)> =
-        sqlx::query_as("SELECT days_before FROM label_request_reminders WHERE placement_id = $1")
-            .bind(placement.as_uuid())
-            .fetch_all(executor)
-            .await?;
-    rows.into_iter()
-        .map(|(days,)| convert(days, "days_before"))
-        .collect()
-}
-
-/// Records that the company was reminded at `days_before`; false when it already was (a
-/// concurrent sweep): the caller then sends nothing.
-pub async fn record_reminder(
-    conn: &mut PgConnection,
-    placement: PlacementId,
-    days_before: u32,
-    closes_on: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO label_request_reminders (placement_id, days_before, closes_on, reminded_at)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (placement_id, days_before) DO NOTHING",
-    )
-    .bind(placement.as_uuid())
-    .bind(convert::<i32, _>(days_before, "days_before")?)
-    .bind(closes_on)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 /// Blanks what was written about an erased young person in their placements' labels: the
@@ -548,20 +418,4 @@ impl AppealRow {
             appealed_at: self.appealed_at,
         })
     }
-}
-
-/// Where a stored label case stands, for checks and tests.
-pub async fn stored_label_status<'e>(
-    executor: impl PgExecutor<'e>,
-    placement: PlacementId,
-) -> Result<Option<LabelStatus>, StoreError> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT status FROM label_cases WHERE placement_id = $1")
-            .bind(placement.as_uuid())
-            .fetch_optional(executor)
-            .await?;
-    row.map(|(status,)| {
-        LabelStatus::parse(&status).map_err(|e| corrupt(format!("label case {placement}"), e))
-    })
-    .transpose()
 }

@@ -2,8 +2,9 @@
 //! company requests the label within 6 months of the start (later, FAILED_PRECONDITION naming
 //! the rule and the last day), Bpifrance grants, refuses or asks for a rework, the company
 //! resubmits, a refusal is appealed and decided; every record stays readable; Bpifrance's queue
-//! is ordered by deadline; each role may take only its own steps. The service runs on today's
-//! date, so the dates here are relative to it (`label_dates` runs the use cases on fixed dates).
+//! is ordered by deadline. The service runs on today's date, so the dates here are relative to
+//! it (`label_dates` runs the use cases on fixed dates; `label_rules` checks roles, bad input
+//! and events with the helpers here).
 
 use chrono::{Months, NaiveDate};
 use tonic::Code;
@@ -14,26 +15,24 @@ use vte_proto::vte::offers::v1::{
     EndPlacementEarlyRequest, GetLabelCaseRequest, ListLabelDecisionsRequest,
     ListLabelQueueRequest, RequestLabelRequest, list_label_decisions_request::Scope,
 };
-use vte_proto::vte::placements::v1::placement_event::Event;
 use vte_proto::vte::placements::v1::{
     EarlyEndReason, LabelCase, LabelDecision, LabelOutcome, LabelStatus, Placement, PlacementStatus,
 };
 
 use crate::fixtures::{
-    Answer, accept, apply, assert_code, assert_invalid, date, figeac_cdi, months_from_today,
-    published,
+    Answer, accept, apply, assert_code, date, figeac_cdi, months_from_today, published,
 };
-use crate::harness::{Api, Client, Envelope, Published};
+use crate::harness::{Api, Client};
 
 /// A VTE of a student of `school`, hired by the owner, started on `start`.
-struct Hired {
-    api: Api,
-    school: SchoolId,
-    candidate: CandidateId,
-    placement: Placement,
+pub(crate) struct Hired {
+    pub(crate) api: Api,
+    pub(crate) school: SchoolId,
+    pub(crate) candidate: CandidateId,
+    pub(crate) placement: Placement,
 }
 
-async fn hired(start: NaiveDate) -> Hired {
+pub(crate) async fn hired(start: NaiveDate) -> Hired {
     let api = Api::start().await;
     let school = SchoolId::new();
     let (candidate, placement) = hire(&api, school, start).await;
@@ -46,7 +45,11 @@ async fn hired(start: NaiveDate) -> Hired {
 }
 
 /// A new candidate of `school` hired by the owner from `start`.
-async fn hire(api: &Api, school: SchoolId, start: NaiveDate) -> (CandidateId, Placement) {
+pub(crate) async fn hire(
+    api: &Api,
+    school: SchoolId,
+    start: NaiveDate,
+) -> (CandidateId, Placement) {
     let candidate = api.enrol(school).await;
     let offer = published(&api.owner(), figeac_cdi()).await;
     let application = apply(&api.candidate(candidate), &offer.id, candidate).await;
@@ -54,7 +57,7 @@ async fn hire(api: &Api, school: SchoolId, start: NaiveDate) -> (CandidateId, Pl
     (candidate, placement)
 }
 
-fn dossier(placement: &Placement) -> RequestLabelRequest {
+pub(crate) fn dossier(placement: &Placement) -> RequestLabelRequest {
     RequestLabelRequest {
         placement_id: placement.id.clone(),
         responsibilities: "Industrialiser la nouvelle gamme de pièces ; encadrer deux \
@@ -67,7 +70,7 @@ fn dossier(placement: &Placement) -> RequestLabelRequest {
     }
 }
 
-async fn acknowledge(young_person: &Client, placement: &Placement) -> LabelCase {
+pub(crate) async fn acknowledge(young_person: &Client, placement: &Placement) -> LabelCase {
     young_person
         .clone()
         .acknowledge_label_charter(AcknowledgeLabelCharterRequest {
@@ -80,7 +83,7 @@ async fn acknowledge(young_person: &Client, placement: &Placement) -> LabelCase 
 }
 
 /// The young person acknowledges the charter and the company requests the label.
-async fn requested(hired: &Hired) -> LabelCase {
+pub(crate) async fn requested(hired: &Hired) -> LabelCase {
     acknowledge(&hired.api.candidate(hired.candidate), &hired.placement).await;
     hired
         .api
@@ -92,7 +95,7 @@ async fn requested(hired: &Hired) -> LabelCase {
         .unwrap()
 }
 
-fn decide(
+pub(crate) fn decide(
     placement: &Placement,
     outcome: LabelOutcome,
     reason: &str,
@@ -106,7 +109,7 @@ fn decide(
     }
 }
 
-async fn decided(api: &Api, request: DecideLabelRequest) -> LabelDecision {
+pub(crate) async fn decided(api: &Api, request: DecideLabelRequest) -> LabelDecision {
     api.bpifrance()
         .decide_label(request)
         .await
@@ -115,7 +118,7 @@ async fn decided(api: &Api, request: DecideLabelRequest) -> LabelDecision {
         .unwrap()
 }
 
-async fn case(client: &Client, placement: &Placement) -> LabelCase {
+pub(crate) async fn case(client: &Client, placement: &Placement) -> LabelCase {
     client
         .clone()
         .get_label_case(GetLabelCaseRequest {
@@ -127,7 +130,7 @@ async fn case(client: &Client, placement: &Placement) -> LabelCase {
         .unwrap()
 }
 
-async fn history(client: &Client, placement: &Placement) -> Vec<LabelDecision> {
+pub(crate) async fn history(client: &Client, placement: &Placement) -> Vec<LabelDecision> {
     client
         .clone()
         .list_label_decisions(ListLabelDecisionsRequest {
@@ -139,7 +142,7 @@ async fn history(client: &Client, placement: &Placement) -> Vec<LabelDecision> {
         .decisions
 }
 
-fn six_months_after(start: NaiveDate) -> NaiveDate {
+pub(crate) fn six_months_after(start: NaiveDate) -> NaiveDate {
     start.checked_add_months(Months::new(6)).unwrap()
 }
 
@@ -456,194 +459,6 @@ async fn bpifrances_queue_lists_pending_requests_by_deadline_page_by_page() {
 }
 
 #[tokio::test]
-async fn each_role_takes_only_its_own_label_steps() {
-    let hired = hired(months_from_today(-2)).await;
-    let (api, placement) = (&hired.api, &hired.placement);
-    let ack = || AcknowledgeLabelCharterRequest {
-        placement_id: placement.id.clone(),
-    };
-    for (who, client) in [
-        ("the company", api.owner()),
-        ("the school", api.school(hired.school)),
-        ("another candidate", api.candidate(CandidateId::new())),
-        ("Bpifrance", api.bpifrance()),
-    ] {
-        let refusal = client
-            .clone()
-            .acknowledge_label_charter(ack())
-            .await
-            .refusal();
-        assert_eq!(
-            refusal.code(),
-            Code::PermissionDenied,
-            "{who}: {}",
-            refusal.message()
-        );
-    }
-    acknowledge(&api.candidate(hired.candidate), placement).await;
-    for (who, client) in [
-        ("another company", api.other_company()),
-        ("the young person", api.candidate(hired.candidate)),
-        ("the school", api.school(hired.school)),
-        ("Bpifrance", api.bpifrance()),
-        ("the site", api.site()),
-    ] {
-        let refusal = client
-            .clone()
-            .request_label(dossier(placement))
-            .await
-            .refusal();
-        assert_eq!(
-            refusal.code(),
-            Code::PermissionDenied,
-            "{who}: {}",
-            refusal.message()
-        );
-    }
-    api.owner().request_label(dossier(placement)).await.answer();
-    for (who, client) in [
-        ("the company", api.owner()),
-        ("an operator", api.admin()),
-        ("the school", api.school(hired.school)),
-        ("a service", api.service()),
-    ] {
-        let refusal = client
-            .clone()
-            .decide_label(decide(placement, LabelOutcome::Granted, "", ""))
-            .await
-            .refusal();
-        assert_eq!(
-            refusal.code(),
-            Code::PermissionDenied,
-            "{who}: {}",
-            refusal.message()
-        );
-    }
-    for (who, client) in [
-        ("the company", api.owner()),
-        ("the young person", api.candidate(hired.candidate)),
-    ] {
-        let refusal = client
-            .clone()
-            .list_label_queue(ListLabelQueueRequest { page: None })
-            .await
-            .refusal();
-        assert_eq!(
-            refusal.code(),
-            Code::PermissionDenied,
-            "{who}: {}",
-            refusal.message()
-        );
-    }
-    decided(
-        api,
-        decide(placement, LabelOutcome::Refused, "Dossier incomplet.", ""),
-    )
-    .await;
-    for (who, client) in [
-        ("another company", api.other_company()),
-        ("the school", api.school(hired.school)),
-        ("Bpifrance", api.bpifrance()),
-    ] {
-        let refusal = client
-            .clone()
-            .appeal_label(AppealLabelRequest {
-                placement_id: placement.id.clone(),
-                reason: "Recours.".to_owned(),
-            })
-            .await
-            .refusal();
-        assert_eq!(
-            refusal.code(),
-            Code::PermissionDenied,
-            "{who}: {}",
-            refusal.message()
-        );
-    }
-    let label = case(&api.bpifrance(), placement).await;
-    assert_eq!(label.status, LabelStatus::Refused as i32);
-    assert!(label.appeals.is_empty());
-    let stranger = api
-        .other_company()
-        .get_label_case(GetLabelCaseRequest {
-            placement_id: placement.id.clone(),
-        })
-        .await
-        .refusal();
-    assert_code(&stranger, Code::PermissionDenied);
-}
-
-#[tokio::test]
-async fn bad_label_input_names_every_field_and_changes_nothing() {
-    let hired = hired(months_from_today(-1)).await;
-    let (api, placement) = (&hired.api, &hired.placement);
-    acknowledge(&api.candidate(hired.candidate), placement).await;
-
-    let bad = api
-        .owner()
-        .request_label(RequestLabelRequest {
-            placement_id: placement.id.clone(),
-            responsibilities: "x".repeat(4_001),
-            management_link: String::new(),
-            charter_acknowledged: false,
-        })
-        .await
-        .refusal();
-    assert_invalid(
-        &bad,
-        &[
-            "responsibilities",
-            "management_link",
-            "charter_acknowledged",
-        ],
-    );
-    let bad_id = api
-        .owner()
-        .request_label(RequestLabelRequest {
-            placement_id: "pas-un-uuid".to_owned(),
-            ..dossier(placement)
-        })
-        .await
-        .refusal();
-    assert_invalid(&bad_id, &["placement_id"]);
-    assert_eq!(
-        case(&api.owner(), placement).await.status,
-        LabelStatus::NotRequested as i32
-    );
-
-    api.owner().request_label(dossier(placement)).await.answer();
-    let unexplained_rework = api
-        .bpifrance()
-        .decide_label(decide(placement, LabelOutcome::ReworkRequested, "", ""))
-        .await
-        .refusal();
-    assert_invalid(&unexplained_rework, &["reason"]);
-    let unexplained_refusal = api
-        .bpifrance()
-        .decide_label(decide(placement, LabelOutcome::Refused, " ", ""))
-        .await
-        .refusal();
-    assert_invalid(&unexplained_refusal, &["reason"]);
-    assert!(history(&api.bpifrance(), placement).await.is_empty());
-
-    decided(
-        api,
-        decide(placement, LabelOutcome::Refused, "Dossier incomplet.", ""),
-    )
-    .await;
-    let unexplained_appeal = api
-        .owner()
-        .appeal_label(AppealLabelRequest {
-            placement_id: placement.id.clone(),
-            reason: String::new(),
-        })
-        .await
-        .refusal();
-    assert_invalid(&unexplained_appeal, &["reason"]);
-    assert!(case(&api.owner(), placement).await.appeals.is_empty());
-}
-
-#[tokio::test]
 async fn a_review_names_the_latest_decision_so_two_reviewers_do_not_overwrite_each_other() {
     let hired = hired(months_from_today(-2)).await;
     requested(&hired).await;
@@ -715,96 +530,4 @@ async fn after_an_early_end_a_pending_request_can_only_be_refused() {
     let label = case(&api.owner(), placement).await;
     assert_eq!(label.placement_status, PlacementStatus::EndedEarly as i32);
     assert_eq!(label.status, LabelStatus::Refused as i32);
-}
-
-#[tokio::test]
-async fn each_label_step_is_one_event_on_the_placement() {
-    let hired = hired(months_from_today(-2)).await;
-    let (api, placement) = (&hired.api, &hired.placement);
-    let mut log = api.events();
-    log.new_events().await;
-    let kinds = |events: &[Published]| -> Vec<(String, &'static str)> {
-        events
-            .iter()
-            .map(|event| (event.key.clone(), event.kind()))
-            .collect()
-    };
-    let on = |kind: &'static str| vec![(placement.id.clone(), kind)];
-
-    acknowledge(&api.candidate(hired.candidate), placement).await;
-    assert!(
-        log.new_events().await.is_empty(),
-        "an acknowledgement changes no placement"
-    );
-    api.owner().request_label(dossier(placement)).await.answer();
-    let events = log.new_events().await;
-    assert_eq!(kinds(&events), on("LabelRequested"));
-    assert_eq!(
-        events[0].revision(),
-        placement.revision,
-        "the placement itself is unchanged"
-    );
-    let Envelope::Placement(event) = &events[0].event else {
-        panic!("not a placement event");
-    };
-    let Some(Event::LabelRequested(requested)) = &event.event else {
-        panic!("not a request");
-    };
-    let request = requested.request.as_ref().unwrap();
-    assert_eq!(request.version, 1);
-    assert_eq!(
-        (
-            request.responsibilities.as_str(),
-            request.management_link.as_str()
-        ),
-        ("", ""),
-        "what people wrote never enters Kafka"
-    );
-    assert_eq!(requested.window.as_ref().unwrap().months, 6);
-    decided(
-        api,
-        decide(
-            placement,
-            LabelOutcome::ReworkRequested,
-            "Préciser le poste.",
-            "",
-        ),
-    )
-    .await;
-    assert_eq!(kinds(&log.new_events().await), on("LabelReworkRequested"));
-    api.owner().request_label(dossier(placement)).await.answer();
-    assert_eq!(kinds(&log.new_events().await), on("LabelRequested"));
-    let refusal = decided(
-        api,
-        decide(placement, LabelOutcome::Refused, "Hors VTE.", ""),
-    )
-    .await;
-    assert_eq!(kinds(&log.new_events().await), on("LabelRefused"));
-    api.owner()
-        .appeal_label(AppealLabelRequest {
-            placement_id: placement.id.clone(),
-            reason: "Le poste est rattaché au dirigeant.".to_owned(),
-        })
-        .await
-        .answer();
-    let events = log.new_events().await;
-    assert_eq!(kinds(&events), on("LabelAppealed"));
-    let Envelope::Placement(event) = &events[0].event else {
-        panic!("not a placement event");
-    };
-    let Some(Event::LabelAppealed(appealed)) = &event.event else {
-        panic!("not an appeal");
-    };
-    let appeal = appealed.appeal.as_ref().unwrap();
-    assert_eq!(appeal.appeals_decision_id, refusal.id);
-    assert_eq!(appeal.reason, "", "the appeal's reason never enters Kafka");
-    let granted = hired
-        .api
-        .bpifrance()
-        .decide_label(decide(placement, LabelOutcome::Granted, "", &refusal.id))
-        .await
-        .answer();
-    let events = log.new_events().await;
-    assert_eq!(kinds(&events), on("LabelGranted"));
-    assert_eq!(events[0].revision(), granted.placement.unwrap().revision);
 }
