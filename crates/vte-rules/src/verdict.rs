@@ -450,27 +450,21 @@ fn recency_check(
     let limit = graduation
         .checked_add_months(Months::new(months))
         .unwrap_or(NaiveDate::MAX);
+    // The month, not the day: companies read these reasons, and the exact date says more about
+    // a person than the rule needs.
+    let graduated = words::month(graduation);
+    let (start, window) = (words::date(offer.start), words::months(months));
     if offer.start < limit {
         (
             true,
-            format!(
-                "Diplômé le {} : moins de {} au début du contrat, le {}.",
-                words::date(graduation),
-                words::months(months),
-                words::date(offer.start)
-            ),
+            format!("Diplômé en {graduated} : moins de {window} au début du contrat, le {start}."),
         )
     } else {
         (
             false,
             format!(
-                "Diplômé le {} : le diplôme aura plus de {} au début du contrat, le {} (le VTE \
-                 s'adresse aux diplômés depuis moins de {}, soit un début avant le {}).",
-                words::date(graduation),
-                words::months(months),
-                words::date(offer.start),
-                words::months(months),
-                words::date(limit)
+                "Diplômé en {graduated} : le diplôme aura {window} ou plus au début du contrat, le \
+                 {start} (le VTE s'adresse aux diplômés depuis moins de {window})."
             ),
         )
     }

@@ -148,7 +148,8 @@ async fn a_graduate_of_2023_is_not_ranked_for_a_figeac_cdi_starting_in_september
             .unwrap();
         assert!(!recency.passed);
         assert!(
-            recency.reason.contains("30 juin 2023")
+            recency.reason.contains("juin 2023")
+                && !recency.reason.contains("30 juin 2023")
                 && recency.reason.contains("1er septembre 2027"),
             "{}",
             recency.reason

@@ -3,6 +3,21 @@
 use chrono::NaiveDate;
 use vte_domain::EuroCents;
 
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
 /// `bac+3`.
 pub(crate) fn level(years: u8) -> String {
     format!("bac+{years}")
@@ -11,25 +26,17 @@ pub(crate) fn level(years: u8) -> String {
 /// `1er septembre 2027`, `15 juillet 2025`.
 pub(crate) fn date(day: NaiveDate) -> String {
     use chrono::Datelike;
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
     let month = MONTHS[day.month0() as usize];
     match day.day() {
         1 => format!("1er {month} {}", day.year()),
         n => format!("{n} {month} {}", day.year()),
     }
+}
+
+/// `juin 2023`.
+pub(crate) fn month(day: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{} {}", MONTHS[day.month0() as usize], day.year())
 }
 
 /// `2 ans`, `18 mois`.
@@ -69,6 +76,7 @@ mod tests {
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!(date(day(2027, 9, 1)), "1er septembre 2027");
         assert_eq!(date(day(2025, 7, 15)), "15 juillet 2025");
+        assert_eq!(month(day(2023, 6, 30)), "juin 2023");
         assert_eq!(euros(EuroCents::from_euros(4_000)), "4 000 €");
         assert_eq!(euros(EuroCents::from_euros(12_000)), "12 000 €");
         assert_eq!(euros(EuroCents::from_euros(100)), "100 €");

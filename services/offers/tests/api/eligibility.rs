@@ -64,7 +64,7 @@ async fn a_graduate_of_more_than_two_years_cannot_apply_and_is_told_which_rule_a
     let message = status.message();
     assert!(message.contains("rule graduate_recency"), "{message}");
     assert!(message.contains("vte-2023-ti-2023-2027"), "{message}");
-    assert!(message.contains("Diplômé le 30 juin"), "{message}");
+    assert!(message.contains("Diplômé en juin"), "{message}");
     assert!(message.contains("moins de 2 ans"), "{message}");
     // Nothing was recorded: the candidate has no application, the offer none either.
     let applications: i64 = sqlx::query_scalar("SELECT count(*) FROM applications")
