@@ -234,8 +234,8 @@ pub struct ReminderSettings {
     /// A published offer whose last day to apply is this many days away or fewer reminds its
     /// company, once per last day (a deadline pushed back is reminded again).
     pub offer_expiring_days_before: u32,
-    /// VTEs completed this many days ago whose label is not decided are recalled to
-    /// Bpifrance, each once, several in one reminder.
+    /// Label requests and appeals waiting this many days for Bpifrance's decision are recalled
+    /// to Bpifrance, each once, several in one reminder.
     pub label_pending_after_days: u32,
     /// How often the reminder sweep runs, in seconds.
     pub sweep_every_secs: u64,

@@ -1,7 +1,8 @@
 //! The label's steps as notifications, end to end through the broker: the company hears that
 //! its request window closes soon (NOTIFICATION_KIND_LABEL_REQUEST_DUE, with the last day);
 //! Bpifrance hears of a request and of an appeal (something to decide), and no one else does;
-//! the parties hear that Bpifrance asked for the fiche de poste to be reworked, and why.
+//! the parties hear that Bpifrance asked for the fiche de poste to be reworked, and why; and
+//! Bpifrance is reminded once of the requests waiting a month for its decision.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,6 +12,7 @@ use chrono::Utc;
 use support::events::{TestOffer, placement_completed, timestamp};
 use support::harness::Notifications;
 use vte_domain::{CandidateId, SchoolId, Siren};
+use vte_notifications::reminders;
 use vte_proto::vte::common::v1::{Actor, Date, Role};
 use vte_proto::vte::notifications::v1::{ListNotificationsRequest, Notification, NotificationKind};
 use vte_proto::vte::placements::v1::{
@@ -220,5 +222,101 @@ async fn bpifrance_alone_hears_of_a_request_and_of_an_appeal_and_the_parties_of_
         of_kind(&company, NotificationKind::LabelDecided)[0]
             .body
             .contains("renvoyez votre dossier")
+    );
+}
+
+/// `LabelRequested` for `placement`, as if it came at `at`.
+fn requested_at(placement: &Placement, at: chrono::DateTime<Utc>) -> PlacementEvent {
+    PlacementEvent {
+        occurred_at: Some(timestamp(at)),
+        ..envelope(
+            placement,
+            Event::LabelRequested(LabelRequested {
+                placement: Some(placement.clone()),
+                request: Some(LabelRequest {
+                    version: 1,
+                    ..LabelRequest::default()
+                }),
+                window: Some(window_closing_on_1_march_2026()),
+            }),
+        )
+    }
+}
+
+#[tokio::test]
+async fn bpifrance_is_reminded_once_of_label_requests_awaiting_its_decision_for_a_month() {
+    // The service's own sweep only runs as it starts: the test runs the rounds.
+    let service = Notifications::start_with(|_, own| own.reminders.sweep_every_secs = 86_400).await;
+    let offer = TestOffer::figeac(siren());
+    let long_ago = Utc::now() - chrono::Duration::days(40);
+    let new = || running(&offer, CandidateId::new(), SchoolId::new());
+    let (waiting, decided, reworked, recent) = ([new(), new()], new(), new(), new());
+    let mut events: Vec<PlacementEvent> =
+        waiting.iter().map(|p| requested_at(p, long_ago)).collect();
+    events.push(requested_at(&decided, long_ago));
+    events.push(envelope(
+        &decided,
+        Event::LabelGranted(vte_proto::vte::placements::v1::LabelGranted {
+            placement: Some(decided.clone()),
+            decision: None,
+        }),
+    ));
+    events.push(requested_at(&reworked, long_ago));
+    events.push(envelope(
+        &reworked,
+        Event::LabelReworkRequested(LabelReworkRequested {
+            placement: Some(reworked.clone()),
+            decision: None,
+        }),
+    ));
+    events.push(requested_at(&recent, Utc::now()));
+    // A VTE completed long ago whose label nobody requested: nothing for Bpifrance to decide.
+    let mut completed = placement_completed(&offer, CandidateId::new(), SchoolId::new());
+    completed.occurred_at = Some(timestamp(long_ago));
+    events.push(completed);
+    for event in &events {
+        deliver(&service, event).await;
+    }
+
+    let now = Utc::now();
+    let paris = chrono_tz::Europe::Paris;
+    let remind = |at| reminders::remind_labels(&service.pool, at, 30, paris, at);
+    assert_eq!(remind(now).await.unwrap(), 2);
+    let reminder = inbox(&mut service.bpifrance())
+        .await
+        .into_iter()
+        .find(|n| {
+            n.title
+                .contains("attendent votre décision depuis plus de 30 jours")
+        })
+        .expect("the reminder in Bpifrance's inbox");
+    assert_eq!(
+        reminder.title,
+        "2 demandes de label VTE attendent votre décision depuis plus de 30 jours"
+    );
+    let since = long_ago
+        .with_timezone(&paris)
+        .format("%d/%m/%Y")
+        .to_string();
+    assert_eq!(
+        reminder
+            .body
+            .matches(&format!(
+                "- « Ingénieur méthodes industrialisation » chez Usinage du Célé, en attente \
+                 depuis le {since}"
+            ))
+            .count(),
+        2,
+        "{}",
+        reminder.body
+    );
+
+    // Each request is recalled once; the recent one a month later, the decided ones never.
+    assert_eq!(remind(now).await.unwrap(), 0);
+    let next_month = now + chrono::Duration::days(31);
+    assert_eq!(
+        remind(next_month).await.unwrap(),
+        1,
+        "only the recent request, once it too waits for a month"
     );
 }

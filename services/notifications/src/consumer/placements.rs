@@ -1,8 +1,8 @@
 //! `vte.placements.v1`: a VTE started, completed (Bpifrance too hears then) or ended early, and
 //! Bpifrance's label decisions (a rework request included), told to the company, the young
 //! person and their school; a label request or an appeal, told to Bpifrance; the reminder that a
-//! request window closes soon, told to the company. A completed VTE is kept as awaiting its
-//! label until a decision, for Bpifrance's reminder.
+//! request window closes soon, told to the company. A request or an appeal is kept as awaiting
+//! Bpifrance until its decision, for Bpifrance's reminder.
 
 use chrono::NaiveDate;
 use sqlx::{Postgres, Transaction};
@@ -135,13 +135,14 @@ impl Handles<PlacementEvent> for EventsHandler {
             }
         };
         let at = occurred_at(event.occurred_at.as_ref());
-        // Bpifrance's reminder follows the VTEs completed and not decided yet.
+        // Bpifrance's reminder follows what waits for its decision: a request or an appeal, from
+        // when it came until a decision (a rework included).
         match &step {
-            PlacementStep::Completed => {
+            PlacementStep::LabelRequested { .. } | PlacementStep::LabelAppealed { .. } => {
                 let awaiting = facts::AwaitingLabel {
                     placement_id: facts.placement_id,
                     offer: facts.offer.clone(),
-                    completed_at: at,
+                    since: at,
                 };
                 facts::await_label(transaction, &awaiting)
                     .await
@@ -155,9 +156,8 @@ impl Handles<PlacementEvent> for EventsHandler {
                     .map_err(store_error)?;
             }
             PlacementStep::Started { .. }
+            | PlacementStep::Completed
             | PlacementStep::EndedEarly { .. }
-            | PlacementStep::LabelRequested { .. }
-            | PlacementStep::LabelAppealed { .. }
             | PlacementStep::LabelRequestDue { .. } => {}
         }
         let subject = Subject::placement(placement);

@@ -218,38 +218,42 @@ pub fn offer_expiring(offer: &OfferFacts, offer_id: Uuid, expires_on: NaiveDate)
     )
 }
 
-/// A completed VTE whose label is not decided yet, as Bpifrance's reminder lists it.
+/// A VTE whose label request or appeal awaits Bpifrance, as Bpifrance's reminder lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingLabel {
     pub offer: OfferFacts,
-    pub completed_on: NaiveDate,
+    /// The day the request (or the appeal) came.
+    pub since: NaiveDate,
 }
 
 /// VTEs a label reminder names one by one; the others are counted.
 const LISTED_LABELS: usize = 15;
 
-/// To Bpifrance: completed VTEs await a label decision for more than `days` days.
+/// To Bpifrance: label requests (or appeals) await its decision for more than `days` days.
 pub fn labels_awaiting(pending: &[PendingLabel], days: u32) -> Text {
     let count = pending.len();
     let title = if count == 1 {
-        format!("Un VTE achevé attend votre décision de label depuis plus de {days} jours")
+        format!("Une demande de label VTE attend votre décision depuis plus de {days} jours")
     } else {
-        format!("{count} VTE achevés attendent votre décision de label depuis plus de {days} jours")
+        format!(
+            "{count} demandes de label VTE attendent votre décision depuis plus de {days} jours"
+        )
     };
-    let mut body = String::from("Ces VTE sont achevés et leur label n'est pas encore décidé :\n");
+    let mut body = String::from("Ces demandes de label VTE attendent votre décision :\n");
     for item in pending.iter().take(LISTED_LABELS) {
         body.push_str(&format!(
-            "\n- {}, achevé le {}",
+            "\n- {}, en attente depuis le {}",
             item.offer.offer_at_company(),
-            date_fr(item.completed_on)
+            date_fr(item.since)
         ));
     }
     if count > LISTED_LABELS {
         body.push_str(&format!("\n- et {} autres", count - LISTED_LABELS));
     }
     body.push_str(
-        "\n\nProchaine étape : accordez ou refusez le label de chacun ; le jeune et l'entreprise \
-         attendent cette décision pour s'en prévaloir.",
+        "\n\nProchaine étape : accordez le label, refusez-le en donnant la raison, ou demandez \
+         de retravailler la fiche de poste ; votre file des demandes est classée par date \
+         limite de demande.",
     );
     Text::new(title, body, String::from("/bpifrance/vte?label=en-attente"))
 }
@@ -722,24 +726,27 @@ mod tests {
     }
 
     #[test]
-    fn a_label_reminder_lists_fifteen_vtes_and_counts_the_others() {
+    fn a_label_reminder_lists_fifteen_requests_and_counts_the_others() {
         let pending: Vec<PendingLabel> = (0..40)
             .map(|_| PendingLabel {
                 offer: OfferFacts::default(),
-                completed_on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                since: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
             })
             .collect();
         let text = labels_awaiting(&pending, 30);
         assert_eq!(
             text.title,
-            "40 VTE achevés attendent votre décision de label depuis plus de 30 jours"
+            "40 demandes de label VTE attendent votre décision depuis plus de 30 jours"
         );
-        assert_eq!(text.body.matches("achevé le 01/10/2026").count(), 15);
+        assert_eq!(
+            text.body.matches("en attente depuis le 01/10/2026").count(),
+            15
+        );
         assert!(text.body.contains("- et 25 autres"), "{}", text.body);
         assert!(
             labels_awaiting(&pending[..1], 30)
                 .title
-                .starts_with("Un VTE achevé attend")
+                .starts_with("Une demande de label VTE attend")
         );
     }
 }

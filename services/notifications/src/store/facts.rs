@@ -1,7 +1,7 @@
 //! What the events said that the notifications need later: each offer's title, company,
 //! commune, status and expiry day (applications' events carry only the offer id; the expiry
 //! for its reminder), each application's status and submission time (for its reminder), the
-//! completed VTEs awaiting a label decision (for Bpifrance's reminder). Offers and applications
+//! label requests and appeals awaiting Bpifrance's decision (for Bpifrance's reminder). Offers and applications
 //! are kept at the highest revision seen; erasing a candidate is [`super::erasure`]'s.
 
 use std::collections::HashMap;
@@ -115,15 +115,17 @@ pub async fn mark_expiry_reminded(
     Ok(())
 }
 
-/// A completed VTE whose label is not decided yet.
+/// A VTE whose label request (or appeal) awaits Bpifrance's decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwaitingLabel {
     pub placement_id: Uuid,
     pub offer: OfferFacts,
-    pub completed_at: DateTime<Utc>,
+    /// Since when: the request or the appeal (kept in the column `completed_at`, named when
+    /// completions were what Bpifrance decided on).
+    pub since: DateTime<Utc>,
 }
 
-/// Records a completed VTE as awaiting its label (once: a redelivery changes nothing).
+/// Records a VTE as awaiting Bpifrance's label decision (once: a redelivery changes nothing).
 pub async fn await_label(
     connection: &mut PgConnection,
     awaiting: &AwaitingLabel,
@@ -138,13 +140,13 @@ pub async fn await_label(
     .bind(&awaiting.offer.title)
     .bind(&awaiting.offer.company_name)
     .bind(&awaiting.offer.commune)
-    .bind(awaiting.completed_at)
+    .bind(awaiting.since)
     .execute(connection)
     .await?;
     Ok(())
 }
 
-/// Forgets a VTE whose label was decided.
+/// Forgets a VTE whose label was decided (a rework request included: the company resubmits).
 pub async fn label_decided(
     connection: &mut PgConnection,
     placement_id: Uuid,
@@ -156,7 +158,7 @@ pub async fn label_decided(
     Ok(())
 }
 
-/// Locks up to `limit` VTEs completed before `before`, still awaiting their label, that
+/// Locks up to `limit` VTEs awaiting Bpifrance's label decision since before `before`, that
 /// Bpifrance was not reminded of, skipping those another sweep holds; oldest first.
 pub async fn lock_awaiting_label(
     connection: &mut PgConnection,
@@ -178,14 +180,14 @@ pub async fn lock_awaiting_label(
     Ok(rows
         .into_iter()
         .map(
-            |(placement_id, title, company_name, commune, completed_at)| AwaitingLabel {
+            |(placement_id, title, company_name, commune, since)| AwaitingLabel {
                 placement_id,
                 offer: OfferFacts {
                     title,
                     company_name,
                     commune,
                 },
-                completed_at,
+                since,
             },
         )
         .collect())

@@ -6,8 +6,8 @@
 //!   the application: that is an `ApplicationExpired` event);
 //! - a published offer whose last day to apply is a week away (by default) reminds its
 //!   company, once per last day, so a deadline pushed back is reminded again;
-//! - VTEs completed a month ago (by default) whose label is not decided are recalled to
-//!   Bpifrance, several in one reminder, each once.
+//! - label requests and appeals waiting for Bpifrance for a month (by default) are recalled to
+//!   it, several in one reminder, each once per wait (a resubmission after a rework waits anew).
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -120,9 +120,9 @@ pub async fn remind_expiring(
     }
 }
 
-/// Recalls to Bpifrance the VTEs completed `after_days` days before `now` or earlier whose
-/// label is still undecided, each once, up to [`BATCH`] in one reminder (their completion
-/// days as lived in `time_zone`); returns how many VTEs were recalled.
+/// Recalls to Bpifrance the VTEs whose label request or appeal has waited for its decision
+/// since `after_days` days before `now` or earlier, each once, up to [`BATCH`] in one reminder
+/// (the days they came as lived in `time_zone`); returns how many VTEs were recalled.
 pub async fn remind_labels(
     pool: &PgPool,
     now: DateTime<Utc>,
@@ -142,7 +142,7 @@ pub async fn remind_labels(
             .iter()
             .map(|awaiting| compose::PendingLabel {
                 offer: awaiting.offer.clone(),
-                completed_on: awaiting.completed_at.with_timezone(&time_zone).date_naive(),
+                since: awaiting.since.with_timezone(&time_zone).date_naive(),
             })
             .collect();
         let draft = Draft {
