@@ -412,7 +412,8 @@ async fn a_vte_from_a_schools_push_to_bpifrances_label() {
             .expect("the label emails")
             .unwrap();
         let text = String::from_utf8_lossy(&received.message).into_owned();
-        let about_label = text.to_lowercase().contains("label");
+        // The grant itself: earlier emails (the start) mention the label too.
+        let about_label = text.contains("Bpifrance a accord");
         heard_by_candidate |= about_label && text.contains(&format!("To: {candidate_address}"));
         heard_by_company |= about_label && text.contains(&format!("To: {COMPANY_EMAIL}"));
     }

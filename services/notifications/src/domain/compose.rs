@@ -486,7 +486,8 @@ pub fn placement_text(step: &PlacementStep, facts: &PlacementFacts, recipient: &
             "Le VTE commence".to_owned(),
             format!(
                 "{whose} {what} est signé{}.\n\nProchaine étape : le VTE dure au moins un an ; \
-                 sa fin sera enregistrée par l'entreprise.",
+                 l'entreprise demande le label VTE à Bpifrance dans les mois qui suivent le début \
+                 du contrat (6 mois en général), après l'accord du jeune sur la charte VTE.",
                 start_date
                     .map(|date| format!(" et commence le {}", date_fr(date)))
                     .unwrap_or_default()
@@ -499,8 +500,8 @@ pub fn placement_text(step: &PlacementStep, facts: &PlacementFacts, recipient: &
                     format!("Le VTE {what} est terminé.\n\nProchaine étape : décider du label VTE.")
                 }
                 _ => format!(
-                    "{whose} {what} est terminé.\n\nProchaine étape : Bpifrance décide du label \
-                     VTE ; vous serez prévenu de sa décision."
+                    "{whose} {what} est terminé.\n\nProchaine étape : si le label VTE a été \
+                     demandé, Bpifrance en décide ; vous serez prévenu de sa décision."
                 ),
             },
         ),
@@ -508,7 +509,7 @@ pub fn placement_text(step: &PlacementStep, facts: &PlacementFacts, recipient: &
             "VTE interrompu".to_owned(),
             format!(
                 "{whose} {what} s'est arrêté avant son terme.{}\n\nProchaine étape : un VTE \
-                 interrompu ne peut pas être labellisé.",
+                 interrompu ne peut plus être labellisé (un label déjà accordé reste acquis).",
                 reason_sentence(reason)
             ),
         ),
