@@ -17,6 +17,7 @@ pub mod config;
 pub mod consumer;
 pub mod domain;
 pub mod error;
+pub mod evaluation;
 pub mod follower;
 mod grpc;
 pub mod index;
