@@ -15,13 +15,14 @@ use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::applications::v1::Application;
 use vte_proto::vte::common::v1::PageRequest;
 use vte_proto::vte::offers::v1::{
-    AcceptApplicationRequest, ApplyRequest, CloseOfferRequest, CompletePlacementRequest,
-    CreateOfferRequest, DecideLabelRequest, EndPlacementEarlyRequest, GetApplicationRequest,
-    GetOfferRequest, GetPlacementRequest, ListApplicationsRequest, ListLabelDecisionsRequest,
+    AcceptApplicationRequest, AcknowledgeLabelCharterRequest, AppealLabelRequest, ApplyRequest,
+    CloseOfferRequest, CompletePlacementRequest, CreateOfferRequest, DecideLabelRequest,
+    EndPlacementEarlyRequest, GetApplicationRequest, GetLabelCaseRequest, GetOfferRequest,
+    GetPlacementRequest, ListApplicationsRequest, ListLabelDecisionsRequest, ListLabelQueueRequest,
     ListOffersRequest, ListPlacementsRequest, Offer, OfferSpec, PublishOfferRequest,
-    RefuseApplicationRequest, ReviewApplicationRequest, ScheduleInterviewRequest,
-    SearchOffersRequest, UpdateOfferRequest, WithdrawApplicationRequest, list_applications_request,
-    list_label_decisions_request,
+    RefuseApplicationRequest, RequestLabelRequest, ReviewApplicationRequest,
+    ScheduleInterviewRequest, SearchOffersRequest, UpdateOfferRequest, WithdrawApplicationRequest,
+    list_applications_request, list_label_decisions_request,
 };
 use vte_proto::vte::placements::v1::{EarlyEndReason, LabelOutcome, Placement};
 
@@ -139,6 +140,11 @@ enum Rpc {
     EndPlacementEarly,
     DecideLabel,
     ListLabelDecisions,
+    RequestLabel,
+    AcknowledgeLabelCharter,
+    AppealLabel,
+    GetLabelCase,
+    ListLabelQueue,
 }
 
 /// The objects the reads look at, and their owners.
@@ -506,6 +512,71 @@ impl World {
                     })
                     .await,
             ),
+            Rpc::RequestLabel => {
+                let target = self.fresh_placement(2).await;
+                self.api
+                    .candidate(self.candidate)
+                    .acknowledge_label_charter(AcknowledgeLabelCharterRequest {
+                        placement_id: target.id.clone(),
+                    })
+                    .await
+                    .answer();
+                Outcome::of(
+                    client
+                        .request_label(RequestLabelRequest {
+                            placement_id: target.id,
+                            responsibilities: "Industrialiser la nouvelle gamme.".to_owned(),
+                            management_link: "Rattaché au directeur général.".to_owned(),
+                            charter_acknowledged: true,
+                        })
+                        .await,
+                )
+            }
+            Rpc::AcknowledgeLabelCharter => {
+                let target = self.fresh_placement(2).await;
+                Outcome::of(
+                    client
+                        .acknowledge_label_charter(AcknowledgeLabelCharterRequest {
+                            placement_id: target.id,
+                        })
+                        .await,
+                )
+            }
+            Rpc::AppealLabel => {
+                let target = self.fresh_placement(2).await;
+                let young_person = self.api.candidate(self.candidate);
+                label_requested(&self.api.owner(), &young_person, &target.id).await;
+                self.api
+                    .bpifrance()
+                    .decide_label(DecideLabelRequest {
+                        placement_id: target.id.clone(),
+                        outcome: LabelOutcome::Refused as i32,
+                        reason: "Dossier incomplet.".to_owned(),
+                        reconsiders_decision_id: String::new(),
+                    })
+                    .await
+                    .answer();
+                Outcome::of(
+                    client
+                        .appeal_label(AppealLabelRequest {
+                            placement_id: target.id,
+                            reason: "Pièces jointes au recours.".to_owned(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::GetLabelCase => Outcome::of(
+                client
+                    .get_label_case(GetLabelCaseRequest {
+                        placement_id: self.placement.id.clone(),
+                    })
+                    .await,
+            ),
+            Rpc::ListLabelQueue => Outcome::of(
+                client
+                    .list_label_queue(ListLabelQueueRequest { page: None })
+                    .await,
+            ),
         }
     }
 
@@ -580,6 +651,11 @@ async fn every_placement_and_label_rpc_answers_every_caller_as_the_access_rules_
         (Rpc::EndPlacementEarly,   [UN,    NO,   OK,   NO,      NO,   NO,     OK,    NO,     OK,   OK,   NO]),
         (Rpc::DecideLabel,         [UN,    NO,   NO,   NO,      NO,   NO,     NO,    NO,     OK,   NO,   NO]),
         (Rpc::ListLabelDecisions,  [UN,    NO,   OK,   NO,      OK,   NO,     OK,    NO,     OK,   OK,   OK]),
+        (Rpc::RequestLabel,        [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::AcknowledgeLabelCharter, [UN, NO,  NO,   NO,      OK,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::AppealLabel,         [UN,    NO,   OK,   NO,      OK,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::GetLabelCase,        [UN,    NO,   OK,   NO,      OK,   NO,     OK,    NO,     OK,   OK,   OK]),
+        (Rpc::ListLabelQueue,      [UN,    NO,   NO,   NO,      NO,   NO,     NO,    NO,     OK,   OK,   OK]),
     ];
     world.check(&rows).await;
 }
