@@ -158,6 +158,21 @@ async fn bad_label_input_names_every_field_and_changes_nothing() {
             "charter_acknowledged",
         ],
     );
+    // A megabyte of text is refused in a short message that quotes none of it.
+    let huge = api
+        .owner()
+        .request_label(RequestLabelRequest {
+            responsibilities: "é".repeat(1 << 20),
+            ..dossier(placement)
+        })
+        .await
+        .refusal();
+    assert_invalid(&huge, &["responsibilities"]);
+    assert!(huge.message().len() < 200, "{}", huge.message());
+    assert!(
+        huge.message()
+            .contains("at most 4000 characters, got 1048576")
+    );
     let bad_id = api
         .owner()
         .request_label(RequestLabelRequest {
