@@ -110,20 +110,42 @@ fn refusal_of(err: Result<impl std::fmt::Debug, DomainError>) -> LabelRefusal {
     }
 }
 
+/// `placement` as if frozen at its hire under `rule_set_id`.
+fn frozen_under(placement: Placement, rule_set_id: &str) -> Placement {
+    let mut placement = placement;
+    placement.frozen.rule_set_id = rule_set_id.to_owned();
+    placement
+}
+
 #[test]
-fn the_window_is_six_months_after_the_start_by_the_rule_set_of_the_start_date() {
+fn the_window_is_six_months_after_the_start_by_the_rule_set_frozen_at_the_hire() {
     let window = label_window(&started_2025_09_01(), rules());
     assert_eq!(window.rule_set_id.as_deref(), Some("vte-2023-ti-2023-2027"));
     assert_eq!(window.months, 6);
     assert_eq!(window.closes_on, date(2026, 3, 1));
 
-    let in_2021 = Placement {
-        start_date: date(2021, 3, 15),
-        ..active_placement()
-    };
+    // The set frozen at the hire is read, whatever the start date would pick today.
+    let in_2021 = frozen_under(
+        Placement {
+            start_date: date(2021, 3, 15),
+            ..active_placement()
+        },
+        "vte-2019-ti-2018-2022",
+    );
     let window = label_window(&in_2021, rules());
     assert_eq!(window.rule_set_id.as_deref(), Some("vte-2019-ti-2018-2022"));
     assert_eq!(window.closes_on, date(2021, 9, 15));
+    let frozen_2023 = frozen_under(in_2021.clone(), "vte-2023-ti-2023-2027");
+    assert_eq!(
+        label_window(&frozen_2023, rules()).rule_set_id.as_deref(),
+        Some("vte-2023-ti-2023-2027")
+    );
+    // A set the rule book no longer holds: the one covering the start date.
+    let retired = frozen_under(in_2021, "vte-retired");
+    assert_eq!(
+        label_window(&retired, rules()).rule_set_id.as_deref(),
+        Some("vte-2019-ti-2018-2022")
+    );
 
     // Month arithmetic clamps: 31 August + 6 months is the last day of February.
     let end_of_august = Placement {
@@ -135,11 +157,14 @@ fn the_window_is_six_months_after_the_start_by_the_rule_set_of_the_start_date() 
         date(2026, 2, 28)
     );
 
-    // No confirmed set covers 2031: the default window, said so.
-    let in_2031 = Placement {
-        start_date: date(2031, 1, 10),
-        ..active_placement()
-    };
+    // No set known, none covering 2031: the default window, said so.
+    let in_2031 = frozen_under(
+        Placement {
+            start_date: date(2031, 1, 10),
+            ..active_placement()
+        },
+        "",
+    );
     let window = label_window(&in_2031, rules());
     assert_eq!(window.rule_set_id, None);
     assert_eq!(window.months, DEFAULT_LABEL_REQUEST_MONTHS);

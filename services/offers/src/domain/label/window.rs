@@ -1,7 +1,8 @@
 //! How long a company may request the label: from the hire until `label_request_months` after
-//! the contract's start, as the scheme's rule set for the placement says. [`label_window`] is
-//! the one place that picks the set, so that it can read the set frozen on the placement at hire
-//! once placements carry it, instead of the set covering the start date today.
+//! the contract's start, as the scheme's rule set for the placement says: the set frozen on the
+//! placement at the hire (what the company was told then), else, for a set the rule book no
+//! longer holds, the set covering the start date. [`label_window`] is the one place that picks
+//! it.
 
 use super::super::placement::Placement;
 use chrono::{Months, NaiveDate};
@@ -59,9 +60,19 @@ impl LabelWindow {
     }
 }
 
-/// The label request window of `placement`, by the rule set covering its start date.
-// Issue 14, item 5 freezes the rule set's id on the placement at hire; this is where to read it.
+/// The label request window of `placement`: by the rule set frozen at its hire, else by the
+/// set covering its start date, else [`DEFAULT_LABEL_REQUEST_MONTHS`].
 pub fn label_window(placement: &Placement, rules: &RuleBook) -> LabelWindow {
+    let frozen = rules
+        .by_id(&placement.frozen.rule_set_id)
+        .and_then(|set| set.scheme.as_ref().map(|terms| (set, terms)));
+    if let Some((set, terms)) = frozen {
+        return LabelWindow::after(
+            placement.start_date,
+            terms.label_request_months,
+            Some(set.id.clone()),
+        );
+    }
     match rules.for_contract_start(placement.start_date) {
         Applicable::Confirmed(applying) => LabelWindow::after(
             placement.start_date,
