@@ -13,12 +13,14 @@ use vte_domain::{PlacementId, SchoolId};
 use vte_offers::domain::{LabelStatus, NewLabelRequest};
 use vte_offers::mapping::RequestLabelInput;
 use vte_offers::usecases::Offers;
+use vte_proto::vte::offers::v1::EndPlacementEarlyRequest;
+use vte_proto::vte::placements::v1::EarlyEndReason;
 use vte_proto::vte::placements::v1::placement_event::Event;
 use vte_reference::ReferenceData;
 use vte_rules::RuleBook;
 use vte_service::auth::{Caller, Identity};
 
-use crate::fixtures::{accept, apply, figeac_cdi, published};
+use crate::fixtures::{Answer, accept, apply, date, figeac_cdi, published};
 use crate::harness::{Api, Envelope, EventLog};
 
 fn day(year: i32, month: u32, day: u32) -> NaiveDate {
@@ -168,6 +170,16 @@ async fn the_company_is_reminded_thirty_and_seven_days_before_the_window_closes_
         .request_label(&company(), dossier(diligent), at(day(2025, 12, 1)))
         .await
         .unwrap();
+    let ended = started_on(&api, &offers, day(2025, 9, 1)).await;
+    api.owner()
+        .end_placement_early(EndPlacementEarlyRequest {
+            placement_id: ended.to_string(),
+            ended_on: Some(date(day(2025, 11, 30))),
+            reason: EarlyEndReason::TrialPeriod as i32,
+            note: String::new(),
+        })
+        .await
+        .answer();
 
     let mut log = api.events();
     log.new_events().await;
@@ -199,7 +211,7 @@ async fn the_company_is_reminded_thirty_and_seven_days_before_the_window_closes_
             (silent.clone(), 30, "2026-03-01".to_owned()),
             (silent, 7, "2026-03-01".to_owned())
         ],
-        "the company that requested is never reminded"
+        "the company that requested, and the VTE that ended early, are never reminded"
     );
 }
 
