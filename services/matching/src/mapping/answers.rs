@@ -9,7 +9,7 @@ use vte_wire::eligibility::{aids, eligibility};
 use crate::domain::{
     Assessment, CandidateModel, ComponentKind, Explanation, FilterKind, one_decimal,
 };
-use crate::usecases::{OffersForCandidate, PairExplanation, RankedCandidates};
+use crate::usecases::{OffersForCandidate, PairExplanation, PublishedNearMiss, RankedCandidates};
 
 /// A calendar date for the wire.
 pub fn date_to_proto(day: NaiveDate) -> common::Date {
@@ -148,6 +148,31 @@ pub fn rank_offers_response(ranked: OffersForCandidate) -> wire::RankOffersRespo
             })
             .collect(),
         eligible_count: ranked.eligible,
+        near_misses: ranked.near_misses.into_iter().map(near_miss).collect(),
+    }
+}
+
+/// A near miss of RankOffers: the offer, its score as it stands, and what stands in the way.
+fn near_miss(miss: PublishedNearMiss) -> wire::NearMiss {
+    let near = miss.near;
+    wire::NearMiss {
+        offer: Some(miss.published),
+        distance_km: distance(near.assessment.filters.distance_km),
+        score: score(near.assessment.score),
+        obstacles: near
+            .obstacles
+            .iter()
+            .map(|obstacle| wire::Obstacle {
+                filter: Some(wire::FilterResult {
+                    kind: filter_number(obstacle.filter.kind),
+                    passed: obstacle.filter.passed,
+                    reason: obstacle.filter.reason.clone(),
+                }),
+                extra_km: obstacle.extra_km.map(one_decimal),
+                extra_days: obstacle.extra_days,
+            })
+            .collect(),
+        explanation: Some(explanation_to_proto(&near.explanation)),
     }
 }
 

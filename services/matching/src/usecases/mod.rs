@@ -4,12 +4,14 @@
 //! domain values or the service's one [`Error`].
 //!
 //! - [`ranking`]: RankCandidates and RankOffers, and the one ranking suggestions use too;
+//!   [`near_misses`]: the offers just out of a candidate's reach, when RankOffers finds few;
 //! - [`explanation`]: ExplainMatch; [`lookup`]: finding an offer or a candidate for them;
 //! - [`read_model`]: what the events change, in the consumer runner's transaction, then
 //!   [`suggestions`] of the pairs they open.
 
 pub mod explanation;
 pub mod lookup;
+pub mod near_misses;
 pub mod ranking;
 pub mod read_model;
 pub mod suggestions;
@@ -23,13 +25,15 @@ use vte_rules::RuleBook;
 use crate::config::MatchingSettings;
 use crate::error::Error;
 use crate::follower::Follower;
+use crate::impressions::Recorder;
 use crate::index::{Index, SharedIndex};
 
 pub use crate::error::Unmatchable;
 pub use explanation::PairExplanation;
+pub use near_misses::{NearMiss, Obstacle};
 pub use ranking::{
-    CandidateQuery, OfferQuery, OffersForCandidate, PublishedOffer, RankedCandidate,
-    RankedCandidates, RankedOffer, RankedOffers,
+    CandidateQuery, OfferQuery, OffersForCandidate, PublishedNearMiss, PublishedOffer,
+    RankedCandidate, RankedCandidates, RankedOffer, RankedOffers,
 };
 pub use read_model::{ApplicationChange, OfferChange, Profile, ProfileChange};
 pub use suggestions::Trigger;
@@ -44,6 +48,8 @@ pub struct Matching {
     reference: Arc<ReferenceData>,
     rules: Arc<RuleBook>,
     settings: MatchingSettings,
+    /// Where rankings shown are recorded (issue 15, item 8); disabled unless given.
+    impressions: Recorder,
 }
 
 impl Matching {
@@ -60,7 +66,14 @@ impl Matching {
             follower,
             reference,
             settings,
+            impressions: Recorder::disabled(),
         }
+    }
+
+    /// The same use cases, recording the rankings they show with `recorder`.
+    pub fn with_impressions(mut self, recorder: Recorder) -> Self {
+        self.impressions = recorder;
+        self
     }
 
     /// Runs `work` on the index under a read lock, on a blocking thread so a large scan never

@@ -14,12 +14,14 @@ use vte_service::auth::Identity;
 
 use super::Matching;
 use super::lookup::{FoundCandidate, FoundOffer};
+use super::near_misses::{MAX_NEAR_MISSES, NearMiss};
 use crate::access;
 use crate::domain::{
     Assessment, Audience, CandidateModel, Explanation, OfferModel, assess, explain, verdict,
 };
 use crate::error::Error;
 use crate::error::Unmatchable;
+use crate::impressions::{self, Impression};
 use crate::index::{CandidateFilter, OfferFilter};
 use crate::store;
 
@@ -103,6 +105,13 @@ pub struct PublishedOffer {
     pub aids: Vec<Aid>,
 }
 
+/// A near miss with the offer as the offers service published it.
+#[derive(Debug, Clone)]
+pub struct PublishedNearMiss {
+    pub near: NearMiss,
+    pub published: Offer,
+}
+
 /// RankOffers' answer.
 #[derive(Debug, Clone)]
 pub struct OffersForCandidate {
@@ -110,6 +119,9 @@ pub struct OffersForCandidate {
     pub offers: Vec<PublishedOffer>,
     /// How many passed every filter.
     pub eligible: u32,
+    /// When fewer than asked passed every filter: the offers nearest to passing, nearest
+    /// first ([`super::near_misses`]); empty otherwise.
+    pub near_misses: Vec<PublishedNearMiss>,
 }
 
 impl Matching {
@@ -139,7 +151,11 @@ impl Matching {
             available_by: query.available_by,
             exclude,
         };
-        self.candidates_for(offer, filter, query.limit).await
+        let ranking = self.candidates_for(offer, filter, query.limit).await?;
+        let (audience, rules) = (impressions::Audience::Company, &self.settings.rules);
+        let shown = Impression::of_candidates(audience, query.offer_id, &ranking.hits, rules);
+        self.impressions.record(shown);
+        Ok(ranking)
     }
 
     /// RankOffers: the best open offers for a matchable candidate, for the candidate, their
@@ -167,11 +183,20 @@ impl Matching {
             exclude: Default::default(),
         };
         let ranking = self
-            .offers_for(candidate.clone(), filter, query.limit)
+            .offers_for(candidate.clone(), filter.clone(), query.limit)
             .await?;
-        let ids: Vec<OfferId> = ranking.hits.iter().map(|hit| hit.offer.id).collect();
+        let mut ids: Vec<OfferId> = ranking.hits.iter().map(|hit| hit.offer.id).collect();
+        let near = if (ranking.eligible as usize) < query.limit {
+            // Never more items in all than asked.
+            let cap = MAX_NEAR_MISSES.min(query.limit.saturating_sub(ranking.hits.len()));
+            let ranked = ids.iter().copied().collect();
+            self.near_misses(candidate, filter, ranked, cap).await?
+        } else {
+            Vec::new()
+        };
+        ids.extend(near.iter().map(|miss| miss.offer.id));
         let mut published = self.published_offers(&ids).await?;
-        let offers = ranking
+        let offers: Vec<PublishedOffer> = ranking
             .hits
             .into_iter()
             .filter_map(|ranked| {
@@ -184,9 +209,21 @@ impl Matching {
                 })
             })
             .collect();
+        let near_misses = near
+            .into_iter()
+            .filter_map(|near| {
+                let published = published.remove(&near.offer.id)?;
+                Some(PublishedNearMiss { near, published })
+            })
+            .collect();
+        let (audience, rules) = (impressions::Audience::Candidate, &self.settings.rules);
+        let ranked = offers.iter().map(|offer| &offer.ranked);
+        let shown = Impression::of_offers(audience, query.candidate_id, ranked, rules);
+        self.impressions.record(shown);
         Ok(OffersForCandidate {
             offers,
             eligible: ranking.eligible,
+            near_misses,
         })
     }
 
