@@ -1,6 +1,6 @@
 //! Builds the matching service from its settings and runs it until shutdown: the shared host
 //! (database, auth, health, relay), the index loaded from the read model, its follower, the
-//! consumer of the three topics and the matching API.
+//! consumer of the four topics and the matching API.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -13,6 +13,7 @@ use vte_proto::vte::candidates::v1::CandidateEvent;
 use vte_proto::vte::common::v1::PlatformService;
 use vte_proto::vte::matching::v1::matching_service_server::MatchingServiceServer;
 use vte_proto::vte::offers::v1::OfferEvent;
+use vte_proto::vte::placements::v1::PlacementEvent;
 use vte_service::{
     Pieces, RunError, Service, ServiceDefaults, ServiceHost, Settings, Shared, StartError,
 };
@@ -21,6 +22,7 @@ use crate::config::MatchingSettings;
 use crate::consumer::Handlers;
 use crate::follower::{self, Follower};
 use crate::grpc::MatchingApi;
+use crate::impressions::recorder as impressions;
 use crate::usecases::Matching;
 
 /// The service's database schema, applied at start-up.
@@ -65,6 +67,7 @@ impl Service for Application {
         OfferEvent::TOPIC,
         CandidateEvent::TOPIC,
         ApplicationEvent::TOPIC,
+        PlacementEvent::TOPIC,
     ];
     type Own = MatchingSettings;
 
@@ -78,8 +81,9 @@ impl Service for Application {
         let (index, cursor) = follower::load(&host.pool, &reference, &rules).await?;
         let index = Arc::new(RwLock::new(index));
         let follower = Follower::new(host.pool.clone(), index, reference.clone(), rules, cursor);
+        let recorder = impressions::start(&mut host, matching.impressions)?;
         let api = MatchingApi::new(
-            Matching::new(follower.clone(), reference.clone(), matching),
+            Matching::new(follower.clone(), reference.clone(), matching).with_impressions(recorder),
             reference.clone(),
         );
         let interceptor = host.auth.interceptor();
@@ -94,7 +98,8 @@ impl Service for Application {
             .consumer()
             .on::<OfferEvent, _>(handlers.clone())
             .on::<CandidateEvent, _>(handlers.clone())
-            .on::<ApplicationEvent, _>(handlers);
+            .on::<ApplicationEvent, _>(handlers.clone())
+            .on::<PlacementEvent, _>(handlers);
         host.consume(consumer);
         host.spawn("index follower", move |stop| async move {
             follower.follow(stop).await;

@@ -20,12 +20,18 @@
 //! [matching.suggestions]
 //! min_score = 0.6
 //! count = 10
+//! [matching.impressions]            # see vte_matching::impressions
+//! enabled = true
+//! queue = 10000                     # waiting to be written; more are dropped and counted
+//! retention_days = 400
+//! sweep_every_hours = 24
 //! ```
 
 use serde::Deserialize;
 use vte_service::settings::OwnSettings;
 
 use crate::domain::Rules;
+use crate::impressions::ImpressionSettings;
 
 /// What the matching service reads beyond the shared settings.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
@@ -33,6 +39,8 @@ use crate::domain::Rules;
 pub struct MatchingSettings {
     pub rules: Rules,
     pub suggestions: SuggestionSettings,
+    /// Rankings shown, recorded to be joined with outcomes.
+    pub impressions: ImpressionSettings,
 }
 
 /// When suggestions are published on `vte.matching.v1`.
@@ -66,6 +74,7 @@ impl OwnSettings for MatchingSettings {
         if !(1..=100).contains(&self.suggestions.count) {
             return Err("matching.suggestions.count: must lie in 1..=100".into());
         }
+        self.impressions.check()?;
         Ok(())
     }
 }

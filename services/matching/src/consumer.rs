@@ -1,5 +1,6 @@
-//! What the matching service takes from `vte.offers.v1`, `vte.candidates.v1` and
-//! `vte.applications.v1`: each event is checked against the contract (a refusal names the
+//! What the matching service takes from `vte.offers.v1`, `vte.candidates.v1`,
+//! `vte.applications.v1` and `vte.placements.v1` (hires and labels, the outcomes of
+//! [`crate::impressions`]): each event is checked against the contract (a refusal names the
 //! field, never a value, as it goes into a dead-letter header), decoded into the input of a
 //! [`Matching`] use case, which applies it in the consumer runner's transaction (which also
 //! records the event id, so each event applies once) and suggests the pairs it opens. A use
@@ -15,17 +16,19 @@ use vte_events::outbox::OutboxError;
 use vte_proto::vte::applications::v1::{ApplicationEvent, application_event};
 use vte_proto::vte::candidates::v1::{CandidateEvent, CandidateProfileChanged, candidate_event};
 use vte_proto::vte::offers::v1::{OfferEvent, OfferStatus, offer_event};
+use vte_proto::vte::placements::v1::PlacementEvent;
 use vte_reference::ReferenceData;
 use vte_rules::RuleBook;
 
 use crate::config::MatchingSettings;
 use crate::error::Error;
 use crate::follower::Follower;
+use crate::impressions::outcomes;
 use crate::mapping;
 use crate::store::Tx;
 use crate::usecases::{ApplicationChange, Matching, OfferChange, Profile, ProfileChange};
 
-/// The handler of the three topics; mount it with `ConsumerRunner::on` once per envelope type.
+/// The handler of the four topics; mount it with `ConsumerRunner::on` once per envelope type.
 #[derive(Debug, Clone)]
 pub struct Handlers {
     /// The index, caught up before each suggestion.
@@ -215,7 +218,31 @@ impl Handles<ApplicationEvent> for Handlers {
         _meta: &RecordMeta,
     ) -> Result<(), HandlerError> {
         let change = application_change(event)?;
-        Ok(self.matching().record_application(tx, change).await?)
+        let outcome = outcomes::of_application(event).map_err(invalid)?;
+        self.matching().record_application(tx, change).await?;
+        if self.settings.impressions.enabled {
+            outcomes::record(tx, &outcome).await.map_err(Error::Store)?;
+        }
+        Ok(())
+    }
+}
+
+impl Handles<PlacementEvent> for Handlers {
+    /// A placement's start (a hire) or granted label, kept as the pair's outcome; nothing else
+    /// of placements matters to matching.
+    async fn handle(
+        &self,
+        tx: &mut Tx,
+        event: &PlacementEvent,
+        _meta: &RecordMeta,
+    ) -> Result<(), HandlerError> {
+        let Some(outcome) = outcomes::of_placement(event).map_err(invalid)? else {
+            return Ok(());
+        };
+        if self.settings.impressions.enabled {
+            outcomes::record(tx, &outcome).await.map_err(Error::Store)?;
+        }
+        Ok(())
     }
 }
 

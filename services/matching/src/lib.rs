@@ -9,7 +9,9 @@
 //! - [`store`]: the read model in PostgreSQL; [`mapping`]: proto <-> domain;
 //! - `grpc`: the gRPC service over the use cases; [`consumer`]: the handlers of the offers,
 //!   candidates and applications topics over the same use cases;
-//! - [`config`]: the `matching` settings (weights, tolerance, suggestions).
+//! - [`impressions`]: every ranking shown and what became of its pairs, for the
+//!   `impressions-report` command;
+//! - [`config`]: the `matching` settings (weights, tolerance, suggestions, impressions).
 
 mod access;
 mod app;
@@ -19,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod evaluation;
 pub mod follower;
+pub mod impressions;
 mod grpc;
 pub mod index;
 pub mod mapping;

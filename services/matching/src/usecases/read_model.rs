@@ -149,8 +149,9 @@ impl Matching {
         self.suggest_offers(tx, &model, trigger).await
     }
 
-    /// Erases a candidate from the read model for good; with the erasure's id, the candidates
-    /// service learns that matching erased them once this commits.
+    /// Erases a candidate from the read model for good (their impressions and outcomes too);
+    /// with the erasure's id, the candidates service learns that matching erased them once
+    /// this commits.
     pub async fn erase_candidate(
         &self,
         tx: &mut Tx,
@@ -159,6 +160,7 @@ impl Matching {
         erasure: Option<Uuid>,
     ) -> Result<(), Error> {
         store::erase_candidate(tx, id, occurred_at).await?;
+        crate::impressions::store::erase_candidate(tx, id.as_uuid()).await?;
         store::record_change(tx, Changed::Candidate(id)).await?;
         if let Some(erasure) = erasure {
             vte_service::erasure::confirm_later(tx, id, erasure).await?;

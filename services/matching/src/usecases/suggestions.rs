@@ -2,13 +2,15 @@
 //! candidates are suggested to the company, and when a profile becomes matchable (or changes)
 //! its best new offers to the candidate, above the threshold, each pair at most once, through
 //! the outbox in the event's transaction. They rank with the same functions as the RPCs, on an
-//! index first brought up to date under the suggestion lock.
+//! index first brought up to date under the suggestion lock. Each suggestion is recorded as an
+//! impression in the same transaction ([`crate::impressions`]).
 
 use std::sync::Arc;
 
 use super::Matching;
 use crate::domain::{CandidateModel, OfferModel};
 use crate::error::Error;
+use crate::impressions::{self, Impression};
 use crate::index::{CandidateFilter, OfferFilter};
 use crate::mapping;
 use crate::store::{self, Tx};
@@ -69,6 +71,11 @@ impl Matching {
         if hits.is_empty() {
             return Ok(());
         }
+        if self.settings.impressions.enabled {
+            let audience = impressions::Audience::SuggestionCompany;
+            let shown = Impression::of_candidates(audience, offer.id, &hits, &self.settings.rules);
+            impressions::store::insert(tx, &[shown]).await?;
+        }
         vte_events::append(tx, &mapping::candidates_suggested(offer, trigger, &hits)).await?;
         Ok(())
     }
@@ -109,6 +116,12 @@ impl Matching {
             .collect();
         if hits.is_empty() {
             return Ok(());
+        }
+        if self.settings.impressions.enabled {
+            let audience = impressions::Audience::SuggestionCandidate;
+            let rules = &self.settings.rules;
+            let shown = Impression::of_offers(audience, candidate.id, hits.iter(), rules);
+            impressions::store::insert(tx, &[shown]).await?;
         }
         vte_events::append(tx, &mapping::offers_suggested(candidate, trigger, &hits)).await?;
         Ok(())
