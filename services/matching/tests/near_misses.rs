@@ -313,6 +313,6 @@ async fn near_misses_come_nearest_first_and_only_when_fewer_offers_than_asked_pa
     // Three asked: at most one near miss, the nearest.
     let three = rank(&matching, &profile, 3, None).await;
     assert_eq!(three.offers.len(), 2);
-    let order: Vec<String> = three.near_misses.iter().map(offer_id_of).collect();
-    assert_eq!(order, [cdd_here.id.clone()]);
+    assert_eq!(three.near_misses.len(), 1);
+    assert_eq!(offer_id_of(&three.near_misses[0]), cdd_here.id);
 }

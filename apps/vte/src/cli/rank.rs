@@ -167,4 +167,35 @@ pub fn print_offers(ranking: &RankOffersResponse, with_explanations: bool) {
             explain(ranked.explanation.as_ref());
         }
     }
+    print_near_misses(ranking);
+}
+
+/// Prints the near misses of an offers ranking, each with what stands in the way.
+fn print_near_misses(ranking: &RankOffersResponse) {
+    if ranking.near_misses.is_empty() {
+        return;
+    }
+    println!("Just out of reach:");
+    for (rank, miss) in ranking.near_misses.iter().enumerate() {
+        let spec = miss
+            .offer
+            .as_ref()
+            .and_then(|offer| offer.spec.clone())
+            .unwrap_or_default();
+        let commune = spec.location.map(|l| l.commune_name).unwrap_or_default();
+        println!(
+            "{:>3}  {:>5.3}  {:<34}  {:<22}  {:<18}  {:>7}",
+            rank + 1,
+            miss.score,
+            clip(&spec.title, 34),
+            clip(&spec.company_name, 22),
+            clip(&commune, 18),
+            distance(miss.distance_km),
+        );
+        for obstacle in &miss.obstacles {
+            if let Some(filter) = &obstacle.filter {
+                println!("      {}", filter.reason);
+            }
+        }
+    }
 }
