@@ -93,7 +93,8 @@ mod tests {
             + weights.distance
             + weights.territory
             + weights.languages
-            + weights.availability;
+            + weights.availability
+            + weights.competence;
         assert!((sum - 1.0).abs() < 1e-6);
     }
 

@@ -132,7 +132,7 @@ async fn in_figeac_a_toulouse_graduate_preferring_technology_ranks_above_one_pre
 
     // Every component is there, with weights summing to 1 and the score their weighted sum.
     let explanation = first.explanation.as_ref().unwrap();
-    assert_eq!(explanation.components.len(), 7);
+    assert_eq!(explanation.components.len(), 8);
     let weights: f64 = explanation.components.iter().map(|c| c.weight).sum();
     assert!((weights - 1.0).abs() < 1e-3, "{weights}");
     let sum: f64 = explanation

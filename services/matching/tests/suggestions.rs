@@ -94,7 +94,11 @@ async fn a_graduate_sees_offers_ranked_from_their_side_with_the_aid_each_opens()
         toulouse_aid.reason
     );
     let summary = &first.explanation.as_ref().unwrap().summary;
-    assert!(summary.contains("Votre intérêt"), "{summary}");
+    // Competence first: the studies sought and what they prepare for lead the summary.
+    assert!(
+        summary.contains("Formation en génie mécanique"),
+        "{summary}"
+    );
     assert!(first.distance_km.unwrap() > 100.0);
 
     // Only in a Territoire d'industrie: Figeac, not Toulouse.

@@ -70,6 +70,7 @@ fn component_name(kind: i32) -> &'static str {
         Ok(ScoreComponentKind::Territory) => "territory",
         Ok(ScoreComponentKind::Languages) => "languages",
         Ok(ScoreComponentKind::Availability) => "availability",
+        Ok(ScoreComponentKind::Competence) => "competence",
         _ => "other",
     }
 }

@@ -10,7 +10,7 @@ use vte_rules::Verdict;
 use super::geo::one_decimal;
 use super::model::{CandidateModel, OfferModel};
 use super::score::{Assessment, ComponentKind, RegionPreference, level_in};
-use super::text::RELATED_FIELD;
+use super::taxonomy;
 
 /// Who reads the explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,12 +219,17 @@ fn sentence(
             let sought: Vec<&str> = offer.fields.iter().map(|f| f.text.as_str()).collect();
             let value = a.values[2];
             if sought.is_empty() {
-                format!("Formation en {field} : l'offre accepte toutes les formations.")
+                format!("Formation en {field} : l'offre ne précise pas de formation.")
             } else if value >= 1.0 {
                 format!("Formation en {field}, recherchée par l'offre.")
-            } else if value >= RELATED_FIELD {
+            } else if value >= 0.7 {
                 format!(
-                    "Formation en {field}, proche de celles recherchées ({}).",
+                    "Formation en {field}, de la même famille que celles recherchées ({}).",
+                    sought.join(", ")
+                )
+            } else if value > 0.0 {
+                format!(
+                    "Formation en {field}, voisine de celles recherchées ({}).",
                     sought.join(", ")
                 )
             } else {
@@ -298,7 +303,32 @@ fn sentence(
                 format!("Disponible {late} jours après le début du contrat.")
             }
         }
+        ComponentKind::Competence => competence_sentence(offer, candidate, a.values[7]),
     }
+}
+
+/// What the candidate's studies say of the mission type, by their family in the taxonomy.
+fn competence_sentence(offer: &OfferModel, candidate: &CandidateModel, value: f32) -> String {
+    let field = &candidate.field_of_study;
+    let mission = offer.primary.label();
+    let Some(first) = field.disciplines.first() else {
+        return format!(
+            "La formation « {} » n'est pas reconnue : sa préparation à la mission « {mission} » \
+             n'est pas évaluée.",
+            field.text
+        );
+    };
+    let family = taxonomy::fields().family_name(*first);
+    let degree = if value >= 0.8 {
+        "prépare directement"
+    } else if value >= 0.5 {
+        "prépare en partie"
+    } else if value > 0.0 {
+        "prépare peu"
+    } else {
+        "ne prépare pas"
+    };
+    format!("Une formation en {family} {degree} à la mission « {mission} ».")
 }
 
 /// The CEFR name of a level number (1 = A1 ... 6 = C2).

@@ -11,6 +11,7 @@ pub mod explain;
 pub mod geo;
 pub mod model;
 pub mod score;
+pub mod taxonomy;
 pub mod text;
 
 pub use eligibility::{Gate, SchemeFit, verdict};
@@ -21,4 +22,4 @@ pub use model::{
     mission_weights,
 };
 pub use score::{Assessment, ComponentKind, Rules, Weights, assess};
-pub use text::{field_fit, normalize};
+pub use text::{NO_FIELD_SOUGHT, field_fit, held_keys, normalize, skill_credit};

@@ -12,6 +12,7 @@ use vte_reference::{Programme, ReferenceData};
 
 use super::eligibility::SchemeFit;
 use super::geo::Unit;
+use super::taxonomy::{self, Discipline, SkillKeys};
 use super::text::normalize;
 
 /// A commune, resolved: the names explanations use and the centre distances are taken from.
@@ -67,18 +68,25 @@ pub struct Language {
     pub level: u8,
 }
 
-/// Text as written and its comparison key ([`normalize`]).
+/// Text as written, its comparison key ([`normalize`]) and what the taxonomy reads in it: the
+/// disciplines of a field of study, the canonical keys of a skill (both are read for every term:
+/// a term does not know which it is, and reading is cheap).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     pub text: String,
     pub key: String,
+    pub disciplines: Vec<Discipline>,
+    pub skill: SkillKeys,
 }
 
 impl Term {
     pub fn new(text: &str) -> Self {
+        let key = normalize(text);
         Self {
             text: text.trim().to_owned(),
-            key: normalize(text),
+            disciplines: taxonomy::fields().read(&key),
+            skill: taxonomy::skills().read(&key),
+            key,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The matching rules as numbers: the hard filters (the scheme's rules among them, read as
-//! [`super::eligibility`] reads them) and the seven score components, each a small pure
+//! [`super::eligibility`] reads them) and the eight score components, each a small pure
 //! function of plain values. [`assess`] applies them to one pair of models; the
 //! index applies the very same functions to its columns, so a score in a ranking, in a
 //! suggestion and in an explanation is the same number.
@@ -11,11 +11,13 @@ use vte_domain::MissionType;
 use super::eligibility::{Gate, day};
 use super::geo::distance_km;
 use super::model::{CandidateModel, Language, OfferModel, mission_index};
-use super::text::field_fit;
+use super::taxonomy;
+use super::text::{field_fit, held_keys, skill_credit};
 
-/// The named components of a score, in the contract's order (`ScoreComponentKind` 1..=7).
+/// The named components of a score, in the contract's order (`ScoreComponentKind` 1..=8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ComponentKind {
+    /// The candidate's declared interest in the mission type: how likely they are to accept.
     MissionFit,
     Skills,
     FieldOfStudy,
@@ -23,10 +25,12 @@ pub enum ComponentKind {
     Territory,
     Languages,
     Availability,
+    /// Whether the candidate's studies prepare for the mission type (the taxonomy's families).
+    Competence,
 }
 
 impl ComponentKind {
-    pub const ALL: [ComponentKind; 7] = [
+    pub const ALL: [ComponentKind; 8] = [
         Self::MissionFit,
         Self::Skills,
         Self::FieldOfStudy,
@@ -34,15 +38,22 @@ impl ComponentKind {
         Self::Territory,
         Self::Languages,
         Self::Availability,
+        Self::Competence,
     ];
 }
 
-/// The weight of each component before per-offer adjustment. Defaults (they sum to 1):
-/// mission fit 0.30, skills 0.20, field of study 0.15, distance 0.10, territory 0.10,
-/// languages 0.05, availability 0.10.
+/// The number of score components.
+pub const COMPONENTS: usize = ComponentKind::ALL.len();
+
+/// The weight of each component before per-offer adjustment. Competence comes before interest,
+/// as a recruiter judges (studies that prepare for the job, the skills sought; preferences say
+/// how likely the candidate is to accept and weigh less). Defaults (they sum to 1): competence
+/// 0.20, skills 0.25, field of study 0.20, mission interest 0.10, distance 0.10, territory 0.05,
+/// languages 0.05, availability 0.05.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Weights {
+    /// The candidate's declared interest in the mission type.
     pub mission_fit: f32,
     pub skills: f32,
     pub field_of_study: f32,
@@ -50,24 +61,27 @@ pub struct Weights {
     pub territory: f32,
     pub languages: f32,
     pub availability: f32,
+    /// Whether the candidate's studies prepare for the mission type.
+    pub competence: f32,
 }
 
 impl Default for Weights {
     fn default() -> Self {
         Self {
-            mission_fit: 0.30,
-            skills: 0.20,
-            field_of_study: 0.15,
+            mission_fit: 0.10,
+            skills: 0.25,
+            field_of_study: 0.20,
             distance: 0.10,
-            territory: 0.10,
+            territory: 0.05,
             languages: 0.05,
-            availability: 0.10,
+            availability: 0.05,
+            competence: 0.20,
         }
     }
 }
 
 impl Weights {
-    fn as_array(&self) -> [f32; 7] {
+    fn as_array(&self) -> [f32; COMPONENTS] {
         [
             self.mission_fit,
             self.skills,
@@ -76,6 +90,7 @@ impl Weights {
             self.territory,
             self.languages,
             self.availability,
+            self.competence,
         ]
     }
 }
@@ -138,7 +153,7 @@ impl Rules {
 
     /// The weights for one offer, summing to 1: skills weigh nothing when the offer lists none,
     /// languages more for an international mission.
-    pub fn weights_for(&self, offer: &OfferModel) -> [f32; 7] {
+    pub fn weights_for(&self, offer: &OfferModel) -> [f32; COMPONENTS] {
         let mut weights = self.weights.as_array();
         if offer.skills.is_empty() {
             weights[1] = 0.0;
@@ -168,14 +183,35 @@ pub fn mission_fit(weights: &[u8; 8], primary: usize, secondary: Option<usize>, 
     primary.max(secondary)
 }
 
-/// Skills: the share of the offer's skills the candidate has.
+/// Skills: the offer's skills the candidate has (a family match counting for its share, see
+/// [`skill_credit`](super::text::skill_credit)), over the number sought.
 #[inline]
-pub fn skills_fit(matched: u32, sought: u32) -> f32 {
+pub fn skills_fit(credit: f32, sought: u32) -> f32 {
     if sought == 0 {
         0.0
     } else {
-        (matched as f32 / sought as f32).min(1.0)
+        (credit / sought as f32).min(1.0)
     }
+}
+
+/// The competence value when the candidate's field of study names no discipline of the
+/// taxonomy: unknown, neither a plus nor a minus.
+pub const UNKNOWN_COMPETENCE: f32 = 0.5;
+
+/// Competence: how well the candidate's studies prepare for the offer's primary mission type,
+/// or the configured share of the secondary one when that is higher; in [0, 1].
+#[inline]
+pub fn competence_fit(
+    competences: Option<&[f32; 8]>,
+    primary: usize,
+    secondary: Option<usize>,
+    share: f32,
+) -> f32 {
+    let Some(competences) = competences else {
+        return UNKNOWN_COMPETENCE;
+    };
+    let secondary = secondary.map_or(0.0, |s| share * competences[s]);
+    competences[primary].max(secondary)
 }
 
 /// Distance: 1 at home, one half at the candidate's radius (or the minimum scale), smoothly
@@ -243,9 +279,9 @@ pub fn mobility_passes(km: f32, radius_km: f32, open_to_relocation: bool) -> boo
 
 /// The score: the weighted sum of the values, weights summing to 1.
 #[inline]
-pub fn weighted(weights: &[f32; 7], values: &[f32; 7]) -> f32 {
+pub fn weighted(weights: &[f32; COMPONENTS], values: &[f32; COMPONENTS]) -> f32 {
     let mut score = 0.0;
-    for i in 0..7 {
+    for i in 0..COMPONENTS {
         score += weights[i] * values[i];
     }
     score
@@ -303,8 +339,8 @@ impl Filters {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
     pub filters: Filters,
-    pub weights: [f32; 7],
-    pub values: [f32; 7],
+    pub weights: [f32; COMPONENTS],
+    pub values: [f32; COMPONENTS],
     pub score: f32,
     /// Offer skills the candidate has, by their position in the candidate's list.
     pub matched_skills: Vec<usize>,
@@ -337,14 +373,27 @@ pub fn assess(offer: &OfferModel, candidate: &CandidateModel, rules: &Rules) -> 
         graduate_recency: gate.graduate_recency(status, graduation),
         company_size: offer.scheme.company_size,
     };
+    // Candidate skills that meet one the offer seeks in full, for the explanation.
     let matched_skills: Vec<usize> = candidate
         .skills
         .iter()
         .enumerate()
-        .filter(|(_, skill)| offer.skills.iter().any(|sought| sought.key == skill.key))
+        .filter(|(_, skill)| {
+            let held = held_keys(std::slice::from_ref(*skill));
+            offer
+                .skills
+                .iter()
+                .any(|sought| skill_credit(&sought.skill, &held) >= 1.0)
+        })
         .map(|(i, _)| i)
         .collect();
-    let fields: Vec<String> = offer.fields.iter().map(|f| f.key.clone()).collect();
+    let held = held_keys(&candidate.skills);
+    let credit: f32 = offer
+        .skills
+        .iter()
+        .map(|sought| skill_credit(&sought.skill, &held))
+        .sum();
+    let competences = taxonomy::fields().competences(&candidate.field_of_study.disciplines);
     let region = region_preference(&candidate.preferred_regions, &offer.place.region_code);
     let values = [
         mission_fit(
@@ -353,14 +402,20 @@ pub fn assess(offer: &OfferModel, candidate: &CandidateModel, rules: &Rules) -> 
             offer.secondary.map(mission_index),
             rules.secondary_mission_share,
         ),
-        skills_fit(matched_skills.len() as u32, offer.skills.len() as u32),
-        field_fit(&candidate.field_of_study.key, &fields),
+        skills_fit(credit, offer.skills.len() as u32),
+        field_fit(&candidate.field_of_study, &offer.fields),
         distance_fit(km, candidate.radius_km as f32, rules.min_distance_scale_km),
         territory_fit(offer.territory().is_some(), region),
         languages_fit(&offer.languages, |need| {
             level_in(&candidate.languages, need)
         }),
         availability_fit(days_late, rules.availability_tolerance_days),
+        competence_fit(
+            competences.as_ref(),
+            mission_index(offer.primary),
+            offer.secondary.map(mission_index),
+            rules.secondary_mission_share,
+        ),
     ];
     let weights = rules.weights_for(offer);
     Assessment {

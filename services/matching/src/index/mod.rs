@@ -22,12 +22,13 @@ use vte_reference::ReferenceData;
 
 use crate::domain::eligibility::day;
 use crate::domain::score::{
-    RegionPreference, availability_fit, distance_fit, languages_fit, level_in, mission_fit,
-    mobility_passes, skills_fit, territory_fit, weighted,
+    COMPONENTS, RegionPreference, availability_fit, competence_fit, distance_fit, languages_fit,
+    level_in, mission_fit, mobility_passes, skills_fit, territory_fit, weighted,
 };
+use crate::domain::taxonomy::{self, Discipline};
 use crate::domain::{
-    Assessment, CandidateModel, Gate, OfferModel, Rules, assess, contract_index, distance_km,
-    field_fit, mission_index,
+    Assessment, CandidateModel, Gate, NO_FIELD_SOUGHT, OfferModel, Rules, Term, assess,
+    contract_index, distance_km, held_keys, mission_index,
 };
 use cells::{CellKey, Shelf};
 use partition::{Partition, Row, skill_bit};
@@ -66,6 +67,14 @@ impl Interner {
     fn get(&self, key: &str) -> Option<u32> {
         self.ids.get(key).copied()
     }
+}
+
+/// What the taxonomy reads in an interned field of study, kept beside its name.
+#[derive(Debug, Clone)]
+struct FieldInfo {
+    disciplines: Vec<Discipline>,
+    /// How well these studies prepare for each mission type; `None` when no discipline is read.
+    competences: Option<[f32; 8]>,
 }
 
 /// Where a candidate's rows are, and their whole profile for explanations.
@@ -127,6 +136,8 @@ pub struct Index {
     offers: HashMap<OfferId, Arc<OfferModel>>,
     skills: Interner,
     fields: Interner,
+    /// What the taxonomy reads in each interned field, by its id.
+    field_info: Vec<FieldInfo>,
     /// One bit per région code of the reference data.
     regions: HashMap<String, u32>,
 }
@@ -149,6 +160,7 @@ impl Index {
             offers: HashMap::new(),
             skills: Interner::default(),
             fields: Interner::default(),
+            field_info: Vec::new(),
             regions,
         }
     }
@@ -182,12 +194,21 @@ impl Index {
     /// Adds or replaces a matchable candidate.
     pub fn upsert_candidate(&mut self, candidate: CandidateModel) {
         self.remove_candidate(&candidate.id);
-        let skills: Box<[u32]> = candidate
-            .skills
+        // Every key the candidate's skills hold (their own and their families'), sorted.
+        let mut skills: Vec<u32> = held_keys(&candidate.skills)
             .iter()
-            .map(|skill| self.skills.intern(&skill.key))
+            .map(|key| self.skills.intern(key))
             .collect();
+        skills.sort_unstable();
+        let skills: Box<[u32]> = skills.into_boxed_slice();
         let field = self.fields.intern(&candidate.field_of_study.key);
+        if field as usize == self.field_info.len() {
+            let disciplines = candidate.field_of_study.disciplines.clone();
+            self.field_info.push(FieldInfo {
+                competences: taxonomy::fields().competences(&disciplines),
+                disciplines,
+            });
+        }
         let regions = candidate
             .preferred_regions
             .iter()
@@ -255,7 +276,7 @@ impl Index {
         limit: usize,
     ) -> CandidateRanking {
         let query = Query::new(self, offer, rules, filter);
-        let mut field_values = vec![f32::NAN; self.fields.names.len()];
+        let mut field_values = vec![[f32::NAN; 2]; self.fields.names.len()];
         let mut top = TopK::new(limit);
         let mut eligible = 0u32;
         if offer.open && offer.scheme.offer_admitted() {
@@ -345,7 +366,7 @@ fn offer_wanted(offer: &OfferModel, filter: &OfferFilter) -> bool {
 
 /// An offer prepared for scanning candidates: everything per query computed once.
 struct Query<'a> {
-    weights: [f32; 7],
+    weights: [f32; COMPONENTS],
     unit: [f32; 3],
     primary: usize,
     secondary: Option<usize>,
@@ -356,13 +377,15 @@ struct Query<'a> {
     max_distance_km: Option<f32>,
     min_scale_km: f32,
     tolerance_days: u32,
-    /// Interned ids of the offer's skills (sorted), their count and signature.
-    skills: Vec<u32>,
+    /// For each skill the offer seeks, the interned keys that meet it in full and those of its
+    /// families (absent keys are held by no candidate); their count and signature.
+    skill_groups: Vec<(Vec<u32>, Vec<u32>)>,
     skills_sought: u32,
     skill_signature: u64,
-    /// The keys of the fields of study the offer seeks, and every interned field's key.
-    sought_fields: Vec<String>,
+    /// The fields of study the offer seeks, and every interned field's key and taxonomy.
+    sought_fields: &'a [Term],
     field_names: &'a [String],
+    field_info: &'a [FieldInfo],
     offer: &'a OfferModel,
     gate: Gate,
     in_territory: bool,
@@ -376,13 +399,16 @@ impl<'a> Query<'a> {
         rules: &Rules,
         filter: &CandidateFilter,
     ) -> Self {
-        let mut skills: Vec<u32> = offer
+        let ids = |keys: &[String]| -> Vec<u32> {
+            keys.iter()
+                .filter_map(|key| index.skills.get(key))
+                .collect()
+        };
+        let skill_groups: Vec<(Vec<u32>, Vec<u32>)> = offer
             .skills
             .iter()
-            .filter_map(|skill| index.skills.get(&skill.key))
+            .map(|skill| (ids(&skill.skill.exact), ids(&skill.skill.families)))
             .collect();
-        skills.sort_unstable();
-        let sought: Vec<String> = offer.fields.iter().map(|f| f.key.clone()).collect();
         Self {
             weights: rules.weights_for(offer),
             unit: offer.place.unit.0,
@@ -397,11 +423,15 @@ impl<'a> Query<'a> {
             max_distance_km: filter.max_distance_km,
             min_scale_km: rules.min_distance_scale_km,
             tolerance_days: rules.availability_tolerance_days,
-            skill_signature: skills.iter().fold(0, |sig, skill| sig | skill_bit(*skill)),
-            skills,
+            skill_signature: skill_groups
+                .iter()
+                .flat_map(|(exact, families)| exact.iter().chain(families))
+                .fold(0, |sig, skill| sig | skill_bit(*skill)),
+            skill_groups,
             skills_sought: u32::try_from(offer.skills.len()).unwrap_or(u32::MAX),
-            sought_fields: sought,
+            sought_fields: &offer.fields,
             field_names: &index.fields.names,
+            field_info: &index.field_info,
             offer,
             gate: Gate::new(offer),
             in_territory: offer.territory().is_some(),
@@ -413,21 +443,61 @@ impl<'a> Query<'a> {
         }
     }
 
-    /// The field-of-study value of an interned field, computed on first sight in this query
-    /// (`field_values` starts as NaN): the dictionary of fields may be large, the fields of
-    /// the candidates that pass the filters are far fewer.
+    /// The field-of-study and competence values of an interned field, computed on first sight
+    /// in this query (`field_values` starts as NaN), as [`crate::domain::field_fit`] and
+    /// [`competence_fit`] compute them for one pair: the dictionary of fields may be large, the
+    /// fields of the candidates that pass the filters are far fewer.
     #[inline]
-    fn field_value(&self, field: u32, field_values: &mut [f32]) -> f32 {
+    fn field_values(&self, field: u32, field_values: &mut [[f32; 2]]) -> [f32; 2] {
         let Some(slot) = field_values.get_mut(field as usize) else {
-            return 0.0;
+            return [0.0, 0.0];
         };
-        if slot.is_nan() {
-            *slot = self
-                .field_names
-                .get(field as usize)
-                .map_or(0.0, |name| field_fit(name, &self.sought_fields));
+        if slot[0].is_nan() {
+            let (name, info) = (
+                self.field_names.get(field as usize),
+                self.field_info.get(field as usize),
+            );
+            let fit = if self.sought_fields.is_empty() {
+                NO_FIELD_SOUGHT
+            } else if name.is_some_and(|name| self.sought_fields.iter().any(|f| f.key == *name)) {
+                1.0
+            } else {
+                info.map_or(0.0, |info| {
+                    self.sought_fields
+                        .iter()
+                        .map(|f| taxonomy::fields().closeness(&info.disciplines, &f.disciplines))
+                        .fold(0.0, f32::max)
+                })
+            };
+            let competence = competence_fit(
+                info.and_then(|info| info.competences.as_ref()),
+                self.primary,
+                self.secondary,
+                self.share,
+            );
+            *slot = [fit, competence];
         }
         *slot
+    }
+
+    /// The skills credit of a candidate's held keys (sorted), as
+    /// [`crate::domain::skill_credit`] sums it for one pair.
+    #[inline]
+    fn skills_credit(&self, held: &[u32]) -> f32 {
+        let holds = |id: &u32| held.binary_search(id).is_ok();
+        let same_family = taxonomy::skills().same_family();
+        self.skill_groups
+            .iter()
+            .map(|(exact, families)| {
+                if exact.iter().any(holds) {
+                    1.0
+                } else if families.iter().any(holds) {
+                    same_family
+                } else {
+                    0.0
+                }
+            })
+            .sum()
     }
 
     /// Scans one partition: filters, scores, offers the survivors to `top`; returns how many
@@ -436,7 +506,7 @@ impl<'a> Query<'a> {
         &self,
         p: &Partition,
         filter: &CandidateFilter,
-        field_values: &mut [f32],
+        field_values: &mut [[f32; 2]],
         top: &mut TopK<CandidateId>,
     ) -> u32 {
         let n = p.len();
@@ -488,14 +558,16 @@ impl<'a> Query<'a> {
             } else {
                 RegionPreference::NotPreferred
             };
+            let [field, competence] = self.field_values(fields[i], field_values);
             let mut values = [
                 mission_fit(&missions[i], self.primary, self.secondary, self.share),
                 0.0,
-                self.field_value(fields[i], field_values),
+                field,
                 distance_fit(km, radii[i], self.min_scale_km),
                 territory_fit(self.in_territory, region),
                 0.0,
                 availability_fit(late, self.tolerance_days),
+                competence,
             ];
             if let Some(threshold) = top.threshold() {
                 let cheap = weighted(w, &values);
@@ -504,13 +576,9 @@ impl<'a> Query<'a> {
                 }
             }
             values[1] = if signatures[i] & self.skill_signature == 0 {
-                skills_fit(0, self.skills_sought)
+                skills_fit(0.0, self.skills_sought)
             } else {
-                let matched = skills[i]
-                    .iter()
-                    .filter(|skill| self.skills.binary_search(skill).is_ok())
-                    .count();
-                skills_fit(matched as u32, self.skills_sought)
+                skills_fit(self.skills_credit(&skills[i]), self.skills_sought)
             };
             values[5] = languages_fit(&self.offer.languages, |need| level_in(&languages[i], need));
             top.offer(weighted(w, &values), ids[i]);

@@ -47,6 +47,7 @@ fn component_number(kind: ComponentKind) -> i32 {
         ComponentKind::Territory => W::Territory,
         ComponentKind::Languages => W::Languages,
         ComponentKind::Availability => W::Availability,
+        ComponentKind::Competence => W::Competence,
     }) as i32
 }
 

@@ -197,7 +197,8 @@ fn a_graduate_of_2023_is_out_of_a_figeac_work_study_of_september_2027_saying_why
             .unwrap();
         assert!(!recency.passed);
         assert!(
-            recency.reason.contains("1er juillet 2023")
+            recency.reason.contains("juillet 2023")
+                && !recency.reason.contains("1er juillet 2023")
                 && recency.reason.contains("1er septembre 2027"),
             "{}",
             recency.reason
