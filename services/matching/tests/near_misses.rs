@@ -143,6 +143,8 @@ async fn a_figeac_graduate_with_a_20_km_radius_is_shown_the_toulouse_offer_and_h
         "{}",
         reason(miss, 0)
     );
+    // The summary names that obstacle, not the candidate's own 20 km.
+    assert_eq!(miss.explanation.as_ref().unwrap().summary, reason(miss, 0));
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@
 //! index with a relaxed copy of the candidate ([`relaxed`]), then assessed, judged and worded
 //! for the real candidate: the filters that fail are exactly what stands in the way
 //! ([`obstacles`]). The scheme's rules on the candidate's situation, the contract or the company
-//! are never near: nothing the candidate does changes them.
+//! are never near: nothing the candidate does changes them. Each relaxed ranking keeps its best
+//! scored 100 offers, which are then ordered by how near they are.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -248,7 +249,7 @@ pub fn find(
             }
             let assessment = assess(&offer, candidate, rules);
             let verdict = verdict(book, &offer, candidate, tolerance);
-            let explanation = explain(
+            let mut explanation = explain(
                 &offer,
                 candidate,
                 &assessment,
@@ -267,6 +268,9 @@ pub fn find(
             ) else {
                 continue;
             };
+            // The first obstacle, even where the request's radius replaces the candidate's
+            // (whose own mobility the explanation words).
+            explanation.summary = obstacles[0].filter.reason.clone();
             misses.push(NearMiss {
                 offer,
                 assessment,
