@@ -22,7 +22,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 use vte_domain::{CandidateId, OfferId};
 
-use crate::domain::Rules;
+use crate::domain::{Rules, taxonomy};
 use crate::usecases::{RankedCandidate, RankedOffer};
 
 pub use recorder::{ImpressionMetrics, Recorder};
@@ -170,15 +170,14 @@ impl Impression {
 }
 
 /// The rules' version a ranking was made under: [`SCORING_VERSION`], a hash of the matching
-/// rules' settings (weights, tolerance, factors: any change gives another hash) and the
+/// rules' settings (weights, tolerance, factors: any change gives another hash) and of the
+/// taxonomy's version ([`taxonomy::version`]: its fields and skills files), and the
 /// scheme's rule sets the pairs were judged by, sorted, e.g.
 /// `scoring-1/3f9c0a7d12e4b856/vte-2023-ti-2023-2027`.
 pub fn rules_version<'a>(rules: &Rules, rule_sets: impl Iterator<Item = &'a str>) -> String {
     let sets: BTreeSet<&str> = rule_sets.collect();
-    let mut version = format!(
-        "{SCORING_VERSION}/{:016x}",
-        fnv1a(format!("{rules:?}").as_bytes())
-    );
+    let scoring = format!("{rules:?} {}", taxonomy::version());
+    let mut version = format!("{SCORING_VERSION}/{:016x}", fnv1a(scoring.as_bytes()));
     for (n, set) in sets.into_iter().enumerate() {
         let _ = write!(version, "{}{set}", if n == 0 { '/' } else { ',' });
     }

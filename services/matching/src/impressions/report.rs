@@ -279,8 +279,9 @@ impl fmt::Display for Report {
         match self.median_to_application {
             Some(delay) => writeln!(
                 f,
-                "median time from first showing to application: {:.1} days",
-                delay.num_seconds() as f64 / 86_400.0
+                "median time from first showing to application: {:.1} days ({:.0} minutes)",
+                delay.num_seconds() as f64 / 86_400.0,
+                delay.num_seconds() as f64 / 60.0
             )?,
             None => writeln!(f, "median time from first showing to application: n/a")?,
         }
