@@ -112,7 +112,9 @@ pub struct Verdict {
     pub start: NaiveDate,
     /// Where the pair stands.
     pub standing: Standing,
-    /// Every rule checked, met or not, in [`Rule::ALL`] order.
+    /// Every rule checked, met or not, in [`Rule::ALL`] order (empty once the young person is
+    /// erased: the checks quote their facts).
+    #[serde(default)]
     pub checks: Vec<Check>,
     /// Eligible and in a Territoire d'industrie: Bpifrance can label the VTE.
     pub label_ready: bool,

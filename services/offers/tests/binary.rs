@@ -26,6 +26,9 @@ async fn the_binary_starts_from_its_environment_and_stops_cleanly_on_sigterm() {
             (!kafka.is_embedded()).to_string(),
         )
         // Development tokens: outside development mode the binary refuses an HS256 secret.
+        // The scheme's rules: the repository's (the binary's default is `rules` in its working
+        // directory, as the image has them in /etc/vte/rules).
+        .env("VTE_RULES__DIR", vte_rules::repository_rules_dir())
         .env("VTE_AUTH__DEVELOPMENT", "true")
         .env("VTE_AUTH__HS256_SECRET", "binary-test-secret")
         .env("VTE_SERVER__GRPC_ADDR", "127.0.0.1:0")
