@@ -29,7 +29,7 @@ impl From<Error> for Status {
             Error::Duplicate(UniqueRule::OneOpenApplicationPerOffer) => Status::already_exists(
                 "this candidate already has an open application to this offer",
             ),
-            Error::Duplicate(rule) => Status::already_exists(format!("{rule:?}")),
+            Error::Duplicate(rule) => Status::already_exists(rule.to_string()),
             Error::ContactsUnavailable(failed) => {
                 tracing::warn!(code = ?failed.0, "contact lookup failed");
                 Status::unavailable(error.to_string())

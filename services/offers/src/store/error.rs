@@ -41,8 +41,9 @@ pub enum UniqueRule {
     OneOpenApplicationPerOffer,
     /// The application already started a placement.
     OnePlacementPerApplication,
-    /// The placement already has its first label decision: a later one must reconsider it.
-    OneFirstLabelDecision,
+    /// A label request's version, or an appeal, is already decided: a later decision must
+    /// reconsider the latest one.
+    OneDecisionPerRequestOrAppeal,
     /// The label decision was already reconsidered: only the latest one can be.
     OneReconsiderationPerDecision,
 }
@@ -56,7 +57,9 @@ impl UniqueRule {
             }
             "applications_one_open_per_offer" => Some(Self::OneOpenApplicationPerOffer),
             "placements_application_id_key" => Some(Self::OnePlacementPerApplication),
-            "label_decisions_first" => Some(Self::OneFirstLabelDecision),
+            "label_decisions_per_request" | "label_decisions_per_appeal" => {
+                Some(Self::OneDecisionPerRequestOrAppeal)
+            }
             "label_decisions_reconsiders_key" => Some(Self::OneReconsiderationPerDecision),
             _ => None,
         }
@@ -71,8 +74,8 @@ impl fmt::Display for UniqueRule {
                 "the candidate already has an open application to this offer"
             }
             Self::OnePlacementPerApplication => "the application already started a placement",
-            Self::OneFirstLabelDecision => {
-                "the placement already has a label decision: reconsider the latest one"
+            Self::OneDecisionPerRequestOrAppeal => {
+                "this label request or appeal is already decided: reconsider the latest decision"
             }
             Self::OneReconsiderationPerDecision => {
                 "this label decision was already reconsidered: reconsider the latest one"
@@ -119,4 +122,38 @@ where
     T: TryFrom<U>,
 {
     T::try_from(value).map_err(|_| corrupt(what, format!("{value} is out of range")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_unique_index_of_the_schema_names_its_rule() {
+        for (name, rule) in [
+            (
+                "applications_one_open_per_offer",
+                UniqueRule::OneOpenApplicationPerOffer,
+            ),
+            (
+                "placements_application_id_key",
+                UniqueRule::OnePlacementPerApplication,
+            ),
+            (
+                "label_decisions_per_request",
+                UniqueRule::OneDecisionPerRequestOrAppeal,
+            ),
+            (
+                "label_decisions_per_appeal",
+                UniqueRule::OneDecisionPerRequestOrAppeal,
+            ),
+            (
+                "label_decisions_reconsiders_key",
+                UniqueRule::OneReconsiderationPerDecision,
+            ),
+        ] {
+            assert_eq!(UniqueRule::of_constraint(name), Some(rule), "{name}");
+        }
+        assert_eq!(UniqueRule::of_constraint("label_decisions_first"), None);
+    }
 }
