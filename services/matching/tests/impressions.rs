@@ -1,7 +1,7 @@
 //! Impressions and outcomes against the running service (issue 15, item 8): a Figeac
 //! technology offer and two Toulouse graduates; the rankings shown (RankCandidates, RankOffers,
 //! suggestions) recorded with ids and numbers only, in rank order; an application, an
-//! interview, a hire and a label of a ranked pair in the report's figures; erasure.
+//! interview, a hire and a label of a ranked pair in the report's figures; erasure; retention.
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,8 +12,10 @@ use common::fixtures::*;
 use common::{Matching, PATIENCE};
 use sqlx::PgPool;
 use uuid::Uuid;
+use vte_domain::{CandidateId, OfferId};
 use vte_matching::impressions::report::{Rate, report};
-use vte_matching::impressions::store;
+use vte_matching::impressions::store::{self, Purged};
+use vte_matching::impressions::{Audience, Impression, ImpressionItem, ImpressionSettings};
 use vte_proto::vte::applications::v1::{
     ApplicationAccepted, ApplicationEvent, ApplicationStatus, ApplicationTransition,
     application_event,
@@ -361,4 +363,94 @@ async fn erasing_a_candidate_deletes_their_places_in_rankings_and_their_outcomes
     assert!(count(&matching.pool, places, &marketing.id).await >= 1);
     matching.deliver(&applied(&offer, &tech)).await;
     assert_eq!(count(&matching.pool, outcomes, &tech.id).await, 0);
+}
+
+fn shown(days_ago: i64, candidate: CandidateId) -> Impression {
+    Impression {
+        id: Uuid::now_v7(),
+        shown_at: Utc::now() - Duration::days(days_ago),
+        audience: Audience::Company,
+        subject: Uuid::now_v7(),
+        rules_version: "scoring-1/test".into(),
+        items: vec![ImpressionItem {
+            rank: 1,
+            offer: OfferId::new(),
+            candidate,
+            score: 0.8,
+            components: vec![1.0; 8],
+            weights: vec![0.125; 8],
+        }],
+    }
+}
+
+#[tokio::test]
+async fn the_retention_sweep_purges_impressions_past_400_days_and_rows_of_erased_candidates() {
+    let matching = Matching::start().await;
+    let pool = &matching.pool;
+    // The default retention, 400 days: one impression a day older, one a day younger.
+    let retention = i64::from(ImpressionSettings::default().retention_days);
+    assert_eq!(retention, 400);
+    let old = shown(retention + 1, CandidateId::new());
+    let recent = shown(retention - 1, CandidateId::new());
+    // A candidate erased while a batch naming them was on its way: the batch leaves them out.
+    let erased = CandidateId::new();
+    sqlx::query("INSERT INTO erased_candidates (candidate_id, erased_at) VALUES ($1, now())")
+        .bind(erased.as_uuid())
+        .execute(pool)
+        .await
+        .unwrap();
+    let late = shown(1, erased);
+    let mut conn = pool.acquire().await.unwrap();
+    store::insert(&mut conn, &[old.clone(), recent.clone(), late.clone()])
+        .await
+        .unwrap();
+    let places = "SELECT count(*) FROM impression_items WHERE candidate_id = $1";
+    assert_eq!(count(pool, places, &erased.to_string()).await, 0);
+    // ... and a row written by a batch that raced with the erasure goes at the next sweep.
+    sqlx::query(
+        "INSERT INTO impression_items (impression_id, rank, offer_id, candidate_id, score,
+             components, weights) VALUES ($1, 2, $2, $3, 0.5, '{}', '{}')",
+    )
+    .bind(late.id)
+    .bind(Uuid::now_v7())
+    .bind(erased.as_uuid())
+    .execute(pool)
+    .await
+    .unwrap();
+    for (days_ago, candidate) in [(retention + 1, Uuid::now_v7()), (10, Uuid::now_v7())] {
+        sqlx::query(
+            "INSERT INTO outcomes (offer_id, candidate_id, applied_at)
+             VALUES ($1, $2, now() - make_interval(days => $3::int4))",
+        )
+        .bind(Uuid::now_v7())
+        .bind(candidate)
+        .bind(days_ago)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    let purged = store::purge(pool, Utc::now() - Duration::days(retention), 10_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        purged,
+        Purged {
+            impressions: 1,
+            outcomes: 1,
+            erased_rows: 1
+        }
+    );
+    let left: Vec<Uuid> =
+        sqlx::query_scalar("SELECT impression_id FROM impressions ORDER BY shown_at")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(left, vec![recent.id, late.id]);
+    assert_eq!(count(pool, places, &erased.to_string()).await, 0);
+    let outcomes: i64 = sqlx::query_scalar("SELECT count(*) FROM outcomes")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(outcomes, 1);
 }
