@@ -24,6 +24,18 @@ fn book() -> RuleBook {
     RuleBook::load(&vte_rules::repository_rules_dir()).unwrap()
 }
 
+/// The day whose shuffle breaks ties in these tests.
+fn tie_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()
+}
+
+/// Where an id falls among equal scores on [`tie_day`], as the index orders it.
+fn tie(id: &uuid::Uuid) -> (u64, uuid::Uuid) {
+    use chrono::Datelike;
+    let seed = u64::try_from(tie_day().num_days_from_ce()).unwrap();
+    (vte_matching::index::topk::tie_rank(id.as_u128(), seed), *id)
+}
+
 /// The best `limit` by brute force: assess every pair, keep the eligible, sort.
 fn brute_force(
     offer: &OfferModel,
@@ -44,7 +56,7 @@ fn brute_force(
         })
         .collect();
     let count = eligible.len() as u32;
-    eligible.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    eligible.sort_by(|a, b| b.1.total_cmp(&a.1).then(tie(&a.2).cmp(&tie(&b.2))));
     (
         eligible
             .into_iter()
@@ -64,7 +76,7 @@ fn the_column_scan_ranks_exactly_as_the_rules_applied_pair_by_pair() {
     let candidates: Vec<CandidateModel> = (0..20_000)
         .map(|_| candidate(&mut rng, &reference, &communes))
         .collect();
-    let mut index = Index::new(&reference);
+    let mut index = Index::new(&reference).with_tie_day(tie_day());
     for c in &candidates {
         index.upsert_candidate(c.clone());
     }
@@ -101,7 +113,7 @@ fn removed_and_changed_candidates_leave_no_trace() {
     let mut candidates: Vec<CandidateModel> = (0..3_000)
         .map(|_| candidate(&mut rng, &reference, &communes))
         .collect();
-    let mut index = Index::new(&reference);
+    let mut index = Index::new(&reference).with_tie_day(tie_day());
     for c in &candidates {
         index.upsert_candidate(c.clone());
     }
@@ -144,7 +156,7 @@ fn ranking_offers_agrees_with_the_rules_and_the_request_filters() {
     let offers: Vec<OfferModel> = (0..2_000)
         .map(|_| offer(&mut rng, &reference, &book, &communes))
         .collect();
-    let mut index = Index::new(&reference);
+    let mut index = Index::new(&reference).with_tie_day(tie_day());
     for o in &offers {
         index.upsert_offer(o.clone());
     }
@@ -164,7 +176,7 @@ fn ranking_offers_agrees_with_the_rules_and_the_request_filters() {
             .map(|(a, id)| (a.score, id))
             .collect();
         assert_eq!(ranking.eligible as usize, expected.len(), "round {round}");
-        expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(tie(&a.1).cmp(&tie(&b.1))));
         let got: Vec<(f32, uuid::Uuid)> = ranking
             .hits
             .iter()

@@ -76,7 +76,8 @@ pub fn evaluate(
     let mut offers = Vec::with_capacity(set.offers.len());
     for (n, raw) in set.offers.iter().enumerate() {
         let offer = raw.model(OfferId::from_uuid(stable_uuid(n)), reference, book)?;
-        let mut index = Index::new(reference);
+        // Ties fall in the shuffle of the set's day, run after run.
+        let mut index = Index::new(reference).with_tie_day(set.as_of);
         let mut by_id = HashMap::new();
         for member in &raw.pool {
             let (id, model) = candidates.get(member.as_str()).ok_or_else(|| SetError {

@@ -32,7 +32,7 @@ use crate::domain::{
 };
 use cells::{CellKey, Shelf};
 use partition::{Partition, Row, skill_bit};
-use topk::TopK;
+use topk::{TopK, tie_rank};
 
 /// The index shared by the API, the event handlers and the follower that keeps it fresh.
 pub type SharedIndex = Arc<RwLock<Index>>;
@@ -140,6 +140,8 @@ pub struct Index {
     field_info: Vec<FieldInfo>,
     /// One bit per région code of the reference data.
     regions: HashMap<String, u32>,
+    /// The day whose shuffle breaks ties; `None`: the current UTC day.
+    tie_day: Option<NaiveDate>,
 }
 
 impl Index {
@@ -162,7 +164,23 @@ impl Index {
             fields: Interner::default(),
             field_info: Vec::new(),
             regions,
+            tie_day: None,
         }
+    }
+
+    /// The same index breaking ties by the shuffle of `day` rather than of the current day (the
+    /// evaluation's `as_of`, tests).
+    pub fn with_tie_day(mut self, day: NaiveDate) -> Self {
+        self.tie_day = Some(day);
+        self
+    }
+
+    /// The seed of the day whose shuffle breaks ties.
+    pub fn tie_seed(&self) -> u64 {
+        let day = self
+            .tie_day
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        u64::try_from(day.num_days_from_ce()).unwrap_or(0)
     }
 
     /// How many candidates and open offers it holds.
@@ -275,7 +293,8 @@ impl Index {
         filter: &CandidateFilter,
         limit: usize,
     ) -> CandidateRanking {
-        let query = Query::new(self, offer, rules, filter);
+        let mut query = Query::new(self, offer, rules, filter);
+        query.seed = self.tie_seed();
         let mut field_values = vec![[f32::NAN; 2]; self.fields.names.len()];
         let mut top = TopK::new(limit);
         let mut eligible = 0u32;
@@ -303,7 +322,7 @@ impl Index {
             .into_iter()
             .filter_map(|hit| {
                 self.candidates
-                    .get(&hit.key)
+                    .get(&hit.key.1)
                     .map(|entry| (entry.model.clone(), hit.score))
             })
             .collect();
@@ -319,6 +338,7 @@ impl Index {
         limit: usize,
     ) -> OfferRanking {
         let mut top = TopK::new(limit);
+        let seed = self.tie_seed();
         let mut eligible = 0u32;
         for offer in self.offers.values() {
             if filter.exclude.contains(&offer.id) || !offer_wanted(offer, filter) {
@@ -332,13 +352,16 @@ impl Index {
             };
             if f.offer_open && f.scheme_passes() && mobility {
                 eligible += 1;
-                top.offer(assessment.score, offer.id);
+                top.offer(
+                    assessment.score,
+                    (tie_rank(offer.id.as_uuid().as_u128(), seed), offer.id),
+                );
             }
         }
         let hits = top
             .into_sorted()
             .into_iter()
-            .filter_map(|hit| self.offers.get(&hit.key).cloned())
+            .filter_map(|hit| self.offers.get(&hit.key.1).cloned())
             .map(|offer| {
                 let assessment = assess(&offer, candidate, rules);
                 (offer, assessment)
@@ -390,6 +413,8 @@ struct Query<'a> {
     gate: Gate,
     in_territory: bool,
     region_bit: u32,
+    /// The day's seed of [`tie_rank`].
+    seed: u64,
 }
 
 impl<'a> Query<'a> {
@@ -440,6 +465,7 @@ impl<'a> Query<'a> {
                 .get(&offer.place.region_code)
                 .copied()
                 .unwrap_or(0),
+            seed: 0,
         }
     }
 
@@ -507,7 +533,7 @@ impl<'a> Query<'a> {
         p: &Partition,
         filter: &CandidateFilter,
         field_values: &mut [[f32; 2]],
-        top: &mut TopK<CandidateId>,
+        top: &mut TopK<(u64, CandidateId)>,
     ) -> u32 {
         let n = p.len();
         let (ids, units, radii, relocation) = (
@@ -581,7 +607,8 @@ impl<'a> Query<'a> {
                 skills_fit(self.skills_credit(&skills[i]), self.skills_sought)
             };
             values[5] = languages_fit(&self.offer.languages, |need| level_in(&languages[i], need));
-            top.offer(weighted(w, &values), ids[i]);
+            let tie = tie_rank(ids[i].as_uuid().as_u128(), self.seed);
+            top.offer(weighted(w, &values), (tie, ids[i]));
         }
         eligible
     }

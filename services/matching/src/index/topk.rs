@@ -1,9 +1,22 @@
 //! The best `k` of a stream with a bounded min-heap: `k` slots allocated once per query, the
-//! worst kept at the top so each newcomer is compared with it alone. Ties are broken by id,
-//! smaller first, so a ranking never depends on the order of the scan.
+//! worst kept at the top so each newcomer is compared with it alone. Ties are broken by key,
+//! smaller first, so a ranking never depends on the order of the scan; the index keys its hits
+//! by [`tie_rank`] first, a daily shuffle, so that equal scores do not always favour the same
+//! (say, the oldest) ids.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+
+/// Where an id falls among equals on the day numbered `seed`: a hash of both (SplitMix64),
+/// stable for the day, reshuffled the next.
+#[inline]
+pub fn tie_rank(id: u128, seed: u64) -> u64 {
+    let folded = (id as u64) ^ ((id >> 64) as u64);
+    let mut z = folded ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
 
 /// A scored item; `Ord` says which is better (higher score, then smaller key).
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +110,19 @@ mod tests {
         }
         let keys: Vec<u32> = top.into_sorted().iter().map(|h| h.key).collect();
         assert_eq!(keys, vec![8, 4, 2]);
+    }
+
+    #[test]
+    fn ties_fall_in_a_daily_order_stable_for_the_day() {
+        let ids: Vec<u128> = (1..=20).collect();
+        let order = |seed: u64| {
+            let mut sorted = ids.clone();
+            sorted.sort_by_key(|id| tie_rank(*id, seed));
+            sorted
+        };
+        assert_eq!(order(20_000), order(20_000));
+        assert_ne!(order(20_000), order(20_001));
+        assert_ne!(order(20_000), ids, "not the ids' own order");
     }
 
     #[test]
