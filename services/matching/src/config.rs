@@ -20,6 +20,9 @@
 //! [matching.suggestions]
 //! min_score = 0.6
 //! count = 10
+//! [matching.suggestions.offer_alerts] # a published offer told to its best candidates
+//! count = 5                         # 0: none; at most matching.suggestions.count
+//! min_score = 0.6
 //! [matching.impressions]            # see vte_matching::impressions
 //! enabled = true
 //! queue = 10000                     # waiting to be written; more are dropped and counted
@@ -51,6 +54,8 @@ pub struct SuggestionSettings {
     pub min_score: f32,
     /// At most this many per event (default 10, as the contract says).
     pub count: usize,
+    /// A newly published offer told to its best candidates themselves.
+    pub offer_alerts: OfferAlertSettings,
 }
 
 impl Default for SuggestionSettings {
@@ -58,6 +63,29 @@ impl Default for SuggestionSettings {
         Self {
             min_score: 0.6,
             count: 10,
+            offer_alerts: OfferAlertSettings::default(),
+        }
+    }
+}
+
+/// Which candidates hear of an offer when it is published: the first `count` of the
+/// candidates suggested to its company that score at least `min_score` (so at least
+/// `matching.suggestions.min_score` too), each in an `OffersSuggested` of their own with the
+/// trigger `OFFER_PUBLISHED`. The notifications service caps how many a candidate receives.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OfferAlertSettings {
+    /// How many candidates are told, best first (default 5; 0 tells none).
+    pub count: usize,
+    /// Only candidates scoring at least this, in [0, 1] (default 0.6).
+    pub min_score: f32,
+}
+
+impl Default for OfferAlertSettings {
+    fn default() -> Self {
+        Self {
+            count: 5,
+            min_score: 0.6,
         }
     }
 }
@@ -73,6 +101,16 @@ impl OwnSettings for MatchingSettings {
         }
         if !(1..=100).contains(&self.suggestions.count) {
             return Err("matching.suggestions.count: must lie in 1..=100".into());
+        }
+        let alerts = self.suggestions.offer_alerts;
+        if !(0.0..=1.0).contains(&alerts.min_score) {
+            return Err("matching.suggestions.offer_alerts.min_score: must lie in 0..=1".into());
+        }
+        if alerts.count > self.suggestions.count {
+            return Err(
+                "matching.suggestions.offer_alerts.count: must not exceed matching.suggestions.count"
+                    .into(),
+            );
         }
         self.impressions.check()?;
         Ok(())

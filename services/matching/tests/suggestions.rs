@@ -1,6 +1,7 @@
 //! RankOffers from the student's side, with the aid each pair opens, and the suggestions the
 //! service publishes on `vte.matching.v1`: when an offer is published and when a profile
-//! becomes matchable, above the threshold, each (offer, candidate) pair at most once.
+//! becomes matchable, above the threshold, each (offer, candidate) pair at most once; and the
+//! alerts a publication sends its best candidates themselves.
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,11 +13,13 @@ use common::fixtures::*;
 use common::{Matching, PATIENCE};
 use tonic::Code;
 use vte_matching::MatchingSettings;
+use vte_proto::vte::candidates::v1::CandidateProfile;
 use vte_proto::vte::common::v1::{
     AidKind, AidOutcome, ContractKind, EligibilityStanding, MissionType,
 };
 use vte_proto::vte::matching::v1::{
-    OfferFilters, RankOffersRequest, RankOffersResponse, SuggestionTrigger, matching_event,
+    OfferFilters, OffersSuggested, RankOffersRequest, RankOffersResponse, SuggestionTrigger,
+    matching_event,
 };
 use vte_testbed::eventually;
 
@@ -208,6 +211,8 @@ async fn suggestions_go_out_when_an_offer_is_published_or_a_profile_becomes_matc
  {
     let mut settings = MatchingSettings::default();
     settings.suggestions.min_score = 0.3;
+    // The alerts a publication sends the candidates themselves are the tests below'.
+    settings.suggestions.offer_alerts.count = 0;
     let matching = Matching::start_with(settings).await;
     let tech = graduate(TOULOUSE, 150, MissionType::Technologie);
     let far = graduate(LILLE, 50, MissionType::Technologie);
@@ -285,4 +290,167 @@ async fn suggestions_go_out_when_an_offer_is_published_or_a_profile_becomes_matc
     .into_iter()
     .collect();
     assert_eq!(pairs, expected, "the Lille graduate is beyond their 50 km");
+}
+
+const CAPDENAC: &str = "46055";
+
+/// The `OffersSuggested` events published so far, by candidate id.
+async fn alerts(matching: &Matching) -> Vec<(String, OffersSuggested)> {
+    matching
+        .matching_events()
+        .await
+        .into_iter()
+        .filter_map(|event| match event.event {
+            Some(matching_event::Event::OffersSuggested(s)) => Some((event.subject_id, s)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A graduate of `field` with these skills, otherwise as [`graduate`].
+fn graduate_in(
+    insee: &str,
+    radius_km: u32,
+    mission: MissionType,
+    field: &str,
+    skills: &[&str],
+) -> CandidateProfile {
+    let mut profile = graduate(insee, radius_km, mission);
+    profile.field_of_study = field.into();
+    profile.skills = skills.iter().map(|s| (*s).into()).collect();
+    profile
+}
+
+#[tokio::test]
+async fn a_published_offer_is_told_to_its_best_ranked_candidates_not_to_a_low_scoring_one() {
+    let mut settings = MatchingSettings::default();
+    // Every eligible candidate is suggested to the company; the alerts have a threshold of
+    // their own.
+    settings.suggestions.min_score = 0.0;
+    settings.suggestions.offer_alerts.count = 2;
+    settings.suggestions.offer_alerts.min_score = 0.6;
+    let matching = Matching::start_with(settings).await;
+    // Matchable before the offer exists: their own suggestions found nothing to tell them.
+    let best = graduate_in(
+        CAPDENAC,
+        50,
+        MissionType::Technologie,
+        "Génie mécanique",
+        &["CAO SolidWorks", "Lean management"],
+    );
+    let second = graduate(TOULOUSE, 200, MissionType::Technologie);
+    let third = graduate(TOULOUSE, 200, MissionType::Marketing);
+    let low = graduate_in(
+        TOULOUSE,
+        200,
+        MissionType::Marketing,
+        "Commerce international",
+        &["Négociation"],
+    );
+    for profile in [&best, &second, &third, &low] {
+        matching.deliver(&changed(profile)).await;
+    }
+    assert!(
+        alerts(&matching).await.is_empty(),
+        "no offer yet, nothing told"
+    );
+
+    let figeac = offer(FIGEAC, MissionType::Technologie);
+    matching.deliver(&published(&figeac)).await;
+
+    let company = eventually("the company's suggestions", PATIENCE, || async {
+        matching
+            .matching_events()
+            .await
+            .into_iter()
+            .find_map(|event| match event.event {
+                Some(matching_event::Event::CandidatesSuggested(s)) => Some(s),
+                _ => None,
+            })
+    })
+    .await;
+    let ranked: Vec<(String, f64)> = company
+        .candidates
+        .iter()
+        .map(|c| (c.candidate_id.clone(), c.score))
+        .collect();
+    assert_eq!(ranked.len(), 4, "{ranked:?}");
+    assert_eq!(ranked[0].0, best.id, "{ranked:?}");
+    let score_of = |id: &str| ranked.iter().find(|(c, _)| c == id).unwrap().1;
+    assert!(score_of(&low.id) < 0.6, "{ranked:?}");
+    assert!(score_of(&second.id) >= 0.6, "{ranked:?}");
+
+    let told = eventually("the alerts", PATIENCE, || async {
+        let told = alerts(&matching).await;
+        (told.len() >= 2).then_some(told)
+    })
+    .await;
+    let mut who: Vec<&str> = told.iter().map(|(id, _)| id.as_str()).collect();
+    who.sort_unstable();
+    let mut expected = vec![ranked[0].0.as_str(), ranked[1].0.as_str()];
+    expected.sort_unstable();
+    assert_eq!(
+        who, expected,
+        "the two best, not the third nor the low-scoring one"
+    );
+    for (id, alert) in &told {
+        assert_eq!(&alert.candidate_id, id);
+        assert_eq!(alert.trigger, SuggestionTrigger::OfferPublished as i32);
+        assert_eq!(alert.offers.len(), 1);
+        let told = &alert.offers[0];
+        assert_eq!(told.offer_id, figeac.id);
+        assert_eq!(told.company_name, "Mécanique du Lot");
+        assert!(told.score >= 0.6, "{told:?}");
+        assert!(!told.summary.is_empty());
+    }
+    let (_, first) = told.iter().find(|(id, _)| id == &best.id).unwrap();
+    assert_eq!(first.school_id, best.school_id);
+    // Worded for the candidate: their own distance, "de chez vous", not the company's words.
+    let summary = &first.offers[0].summary;
+    assert!(!summary.contains("du candidat"), "{summary}");
+    // Recorded as what the candidate was shown.
+    let shown: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM impressions WHERE audience = 'SUGGESTION_CANDIDATE' AND subject_id = $1",
+    )
+    .bind(uuid::Uuid::parse_str(&best.id).unwrap())
+    .fetch_one(&matching.pool)
+    .await
+    .unwrap();
+    assert_eq!(shown, 1);
+
+    // A change of terms, a duplicate publication and the best candidate's own update tell
+    // nobody of the offer again.
+    let mut changed_offer = figeac.clone();
+    changed_offer.revision = 3;
+    changed_offer
+        .spec
+        .as_mut()
+        .unwrap()
+        .skills
+        .push("Python".into());
+    matching.deliver(&updated(&changed_offer)).await;
+    matching.deliver(&published(&figeac)).await;
+    let mut moved = best.clone();
+    moved.revision = 2;
+    preferences(&mut moved).mobility_radius_km = 80;
+    matching.deliver(&changed(&moved)).await;
+    assert_eq!(alerts(&matching).await.len(), 2, "each pair is told once");
+}
+
+#[tokio::test]
+async fn no_candidate_is_told_of_an_offer_when_the_alerts_are_off() {
+    let mut settings = MatchingSettings::default();
+    settings.suggestions.min_score = 0.3;
+    settings.suggestions.offer_alerts.count = 0;
+    let matching = Matching::start_with(settings).await;
+    let best = graduate(CAPDENAC, 50, MissionType::Technologie);
+    matching.deliver(&changed(&best)).await;
+    let figeac = offer(FIGEAC, MissionType::Technologie);
+    matching.deliver(&published(&figeac)).await;
+    eventually("the company's suggestions", PATIENCE, || async {
+        let events = matching.matching_events().await;
+        (!events.is_empty()).then_some(())
+    })
+    .await;
+    assert!(alerts(&matching).await.is_empty());
 }

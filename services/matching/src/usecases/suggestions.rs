@@ -3,12 +3,15 @@
 //! its best new offers to the candidate, above the threshold, each pair at most once, through
 //! the outbox in the event's transaction. They rank with the same functions as the RPCs, on an
 //! index first brought up to date under the suggestion lock. Each suggestion is recorded as an
-//! impression in the same transaction ([`crate::impressions`]).
+//! impression in the same transaction ([`crate::impressions`]). A publication also tells the
+//! best of the candidates suggested to the company themselves (offer alerts: one
+//! `OffersSuggested` each, trigger `OFFER_PUBLISHED`); a change of terms tells only the company.
 
 use std::sync::Arc;
 
 use super::Matching;
-use crate::domain::{CandidateModel, OfferModel};
+use super::ranking::{RankedCandidate, RankedOffer};
+use crate::domain::{Audience, CandidateModel, OfferModel, explain};
 use crate::error::Error;
 use crate::impressions::{self, Impression};
 use crate::index::{CandidateFilter, OfferFilter};
@@ -77,6 +80,77 @@ impl Matching {
             impressions::store::insert(tx, &[shown]).await?;
         }
         vte_events::append(tx, &mapping::candidates_suggested(offer, trigger, &hits)).await?;
+        if trigger == Trigger::OfferPublished {
+            self.alert_candidates(tx, offer, &hits).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the best of `hits` (the candidates just suggested for a newly published `offer`,
+    /// best first) of the offer themselves, each in an `OffersSuggested` of their own, worded
+    /// for them and recorded as their impression. Only on a publication: a pair is suggested
+    /// once, so a re-publication tells only candidates never paired with the offer, and a
+    /// change of terms tells no candidate (an edited offer is not news, and a company editing
+    /// its offer must not turn into a stream of alerts). How many alerts reach a candidate is
+    /// capped where notifications are made.
+    async fn alert_candidates(
+        &self,
+        tx: &mut Tx,
+        offer: &OfferModel,
+        hits: &[RankedCandidate],
+    ) -> Result<(), Error> {
+        let alerts = self.settings.suggestions.offer_alerts;
+        let tolerance = self.settings.rules.availability_tolerance_days;
+        let shared = Arc::new(offer.clone());
+        let told: Vec<(&RankedCandidate, RankedOffer)> = hits
+            .iter()
+            .filter(|hit| hit.score >= alerts.min_score)
+            .take(alerts.count)
+            .map(|hit| {
+                let explanation = explain(
+                    offer,
+                    &hit.candidate,
+                    &hit.assessment,
+                    &hit.verdict,
+                    tolerance,
+                    Audience::Candidate,
+                );
+                let ranked = RankedOffer {
+                    offer: shared.clone(),
+                    assessment: hit.assessment.clone(),
+                    verdict: hit.verdict.clone(),
+                    explanation,
+                };
+                (hit, ranked)
+            })
+            .collect();
+        if told.is_empty() {
+            return Ok(());
+        }
+        if self.settings.impressions.enabled {
+            let audience = impressions::Audience::SuggestionCandidate;
+            let rules = &self.settings.rules;
+            let shown: Vec<Impression> = told
+                .iter()
+                .map(|(hit, ranked)| {
+                    Impression::of_offers(
+                        audience,
+                        hit.candidate.id,
+                        std::iter::once(ranked),
+                        rules,
+                    )
+                })
+                .collect();
+            impressions::store::insert(tx, &shown).await?;
+        }
+        for (hit, ranked) in &told {
+            let alert = mapping::offers_suggested(
+                &hit.candidate,
+                Trigger::OfferPublished,
+                std::slice::from_ref(ranked),
+            );
+            vte_events::append(tx, &alert).await?;
+        }
         Ok(())
     }
 
