@@ -1,8 +1,9 @@
 //! Recording impressions without slowing a reply: an RPC hands its impression to a bounded
 //! queue ([`Recorder::record`] never waits; when the queue is full the impression is dropped and
-//! counted), and a background task writes what waits in batches, in one transaction each. On
-//! shutdown it writes what is left. The retention sweep purges impressions past the retention
-//! period. Metrics count impressions written, dropped, failed and purged, never whose.
+//! counted), and a background task writes what comes within 200 ms in batches, in one
+//! transaction each. On shutdown it writes what is left. The retention sweep purges impressions
+//! past the retention period. Metrics count impressions written, dropped, failed and purged,
+//! never whose.
 
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ use super::{Impression, ImpressionSettings, store};
 
 /// Impressions written in one transaction at most.
 pub const BATCH: usize = 500;
+
+/// How long the writer waits for more impressions after the first of a batch.
+pub const LINGER: Duration = Duration::from_millis(200);
 
 /// Impressions deleted by one statement of the sweep at most.
 const PURGE_BATCH: i64 = 10_000;
@@ -107,8 +111,9 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Waits for an impression, takes whatever else waits (up to [`BATCH`]) and writes them
-    /// together; once `shutdown` is cancelled, writes the rest of the queue and returns.
+    /// Waits for an impression, takes whatever else comes within [`LINGER`] (up to [`BATCH`])
+    /// and writes them together; once `shutdown` is cancelled, writes the rest of the queue and
+    /// returns.
     pub async fn run(mut self, pool: PgPool, shutdown: CancellationToken) {
         let mut batch = Vec::with_capacity(BATCH);
         loop {
@@ -119,10 +124,18 @@ impl Writer {
                 },
                 () = shutdown.cancelled() => break,
             }
+            // Whatever else comes within LINGER joins the batch: one transaction for many
+            // replies, rather than one each competing with the replies for the CPU.
+            let deadline = tokio::time::Instant::now() + LINGER;
             while batch.len() < BATCH {
-                match self.receiver.try_recv() {
-                    Ok(impression) => batch.push(impression),
-                    Err(_) => break,
+                tokio::select! {
+                    received = tokio::time::timeout_at(deadline, self.receiver.recv()) => {
+                        match received {
+                            Ok(Some(impression)) => batch.push(impression),
+                            Ok(None) | Err(_) => break,
+                        }
+                    }
+                    () = shutdown.cancelled() => break,
                 }
             }
             self.write(&pool, &mut batch).await;
