@@ -15,6 +15,7 @@
 //! | `vte.candidates.v1` | `CandidatesService` | `CandidateEvent` (`vte.candidates.v1`) |
 //! | `vte.matching.v1` | `MatchingService` | `MatchingEvent` (`vte.matching.v1`) |
 //! | `vte.notifications.v1` | `NotificationsService` | `NotificationEvent` (`vte.notifications.v1`) |
+//! | `vte.invitations.v1` | | `InvitationEvent` (`vte.invitations.v1`) |
 
 /// Generated code: one module per protobuf package.
 // Generated code follows prost's and tonic's conventions, not our lint set;
@@ -49,6 +50,13 @@ pub mod vte {
         /// Version 1.
         pub mod v1 {
             tonic::include_proto!("vte.applications.v1");
+        }
+    }
+    /// The invitation-to-apply aggregate and the `vte.invitations.v1` events.
+    pub mod invitations {
+        /// Version 1.
+        pub mod v1 {
+            tonic::include_proto!("vte.invitations.v1");
         }
     }
     /// The placement and label-decision aggregates and the `vte.placements.v1` events.
@@ -87,13 +95,14 @@ pub mod vte {
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("vte_descriptor");
 
 /// Every Kafka topic of the platform, one per event envelope.
-pub const TOPICS: [&str; 6] = [
+pub const TOPICS: [&str; 7] = [
     vte::offers::v1::OfferEvent::TOPIC,
     vte::applications::v1::ApplicationEvent::TOPIC,
     vte::placements::v1::PlacementEvent::TOPIC,
     vte::candidates::v1::CandidateEvent::TOPIC,
     vte::matching::v1::MatchingEvent::TOPIC,
     vte::notifications::v1::NotificationEvent::TOPIC,
+    vte::invitations::v1::InvitationEvent::TOPIC,
 ];
 
 /// What the outbox relay and the consumers need from any event envelope:
@@ -139,4 +148,5 @@ event_envelope! {
     vte::candidates::v1::CandidateEvent => "vte.candidates.v1", candidate_id;
     vte::matching::v1::MatchingEvent => "vte.matching.v1", subject_id;
     vte::notifications::v1::NotificationEvent => "vte.notifications.v1", subject_id;
+    vte::invitations::v1::InvitationEvent => "vte.invitations.v1", invitation_id;
 }

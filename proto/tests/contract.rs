@@ -111,6 +111,7 @@ fn every_topic_has_its_envelope_in_the_package_of_the_same_name() {
         "CandidateEvent",
         "MatchingEvent",
         "NotificationEvent",
+        "InvitationEvent",
     ];
     for (topic, envelope) in TOPICS.iter().zip(envelopes) {
         let found = set.file.iter().any(|file| {

@@ -71,7 +71,8 @@ impl Service for Application {
             reference.clone(),
             shared.rules.clone(),
             contacts,
-        );
+        )
+        .with_invitations_per_day(own.invitations_per_company_per_day);
         let interceptor = host.auth.interceptor();
         host.grpc()
             .add_service(OffersServiceServer::with_interceptor(

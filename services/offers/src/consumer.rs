@@ -186,6 +186,7 @@ fn handler_error(error: Error) -> HandlerError {
         | Error::CandidateErased
         | Error::ConsentRequired
         | Error::ProfileNotKnown
-        | Error::Refused(_) => permanent("the service's rules refuse the candidate's event"),
+        | Error::Refused(_)
+        | Error::Invitation(_) => permanent("the service's rules refuse the candidate's event"),
     }
 }

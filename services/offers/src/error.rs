@@ -6,7 +6,7 @@ use vte_domain::FieldErrors;
 use vte_events::outbox::OutboxError;
 use vte_service::contacts::LookupFailed;
 
-use crate::domain::DomainError;
+use crate::domain::{DeclineError, DomainError, InvitationRefusal};
 use crate::store::{StoreError, UniqueRule};
 
 /// A use case that did not complete. Whatever its transaction wrote is rolled back.
@@ -53,6 +53,10 @@ pub enum Error {
     /// The domain refused the change; its kind says how (bad input, state, role, a bug).
     #[error(transparent)]
     Refused(#[from] DomainError),
+    /// An invitation to apply cannot be sent or answered: already there, no consent, a limit
+    /// against spam, no longer pending (`grpc::status` maps each to its code).
+    #[error(transparent)]
+    Invitation(#[from] InvitationRefusal),
     /// Someone else changed the row since it was read (`ABORTED`): read again and retry.
     #[error("changed by someone else meanwhile: read it again and retry")]
     ConcurrentChange,
@@ -77,6 +81,15 @@ impl From<StoreError> for Error {
             StoreError::ConcurrentChange => Self::ConcurrentChange,
             StoreError::Duplicate { rule } => Self::Duplicate(rule),
             other => Self::Store(other),
+        }
+    }
+}
+
+impl From<DeclineError> for Error {
+    fn from(error: DeclineError) -> Self {
+        match error {
+            DeclineError::Invalid(errors) => Self::Invalid(errors),
+            DeclineError::Refused(refusal) => Self::Invitation(refusal),
         }
     }
 }

@@ -23,6 +23,8 @@ mod contact;
 mod eligibility;
 #[path = "api/events.rs"]
 mod events;
+#[path = "api/invitations.rs"]
+mod invitations;
 #[path = "api/label_dates.rs"]
 mod label_dates;
 #[path = "api/label_rules.rs"]

@@ -6,8 +6,8 @@
 //! - Content: [`spec`] (an offer's input, draft and complete spec), [`validation`],
 //!   [`location`], [`aid`].
 //! - Lives: [`offer`] (the offer aggregate), [`application_state`] and [`application`],
-//!   [`acceptance`], [`placement`], [`label`]; [`actor`] says who acts, [`values`] holds checked
-//!   text and dates.
+//!   [`acceptance`], [`placement`], [`label`], [`invitation`] (to apply); [`actor`] says who
+//!   acts, [`values`] holds checked text and dates.
 
 pub mod acceptance;
 pub mod actor;
@@ -16,6 +16,7 @@ pub mod application;
 pub mod application_state;
 pub mod eligibility;
 pub mod error;
+pub mod invitation;
 pub mod label;
 pub mod location;
 pub mod offer;
@@ -37,6 +38,9 @@ pub use application::{
 pub use application_state::{ApplicationAction, ApplicationStatus, IllegalTransition, transition};
 pub use eligibility::{Frozen, FrozenTerritory};
 pub use error::{DomainError, ErrorKind};
+pub use invitation::{
+    DeclineError, Invitation, InvitationId, InvitationRefusal, InvitationStatus, check_limits,
+};
 pub use label::{
     CharterAcknowledgement, LabelAction, LabelAppeal, LabelAppealId, LabelCase, LabelDecided,
     LabelDecision, LabelHistory, LabelOutcome, LabelRefusal, LabelRequest, LabelRequestId,

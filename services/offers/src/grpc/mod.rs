@@ -3,6 +3,7 @@
 //! ([`Offers`]) and encodes what it returns. [`status`] maps the service's error to a status,
 //! once.
 
+mod invitations;
 mod labels;
 mod status;
 mod subjects;
@@ -235,6 +236,27 @@ impl OffersService for OffersApi {
         let withdrawn = self.offers.withdraw_application(who, step).await?;
         let application = Some(Reader::new(who).application(answered(&withdrawn)));
         Ok(Response::new(WithdrawApplicationResponse { application }))
+    }
+
+    async fn invite_to_apply(
+        &self,
+        r: Request<InviteToApplyRequest>,
+    ) -> Answer<InviteToApplyResponse> {
+        self.invite_to_apply_rpc(r).await
+    }
+
+    async fn list_invitations(
+        &self,
+        r: Request<ListInvitationsRequest>,
+    ) -> Answer<ListInvitationsResponse> {
+        self.list_invitations_rpc(r).await
+    }
+
+    async fn decline_invitation(
+        &self,
+        r: Request<DeclineInvitationRequest>,
+    ) -> Answer<DeclineInvitationResponse> {
+        self.decline_invitation_rpc(r).await
     }
 
     async fn get_placement(&self, r: Request<GetPlacementRequest>) -> Answer<GetPlacementResponse> {

@@ -25,6 +25,7 @@ impl From<Error> for Status {
                 Status::failed_precondition(error.to_string())
             }
             Error::Refused(refusal) => status_of(&refusal),
+            Error::Invitation(refusal) => super::invitations::status_of(&refusal),
             Error::ConcurrentChange => Status::aborted(error.to_string()),
             Error::Duplicate(UniqueRule::OneOpenApplicationPerOffer) => Status::already_exists(
                 "this candidate already has an open application to this offer",

@@ -7,13 +7,15 @@
 //!
 //! - [`wire`]: shared values (ids, dates, timestamps, enums, actors, places, aids, pages).
 //! - One module per aggregate: [`offer`] (and [`search`]), [`application`], [`placement`] (and
-//!   label decisions), [`label`] (a placement's label requests, appeals and case), each with its
-//!   request decoders, its encoder and its event builder.
+//!   label decisions), [`label`] (a placement's label requests, appeals and case), [`invitation`]
+//!   (invitations to apply, `vte.invitations.v1`), each with its request decoders, its encoder
+//!   and its event builder.
 //!
 //! Statuses are the gRPC adapter's (`grpc::status`); [`bad_request_of`] reads the field errors
 //! back out of one, for clients and tests.
 
 pub mod application;
+pub mod invitation;
 pub mod label;
 pub mod offer;
 pub mod placement;
@@ -28,6 +30,10 @@ pub use application::{
     ScheduleInterviewInput, accept_input, application_event, application_to_proto, apply_input,
     contact_to_proto, list_applications_input, refuse_input, review_input,
     schedule_interview_input, withdraw_input,
+};
+pub use invitation::{
+    DeclineInput, FreeText, InvitationsScope, InviteInput, ListInvitationsInput, decline_input,
+    invitation_event, invitation_to_proto, invite_input, list_invitations_input,
 };
 pub use label::{
     AppealLabelInput, ListLabelQueueInput, RequestLabelInput, appeal_label_input,

@@ -1,15 +1,16 @@
 //! The offers service's PostgreSQL storage: queries returning domain types, every one exercised
 //! by a test against the test bed's database. [`search`] serves the website's browsing;
-//! [`offers`], [`applications`], [`placements`] and [`labels`] save and load the aggregates,
-//! [`candidates`] keeps what `vte.candidates.v1` says, [`companies`] the name bound to each
-//! SIREN. Writes take the caller's connection (`&mut *tx`): the service locks, calls the
-//! domain, saves and appends its event in one transaction. Reads take any executor; lists are
-//! cursor pages (`vte_wire::page`).
+//! [`offers`], [`applications`], [`invitations`], [`placements`] and [`labels`] save and load
+//! the aggregates, [`candidates`] keeps what `vte.candidates.v1` says, [`companies`] the name
+//! bound to each SIREN. Writes take the caller's connection (`&mut *tx`): the service locks,
+//! calls the domain, saves and appends its event in one transaction. Reads take any executor;
+//! lists are cursor pages (`vte_wire::page`).
 
 pub mod applications;
 pub mod candidates;
 pub mod companies;
 mod error;
+pub mod invitations;
 pub mod labels;
 pub mod offers;
 pub mod placements;
@@ -26,6 +27,11 @@ pub use candidates::{
 };
 pub use companies::bind_company_name;
 pub use error::{StoreError, UniqueRule};
+pub use invitations::{
+    InvitationScope, count_pending_of_offer, count_sent_by_company_since, has_open_application,
+    insert_invitation, list_invitations, lock_invitation, lock_pending_invitation,
+    pending_invitations_of_offer, save_invitation,
+};
 pub use labels::{LabelScope, insert_label_decision, label_history, list_label_decisions};
 pub use offers::{
     insert_offer, list_company_offers, load_offer, load_offers, lock_offer, offers_due_for_expiry,

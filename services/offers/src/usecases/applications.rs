@@ -3,14 +3,17 @@
 //! starts the placement and makes the candidate's other open applications obsolete, all in one
 //! transaction with one event per aggregate changed.
 
+use sqlx::{Postgres, Transaction};
 use vte_domain::{ApplicationId, CandidateId, PlacementId, SchoolId};
 use vte_service::auth::{Caller, Identity};
 use vte_service::contacts::{Contact, Lookup};
 
-use super::{Offers, again, now, page_request, today};
+use super::{Offers, again, invitations, now, page_request, today};
 use crate::access::{self, Person};
 use crate::domain::acceptance::Scheme;
-use crate::domain::{Acceptance, Application, DomainError, OfferChange, OfferStatus, accept};
+use crate::domain::{
+    Acceptance, Application, DomainError, Offer, OfferChange, OfferStatus, accept,
+};
 use crate::error::Error;
 use crate::mapping::{
     self, AcceptInput, ApplicationStep, ApplicationsScope, ApplyInput, ListApplicationsInput,
@@ -89,15 +92,20 @@ impl Offers {
             now,
         )?;
         // The pair must be eligible under the rules of the offer's start date.
-        let facts = store::load_candidate_facts(&mut *transaction, candidate)
-            .await?
-            .ok_or(Error::ProfileNotKnown)?;
-        if let Some(spec) = offer.spec() {
-            let verdict = vte_rules::judge(&self.rules, &spec.facts(), &facts, Options::default());
-            DomainError::unless_admissible(&verdict)?;
-        }
+        self.require_eligible(&mut transaction, &offer, candidate)
+            .await?;
         store::insert_application(&mut transaction, &application).await?;
         vte_events::append(&mut transaction, &mapping::application_event(&application)).await?;
+        // Applying answers the company's invitation to this offer, if there is one.
+        invitations::accept_pending(
+            &mut transaction,
+            &offer,
+            candidate,
+            application.id,
+            &access::actor(who),
+            now,
+        )
+        .await?;
         transaction.commit().await?;
         Ok(application)
     }
@@ -338,6 +346,8 @@ impl Offers {
         let change = OfferChange::between(&offer, &acceptance.offer);
         let filled = mapping::offer_event(&acceptance.offer, change, &self.rules);
         vte_events::append(&mut transaction, &filled).await?;
+        // The last position filled: the offer's pending invitations expire.
+        invitations::expire_pending(&mut transaction, &acceptance.offer).await?;
         store::insert_placement(&mut transaction, &acceptance.placement).await?;
         let started = mapping::placement_event(&acceptance.placement, None);
         vte_events::append(&mut transaction, &started).await?;
@@ -351,6 +361,25 @@ impl Offers {
         }
         transaction.commit().await?;
         Ok(acceptance)
+    }
+
+    /// Refuses a pair the scheme's verdict does not admit, under the rules of the offer's start
+    /// date and the candidate's facts as this service last learnt them (FAILED_PRECONDITION
+    /// naming the rule): applying and inviting judge alike.
+    pub(super) async fn require_eligible(
+        &self,
+        transaction: &mut Transaction<'static, Postgres>,
+        offer: &Offer,
+        candidate: CandidateId,
+    ) -> Result<(), Error> {
+        let facts = store::load_candidate_facts(&mut **transaction, candidate)
+            .await?
+            .ok_or(Error::ProfileNotKnown)?;
+        if let Some(spec) = offer.spec() {
+            let verdict = vte_rules::judge(&self.rules, &spec.facts(), &facts, Options::default());
+            DomainError::unless_admissible(&verdict)?;
+        }
+        Ok(())
     }
 
     /// The candidate's school, as the candidates service last said.

@@ -5,8 +5,8 @@
 //! changed, commit) and returns domain values or the service's one [`Error`].
 //!
 //! - [`Offers`]: the use cases callers start, one method each, by area in [`offers`],
-//!   [`applications`], [`placements`] and [`labels`] (whose steps take `now`, and whose
-//!   reminder sweep is [`labels::run_label_reminders`]);
+//!   [`applications`], [`invitations`], [`placements`] and [`labels`] (whose steps take `now`,
+//!   and whose reminder sweep is [`labels::run_label_reminders`]);
 //! - [`expiry`]: what the sweeps run (offers and applications that time out);
 //! - [`candidates`]: what the consumer applies from `vte.candidates.v1`, in the runner's
 //!   transaction.
@@ -14,6 +14,7 @@
 pub mod applications;
 pub mod candidates;
 pub mod expiry;
+pub mod invitations;
 pub mod labels;
 pub mod offers;
 pub mod placements;
@@ -42,6 +43,8 @@ pub struct Offers {
     reference: Arc<ReferenceData>,
     rules: Arc<RuleBook>,
     contacts: Arc<dyn ContactDirectory>,
+    /// How many invitations to apply a company may send in 24 hours.
+    invitations_per_day: u32,
 }
 
 impl Offers {
@@ -58,7 +61,15 @@ impl Offers {
             reference,
             rules,
             contacts,
+            invitations_per_day: crate::config::DEFAULT_INVITATIONS_PER_COMPANY_PER_DAY,
         }
+    }
+
+    /// The same use cases, letting a company send `per_day` invitations to apply in 24 hours
+    /// (`offers.invitations_per_company_per_day`) instead of the default.
+    pub fn with_invitations_per_day(mut self, per_day: u32) -> Self {
+        self.invitations_per_day = per_day;
+        self
     }
 
     /// The scheme's rule sets the use cases judge by.

@@ -1,7 +1,7 @@
 //! Offers: a company writes drafts, publishes and closes them; the website browses published
-//! offers. An offer that ends (filled, closed, expired) closes out its open applications in the
-//! same transaction, each with its own event: [`save_offer_change`] does it for the API and the
-//! expiry sweep alike.
+//! offers. An offer that ends (filled, closed, expired) closes out its open applications and
+//! expires its pending invitations in the same transaction, each with its own event:
+//! [`save_offer_change`] does it for the API and the expiry sweep alike.
 
 use sqlx::{Postgres, Transaction};
 use vte_domain::{InvalidValue, OfferId};
@@ -291,7 +291,7 @@ pub(crate) async fn save_offer_change(
 }
 
 /// When `offer` has just ended (filled, closed, expired), its open applications end with it, as
-/// the domain says: each saved with its own event.
+/// the domain says, and its pending invitations expire: each saved with its own event.
 async fn close_out(
     transaction: &mut Transaction<'static, Postgres>,
     offer: &Offer,
@@ -311,5 +311,5 @@ async fn close_out(
         store::save_application(transaction, &closed, before).await?;
         vte_events::append(transaction, &mapping::application_event(&closed)).await?;
     }
-    Ok(())
+    super::invitations::expire_pending(transaction, offer).await
 }

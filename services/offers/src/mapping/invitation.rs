@@ -1,0 +1,182 @@
+//! Invitations to apply on the wire: the invitation requests into their use cases' inputs, an
+//! [`Invitation`] into `vte.invitations.v1.Invitation` (free text only where it may go), and the
+//! `InvitationEvent` envelope of its last change (no free text, no names, no contact data).
+
+use vte_domain::{CandidateId, FieldErrors, InvalidValue, OfferId};
+use vte_proto::vte::invitations::v1 as invitations;
+use vte_proto::vte::invitations::v1::invitation_event::Event;
+use vte_proto::vte::offers::v1 as offers;
+use vte_proto::vte::offers::v1::list_invitations_request::Scope;
+use vte_wire::wire_enum;
+
+use super::wire::{
+    FilteredList, Filters, PageInput, WireEnum, actor_to_proto, both, check_enum_filter,
+    check_page, filter_set, optional_timestamp, parse_id, timestamp,
+};
+use crate::domain::{Invitation, InvitationId, InvitationStatus};
+
+wire_enum!(InvitationStatus => invitations::InvitationStatus, "vte.invitations.v1.InvitationStatus", {
+    Pending = Pending,
+    Accepted = Accepted,
+    Declined = Declined,
+    Expired = Expired,
+});
+
+/// InviteToApply, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteInput {
+    /// The offer.
+    pub offer_id: OfferId,
+    /// The candidate invited.
+    pub candidate_id: CandidateId,
+    /// The message to the candidate, as sent; checked by the domain (field `message`).
+    pub message: String,
+}
+
+/// Decodes an InviteToApply request: both ids are required.
+pub fn invite_input(request: &offers::InviteToApplyRequest) -> Result<InviteInput, FieldErrors> {
+    let (offer_id, candidate_id) = both(
+        parse_id("offer_id", &request.offer_id),
+        parse_id("candidate_id", &request.candidate_id),
+    )?;
+    Ok(InviteInput {
+        offer_id,
+        candidate_id,
+        message: request.message.clone(),
+    })
+}
+
+/// DeclineInvitation, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclineInput {
+    /// The invitation.
+    pub invitation_id: InvitationId,
+    /// The reason, as sent; checked by the domain (field `reason`).
+    pub reason: String,
+}
+
+/// Decodes a DeclineInvitation request.
+pub fn decline_input(
+    request: &offers::DeclineInvitationRequest,
+) -> Result<DeclineInput, FieldErrors> {
+    let invitation_id =
+        InvitationId::parse(&request.invitation_id).map_err(|e| e.at("invitation_id"))?;
+    Ok(DeclineInput {
+        invitation_id,
+        reason: request.reason.clone(),
+    })
+}
+
+/// Whose invitations a list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationsScope {
+    /// The invitations to an offer.
+    Offer(OfferId),
+    /// A candidate's invitations.
+    Candidate(CandidateId),
+}
+
+/// ListInvitations, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListInvitationsInput {
+    /// Whose invitations.
+    pub scope: InvitationsScope,
+    /// Only these statuses; empty means all.
+    pub statuses: Vec<InvitationStatus>,
+    /// The page wanted.
+    pub page: PageInput,
+}
+
+/// Decodes a ListInvitations request; the scope is required.
+pub fn list_invitations_input(
+    request: &offers::ListInvitationsRequest,
+) -> Result<ListInvitationsInput, FieldErrors> {
+    let scope = match &request.scope {
+        Some(Scope::OfferId(id)) => parse_id("offer_id", id).map(InvitationsScope::Offer),
+        Some(Scope::CandidateId(id)) => {
+            parse_id("candidate_id", id).map(InvitationsScope::Candidate)
+        }
+        None => Err(
+            InvalidValue::new("one of offer_id or candidate_id is required")
+                .at("scope")
+                .into(),
+        ),
+    };
+    let mut errors = FieldErrors::new();
+    let statuses = check_enum_filter(&mut errors, "statuses", &request.statuses);
+    let page = check_page(&mut errors, "page", request.page.as_ref());
+    let (scope, ()) = both(scope, errors.into_result())?;
+    ListInvitationsInput {
+        scope,
+        statuses,
+        page,
+    }
+    .bind_page(FieldErrors::new())
+}
+
+impl FilteredList for ListInvitationsInput {
+    fn filters(&self) -> Filters {
+        Filters::NONE
+            .with("scope", self.scope)
+            .with("statuses", filter_set(&self.statuses))
+    }
+
+    fn page_mut(&mut self) -> &mut PageInput {
+        &mut self.page
+    }
+}
+
+/// Whether an encoded invitation carries its free text (the company's message, the
+/// candidate's reason to decline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FreeText {
+    /// For API responses to the company and the candidate's side.
+    Include,
+    /// For events: free text may hold names or contact details.
+    Omit,
+}
+
+/// The whole invitation on the wire; its free text when `text` says so.
+pub fn invitation_to_proto(invitation: &Invitation, text: FreeText) -> invitations::Invitation {
+    let include = text == FreeText::Include;
+    let shown = |note: &Option<crate::domain::values::Note>| match note {
+        Some(note) if include => note.to_string(),
+        _ => String::new(),
+    };
+    invitations::Invitation {
+        id: invitation.id.to_string(),
+        offer_id: invitation.offer_id.to_string(),
+        company_siren: invitation.company_siren.to_string(),
+        candidate_id: invitation.candidate_id.to_string(),
+        status: invitation.status.to_wire(),
+        message: shown(&invitation.message),
+        invited_by: Some(actor_to_proto(&invitation.invited_by)),
+        invited_at: Some(timestamp(invitation.invited_at)),
+        answered_by: invitation.answered_by.as_ref().map(actor_to_proto),
+        answered_at: optional_timestamp(invitation.answered_at),
+        application_id: invitation
+            .application_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        decline_reason: shown(&invitation.decline_reason),
+        revision: invitation.revision,
+    }
+}
+
+/// The `vte.invitations.v1` envelope of the invitation's last change: a fresh UUIDv7 event id,
+/// the invitation's update time, its id as the key, and no free text.
+pub fn invitation_event(invitation: &Invitation) -> invitations::InvitationEvent {
+    let state = Some(invitation_to_proto(invitation, FreeText::Omit));
+    let event = match invitation.status {
+        InvitationStatus::Pending => Event::Sent(invitations::InvitationSent { invitation: state }),
+        InvitationStatus::Accepted | InvitationStatus::Declined | InvitationStatus::Expired => {
+            Event::Answered(invitations::InvitationAnswered { invitation: state })
+        }
+    };
+    invitations::InvitationEvent {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        occurred_at: Some(timestamp(invitation.updated_at)),
+        invitation_id: invitation.id.to_string(),
+        event: Some(event),
+    }
+}

@@ -1,0 +1,171 @@
+//! Invitations to apply: the company owning a published offer invites a candidate it found in
+//! a ranking; the candidate (or their school) declines, or applies, which accepts the
+//! invitation and links the application ([`accept_pending`], called by `apply`); an offer that
+//! ends expires its pending invitations ([`expire_pending`], called where its open applications
+//! end). The pair is judged by the same code as an application, limits against spam are
+//! counted under the offer's lock, and each change is one `vte.invitations.v1` event.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Transaction};
+use vte_domain::ApplicationId;
+use vte_service::auth::{Caller, Identity};
+
+use super::applications::person;
+use super::{Offers, now, page_request, today};
+use crate::access;
+use crate::domain::{
+    Actor, Invitation, InvitationId, InvitationRefusal, Offer, OfferStatus, check_limits,
+};
+use crate::error::Error;
+use crate::mapping::{self, DeclineInput, InvitationsScope, InviteInput, ListInvitationsInput};
+use crate::store::{self, InvitationScope, Page};
+
+impl Offers {
+    /// The company owning a published offer (or an operator) invites a candidate to apply: the
+    /// candidate must be known here, not erased, consenting, eligible for the offer under the
+    /// scheme's verdict, without an open application or a pending invitation to it, and the
+    /// offer's and the company's limits must leave room.
+    pub async fn invite_to_apply(
+        &self,
+        who: &Identity,
+        input: InviteInput,
+    ) -> Result<Invitation, Error> {
+        let now = now();
+        let candidate = input.candidate_id;
+        let mut transaction = self.pool.begin().await?;
+        let offer = store::lock_offer(&mut transaction, input.offer_id, &self.reference)
+            .await?
+            .ok_or(Error::NotFound("offer"))?;
+        // A draft is not there for whoever may not read it, as for applying.
+        if offer.status == OfferStatus::Draft {
+            access::read_offer(&who.caller, &offer.company_siren, false)?;
+        }
+        access::manage_offer(&who.caller, &offer.company_siren)?;
+        let invitation = Invitation::send(
+            InvitationId::new(),
+            &offer,
+            candidate,
+            &access::actor(who),
+            &input.message,
+            today(now),
+            now,
+        )?;
+        let known = store::load_candidate(&mut *transaction, candidate)
+            .await?
+            .ok_or(Error::ProfileNotKnown)?;
+        if known.erased {
+            return Err(Error::CandidateErased);
+        }
+        if !store::consents(&mut *transaction, candidate).await? {
+            return Err(InvitationRefusal::NotConsenting.into());
+        }
+        self.require_eligible(&mut transaction, &offer, candidate)
+            .await?;
+        if store::has_open_application(&mut *transaction, offer.id, candidate).await? {
+            return Err(InvitationRefusal::AlreadyApplied.into());
+        }
+        let pending = store::count_pending_of_offer(&mut *transaction, offer.id).await?;
+        let sent_today =
+            store::count_sent_by_company_since(&mut transaction, &offer.company_siren, now).await?;
+        check_limits(&offer, pending, sent_today, self.invitations_per_day)?;
+        if !store::insert_invitation(&mut transaction, &invitation).await? {
+            return Err(InvitationRefusal::AlreadyInvited.into());
+        }
+        vte_events::append(&mut transaction, &mapping::invitation_event(&invitation)).await?;
+        transaction.commit().await?;
+        Ok(invitation)
+    }
+
+    /// A page of the invitations to an offer (for its company) or of a candidate (for them and
+    /// their school); services read either.
+    pub async fn list_invitations(
+        &self,
+        who: &Identity,
+        input: ListInvitationsInput,
+    ) -> Result<Page<Invitation>, Error> {
+        let service = matches!(who.caller, Caller::Service);
+        let scope = match input.scope {
+            InvitationsScope::Offer(offer_id) => {
+                let offer = store::load_offer(&self.pool, offer_id, &self.reference)
+                    .await?
+                    .ok_or(Error::NotFound("offer"))?;
+                if !service {
+                    access::manage_offer(&who.caller, &offer.company_siren)?;
+                }
+                InvitationScope::Offer(offer_id)
+            }
+            InvitationsScope::Candidate(candidate) => {
+                let school = self.school_of(candidate).await?;
+                if !service {
+                    access::act_for(&who.caller, person(&candidate, school.as_ref()))?;
+                }
+                InvitationScope::Candidate(candidate)
+            }
+        };
+        let page = page_request(input.page)?;
+        Ok(store::list_invitations(&self.pool, scope, &input.statuses, page).await?)
+    }
+
+    /// The candidate or their school (or an operator) declines a pending invitation.
+    pub async fn decline_invitation(
+        &self,
+        who: &Identity,
+        input: DeclineInput,
+    ) -> Result<Invitation, Error> {
+        let mut transaction = self.pool.begin().await?;
+        let invitation = store::lock_invitation(&mut transaction, input.invitation_id)
+            .await?
+            .ok_or(Error::NotFound("invitation"))?;
+        let school = self.school_of(invitation.candidate_id).await?;
+        access::act_for(
+            &who.caller,
+            person(&invitation.candidate_id, school.as_ref()),
+        )?;
+        let declined = invitation.decline(&access::actor(who), &input.reason, now())?;
+        store::save_invitation(&mut transaction, &declined, invitation.revision).await?;
+        vte_events::append(&mut transaction, &mapping::invitation_event(&declined)).await?;
+        transaction.commit().await?;
+        Ok(declined)
+    }
+}
+
+/// The candidate applied to the offer (`application`, by `actor`): their pending invitation to
+/// it, if any, is accepted and linked to the application, with its event. Runs in the
+/// application's transaction, under the offer's lock.
+pub(super) async fn accept_pending(
+    transaction: &mut Transaction<'static, Postgres>,
+    offer: &Offer,
+    candidate: vte_domain::CandidateId,
+    application: ApplicationId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let Some(pending) = store::lock_pending_invitation(transaction, offer.id, candidate).await?
+    else {
+        return Ok(());
+    };
+    let accepted = pending.accept(application, actor, now)?;
+    store::save_invitation(transaction, &accepted, pending.revision).await?;
+    vte_events::append(transaction, &mapping::invitation_event(&accepted)).await?;
+    Ok(())
+}
+
+/// When `offer` has just ended (filled, closed, expired), its pending invitations expire with
+/// it, each with its event.
+pub(super) async fn expire_pending(
+    transaction: &mut Transaction<'static, Postgres>,
+    offer: &Offer,
+) -> Result<(), Error> {
+    if !matches!(
+        offer.status,
+        OfferStatus::Filled | OfferStatus::Closed | OfferStatus::Expired
+    ) {
+        return Ok(());
+    }
+    for pending in store::pending_invitations_of_offer(transaction, offer.id).await? {
+        let expired = pending.expire(offer.updated_at)?;
+        store::save_invitation(transaction, &expired, pending.revision).await?;
+        vte_events::append(transaction, &mapping::invitation_event(&expired)).await?;
+    }
+    Ok(())
+}
