@@ -26,7 +26,7 @@ use crate::channels::contacts::Contacts;
 use crate::channels::email::Mailer;
 use crate::channels::webhook::WebhookSender;
 use crate::config::NotificationsSettings;
-use crate::consumer::EventsHandler;
+use crate::consumer::{EventsHandler, OfferAlerts};
 use crate::domain::Backoff;
 use crate::grpc::NotificationsApi;
 use crate::reminders;
@@ -120,16 +120,19 @@ impl Service for Application {
                 NotificationsApi::new(notifications),
                 interceptor,
             ));
+        let offer_alerts = OfferAlerts::register(host.metrics.registry(), own.offer_alerts)
+            .map_err(|e| setting("notifications.offer_alerts")(&e))?;
         let handler = EventsHandler {
             remind_after_days: own.reminders.unanswered_after_days,
             digest: own.digest,
+            offer_alerts,
         };
         let consumer = host
             .consumer()
-            .on::<MatchingEvent, _>(handler)
-            .on::<ApplicationEvent, _>(handler)
-            .on::<PlacementEvent, _>(handler)
-            .on::<OfferEvent, _>(handler)
+            .on::<MatchingEvent, _>(handler.clone())
+            .on::<ApplicationEvent, _>(handler.clone())
+            .on::<PlacementEvent, _>(handler.clone())
+            .on::<OfferEvent, _>(handler.clone())
             .on::<CandidateEvent, _>(handler);
         host.consume(consumer);
         let backoff = Backoff {

@@ -1,6 +1,7 @@
 //! The notifications service's own settings, beside the shared [`vte_service::Settings`]: the
 //! SMTP relay (TLS mode and credentials), webhook delivery (timeout, whether private targets are
-//! allowed), the retry schedule, the digest's hour and time zone, the reminder delays and the worker's pace.
+//! allowed), the retry schedule, the digest's hour and time zone, the reminder delays, the worker's pace
+//! and the cap on offer alerts.
 //! Read from the `notifications` section of the same layered sources (TOML file named by
 //! `VTE_CONFIG`, then `VTE_NOTIFICATIONS__<SECTION>__<KEY>` variables); this is the only module
 //! that reads them.
@@ -25,6 +26,8 @@ pub struct NotificationsSettings {
     pub worker: WorkerSettings,
     /// The website's address, prefixed to the links in emails.
     pub site_url: SiteUrl,
+    /// How many new offers one candidate is told of (matching's offer alerts).
+    pub offer_alerts: OfferAlertSettings,
 }
 
 impl OwnSettings for NotificationsSettings {
@@ -35,7 +38,45 @@ impl OwnSettings for NotificationsSettings {
     fn check(&self) -> Result<(), String> {
         self.digest.check()?;
         self.webhooks.check()?;
-        self.worker.check()
+        self.worker.check()?;
+        self.offer_alerts.check()
+    }
+}
+
+/// The frequency cap on offer alerts (an `OffersSuggested` of matching with the trigger
+/// `OFFER_PUBLISHED`: a new offer told to the candidates it fits): a candidate told of this many
+/// new offers in the last 24 hours, or in the last 7 days, is told of no more until the oldest
+/// leaves the window; what is held back is counted
+/// (`vte_notifications_offer_alerts_held_total`), not kept. 0 tells none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OfferAlertSettings {
+    /// At most this many in 24 hours (default 3).
+    pub per_day: u32,
+    /// At most this many in 7 days (default 10).
+    pub per_week: u32,
+}
+
+impl Default for OfferAlertSettings {
+    fn default() -> Self {
+        Self {
+            per_day: 3,
+            per_week: 10,
+        }
+    }
+}
+
+impl OfferAlertSettings {
+    /// A day's cap beyond the week's could never be reached.
+    pub fn check(&self) -> Result<(), String> {
+        if self.per_day > self.per_week {
+            return Err(format!(
+                "notifications.offer_alerts.per_day must not exceed \
+                 notifications.offer_alerts.per_week ({}), got {}",
+                self.per_week, self.per_day
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -362,6 +403,12 @@ mod tests {
             "{greedy}"
         );
         assert!(read("[notifications.worker]\nconcurrency = 4\nper_endpoint = 3").is_ok());
+        let alerts = read("[notifications.offer_alerts]\nper_day = 12").unwrap_err();
+        assert!(
+            alerts.starts_with("notifications.offer_alerts.per_day"),
+            "{alerts}"
+        );
+        assert!(read("[notifications.offer_alerts]\nper_day = 0\nper_week = 0").is_ok());
     }
 
     #[test]

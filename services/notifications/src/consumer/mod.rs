@@ -13,6 +13,8 @@ mod candidates;
 mod placements;
 mod suggestions;
 
+pub use suggestions::OfferAlerts;
+
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
@@ -29,12 +31,14 @@ use crate::store::notifications::FanOut;
 use crate::usecases::inbox::notify;
 
 /// The rules the handler applies, from configuration.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EventsHandler {
     /// Days after which an unanswered application reminds its company (said in the texts).
     pub remind_after_days: u32,
     /// When daily digests go out.
     pub digest: DigestSettings,
+    /// The cap on offer alerts (new offers told to candidates).
+    pub offer_alerts: OfferAlerts,
 }
 
 impl EventsHandler {

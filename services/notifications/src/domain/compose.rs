@@ -621,6 +621,22 @@ pub fn offers_suggested(offers: &[SuggestedOffer]) -> Text {
     Text::new(title, body, String::from("/offres-suggerees"))
 }
 
+/// To the candidate: an offer just published that fits their profile (an offer alert).
+pub fn new_offer_for_you(offer_id: Uuid, suggestion: &SuggestedOffer) -> Text {
+    let body = format!(
+        "Une nouvelle offre correspond à votre profil :\n\n• {} — {} % : {}\n\nProchaine \
+         étape : consultez l'offre et postulez si elle vous plaît.",
+        suggestion.offer.offer_at_company(),
+        percent(suggestion.score),
+        suggestion.summary.trim()
+    );
+    Text::new(
+        "Nouvelle offre VTE pour vous".to_owned(),
+        body,
+        format!("/offres/{offer_id}"),
+    )
+}
+
 /// To the company: candidates that match one of its offers (pseudonymous summaries only).
 pub fn candidates_suggested(
     offer_title: &str,
@@ -685,6 +701,28 @@ mod tests {
         );
         assert!(text.body.contains("12 km de chez vous"));
         assert!(text.body.contains("Prochaine étape"));
+    }
+
+    #[test]
+    fn a_new_offer_alert_names_the_offer_and_links_to_it() {
+        let id = Uuid::nil();
+        let text = new_offer_for_you(
+            id,
+            &SuggestedOffer {
+                offer: figeac(),
+                summary: "Formation en génie mécanique".to_owned(),
+                score: 0.914,
+            },
+        );
+        assert_eq!(text.title, "Nouvelle offre VTE pour vous");
+        assert!(
+            text.body.contains(
+                "« Ingénieur méthodes » chez Usinage du Célé (Figeac) — 91 % : Formation"
+            ),
+            "{}",
+            text.body
+        );
+        assert_eq!(text.link, format!("/offres/{id}"));
     }
 
     #[test]

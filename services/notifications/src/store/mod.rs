@@ -2,13 +2,14 @@
 //! exercised by the tests against the test bed's database: [`notifications`] (fan-out into
 //! deliveries, the in-app list), [`deliveries`] (the worker's queue and the delivery log),
 //! [`preferences`], [`webhooks`], [`facts`] (what the events said of offers and
-//! applications) and [`erasure`] (forgetting an erased candidate everywhere). Writes take the
-//! caller's transaction.
+//! applications), [`offer_alerts`] (what the cap on new offers told counts) and [`erasure`]
+//! (forgetting an erased candidate everywhere). Writes take the caller's transaction.
 
 pub mod deliveries;
 pub mod erasure;
 pub mod facts;
 pub mod notifications;
+pub mod offer_alerts;
 pub mod preferences;
 pub mod webhooks;
 
