@@ -13,6 +13,7 @@ use vte_proto::EventEnvelope;
 use vte_proto::vte::applications::v1::ApplicationEvent;
 use vte_proto::vte::candidates::v1::CandidateEvent;
 use vte_proto::vte::common::v1::PlatformService;
+use vte_proto::vte::invitations::v1::InvitationEvent;
 use vte_proto::vte::matching::v1::MatchingEvent;
 use vte_proto::vte::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use vte_proto::vte::offers::v1::OfferEvent;
@@ -94,6 +95,7 @@ impl Service for Application {
         PlacementEvent::TOPIC,
         OfferEvent::TOPIC,
         CandidateEvent::TOPIC,
+        InvitationEvent::TOPIC,
     ];
     type Own = NotificationsSettings;
 
@@ -133,7 +135,8 @@ impl Service for Application {
             .on::<ApplicationEvent, _>(handler.clone())
             .on::<PlacementEvent, _>(handler.clone())
             .on::<OfferEvent, _>(handler.clone())
-            .on::<CandidateEvent, _>(handler);
+            .on::<CandidateEvent, _>(handler.clone())
+            .on::<InvitationEvent, _>(handler);
         host.consume(consumer);
         let backoff = Backoff {
             first_delay: Duration::from_millis(own.retry.first_delay_ms),

@@ -32,6 +32,7 @@ pub fn kind_to_proto(kind: Kind) -> wire::NotificationKind {
         Kind::LabelsAwaitingDecision => W::LabelsAwaitingDecision,
         Kind::ProfileRetired => W::ProfileRetired,
         Kind::LabelRequestDue => W::LabelRequestDue,
+        Kind::InvitedToApply => W::InvitedToApply,
     }
 }
 

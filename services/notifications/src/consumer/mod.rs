@@ -5,11 +5,13 @@
 //! candidate's erasure deletes what the service holds about them and is confirmed. Reasons
 //! given for a refused event name fields, never values. One module per topic:
 //! `suggestions` (`vte.matching.v1`), `applications` (`vte.applications.v1` and the offers'
-//! facts from `vte.offers.v1`), `placements` (`vte.placements.v1`) and `candidates`
-//! (`vte.candidates.v1`: consent requests and erasure).
+//! facts from `vte.offers.v1`), `placements` (`vte.placements.v1`), `candidates`
+//! (`vte.candidates.v1`: consent requests and erasure) and `invitations`
+//! (`vte.invitations.v1`: a company invites a candidate to apply).
 
 mod applications;
 mod candidates;
+mod invitations;
 mod placements;
 mod suggestions;
 

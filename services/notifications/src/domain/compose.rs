@@ -658,6 +658,27 @@ pub fn candidates_suggested(
     Text::new(title, body, format!("/offres/{offer_id}/candidats"))
 }
 
+/// To the candidate: a company that found them in a ranking invites them to apply to one of
+/// its offers. The company's own message is not repeated (it may hold names or contact
+/// details): the candidate reads it with the invitation.
+pub fn invited_to_apply(offer: &OfferFacts, offer_id: Uuid) -> Text {
+    Text::new(
+        format!(
+            "{} vous invite à postuler : {}",
+            offer.company(),
+            title_or(&offer.title, "une offre VTE")
+        ),
+        format!(
+            "{} a remarqué votre profil et vous invite à postuler à son offre {}.\n\nVous \
+             décidez : vos coordonnées ne lui sont transmises que si vous postulez.\n\n\
+             Prochaine étape : consultez l'offre et l'invitation, puis postulez ou déclinez.",
+            offer.company(),
+            offer.named()
+        ),
+        format!("/offres/{offer_id}"),
+    )
+}
+
 /// To the candidate: their school created their profile, which waits for their consent.
 pub fn consent_requested() -> Text {
     Text::new(

@@ -97,6 +97,7 @@ impl Recipient {
                 PlacementStatusChanged,
                 LabelDecided,
                 ConsentRequested,
+                InvitedToApply,
             ],
             Self::Bpifrance => &[PlacementStatusChanged, LabelsAwaitingDecision],
         }
@@ -144,11 +145,13 @@ pub enum Kind {
     ProfileRetired,
     /// The window to request a VTE's label closes soon, nothing requested (to the company).
     LabelRequestDue,
+    /// A company invited the candidate to apply to one of its offers (to the candidate).
+    InvitedToApply,
 }
 
 impl Kind {
     /// Every kind, in the contract's order.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::ApplicationReceived,
         Kind::ApplicationStatusChanged,
         Kind::CandidatesSuggested,
@@ -161,6 +164,7 @@ impl Kind {
         Kind::LabelsAwaitingDecision,
         Kind::ProfileRetired,
         Kind::LabelRequestDue,
+        Kind::InvitedToApply,
     ];
 
     /// The kind's name as stored.
@@ -178,6 +182,7 @@ impl Kind {
             Self::LabelsAwaitingDecision => "LABELS_AWAITING_DECISION",
             Self::ProfileRetired => "PROFILE_RETIRED",
             Self::LabelRequestDue => "LABEL_REQUEST_DUE",
+            Self::InvitedToApply => "INVITED_TO_APPLY",
         }
     }
 
@@ -201,6 +206,7 @@ impl Kind {
             Self::LabelsAwaitingDecision => "labels à décider",
             Self::ProfileRetired => "profils effacés (durée de conservation)",
             Self::LabelRequestDue => "demandes de label à faire",
+            Self::InvitedToApply => "invitations à postuler",
         }
     }
 }
