@@ -17,12 +17,13 @@ use vte_proto::vte::common::v1::PageRequest;
 use vte_proto::vte::offers::v1::{
     AcceptApplicationRequest, AcknowledgeLabelCharterRequest, AppealLabelRequest, ApplyRequest,
     CloseOfferRequest, CompletePlacementRequest, CreateOfferRequest, DecideLabelRequest,
-    EndPlacementEarlyRequest, GetApplicationRequest, GetLabelCaseRequest, GetOfferRequest,
-    GetPlacementRequest, ListApplicationsRequest, ListLabelDecisionsRequest, ListLabelQueueRequest,
-    ListOffersRequest, ListPlacementsRequest, Offer, OfferSpec, PublishOfferRequest,
-    RefuseApplicationRequest, RequestLabelRequest, ReviewApplicationRequest,
-    ScheduleInterviewRequest, SearchOffersRequest, UpdateOfferRequest, WithdrawApplicationRequest,
-    list_applications_request, list_label_decisions_request,
+    DeclineInvitationRequest, EndPlacementEarlyRequest, GetApplicationRequest, GetLabelCaseRequest,
+    GetOfferRequest, GetPlacementRequest, InviteToApplyRequest, ListApplicationsRequest,
+    ListInvitationsRequest, ListLabelDecisionsRequest, ListLabelQueueRequest, ListOffersRequest,
+    ListPlacementsRequest, Offer, OfferSpec, PublishOfferRequest, RefuseApplicationRequest,
+    RequestLabelRequest, ReviewApplicationRequest, ScheduleInterviewRequest, SearchOffersRequest,
+    UpdateOfferRequest, WithdrawApplicationRequest, list_applications_request,
+    list_invitations_request, list_label_decisions_request,
 };
 use vte_proto::vte::placements::v1::{EarlyEndReason, LabelOutcome, Placement};
 
@@ -134,6 +135,10 @@ enum Rpc {
     AcceptApplication,
     RefuseApplication,
     WithdrawApplication,
+    InviteToApply,
+    ListInvitationsOfOffer,
+    ListInvitationsOfCandidate,
+    DeclineInvitation,
     GetPlacement,
     ListPlacements,
     CompletePlacement,
@@ -394,6 +399,61 @@ impl World {
                     })
                     .await,
             ),
+            Rpc::InviteToApply => {
+                let target = self.fresh_offer().await;
+                Outcome::of(
+                    client
+                        .invite_to_apply(InviteToApplyRequest {
+                            offer_id: target.id,
+                            candidate_id: self.candidate.to_string(),
+                            message: String::new(),
+                        })
+                        .await,
+                )
+            }
+            Rpc::ListInvitationsOfOffer => Outcome::of(
+                client
+                    .list_invitations(ListInvitationsRequest {
+                        scope: Some(list_invitations_request::Scope::OfferId(
+                            self.offer.id.clone(),
+                        )),
+                        ..ListInvitationsRequest::default()
+                    })
+                    .await,
+            ),
+            Rpc::ListInvitationsOfCandidate => Outcome::of(
+                client
+                    .list_invitations(ListInvitationsRequest {
+                        scope: Some(list_invitations_request::Scope::CandidateId(
+                            self.candidate.to_string(),
+                        )),
+                        ..ListInvitationsRequest::default()
+                    })
+                    .await,
+            ),
+            Rpc::DeclineInvitation => {
+                let offer = self.fresh_offer().await;
+                let target = self
+                    .api
+                    .owner()
+                    .invite_to_apply(InviteToApplyRequest {
+                        offer_id: offer.id,
+                        candidate_id: self.candidate.to_string(),
+                        message: String::new(),
+                    })
+                    .await
+                    .answer()
+                    .invitation
+                    .unwrap();
+                Outcome::of(
+                    client
+                        .decline_invitation(DeclineInvitationRequest {
+                            invitation_id: target.id,
+                            reason: String::new(),
+                        })
+                        .await,
+                )
+            }
             Rpc::ReviewApplication => {
                 let target = self.fresh_application().await;
                 Outcome::of(
@@ -656,6 +716,20 @@ async fn every_placement_and_label_rpc_answers_every_caller_as_the_access_rules_
         (Rpc::AppealLabel,         [UN,    NO,   OK,   NO,      OK,   NO,     NO,    NO,     NO,   OK,   NO]),
         (Rpc::GetLabelCase,        [UN,    NO,   OK,   NO,      OK,   NO,     OK,    NO,     OK,   OK,   OK]),
         (Rpc::ListLabelQueue,      [UN,    NO,   NO,   NO,      NO,   NO,     NO,    NO,     OK,   OK,   OK]),
+    ];
+    world.check(&rows).await;
+}
+
+#[tokio::test]
+async fn every_invitation_rpc_answers_every_caller_as_the_access_rules_say() {
+    let world = World::build().await;
+    #[rustfmt::skip]
+    let rows = [
+        //                          nobody site  owner other_co cand  other_c school other_s bpi   admin service
+        (Rpc::InviteToApply,       [UN,    NO,   OK,   NO,      NO,   NO,     NO,    NO,     NO,   OK,   NO]),
+        (Rpc::ListInvitationsOfOffer,     [UN, NO, OK,  NO,     NO,   NO,     NO,    NO,     NO,   OK,   OK]),
+        (Rpc::ListInvitationsOfCandidate, [UN, NO, NO,  NO,     OK,   NO,     OK,    NO,     NO,   OK,   OK]),
+        (Rpc::DeclineInvitation,   [UN,    NO,   NO,   NO,      OK,   NO,     OK,    NO,     NO,   OK,   NO]),
     ];
     world.check(&rows).await;
 }
