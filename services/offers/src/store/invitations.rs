@@ -146,6 +146,45 @@ pub async fn pending_invitations_of_offer(
         .collect()
 }
 
+/// The candidate's pending invitations, locked by id: those their erasure expires.
+pub async fn pending_invitations_of_candidate(
+    conn: &mut PgConnection,
+    candidate: CandidateId,
+) -> Result<Vec<Invitation>, StoreError> {
+    let rows: Vec<InvitationRow> = sqlx::query_as(concat!(
+        invitation_select!(),
+        "WHERE candidate_id = $1 AND status = 'PENDING' ORDER BY id FOR UPDATE"
+    ))
+    .bind(candidate.as_uuid())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(InvitationRow::into_invitation)
+        .collect()
+}
+
+/// Blanks the personal free text of an erased candidate's invitations: the companies' messages
+/// to them (which may name them), their reasons to decline and their own token subject where
+/// they answered. Statuses, dates, roles and ids stay; revisions do not move. Returns how many
+/// rows changed; running it again changes nothing.
+pub async fn anonymise_candidate_invitations(
+    conn: &mut PgConnection,
+    candidate: CandidateId,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE invitations SET message = '', decline_reason = '',
+             answered_subject = CASE WHEN answered_role = 'candidate' THEN ''
+                                     ELSE answered_subject END
+         WHERE candidate_id = $1
+           AND (message <> '' OR decline_reason <> ''
+                OR (answered_role = 'candidate' AND answered_subject <> ''))",
+    )
+    .bind(candidate.as_uuid())
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// How many invitations to the offer are pending.
 pub async fn count_pending_of_offer<'e>(
     executor: impl PgExecutor<'e>,

@@ -28,8 +28,9 @@ pub use candidates::{
 pub use companies::bind_company_name;
 pub use error::{StoreError, UniqueRule};
 pub use invitations::{
-    InvitationScope, count_pending_of_offer, count_sent_by_company_since, has_open_application,
-    insert_invitation, list_invitations, lock_invitation, lock_pending_invitation,
+    InvitationScope, anonymise_candidate_invitations, count_pending_of_offer,
+    count_sent_by_company_since, has_open_application, insert_invitation, list_invitations,
+    lock_invitation, lock_pending_invitation, pending_invitations_of_candidate,
     pending_invitations_of_offer, save_invitation,
 };
 pub use labels::{LabelScope, insert_label_decision, label_history, list_label_decisions};

@@ -49,6 +49,7 @@ pub async fn erase_candidate(
     store::upsert_candidate(transaction, candidate, None, true, ERASURE_REVISION).await?;
     let anonymised = store::anonymise_candidate_applications(transaction, candidate).await?;
     store::labels::anonymise_candidate_labels(transaction, candidate).await?;
+    super::invitations::erase_candidate_invitations(transaction, candidate).await?;
     vte_service::erasure::confirm_later(&mut *transaction, candidate, erasure_id).await?;
     Ok(anonymised)
 }

@@ -2,7 +2,8 @@
 //! a ranking; the candidate (or their school) declines, or applies, which accepts the
 //! invitation and links the application ([`accept_pending`], called by `apply`); an offer that
 //! ends expires its pending invitations ([`expire_pending`], called where its open applications
-//! end). The pair is judged by the same code as an application, limits against spam are
+//! end), and so does an erased candidate ([`erase_candidate_invitations`], which also blanks
+//! their invitations' free text). The pair is judged by the same code as an application, limits against spam are
 //! counted under the offer's lock, and each change is one `vte.invitations.v1` event.
 
 use chrono::{DateTime, Utc};
@@ -147,6 +148,23 @@ pub(super) async fn accept_pending(
     let accepted = pending.accept(application, actor, now)?;
     store::save_invitation(transaction, &accepted, pending.revision).await?;
     vte_events::append(transaction, &mapping::invitation_event(&accepted)).await?;
+    Ok(())
+}
+
+/// The candidate was erased: their pending invitations expire (each with its event, which
+/// carries no free text) and the free text of all of them is blanked. Runs in the erasure's
+/// transaction; running it again changes nothing.
+pub(crate) async fn erase_candidate_invitations(
+    transaction: &mut Transaction<'static, Postgres>,
+    candidate: vte_domain::CandidateId,
+) -> Result<(), Error> {
+    let now = now();
+    for pending in store::pending_invitations_of_candidate(transaction, candidate).await? {
+        let expired = pending.expire(now)?;
+        store::save_invitation(transaction, &expired, pending.revision).await?;
+        vte_events::append(transaction, &mapping::invitation_event(&expired)).await?;
+    }
+    store::anonymise_candidate_invitations(transaction, candidate).await?;
     Ok(())
 }
 

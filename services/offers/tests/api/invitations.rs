@@ -16,6 +16,13 @@ use vte_proto::vte::offers::v1::{
 };
 use vte_service::contacts::Contact;
 
+use std::sync::Arc;
+
+use vte_offers::mapping::InviteInput;
+use vte_offers::usecases::Offers;
+use vte_proto::vte::offers::v1::CloseOfferRequest;
+use vte_service::auth::{Caller, Identity};
+
 use crate::fixtures::{Answer, accept, apply, assert_invalid, date, figeac_cdi, published};
 use crate::harness::{Api, Client};
 
@@ -376,4 +383,115 @@ async fn bad_input_to_an_invitation_names_its_fields_and_changes_nothing() {
     assert_invalid(&status, &["message"]);
     assert!(status.message().contains("at most 1000"), "{status:?}");
     assert!(listed(&api.owner(), of_offer(&offer.id)).await.is_empty());
+}
+
+#[tokio::test]
+async fn erasing_a_candidate_expires_their_pending_invitations_and_blanks_their_free_text() {
+    let api = Api::start().await;
+    let school = SchoolId::new();
+    let candidate = api.enrol(school).await;
+    let (first, second) = (
+        published(&api.owner(), figeac_cdi()).await,
+        published(&api.owner(), figeac_cdi()).await,
+    );
+    invite(&api.owner(), &first.id, candidate).await;
+    let declined = invite(&api.owner(), &second.id, candidate).await;
+    api.candidate(candidate)
+        .decline_invitation(DeclineInvitationRequest {
+            invitation_id: declined.id.clone(),
+            reason: "Je m'appelle Jeanne Martin et je reste à Toulouse.".to_owned(),
+        })
+        .await
+        .answer();
+
+    // The erasure, as the consumer applies a `CandidateErased`.
+    let mut transaction = api.pool().begin().await.unwrap();
+    vte_offers::usecases::candidates::erase_candidate(
+        &mut transaction,
+        candidate,
+        uuid::Uuid::now_v7(),
+    )
+    .await
+    .unwrap();
+    transaction.commit().await.unwrap();
+
+    let first_seen = listed(&api.owner(), of_offer(&first.id)).await;
+    assert_eq!(first_seen[0].status, InvitationStatus::Expired as i32);
+    assert!(first_seen[0].message.is_empty());
+    let second_seen = listed(&api.owner(), of_offer(&second.id)).await;
+    assert_eq!(second_seen[0].status, InvitationStatus::Declined as i32);
+    assert!(second_seen[0].decline_reason.is_empty());
+    assert!(second_seen[0].message.is_empty());
+}
+
+#[tokio::test]
+async fn closing_the_offer_expires_its_pending_invitations() {
+    let api = Api::start().await;
+    let candidate = api.enrol(SchoolId::new()).await;
+    let offer = published(&api.owner(), figeac_cdi()).await;
+    invite(&api.owner(), &offer.id, candidate).await;
+
+    api.owner()
+        .close_offer(CloseOfferRequest {
+            offer_id: offer.id.clone(),
+            reason: "Poste pourvu en interne.".to_owned(),
+        })
+        .await
+        .answer();
+
+    let theirs = listed(&api.candidate(candidate), of_candidate(candidate)).await;
+    assert_eq!(theirs[0].status, InvitationStatus::Expired as i32);
+    let answered_by = theirs[0].answered_by.as_ref().unwrap();
+    assert_eq!(
+        answered_by.role,
+        vte_proto::vte::common::v1::Role::Service as i32
+    );
+}
+
+#[tokio::test]
+async fn a_company_sends_no_more_invitations_in_a_day_than_its_allowance_over_all_its_offers() {
+    let api = Api::start().await;
+    let school = SchoolId::new();
+    let reference =
+        Arc::new(vte_reference::ReferenceData::load(&vte_testbed::reference_dir()).unwrap());
+    let rules = Arc::new(vte_rules::RuleBook::load(&vte_rules::repository_rules_dir()).unwrap());
+    let offers = Offers::new(
+        api.pool().clone(),
+        reference,
+        rules,
+        api.contacts().directory(),
+    )
+    .with_invitations_per_day(2);
+    let company = Identity {
+        caller: Caller::Company {
+            siren: vte_domain::Siren::parse(crate::harness::SIREN).unwrap(),
+        },
+        subject: "recruteuse-1".to_owned(),
+        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        on_behalf_of: None,
+    };
+    let (figeac, second) = (
+        published(&api.owner(), figeac_cdi()).await,
+        published(&api.owner(), figeac_cdi()).await,
+    );
+    let mut outcomes = Vec::new();
+    for offer in [&figeac, &second, &second] {
+        let candidate = api.enrol(school).await;
+        let input = InviteInput {
+            offer_id: vte_domain::OfferId::parse(&offer.id).unwrap(),
+            candidate_id: candidate,
+            message: String::new(),
+        };
+        outcomes.push(offers.invite_to_apply(&company, input).await);
+    }
+
+    assert!(outcomes[0].is_ok() && outcomes[1].is_ok(), "{outcomes:?}");
+    let status = tonic::Status::from(outcomes.pop().unwrap().unwrap_err());
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status.message().contains("invitations per company per day"),
+        "{}",
+        status.message()
+    );
+    assert!(status.message().contains("is 2"), "{}", status.message());
 }
