@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
-use vte_domain::ApplicationId;
+use vte_domain::{ApplicationId, CandidateId, SchoolId};
 use vte_service::auth::{Caller, Identity};
 
 use super::applications::person;
@@ -98,7 +98,7 @@ impl Offers {
             InvitationsScope::Candidate(candidate) => {
                 let school = self.school_of(candidate).await?;
                 if !service {
-                    access::act_for(&who.caller, person(&candidate, school.as_ref()))?;
+                    act_for(who, &candidate, school.as_ref())?;
                 }
                 InvitationScope::Candidate(candidate)
             }
@@ -118,10 +118,7 @@ impl Offers {
             .await?
             .ok_or(Error::NotFound("invitation"))?;
         let school = self.school_of(invitation.candidate_id).await?;
-        access::act_for(
-            &who.caller,
-            person(&invitation.candidate_id, school.as_ref()),
-        )?;
+        act_for(who, &invitation.candidate_id, school.as_ref())?;
         let declined = invitation.decline(&access::actor(who), &input.reason, now())?;
         store::save_invitation(&mut transaction, &declined, invitation.revision).await?;
         vte_events::append(&mut transaction, &mapping::invitation_event(&declined)).await?;
@@ -130,13 +127,27 @@ impl Offers {
     }
 }
 
+/// Reading or answering a candidate's invitations: the candidate, their school, an operator, or
+/// the website acting for the candidate with their delegation (a `site` token whose
+/// `on_behalf_of` names them).
+fn act_for(
+    who: &Identity,
+    candidate: &CandidateId,
+    school: Option<&SchoolId>,
+) -> Result<(), Error> {
+    if matches!(who.caller, Caller::Site) && who.on_behalf_of.as_ref() == Some(candidate) {
+        return Ok(());
+    }
+    access::act_for(&who.caller, person(candidate, school))
+}
+
 /// The candidate applied to the offer (`application`, by `actor`): their pending invitation to
 /// it, if any, is accepted and linked to the application, with its event. Runs in the
 /// application's transaction, under the offer's lock.
 pub(super) async fn accept_pending(
     transaction: &mut Transaction<'static, Postgres>,
     offer: &Offer,
-    candidate: vte_domain::CandidateId,
+    candidate: CandidateId,
     application: ApplicationId,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -156,7 +167,7 @@ pub(super) async fn accept_pending(
 /// transaction; running it again changes nothing.
 pub(crate) async fn erase_candidate_invitations(
     transaction: &mut Transaction<'static, Postgres>,
-    candidate: vte_domain::CandidateId,
+    candidate: CandidateId,
 ) -> Result<(), Error> {
     let now = now();
     for pending in store::pending_invitations_of_candidate(transaction, candidate).await? {

@@ -18,7 +18,10 @@ use vte_service::contacts::Contact;
 
 use std::sync::Arc;
 
-use vte_offers::mapping::InviteInput;
+use vte_offers::domain::InvitationId;
+use vte_offers::mapping::{
+    DeclineInput, InvitationsScope, InviteInput, ListInvitationsInput, PageInput,
+};
 use vte_offers::usecases::Offers;
 use vte_proto::vte::offers::v1::CloseOfferRequest;
 use vte_service::auth::{Caller, Identity};
@@ -27,6 +30,28 @@ use crate::fixtures::{Answer, accept, apply, assert_invalid, date, figeac_cdi, p
 use crate::harness::{Api, Client};
 
 const WORDS: &str = "Votre double compétence génie mécanique et lean nous intéresse.";
+
+/// The use cases on the API's database, with the repository's rule sets.
+fn use_cases(api: &Api) -> Offers {
+    let reference =
+        Arc::new(vte_reference::ReferenceData::load(&vte_testbed::reference_dir()).unwrap());
+    let rules = Arc::new(vte_rules::RuleBook::load(&vte_rules::repository_rules_dir()).unwrap());
+    Offers::new(
+        api.pool().clone(),
+        reference,
+        rules,
+        api.contacts().directory(),
+    )
+}
+
+fn identity(caller: Caller, on_behalf_of: Option<CandidateId>) -> Identity {
+    Identity {
+        caller,
+        subject: "account-1".to_owned(),
+        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        on_behalf_of,
+    }
+}
 
 async fn invite(company: &Client, offer_id: &str, candidate: CandidateId) -> Invitation {
     company
@@ -452,24 +477,13 @@ async fn closing_the_offer_expires_its_pending_invitations() {
 async fn a_company_sends_no_more_invitations_in_a_day_than_its_allowance_over_all_its_offers() {
     let api = Api::start().await;
     let school = SchoolId::new();
-    let reference =
-        Arc::new(vte_reference::ReferenceData::load(&vte_testbed::reference_dir()).unwrap());
-    let rules = Arc::new(vte_rules::RuleBook::load(&vte_rules::repository_rules_dir()).unwrap());
-    let offers = Offers::new(
-        api.pool().clone(),
-        reference,
-        rules,
-        api.contacts().directory(),
-    )
-    .with_invitations_per_day(2);
-    let company = Identity {
-        caller: Caller::Company {
+    let offers = use_cases(&api).with_invitations_per_day(2);
+    let company = identity(
+        Caller::Company {
             siren: vte_domain::Siren::parse(crate::harness::SIREN).unwrap(),
         },
-        subject: "recruteuse-1".to_owned(),
-        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
-        on_behalf_of: None,
-    };
+        None,
+    );
     let (figeac, second) = (
         published(&api.owner(), figeac_cdi()).await,
         published(&api.owner(), figeac_cdi()).await,
@@ -494,4 +508,50 @@ async fn a_company_sends_no_more_invitations_in_a_day_than_its_allowance_over_al
         status.message()
     );
     assert!(status.message().contains("is 2"), "{}", status.message());
+}
+
+#[tokio::test]
+async fn the_website_reads_and_declines_a_candidates_invitations_only_with_their_delegation() {
+    let api = Api::start().await;
+    let school = SchoolId::new();
+    let (candidate, other) = (api.enrol(school).await, api.enrol(school).await);
+    let offer = published(&api.owner(), figeac_cdi()).await;
+    let sent = invite(&api.owner(), &offer.id, candidate).await;
+    let offers = use_cases(&api);
+    let list = |candidate: CandidateId| ListInvitationsInput {
+        scope: InvitationsScope::Candidate(candidate),
+        statuses: Vec::new(),
+        page: PageInput::default(),
+    };
+    let decline = || DeclineInput {
+        invitation_id: InvitationId::parse(&sent.id).unwrap(),
+        reason: String::new(),
+    };
+
+    let for_other = identity(Caller::Site, Some(other));
+    let refused = offers.list_invitations(&for_other, list(candidate)).await;
+    assert_eq!(
+        tonic::Status::from(refused.unwrap_err()).code(),
+        Code::PermissionDenied
+    );
+    let refused = offers.decline_invitation(&for_other, decline()).await;
+    assert_eq!(
+        tonic::Status::from(refused.unwrap_err()).code(),
+        Code::PermissionDenied
+    );
+
+    let for_candidate = identity(Caller::Site, Some(candidate));
+    let page = offers
+        .list_invitations(&for_candidate, list(candidate))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    let declined = offers
+        .decline_invitation(&for_candidate, decline())
+        .await
+        .unwrap();
+    assert_eq!(
+        declined.status,
+        vte_offers::domain::InvitationStatus::Declined
+    );
 }
