@@ -180,3 +180,50 @@ pub fn invitation_event(invitation: &Invitation) -> invitations::InvitationEvent
         event: Some(event),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::domain::testing;
+
+    #[test]
+    fn an_invitations_events_carry_its_state_but_never_its_free_text() {
+        let offer = testing::published_offer(1);
+        let sent = Invitation::send(
+            InvitationId::new(),
+            &offer,
+            CandidateId::new(),
+            &testing::company(),
+            "Jeanne, appelez-moi au 06 12 34 56 78",
+            testing::today(),
+            testing::now(),
+        )
+        .unwrap();
+        let declined = sent
+            .decline(
+                &testing::candidate(sent.candidate_id),
+                "Je reste à Toulouse",
+                testing::now(),
+            )
+            .unwrap();
+
+        let Some(Event::Sent(event)) = invitation_event(&sent).event else {
+            panic!("a pending invitation is sent");
+        };
+        let state = event.invitation.unwrap();
+        assert_eq!(state.status, invitations::InvitationStatus::Pending as i32);
+        assert!(state.message.is_empty());
+        let envelope = invitation_event(&declined);
+        assert_eq!(envelope.invitation_id, sent.id.to_string());
+        let Some(Event::Answered(event)) = envelope.event else {
+            panic!("a declined invitation is answered");
+        };
+        let state = event.invitation.unwrap();
+        assert_eq!(state.status, invitations::InvitationStatus::Declined as i32);
+        assert!(state.message.is_empty() && state.decline_reason.is_empty());
+        // The API gives both to the parties.
+        let answered = invitation_to_proto(&declined, FreeText::Include);
+        assert_eq!(answered.decline_reason, "Je reste à Toulouse");
+    }
+}
