@@ -1,10 +1,11 @@
 //! Invitations to apply: the company owning a published offer invites a candidate it found in
 //! a ranking; the candidate (or their school) declines, or applies, which accepts the
-//! invitation and links the application ([`accept_pending`], called by `apply`); an offer that
-//! ends expires its pending invitations ([`expire_pending`], called where its open applications
-//! end), and so does an erased candidate ([`erase_candidate_invitations`], which also blanks
-//! their invitations' free text). The pair is judged by the same code as an application, limits against spam are
-//! counted under the offer's lock, and each change is one `vte.invitations.v1` event.
+//! invitation and links the application (`accept_pending`, called by `apply`); an offer that
+//! ends expires its pending invitations (`expire_pending`, called where its open applications
+//! end), and so does an erased candidate (`erase_candidate_invitations`, which also blanks
+//! their invitations' free text). The pair is judged by the same code as an application,
+//! limits against spam are counted under the offer's lock, and each change is one
+//! `vte.invitations.v1` event.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};

@@ -1,7 +1,7 @@
 //! Offers: a company writes drafts, publishes and closes them; the website browses published
 //! offers. An offer that ends (filled, closed, expired) closes out its open applications and
 //! expires its pending invitations in the same transaction, each with its own event:
-//! [`save_offer_change`] does it for the API and the expiry sweep alike.
+//! `save_offer_change` does it for the API and the expiry sweep alike.
 
 use sqlx::{Postgres, Transaction};
 use vte_domain::{InvalidValue, OfferId};
