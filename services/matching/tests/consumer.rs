@@ -131,10 +131,11 @@ async fn a_repeated_or_older_event_changes_journals_and_suggests_nothing() {
     let offer = offer("46102", MissionType::Technologie);
     bed.handle(&published(&offer)).await.unwrap();
     assert_eq!(bed.count("SELECT count(*) FROM suggestions").await, 1);
+    // The company's suggestion and the candidate's alert of the new offer.
     assert_eq!(
         bed.count("SELECT count(*) FROM outbox WHERE topic = 'vte.matching.v1'")
             .await,
-        1
+        2
     );
     let journal = bed.count("SELECT count(*) FROM index_changes").await;
     assert_eq!(journal, 2);
@@ -153,7 +154,7 @@ async fn a_repeated_or_older_event_changes_journals_and_suggests_nothing() {
     assert_eq!(
         bed.count("SELECT count(*) FROM outbox WHERE topic = 'vte.matching.v1'")
             .await,
-        1
+        2
     );
     assert_eq!(bed.count("SELECT max(revision) FROM offers").await, 2);
 
@@ -169,7 +170,7 @@ async fn a_repeated_or_older_event_changes_journals_and_suggests_nothing() {
     assert_eq!(
         bed.count("SELECT count(*) FROM outbox WHERE topic = 'vte.matching.v1'")
             .await,
-        1
+        2
     );
 }
 
@@ -208,11 +209,12 @@ async fn two_instances_handling_a_profile_and_an_offer_at_once_still_suggest_the
     first.commit().await.unwrap();
     publication.await.unwrap();
 
-    // The profile found no offer; the publication then found the profile.
+    // The profile found no offer; the publication then found the profile (suggested to the
+    // company, and told of the offer).
     assert_eq!(bed.count("SELECT count(*) FROM suggestions").await, 1);
     assert_eq!(
         bed.count("SELECT count(*) FROM outbox WHERE topic = 'vte.matching.v1'")
             .await,
-        1
+        2
     );
 }
