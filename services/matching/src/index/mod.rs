@@ -403,6 +403,8 @@ struct Query<'a> {
     /// For each skill the offer seeks, the interned keys that meet it in full and those of its
     /// families (absent keys are held by no candidate); their count and signature.
     skill_groups: Vec<(Vec<u32>, Vec<u32>)>,
+    /// The signature of each of those skills' keys, in the same order.
+    group_signatures: Vec<u64>,
     skills_sought: u32,
     skill_signature: u64,
     /// The fields of study the offer seeks, and every interned field's key and taxonomy.
@@ -452,6 +454,15 @@ impl<'a> Query<'a> {
                 .iter()
                 .flat_map(|(exact, families)| exact.iter().chain(families))
                 .fold(0, |sig, skill| sig | skill_bit(*skill)),
+            group_signatures: skill_groups
+                .iter()
+                .map(|(exact, families)| {
+                    exact
+                        .iter()
+                        .chain(families)
+                        .fold(0, |sig, skill| sig | skill_bit(*skill))
+                })
+                .collect(),
             skill_groups,
             skills_sought: u32::try_from(offer.skills.len()).unwrap_or(u32::MAX),
             sought_fields: &offer.fields,
@@ -598,6 +609,17 @@ impl<'a> Query<'a> {
             if let Some(threshold) = top.threshold() {
                 let cheap = weighted(w, &values);
                 if cheap + costly_bound < threshold {
+                    continue;
+                }
+                // Tighter: only the skills sharing a signature bit with the candidate's keys
+                // can earn credit, one at most each.
+                let reachable = self
+                    .group_signatures
+                    .iter()
+                    .filter(|group| **group & signatures[i] != 0)
+                    .count();
+                let skills_bound = skills_fit(reachable as f32, self.skills_sought);
+                if cheap + w[1] * skills_bound + w[5] + 1e-5 < threshold {
                     continue;
                 }
             }
