@@ -132,6 +132,19 @@ async fn an_invited_candidate_sees_the_invitation_applies_and_it_is_accepted_and
     assert_eq!(seen[0].revision, 2);
     assert!(seen[0].answered_at.is_some());
 
+    // A candidate who has applied is not invited again to the same offer.
+    let applied = api
+        .owner()
+        .invite_to_apply(InviteToApplyRequest {
+            offer_id: offer.id.clone(),
+            candidate_id: candidate.to_string(),
+            message: String::new(),
+        })
+        .await
+        .refusal();
+    assert_eq!(applied.code(), Code::AlreadyExists, "{applied:?}");
+    assert!(applied.message().contains("already applied"), "{applied:?}");
+
     // An answered invitation cannot be declined any more.
     let late = api
         .candidate(candidate)
