@@ -7,20 +7,23 @@ use figment::value::Value;
 
 use crate::support::{Spec, read, repo, services};
 
-/// The binary a service's package builds (its `[[bin]]`, or the package's own name for
-/// `src/main.rs`), and the package name.
+/// The binary a service's package builds and the package name: the package's own name for
+/// `src/main.rs`, else its one `[[bin]]`. Other binaries of the package (operators' tools in
+/// `src/bin/`, such as matching's `evaluate` and `impressions-report`) are not the service.
 pub fn binary(spec: Spec) -> (String, String) {
     let manifest = repo().join(spec.dir()).join("Cargo.toml");
     let figment = Figment::from(Toml::file_exact(&manifest));
     let package: String = figment
         .extract_inner("package.name")
         .unwrap_or_else(|error| panic!("{}: {error}", manifest.display()));
+    if repo().join(spec.dir()).join("src/main.rs").exists() {
+        return (package.clone(), package);
+    }
     let bins: Vec<String> = match figment.find_value("bin") {
         Ok(Value::Array(_, bins)) => bins
             .iter()
             .filter_map(|bin| bin.find_ref("name")?.as_str().map(str::to_owned))
             .collect(),
-        _ if repo().join(spec.dir()).join("src/main.rs").exists() => vec![package.clone()],
         _ => Vec::new(),
     };
     assert_eq!(
