@@ -11,6 +11,7 @@ use super::geo::one_decimal;
 use super::model::{CandidateModel, OfferModel};
 use super::score::{Assessment, ComponentKind, RegionPreference, level_in};
 use super::taxonomy;
+use super::text::{held_keys, skill_credit};
 
 /// Who reads the explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,21 +199,40 @@ fn sentence(
             if offer.skills.is_empty() {
                 return "L'offre ne liste pas de compétences.".to_owned();
             }
+            // Counted on the offer's side: several of the candidate's skills may meet one.
+            let held = held_keys(&candidate.skills);
+            let credits: Vec<f32> = offer
+                .skills
+                .iter()
+                .map(|sought| skill_credit(&sought.skill, &held))
+                .collect();
+            let met = credits.iter().filter(|credit| **credit >= 1.0).count();
+            let near = credits
+                .iter()
+                .filter(|credit| **credit > 0.0 && **credit < 1.0)
+                .count();
             let names: Vec<&str> = a
                 .matched_skills
                 .iter()
                 .map(|i| candidate.skills[*i].text.as_str())
                 .collect();
-            if names.is_empty() {
-                format!("Aucune des {} compétences demandées.", offer.skills.len())
+            let sought = offer.skills.len();
+            let mut text = if met == 0 {
+                format!("Aucune des {sought} compétences demandées.")
             } else {
                 format!(
-                    "{} des {} compétences demandées : {}.",
-                    names.len(),
-                    offer.skills.len(),
+                    "{met} des {sought} compétences demandées : {}.",
                     names.join(", ")
                 )
+            };
+            if near > 0 {
+                text.push_str(&format!(
+                    " {near} autre{} approchée{} par un outil de la même famille.",
+                    if near > 1 { "s" } else { "" },
+                    if near > 1 { "s" } else { "" }
+                ));
             }
+            text
         }
         ComponentKind::FieldOfStudy => {
             let field = &candidate.field_of_study.text;

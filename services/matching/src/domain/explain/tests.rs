@@ -235,3 +235,31 @@ fn a_student_graduating_after_the_start_takes_work_study_but_not_a_cdi() {
         explained.summary
     );
 }
+
+#[test]
+fn the_skills_sentence_counts_the_offers_skills_met_not_the_candidates_skills() {
+    let reference = reference();
+    let (mut offer, mut candidate) = pair(&reference);
+    offer.skills = vec![
+        Term::new("Automatisme"),
+        Term::new("Python"),
+        Term::new("Catia"),
+    ];
+    candidate.skills = vec![
+        Term::new("automates Siemens"),
+        Term::new("TIA Portal"),
+        Term::new("Python"),
+        Term::new("SolidWorks"),
+    ];
+    let explained = explained(&offer, &candidate, Audience::Company);
+    let skills = explained
+        .components
+        .iter()
+        .find(|c| c.kind == ComponentKind::Skills)
+        .unwrap();
+    assert_eq!(
+        skills.sentence,
+        "2 des 3 compétences demandées : automates Siemens, TIA Portal, Python. 1 autre approchée \
+         par un outil de la même famille."
+    );
+}
