@@ -103,20 +103,33 @@ async fn the_demo_loads_matchable_students_and_published_offers_and_companies_he
     assert_eq!(published, 36);
     assert!(in_territory >= 24, "{in_territory} of 36 in a Territoire");
     let (company, offer_id) = some_offer.unwrap();
-    let ranked = MatchingServiceClient::new(
+    let matching = MatchingServiceClient::new(
         connection
             .channel(&connection.matching, &company)
             .await
             .unwrap(),
+    );
+    // Matching learns of the offer from its event: poll until it can rank it.
+    let ranked = vte_testbed::eventually(
+        "matching to rank candidates for a demo offer",
+        PATIENCE,
+        || {
+            let (mut matching, offer_id) = (matching.clone(), offer_id.clone());
+            async move {
+                matching
+                    .rank_candidates(RankCandidatesRequest {
+                        offer_id,
+                        limit: 5,
+                        filters: None,
+                    })
+                    .await
+                    .ok()
+                    .map(tonic::Response::into_inner)
+                    .filter(|ranked| !ranked.candidates.is_empty())
+            }
+        },
     )
-    .rank_candidates(RankCandidatesRequest {
-        offer_id,
-        limit: 5,
-        filters: None,
-    })
-    .await
-    .unwrap()
-    .into_inner();
+    .await;
     assert!(
         !ranked.candidates.is_empty(),
         "the demo offer ranks candidates"
