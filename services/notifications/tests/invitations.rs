@@ -86,6 +86,7 @@ async fn an_invited_candidate_is_told_unless_they_turned_invitations_off() {
             &sent,
             Event::Sent(InvitationSent {
                 invitation: Some(sent.clone()),
+                ..InvitationSent::default()
             }),
         ),
     )
@@ -97,6 +98,7 @@ async fn an_invited_candidate_is_told_unless_they_turned_invitations_off() {
             &ignored,
             Event::Sent(InvitationSent {
                 invitation: Some(ignored.clone()),
+                ..InvitationSent::default()
             }),
         ),
     )
@@ -144,4 +146,32 @@ async fn an_invited_candidate_is_told_unless_they_turned_invitations_off() {
     assert_eq!(inbox(&mut service.candidate(invited)).await.len(), 1);
     assert!(inbox(&mut service.company(offer.company)).await.is_empty());
     assert_eq!(service.notifications_of("INVITED_TO_APPLY").await, 1);
+}
+
+/// The invitation's event names the offer: a notice written before the offer's own event has
+/// arrived (another topic, no order between them) still says who invites to what.
+#[tokio::test]
+async fn an_invitation_arriving_before_its_offer_is_told_with_the_names_it_carries() {
+    let service = Notifications::start().await;
+    let offer = TestOffer::figeac(Siren::parse("732829320").unwrap());
+    let invited = CandidateId::new();
+    let sent = invitation(&offer, invited);
+    deliver(
+        &service,
+        &envelope(
+            &sent,
+            Event::Sent(InvitationSent {
+                invitation: Some(sent.clone()),
+                offer_title: "Ingénieur méthodes industrialisation".to_owned(),
+                company_name: "Usinage du Célé".to_owned(),
+            }),
+        ),
+    )
+    .await;
+    let told = inbox(&mut service.candidate(invited)).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        told[0].title,
+        "Usinage du Célé vous invite à postuler : Ingénieur méthodes industrialisation"
+    );
 }

@@ -32,9 +32,16 @@ impl Handles<InvitationEvent> for EventsHandler {
         let invitation_id = uuid(&invitation.id, "invitation.id")?;
         let offer_id = uuid(&invitation.offer_id, "invitation.offer_id")?;
         let candidate = candidate_id(&invitation.candidate_id, "invitation.candidate_id")?;
-        let offer = facts::offer(&mut **transaction, offer_id)
+        let mut offer = facts::offer(&mut **transaction, offer_id)
             .await
             .map_err(store_error)?;
+        // The event names the offer itself: its facts need not have arrived from vte.offers.v1.
+        if offer.title.is_empty() {
+            offer.title.clone_from(&sent.offer_title);
+        }
+        if offer.company_name.is_empty() {
+            offer.company_name.clone_from(&sent.company_name);
+        }
         let draft = Draft {
             recipient: Recipient::Candidate(candidate),
             kind: Kind::InvitedToApply,

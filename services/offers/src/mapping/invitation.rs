@@ -166,9 +166,33 @@ pub fn invitation_to_proto(invitation: &Invitation, text: FreeText) -> invitatio
 /// The `vte.invitations.v1` envelope of the invitation's last change: a fresh UUIDv7 event id,
 /// the invitation's update time, its id as the key, and no free text.
 pub fn invitation_event(invitation: &Invitation) -> invitations::InvitationEvent {
+    invitation_event_of(invitation, None)
+}
+
+/// The envelope of an invitation just sent, carrying the offer's public title and company name
+/// (`offer`), so the notice to the candidate needs nothing from another topic.
+pub fn invitation_sent_event(
+    invitation: &Invitation,
+    offer: &crate::domain::Offer,
+) -> invitations::InvitationEvent {
+    invitation_event_of(invitation, Some(offer))
+}
+
+fn invitation_event_of(
+    invitation: &Invitation,
+    offer: Option<&crate::domain::Offer>,
+) -> invitations::InvitationEvent {
     let state = Some(invitation_to_proto(invitation, FreeText::Omit));
+    let (offer_title, company_name) = offer
+        .and_then(|offer| offer.spec())
+        .map(|spec| (spec.title.to_string(), spec.company_name.to_string()))
+        .unwrap_or_default();
     let event = match invitation.status {
-        InvitationStatus::Pending => Event::Sent(invitations::InvitationSent { invitation: state }),
+        InvitationStatus::Pending => Event::Sent(invitations::InvitationSent {
+            invitation: state,
+            offer_title,
+            company_name,
+        }),
         InvitationStatus::Accepted | InvitationStatus::Declined | InvitationStatus::Expired => {
             Event::Answered(invitations::InvitationAnswered { invitation: state })
         }

@@ -33,7 +33,8 @@ pub use application::{
 };
 pub use invitation::{
     DeclineInput, FreeText, InvitationsScope, InviteInput, ListInvitationsInput, decline_input,
-    invitation_event, invitation_to_proto, invite_input, list_invitations_input,
+    invitation_event, invitation_sent_event, invitation_to_proto, invite_input,
+    list_invitations_input,
 };
 pub use label::{
     AppealLabelInput, ListLabelQueueInput, RequestLabelInput, appeal_label_input,

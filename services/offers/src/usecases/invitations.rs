@@ -73,7 +73,11 @@ impl Offers {
         if !store::insert_invitation(&mut transaction, &invitation).await? {
             return Err(InvitationRefusal::AlreadyInvited.into());
         }
-        vte_events::append(&mut transaction, &mapping::invitation_event(&invitation)).await?;
+        vte_events::append(
+            &mut transaction,
+            &mapping::invitation_sent_event(&invitation, &offer),
+        )
+        .await?;
         transaction.commit().await?;
         Ok(invitation)
     }
