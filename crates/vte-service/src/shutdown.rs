@@ -30,3 +30,13 @@ async fn wait_for_signal() {
         }
     }
 }
+
+/// The pause between two rounds of a periodic task: waits `period`, or less when `stop` is
+/// cancelled. Returns whether to run another round. The services' sweeps loop on it:
+/// `loop { round().await; if !pause(every, &stop).await { return; } }`.
+pub async fn pause(period: std::time::Duration, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        () = stop.cancelled() => false,
+        () = tokio::time::sleep(period) => true,
+    }
+}

@@ -57,9 +57,8 @@ pub async fn run(
 ) {
     loop {
         round(&candidates, &rules, policy, &metrics, &shutdown).await;
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
+        if !vte_service::shutdown::pause(every, &shutdown).await {
+            return;
         }
     }
 }

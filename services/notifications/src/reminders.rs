@@ -46,9 +46,8 @@ pub async fn run(
         )
         .await;
         report(labels, "Bpifrance of VTEs awaiting their label");
-        tokio::select! {
-            () = stop.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
+        if !vte_service::shutdown::pause(every, &stop).await {
+            return;
         }
     }
 }

@@ -39,9 +39,8 @@ pub async fn run(
     loop {
         let now = Utc::now().trunc_subsecs(6);
         round(&pool, &reference, &rules, now.date_naive(), now, &shutdown).await;
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
+        if !vte_service::shutdown::pause(every, &shutdown).await {
+            return;
         }
     }
 }

@@ -205,9 +205,8 @@ pub async fn sweep(
                 }
             }
         }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
+        if !vte_service::shutdown::pause(every, &shutdown).await {
+            return;
         }
     }
 }

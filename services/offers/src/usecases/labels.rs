@@ -369,9 +369,8 @@ pub async fn run_label_reminders(offers: Offers, every: Duration, shutdown: Canc
                 tracing::warn!(%error, "the label reminder sweep failed; retrying next round");
             }
         }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
+        if !vte_service::shutdown::pause(every, &shutdown).await {
+            return;
         }
     }
 }
