@@ -6,7 +6,7 @@
 
 use super::spec::{DraftSpec, OfferSpec};
 use vte_domain::{ContractKind, EducationLevel};
-use vte_rules::{AidCode, AidOutcome, AidVerdict, OfferFacts, RuleBook, offer_aids};
+use vte_rules::{AidCode, AidOutcome, AidVerdict, OfferFacts};
 
 impl OfferSpec {
     /// The offer as the scheme's rules read it.
@@ -64,11 +64,6 @@ impl DraftSpec {
     }
 }
 
-/// The aids of an offer whose facts are known, by the rules of its start date.
-pub fn aids(rules: &RuleBook, facts: &OfferFacts) -> Vec<AidVerdict> {
-    offer_aids(rules, facts)
-}
-
 /// The aids of a draft that lacks what the rules read: none is open, each says what is missing.
 pub fn incomplete_aids(missing: &[&str]) -> Vec<AidVerdict> {
     AidCode::ALL
@@ -99,7 +94,7 @@ mod tests {
     use crate::domain::testing::reference;
     use chrono::NaiveDate;
     use vte_domain::CompanySize;
-    use vte_rules::repository_rules_dir;
+    use vte_rules::{RuleBook, offer_aids, repository_rules_dir};
 
     fn rules() -> RuleBook {
         RuleBook::load(&repository_rules_dir()).unwrap()
@@ -124,7 +119,7 @@ mod tests {
 
     #[test]
     fn work_study_in_figeac_opens_the_4000_eur_aid_and_mobili_jeune_is_only_possible() {
-        let aids = aids(
+        let aids = offer_aids(
             &rules(),
             &facts("46102", ContractKind::WorkStudy, day(2026, 9, 1)),
         );
@@ -146,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_cdi_in_toulouse_opens_no_aid_and_says_why() {
-        let aids = aids(
+        let aids = offer_aids(
             &rules(),
             &facts("31555", ContractKind::Cdi, day(2026, 9, 1)),
         );

@@ -30,7 +30,7 @@ pub(crate) mod testing;
 
 pub use acceptance::{Acceptance, AcceptanceTerms, accept};
 pub use actor::{Actor, Party, Role};
-pub use aid::{aids, incomplete_aids};
+pub use aid::incomplete_aids;
 pub use application::{
     Application, ApplicationTransition, ExpiryCause, ObsoleteCause, UNANSWERED_EXPIRY,
     close_out_applications, is_due_for_expiry,

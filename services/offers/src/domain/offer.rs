@@ -3,7 +3,7 @@
 //! or the [`DomainError`] naming why not; the store saves the result. Positions are counted
 //! here: an acceptance takes one, and the last one fills the offer.
 
-use super::aid::{aids, incomplete_aids};
+use super::aid::incomplete_aids;
 use super::error::DomainError;
 use super::location::{Location, TerritoryRef};
 use super::spec::{DraftSpec, NewOffer, OfferSpec};
@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt;
 use vte_domain::{ContractKind, InvalidValue, OfferId, Siren};
 use vte_reference::ReferenceData;
-use vte_rules::{AidVerdict, RuleBook};
+use vte_rules::{AidVerdict, RuleBook, offer_aids};
 
 /// Where an offer is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -232,9 +232,9 @@ impl Offer {
     /// still lacks).
     pub fn aids(&self, rules: &RuleBook) -> Vec<AidVerdict> {
         match &self.content {
-            OfferContent::Complete(spec) => aids(rules, &spec.facts()),
+            OfferContent::Complete(spec) => offer_aids(rules, &spec.facts()),
             OfferContent::Draft(draft) => match draft.facts() {
-                Ok(facts) => aids(rules, &facts),
+                Ok(facts) => offer_aids(rules, &facts),
                 Err(missing) => incomplete_aids(&missing),
             },
         }
