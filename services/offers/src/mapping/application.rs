@@ -4,19 +4,18 @@
 //! only where it may go), the candidate's contact data disclosed with it, and the
 //! `ApplicationEvent` envelope of its last step.
 
+use super::lists::{ListScope, ScopedList, scoped_list_input, scoped_list_request};
 use super::wire::{
-    FilteredList, Filters, PageInput, WireEnum, actor_to_proto, both, check_enum_filter,
-    check_page, check_recent_date, filter_set, optional_timestamp, parse_id, parse_optional_id,
-    timestamp, timestamp_from_proto,
+    WireEnum, actor_to_proto, both, check_recent_date, optional_timestamp, parse_id,
+    parse_optional_id, timestamp, timestamp_from_proto,
 };
 use crate::domain::{AcceptanceTerms, Application, ApplicationStatus, ApplicationTransition};
 use chrono::{DateTime, Utc};
-use vte_domain::{ApplicationId, CandidateId, FieldErrors, InvalidValue, OfferId};
+use vte_domain::{ApplicationId, CandidateId, FieldErrors, OfferId};
 use vte_proto::vte::applications::v1 as applications;
 use vte_proto::vte::applications::v1::application_event::Event;
 use vte_proto::vte::candidates::v1 as candidates;
 use vte_proto::vte::offers::v1 as offers;
-use vte_proto::vte::offers::v1::list_applications_request::Scope;
 use vte_service::contacts::Contact;
 
 /// Apply, decoded: the arguments of [`Application::submit`] that come from the request.
@@ -148,62 +147,22 @@ pub fn accept_input(
 }
 
 /// Whose applications a list asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApplicationsScope {
-    /// The applications to an offer.
-    Offer(OfferId),
-    /// A candidate's applications.
-    Candidate(CandidateId),
-}
+pub type ApplicationsScope = ListScope;
 
 /// ListApplications, decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListApplicationsInput {
-    /// Whose applications.
-    pub scope: ApplicationsScope,
-    /// Only these statuses; empty means all.
-    pub statuses: Vec<ApplicationStatus>,
-    /// The page wanted.
-    pub page: PageInput,
-}
+pub type ListApplicationsInput = ScopedList<ApplicationStatus>;
+
+scoped_list_request!(
+    offers::ListApplicationsRequest,
+    list_applications_request,
+    ApplicationStatus
+);
 
 /// Decodes a ListApplications request; the scope is required.
 pub fn list_applications_input(
     request: &offers::ListApplicationsRequest,
 ) -> Result<ListApplicationsInput, FieldErrors> {
-    let scope = match &request.scope {
-        Some(Scope::OfferId(id)) => parse_id("offer_id", id).map(ApplicationsScope::Offer),
-        Some(Scope::CandidateId(id)) => {
-            parse_id("candidate_id", id).map(ApplicationsScope::Candidate)
-        }
-        None => Err(
-            InvalidValue::new("one of offer_id or candidate_id is required")
-                .at("scope")
-                .into(),
-        ),
-    };
-    let mut errors = FieldErrors::new();
-    let statuses = check_enum_filter(&mut errors, "statuses", &request.statuses);
-    let page = check_page(&mut errors, "page", request.page.as_ref());
-    let (scope, ()) = both(scope, errors.into_result())?;
-    ListApplicationsInput {
-        scope,
-        statuses,
-        page,
-    }
-    .bind_page(FieldErrors::new())
-}
-
-impl FilteredList for ListApplicationsInput {
-    fn filters(&self) -> Filters {
-        Filters::NONE
-            .with("scope", self.scope)
-            .with("statuses", filter_set(&self.statuses))
-    }
-
-    fn page_mut(&mut self) -> &mut PageInput {
-        &mut self.page
-    }
+    scoped_list_input(request)
 }
 
 /// Whether an encoded application carries the candidate's free-text message.

@@ -2,17 +2,14 @@
 //! [`Invitation`] into `vte.invitations.v1.Invitation` (free text only where it may go), and the
 //! `InvitationEvent` envelope of its last change (no free text, no names, no contact data).
 
-use vte_domain::{CandidateId, FieldErrors, InvalidValue, OfferId};
+use vte_domain::{CandidateId, FieldErrors, OfferId};
 use vte_proto::vte::invitations::v1 as invitations;
 use vte_proto::vte::invitations::v1::invitation_event::Event;
 use vte_proto::vte::offers::v1 as offers;
-use vte_proto::vte::offers::v1::list_invitations_request::Scope;
 use vte_wire::wire_enum;
 
-use super::wire::{
-    FilteredList, Filters, PageInput, WireEnum, actor_to_proto, both, check_enum_filter,
-    check_page, filter_set, optional_timestamp, parse_id, timestamp,
-};
+use super::lists::{ListScope, ScopedList, scoped_list_input, scoped_list_request};
+use super::wire::{WireEnum, actor_to_proto, both, optional_timestamp, parse_id, timestamp};
 use crate::domain::{Invitation, InvitationId, InvitationStatus};
 
 wire_enum!(InvitationStatus => invitations::InvitationStatus, "vte.invitations.v1.InvitationStatus", {
@@ -68,62 +65,22 @@ pub fn decline_input(
 }
 
 /// Whose invitations a list asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvitationsScope {
-    /// The invitations to an offer.
-    Offer(OfferId),
-    /// A candidate's invitations.
-    Candidate(CandidateId),
-}
+pub type InvitationsScope = ListScope;
 
 /// ListInvitations, decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListInvitationsInput {
-    /// Whose invitations.
-    pub scope: InvitationsScope,
-    /// Only these statuses; empty means all.
-    pub statuses: Vec<InvitationStatus>,
-    /// The page wanted.
-    pub page: PageInput,
-}
+pub type ListInvitationsInput = ScopedList<InvitationStatus>;
+
+scoped_list_request!(
+    offers::ListInvitationsRequest,
+    list_invitations_request,
+    InvitationStatus
+);
 
 /// Decodes a ListInvitations request; the scope is required.
 pub fn list_invitations_input(
     request: &offers::ListInvitationsRequest,
 ) -> Result<ListInvitationsInput, FieldErrors> {
-    let scope = match &request.scope {
-        Some(Scope::OfferId(id)) => parse_id("offer_id", id).map(InvitationsScope::Offer),
-        Some(Scope::CandidateId(id)) => {
-            parse_id("candidate_id", id).map(InvitationsScope::Candidate)
-        }
-        None => Err(
-            InvalidValue::new("one of offer_id or candidate_id is required")
-                .at("scope")
-                .into(),
-        ),
-    };
-    let mut errors = FieldErrors::new();
-    let statuses = check_enum_filter(&mut errors, "statuses", &request.statuses);
-    let page = check_page(&mut errors, "page", request.page.as_ref());
-    let (scope, ()) = both(scope, errors.into_result())?;
-    ListInvitationsInput {
-        scope,
-        statuses,
-        page,
-    }
-    .bind_page(FieldErrors::new())
-}
-
-impl FilteredList for ListInvitationsInput {
-    fn filters(&self) -> Filters {
-        Filters::NONE
-            .with("scope", self.scope)
-            .with("statuses", filter_set(&self.statuses))
-    }
-
-    fn page_mut(&mut self) -> &mut PageInput {
-        &mut self.page
-    }
+    scoped_list_input(request)
 }
 
 /// Whether an encoded invitation carries its free text (the company's message, the

@@ -9,7 +9,8 @@
 //! - One module per aggregate: [`offer`] (and [`search`]), [`application`], [`placement`] (and
 //!   label decisions), [`label`] (a placement's label requests, appeals and case), [`invitation`]
 //!   (invitations to apply, `vte.invitations.v1`), each with its request decoders, its encoder
-//!   and its event builder.
+//!   and its event builder; [`lists`] decodes the lists scoped to an offer or a candidate
+//!   (applications, invitations) once for both.
 //!
 //! Statuses are the gRPC adapter's (`grpc::status`); [`bad_request_of`] reads the field errors
 //! back out of one, for clients and tests.
@@ -17,6 +18,7 @@
 pub mod application;
 pub mod invitation;
 pub mod label;
+pub mod lists;
 pub mod offer;
 pub mod placement;
 pub mod search;
@@ -41,6 +43,7 @@ pub use label::{
     label_appeal_to_proto, label_appealed_event, label_case_to_proto, label_request_due_event,
     label_request_to_proto, label_requested_event, list_label_queue_input, request_label_input,
 };
+pub use lists::{ListScope, ScopedList, ScopedListRequest, scoped_list_input};
 pub use offer::{
     CloseOfferInput, CreateOfferInput, ListOffersInput, PublishOfferInput, UpdateOfferInput,
     close_offer_input, create_offer_input, list_offers_input, new_offer, offer_event,

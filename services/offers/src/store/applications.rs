@@ -10,6 +10,7 @@ use uuid::Uuid;
 use vte_domain::{ApplicationId, CandidateId, OfferId, PlacementId, SchoolId, Siren};
 
 use super::error::{StoreError, convert, corrupt, on_insert, one_row};
+use super::lists::{ListScope, fetch_page};
 use super::{Page, PageCursor, PageRequest};
 use crate::domain::values::{ApplicationMessage, Note};
 use crate::domain::{
@@ -192,6 +193,15 @@ pub enum ApplicationScope {
     School(SchoolId),
 }
 
+impl From<ListScope> for ApplicationScope {
+    fn from(scope: ListScope) -> Self {
+        match scope {
+            ListScope::Offer(id) => Self::Offer(id),
+            ListScope::Candidate(id) => Self::Candidate(id),
+        }
+    }
+}
+
 /// A page of applications in `scope`, most recently updated first; only those in `statuses`
 /// unless it is empty.
 pub async fn list_applications<'e>(
@@ -200,7 +210,7 @@ pub async fn list_applications<'e>(
     statuses: &[ApplicationStatus],
     page: PageRequest,
 ) -> Result<Page<Application>, StoreError> {
-    let (sql, key) = match scope {
+    let query = match scope {
         ApplicationScope::Offer(id) => (
             concat!(
                 application_select!(),
@@ -226,23 +236,19 @@ pub async fn list_applications<'e>(
             id.as_uuid(),
         ),
     };
-    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    let rows: Vec<ApplicationRow> = sqlx::query_as(sql)
-        .bind(key)
-        .bind(statuses)
-        .bind(page.after_at())
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(executor)
-        .await?;
-    let applications = rows
-        .into_iter()
-        .map(ApplicationRow::into_application)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(applications, |a| PageCursor {
-        at: a.updated_at,
-        id: a.id.as_uuid(),
-    }))
+    let statuses = statuses.iter().map(|s| s.as_str()).collect();
+    fetch_page(
+        executor,
+        query,
+        statuses,
+        page,
+        ApplicationRow::into_application,
+        |a| PageCursor {
+            at: a.updated_at,
+            id: a.id.as_uuid(),
+        },
+    )
+    .await
 }
 
 /// The open-and-locked tail of the queries for open applications.

@@ -9,6 +9,7 @@ use vte_domain::{ApplicationId, CandidateId, OfferId, Siren};
 
 use super::applications::actor;
 use super::error::{StoreError, convert, corrupt, one_row};
+use super::lists::{ListScope, fetch_page};
 use super::{Page, PageCursor, PageRequest};
 use crate::domain::values::Note;
 use crate::domain::{Actor, Invitation, InvitationId, InvitationStatus};
@@ -238,58 +239,39 @@ pub async fn has_open_application<'e>(
     .await?)
 }
 
-/// Whose invitations a list reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvitationScope {
-    /// Invitations to this offer.
-    Offer(OfferId),
-    /// This candidate's invitations.
-    Candidate(CandidateId),
-}
-
 /// A page of invitations in `scope`, most recently changed first; only those in `statuses`
 /// unless it is empty.
 pub async fn list_invitations<'e>(
     executor: impl PgExecutor<'e>,
-    scope: InvitationScope,
+    scope: ListScope,
     statuses: &[InvitationStatus],
     page: PageRequest,
 ) -> Result<Page<Invitation>, StoreError> {
-    let (sql, key) = match scope {
-        InvitationScope::Offer(id) => (
-            concat!(
-                invitation_select!(),
-                "WHERE offer_id = $1",
-                invitation_page!()
-            ),
-            id.as_uuid(),
+    let query = scope.query(
+        concat!(
+            invitation_select!(),
+            "WHERE offer_id = $1",
+            invitation_page!()
         ),
-        InvitationScope::Candidate(id) => (
-            concat!(
-                invitation_select!(),
-                "WHERE candidate_id = $1",
-                invitation_page!()
-            ),
-            id.as_uuid(),
+        concat!(
+            invitation_select!(),
+            "WHERE candidate_id = $1",
+            invitation_page!()
         ),
-    };
-    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    let rows: Vec<InvitationRow> = sqlx::query_as(sql)
-        .bind(key)
-        .bind(statuses)
-        .bind(page.after_at())
-        .bind(page.after_id())
-        .bind(page.fetch_limit())
-        .fetch_all(executor)
-        .await?;
-    let invitations = rows
-        .into_iter()
-        .map(InvitationRow::into_invitation)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.page(invitations, |i| PageCursor {
-        at: i.updated_at,
-        id: i.id.as_uuid(),
-    }))
+    );
+    let statuses = statuses.iter().map(|s| s.as_str()).collect();
+    fetch_page(
+        executor,
+        query,
+        statuses,
+        page,
+        InvitationRow::into_invitation,
+        |i| PageCursor {
+            at: i.updated_at,
+            id: i.id.as_uuid(),
+        },
+    )
+    .await
 }
 
 fn columns(actor: &Actor) -> (&'static str, &str, &str) {

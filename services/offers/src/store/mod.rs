@@ -4,7 +4,7 @@
 //! the aggregates, [`candidates`] keeps what `vte.candidates.v1` says, [`companies`] the name
 //! bound to each SIREN. Writes take the caller's connection (`&mut *tx`): the service locks,
 //! calls the domain, saves and appends its event in one transaction. Reads take any executor;
-//! lists are cursor pages (`vte_wire::page`).
+//! lists are cursor pages (`vte_wire::page`), an offer's or a candidate's run by [`lists`].
 
 pub mod applications;
 pub mod candidates;
@@ -12,6 +12,7 @@ pub mod companies;
 mod error;
 pub mod invitations;
 pub mod labels;
+pub mod lists;
 pub mod offers;
 pub mod placements;
 pub mod search;
@@ -28,12 +29,13 @@ pub use candidates::{
 pub use companies::bind_company_name;
 pub use error::{StoreError, UniqueRule};
 pub use invitations::{
-    InvitationScope, anonymise_candidate_invitations, count_pending_of_offer,
-    count_sent_by_company_since, has_open_application, insert_invitation, list_invitations,
-    lock_invitation, lock_pending_invitation, pending_invitations_of_candidate,
-    pending_invitations_of_offer, save_invitation,
+    anonymise_candidate_invitations, count_pending_of_offer, count_sent_by_company_since,
+    has_open_application, insert_invitation, list_invitations, lock_invitation,
+    lock_pending_invitation, pending_invitations_of_candidate, pending_invitations_of_offer,
+    save_invitation,
 };
 pub use labels::{LabelScope, insert_label_decision, label_history, list_label_decisions};
+pub use lists::ListScope;
 pub use offers::{
     insert_offer, list_company_offers, load_offer, load_offers, lock_offer, offers_due_for_expiry,
     save_offer,

@@ -8,7 +8,7 @@ use vte_domain::{ApplicationId, CandidateId, PlacementId, SchoolId};
 use vte_service::auth::{Caller, Identity};
 use vte_service::contacts::{Contact, Lookup};
 
-use super::{Offers, again, invitations, now, page_request, today};
+use super::{Offers, again, invitations, now, today};
 use crate::access::{self, Person};
 use crate::domain::acceptance::Scheme;
 use crate::domain::{
@@ -16,10 +16,9 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::mapping::{
-    self, AcceptInput, ApplicationStep, ApplicationsScope, ApplyInput, ListApplicationsInput,
-    ScheduleInterviewInput,
+    self, AcceptInput, ApplicationStep, ApplyInput, ListApplicationsInput, ScheduleInterviewInput,
 };
-use crate::store::{self, ApplicationScope, Page};
+use crate::store::{self, Page};
 use vte_rules::Options;
 
 /// An application as its reader may see it.
@@ -165,28 +164,9 @@ impl Offers {
         who: &Identity,
         input: ListApplicationsInput,
     ) -> Result<Page<Application>, Error> {
-        let service = matches!(who.caller, Caller::Service);
-        let scope = match input.scope {
-            ApplicationsScope::Offer(offer_id) => {
-                let offer = store::load_offer(&self.pool, offer_id, &self.reference)
-                    .await?
-                    .ok_or(Error::NotFound("offer"))?;
-                if !service {
-                    access::manage_offer(&who.caller, &offer.company_siren)?;
-                }
-                ApplicationScope::Offer(offer_id)
-            }
-            ApplicationsScope::Candidate(candidate) => {
-                let school = self.school_of(candidate).await?;
-                if !service {
-                    access::act_for(&who.caller, person(&candidate, school.as_ref()))?;
-                }
-                ApplicationScope::Candidate(candidate)
-            }
-        };
-        let page = page_request(input.page)?;
-        let found = store::list_applications(&self.pool, scope, &input.statuses, page).await?;
-        Ok(found)
+        let page = self.readable_page(who, &input, read_for).await?;
+        let scope = input.scope.into();
+        Ok(store::list_applications(&self.pool, scope, &input.statuses, page).await?)
     }
 
     /// The company starts reviewing the application.
@@ -391,6 +371,15 @@ impl Offers {
             .await?
             .and_then(|known| known.school_id))
     }
+}
+
+/// Reading a candidate's applications: the candidate themself, their school, or an operator.
+fn read_for(
+    who: &Identity,
+    candidate: &CandidateId,
+    school: Option<&SchoolId>,
+) -> Result<(), Error> {
+    access::act_for(&who.caller, person(candidate, school))
 }
 
 /// The person an application, a placement or a list concerns.

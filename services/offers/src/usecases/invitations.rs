@@ -13,14 +13,14 @@ use vte_domain::{ApplicationId, CandidateId, SchoolId};
 use vte_service::auth::{Caller, Identity};
 
 use super::applications::person;
-use super::{Offers, now, page_request, today};
+use super::{Offers, now, today};
 use crate::access;
 use crate::domain::{
     Actor, Invitation, InvitationId, InvitationRefusal, Offer, OfferStatus, check_limits,
 };
 use crate::error::Error;
-use crate::mapping::{self, DeclineInput, InvitationsScope, InviteInput, ListInvitationsInput};
-use crate::store::{self, InvitationScope, Page};
+use crate::mapping::{self, DeclineInput, InviteInput, ListInvitationsInput};
+use crate::store::{self, Page};
 
 impl Offers {
     /// The company owning a published offer (or an operator) invites a candidate to apply: the
@@ -89,27 +89,8 @@ impl Offers {
         who: &Identity,
         input: ListInvitationsInput,
     ) -> Result<Page<Invitation>, Error> {
-        let service = matches!(who.caller, Caller::Service);
-        let scope = match input.scope {
-            InvitationsScope::Offer(offer_id) => {
-                let offer = store::load_offer(&self.pool, offer_id, &self.reference)
-                    .await?
-                    .ok_or(Error::NotFound("offer"))?;
-                if !service {
-                    access::manage_offer(&who.caller, &offer.company_siren)?;
-                }
-                InvitationScope::Offer(offer_id)
-            }
-            InvitationsScope::Candidate(candidate) => {
-                let school = self.school_of(candidate).await?;
-                if !service {
-                    act_for(who, &candidate, school.as_ref())?;
-                }
-                InvitationScope::Candidate(candidate)
-            }
-        };
-        let page = page_request(input.page)?;
-        Ok(store::list_invitations(&self.pool, scope, &input.statuses, page).await?)
+        let page = self.readable_page(who, &input, act_for).await?;
+        Ok(store::list_invitations(&self.pool, input.scope, &input.statuses, page).await?)
     }
 
     /// The candidate or their school (or an operator) declines a pending invitation.

@@ -23,12 +23,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sqlx::PgPool;
+use vte_domain::{CandidateId, SchoolId};
 use vte_reference::ReferenceData;
 use vte_rules::RuleBook;
+use vte_service::auth::{Caller, Identity};
 use vte_service::contacts::ContactDirectory;
 
 use crate::error::Error;
-use crate::mapping::PageInput;
+use crate::mapping::{ListScope, PageInput, ScopedList};
 use crate::store::{PageCursor, PageRequest};
 
 pub use applications::ApplicationView;
@@ -75,6 +77,41 @@ impl Offers {
     /// The scheme's rule sets the use cases judge by.
     pub fn rules(&self) -> &RuleBook {
         &self.rules
+    }
+}
+
+/// Who may act on a candidate's side of a list (their applications, their invitations): `Ok`
+/// when `who` may for the candidate at the school.
+type CandidateSide = fn(&Identity, &CandidateId, Option<&SchoolId>) -> Result<(), Error>;
+
+impl Offers {
+    /// The store's page of `list` after checking that `who` may read it: an offer's list is for
+    /// its company, a candidate's for whoever `candidate_side` accepts; services read either.
+    /// An unknown offer is `NOT_FOUND`.
+    async fn readable_page<S>(
+        &self,
+        who: &Identity,
+        list: &ScopedList<S>,
+        candidate_side: CandidateSide,
+    ) -> Result<PageRequest, Error> {
+        let service = matches!(who.caller, Caller::Service);
+        match list.scope {
+            ListScope::Offer(offer_id) => {
+                let offer = crate::store::load_offer(&self.pool, offer_id, &self.reference)
+                    .await?
+                    .ok_or(Error::NotFound("offer"))?;
+                if !service {
+                    crate::access::manage_offer(&who.caller, &offer.company_siren)?;
+                }
+            }
+            ListScope::Candidate(candidate) => {
+                let school = self.school_of(candidate).await?;
+                if !service {
+                    candidate_side(who, &candidate, school.as_ref())?;
+                }
+            }
+        }
+        page_request(list.page.clone())
     }
 }
 
