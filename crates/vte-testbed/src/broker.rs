@@ -1,6 +1,7 @@
 //! The broker as the services of one test see it: the test's namespace on a [`TestKafka`] with
-//! every platform topic created, the settings a service needs to use it, and publishing an
-//! envelope as its producing service would. Two services of one test share one [`TestBroker`].
+//! every platform topic created (on Apache Kafka by the services' own topic bootstrap), the
+//! settings a service needs to use it, and publishing an envelope as its producing service
+//! would. Two services of one test share one [`TestBroker`].
 
 use std::sync::Arc;
 
@@ -35,9 +36,24 @@ impl TestBroker {
     }
 
     /// A namespace on `kafka` (a [`TestKafka::private`] one, for a test that switches it off).
+    /// On Apache Kafka the platform's topics are made by the services' own start-up bootstrap,
+    /// through CreateTopics with the configured partitions, replication and retention.
     pub async fn on(kafka: TestKafka) -> Arc<Self> {
-        let topics = Self::kafka_settings(&kafka).topics();
-        kafka.create_topics(topics.platform(PARTITIONS)).await;
+        let settings = Self::kafka_settings(&kafka);
+        let topics = settings.topics();
+        let platform = topics.platform(PARTITIONS);
+        if kafka.is_embedded() {
+            kafka.create_topics(platform).await;
+        } else {
+            vte_events::kafka::bootstrap_topics(&settings, &vte_proto::TOPICS)
+                .await
+                .expect("cannot bootstrap the platform's topics");
+            // Bootstrap gives dead-letter topics the same partitions as the others.
+            let created = platform
+                .into_iter()
+                .map(|(topic, _)| (topic, settings.partitions));
+            kafka.await_topics(created).await;
+        }
         Arc::new(Self { kafka, topics })
     }
 

@@ -1,18 +1,27 @@
 //! A Kafka-protocol broker for tests: one librdkafka embedded cluster on loopback per test
-//! process, or the brokers named by `VTE_TEST_KAFKA_BROKERS` (a real Apache Kafka, say). Every
-//! test prefixes its topic and group names with a namespace of its own, so tests sharing a broker
-//! never see each other's records, and the same tests run unchanged against both. A test that
-//! switches the broker off takes a [`TestKafka::private`] one.
+//! process, or the brokers named by `VTE_TEST_KAFKA_BROKERS` (the Apache Kafka that
+//! `scripts/kafka/start` runs for `scripts/test`, say). Every test prefixes its topic and group
+//! names with a namespace of its own, so tests sharing a broker never see each other's records,
+//! and the same tests run unchanged against both. On Apache Kafka, topics are created through
+//! CreateTopics with the platform's configuration ([`TopicConfig`]). A test that switches the
+//! broker off takes a [`TestKafka::private`] one.
 
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
 use vte_embedded::EmbeddedBroker;
+use vte_events::topic_config::TopicConfig;
+
+use crate::PATIENCE;
+
+/// How long one CreateTopics or metadata request to an external broker may take.
+const BROKER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Which broker a test talks to.
 #[derive(Debug)]
@@ -115,37 +124,95 @@ impl TestKafka {
             .expect("cannot publish a record");
     }
 
-    /// Creates each topic (already namespaced by the caller) with its number of partitions.
+    /// Creates each topic (already namespaced by the caller) with its number of partitions: on
+    /// Apache Kafka in one CreateTopics request, with the platform's configuration of the topic
+    /// ([`TopicConfig`]), waiting until the broker shows them.
     pub async fn create_topics(&self, topics: impl IntoIterator<Item = (String, i32)>) {
-        for (topic, partitions) in topics {
-            self.create_topic(&topic, partitions).await;
+        let topics: Vec<(String, i32)> = topics.into_iter().collect();
+        if let Some(broker) = self.embedded() {
+            for (topic, partitions) in &topics {
+                broker
+                    .create_topic(topic, *partitions)
+                    .expect("cannot create a topic on the embedded broker");
+            }
+            return;
         }
+        let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+            .set("bootstrap.servers", &self.brokers)
+            .create()
+            .expect("cannot create a Kafka admin client");
+        // A platform topic's retention and cleanup policy, as production creates it.
+        let configs: Vec<Vec<(&str, String)>> = topics
+            .iter()
+            .map(|(topic, _)| TopicConfig::of(self.logical(topic)).entries())
+            .collect();
+        let new_topics: Vec<NewTopic<'_>> = topics
+            .iter()
+            .zip(&configs)
+            .map(|((topic, partitions), config)| {
+                config.iter().fold(
+                    NewTopic::new(topic, *partitions, TopicReplication::Fixed(1)),
+                    |new_topic, (key, value)| new_topic.set(key, value),
+                )
+            })
+            .collect();
+        let options = AdminOptions::new()
+            .request_timeout(Some(BROKER_TIMEOUT))
+            .operation_timeout(Some(BROKER_TIMEOUT));
+        let results = admin
+            .create_topics(&new_topics, &options)
+            .await
+            .expect("CreateTopics failed");
+        for result in results {
+            match result {
+                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((name, code)) => panic!("cannot create topic {name}: {code}"),
+            }
+        }
+        self.await_topics(topics).await;
     }
 
     /// Creates a topic (already namespaced by the caller) with `partitions` partitions.
     pub async fn create_topic(&self, topic: &str, partitions: i32) {
-        match self.embedded() {
-            Some(broker) => broker
-                .create_topic(topic, partitions)
-                .expect("cannot create a topic on the embedded broker"),
-            None => {
-                let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-                    .set("bootstrap.servers", &self.brokers)
-                    .create()
-                    .expect("cannot create a Kafka admin client");
-                let topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
-                let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-                let results = admin
-                    .create_topics([&topic], &options)
-                    .await
-                    .expect("CreateTopics failed");
-                for result in results {
-                    match result {
-                        Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-                        Err((name, code)) => panic!("cannot create topic {name}: {code}"),
-                    }
+        self.create_topics([(topic.to_owned(), partitions)]).await;
+    }
+
+    /// The name of `topic` without this test's namespace (`vte.offers.v1`).
+    fn logical<'a>(&self, topic: &'a str) -> &'a str {
+        topic
+            .strip_prefix(&self.namespace)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .unwrap_or(topic)
+    }
+
+    /// Waits until the broker's metadata shows each topic (already namespaced) with its number
+    /// of partitions, each with a leader, so that a client made next finds them; panics naming
+    /// those still missing after [`PATIENCE`].
+    pub async fn await_topics(&self, topics: impl IntoIterator<Item = (String, i32)>) {
+        let expected: Vec<(String, i32)> = topics.into_iter().collect();
+        let brokers = self.brokers.clone();
+        let waited = tokio::task::spawn_blocking(move || {
+            let client: BaseConsumer = ClientConfig::new()
+                .set("bootstrap.servers", &brokers)
+                .create()
+                .expect("cannot create a Kafka metadata client");
+            let until = Instant::now() + PATIENCE;
+            loop {
+                let lacking = lacking_topics(&client, &expected);
+                if lacking.is_empty() {
+                    return;
                 }
+                assert!(
+                    Instant::now() < until,
+                    "after {PATIENCE:?} the broker still lacks {}",
+                    lacking.join(", ")
+                );
+                std::thread::sleep(Duration::from_millis(20));
             }
+        })
+        .await;
+        if let Err(error) = waited {
+            std::panic::resume_unwind(error.into_panic());
         }
     }
 
@@ -166,4 +233,23 @@ impl TestKafka {
     pub fn is_embedded(&self) -> bool {
         self.embedded().is_some()
     }
+}
+
+/// Those of `expected` (topic, partitions) that the broker's metadata does not show yet with all
+/// their partitions led, as `name (n partitions)`.
+fn lacking_topics(client: &BaseConsumer, expected: &[(String, i32)]) -> Vec<String> {
+    expected
+        .iter()
+        .filter(|(name, partitions)| {
+            let Ok(metadata) = client.fetch_metadata(Some(name), BROKER_TIMEOUT) else {
+                return true;
+            };
+            !metadata.topics().iter().any(|topic| {
+                topic.error().is_none()
+                    && usize::try_from(*partitions).ok() == Some(topic.partitions().len())
+                    && topic.partitions().iter().all(|p| p.leader() >= 0)
+            })
+        })
+        .map(|(name, partitions)| format!("{name} ({partitions} partitions)"))
+        .collect()
 }
