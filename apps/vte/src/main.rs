@@ -60,6 +60,9 @@ enum Command {
     /// Rankings with their explanations.
     #[command(subcommand)]
     Rank(RankCommand),
+    /// Invites a ranked candidate to apply to an offer (as its company); `list` and `decline`
+    /// show and answer invitations.
+    Invite(cli::invite::InviteArgs),
     /// Records Bpifrance's label decision on a completed VTE.
     Label {
         /// The placement (UUID).
@@ -221,6 +224,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cli::rank::print_offers(&ranking, explain);
             Ok(())
         }
+        Command::Invite(args) => cli::invite::run(&connection, args).await,
         Command::Label {
             placement,
             grant,

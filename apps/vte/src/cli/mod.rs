@@ -1,7 +1,8 @@
 //! The command-line client: development tokens, a school's CSV import, an offer from a file,
-//! rankings as readable tables, label decisions, notifications. It talks gRPC to a running
-//! platform (`vte up`, or any deployment given its URLs and a token).
+//! rankings as readable tables, invitations to apply, label decisions, notifications. It talks
+//! gRPC to a running platform (`vte up`, or any deployment given its URLs and a token).
 
+pub mod invite;
 pub mod offer;
 pub mod rank;
 pub mod students;

@@ -4,7 +4,7 @@
 use vte_proto::vte::matching::v1::matching_service_client::MatchingServiceClient;
 use vte_proto::vte::matching::v1::{
     Explanation, RankCandidatesRequest, RankCandidatesResponse, RankOffersRequest,
-    RankOffersResponse, ScoreComponentKind,
+    RankOffersResponse, ScoreComponentKind, Spread,
 };
 
 use super::refusal;
@@ -47,7 +47,8 @@ fn distance(km: Option<f64>) -> String {
     km.map_or_else(|| String::from("?"), |km| format!("{km:.0} km"))
 }
 
-fn clip(text: &str, width: usize) -> String {
+/// `text` cut to `width` characters, an ellipsis marking the cut.
+pub(super) fn clip(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_owned()
     } else {
@@ -90,6 +91,13 @@ fn explain(explanation: Option<&Explanation>) {
     }
 }
 
+/// Under an item the exposure spread lowered: why it stands below a higher score.
+fn spread(spread: Option<&Spread>) {
+    if let Some(spread) = spread {
+        println!("      (-{:.3}) {}", spread.penalty, spread.reason);
+    }
+}
+
 /// Prints a candidates ranking.
 pub fn print_candidates(ranking: &RankCandidatesResponse, with_explanations: bool) {
     println!(
@@ -118,6 +126,7 @@ pub fn print_candidates(ranking: &RankCandidatesResponse, with_explanations: boo
             distance(summary.distance_km),
             why
         );
+        spread(candidate.spread.as_ref());
         if with_explanations {
             explain(candidate.explanation.as_ref());
         }
@@ -164,6 +173,7 @@ pub fn print_offers(ranking: &RankOffersResponse, with_explanations: bool) {
                 aid.join(" + ")
             }
         );
+        spread(ranked.spread.as_ref());
         if with_explanations {
             explain(ranked.explanation.as_ref());
         }
