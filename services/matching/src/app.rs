@@ -23,6 +23,7 @@ use crate::consumer::Handlers;
 use crate::follower::{self, Follower};
 use crate::grpc::MatchingApi;
 use crate::impressions::recorder as impressions;
+use crate::spread;
 use crate::usecases::Matching;
 
 /// The service's database schema, applied at start-up.
@@ -82,10 +83,17 @@ impl Service for Application {
         let index = Arc::new(RwLock::new(index));
         let follower = Follower::new(host.pool.clone(), index, reference.clone(), rules, cursor);
         let recorder = impressions::start(&mut host, matching.impressions)?;
-        let api = MatchingApi::new(
-            Matching::new(follower.clone(), reference.clone(), matching).with_impressions(recorder),
-            reference.clone(),
-        );
+        let usecases =
+            Matching::new(follower.clone(), reference.clone(), matching).with_impressions(recorder);
+        if matching.spread.enabled {
+            let (pool, exposure) = (host.pool.clone(), usecases.exposure().clone());
+            let (settings, recorded) = (matching.spread, matching.impressions.enabled);
+            host.spawn("exposure refresh", move |stop| async move {
+                spread::exposure::refresh(pool, exposure, settings, recorded, stop).await;
+                Ok(())
+            });
+        }
+        let api = MatchingApi::new(usecases, reference.clone());
         let interceptor = host.auth.interceptor();
         host.grpc()
             .add_service(MatchingServiceServer::with_interceptor(api, interceptor));

@@ -10,13 +10,14 @@
 //! international_languages_factor = 3.0
 //! min_distance_scale_km = 10.0
 //! [matching.rules.weights]          # relative; they need not sum to 1
-//! mission_fit = 0.30
-//! skills = 0.20
-//! field_of_study = 0.15
+//! competence = 0.20
+//! skills = 0.25
+//! field_of_study = 0.20
+//! mission_fit = 0.10                # the candidate's declared interest
 //! distance = 0.10
-//! territory = 0.10
+//! territory = 0.05
 //! languages = 0.05
-//! availability = 0.10
+//! availability = 0.05
 //! [matching.suggestions]
 //! min_score = 0.6
 //! count = 10
@@ -28,6 +29,15 @@
 //! queue = 10000                     # waiting to be written; more are dropped and counted
 //! retention_days = 400
 //! sweep_every_hours = 24
+//! [matching.spread]                 # see vte_matching::spread
+//! enabled = true
+//! window_days = 14
+//! top = 10
+//! candidate_strength = 0.05
+//! candidate_half = 5.0
+//! offer_strength = 0.05
+//! offer_half = 10.0
+//! refresh_seconds = 300
 //! ```
 
 use serde::Deserialize;
@@ -35,6 +45,7 @@ use vte_service::settings::OwnSettings;
 
 use crate::domain::Rules;
 use crate::impressions::ImpressionSettings;
+use crate::spread::SpreadSettings;
 
 /// What the matching service reads beyond the shared settings.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
@@ -44,6 +55,8 @@ pub struct MatchingSettings {
     pub suggestions: SuggestionSettings,
     /// Rankings shown, recorded to be joined with outcomes.
     pub impressions: ImpressionSettings,
+    /// Rankings shown re-ordered so that exposure spreads.
+    pub spread: SpreadSettings,
 }
 
 /// When suggestions are published on `vte.matching.v1`.
@@ -113,6 +126,7 @@ impl OwnSettings for MatchingSettings {
             );
         }
         self.impressions.check()?;
+        self.spread.check()?;
         Ok(())
     }
 }

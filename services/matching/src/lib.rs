@@ -11,7 +11,9 @@
 //!   candidates and applications topics over the same use cases;
 //! - [`impressions`]: every ranking shown and what became of its pairs, for the
 //!   `impressions-report` command;
-//! - [`config`]: the `matching` settings (weights, tolerance, suggestions, impressions).
+//! - [`spread`]: rankings shown re-ordered so that exposure spreads (heavily shown candidates,
+//!   crowded offers lowered a little, and told why);
+//! - [`config`]: the `matching` settings (weights, tolerance, suggestions, impressions, spread).
 
 mod access;
 mod app;
@@ -25,6 +27,7 @@ mod grpc;
 pub mod impressions;
 pub mod index;
 pub mod mapping;
+pub mod spread;
 pub mod store;
 pub mod usecases;
 

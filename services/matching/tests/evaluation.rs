@@ -7,6 +7,7 @@
 use vte_matching::domain::Rules;
 use vte_matching::evaluation::evaluate;
 use vte_matching::evaluation::set::GradedSet;
+use vte_matching::spread::SpreadSettings;
 use vte_reference::ReferenceData;
 use vte_rules::RuleBook;
 
@@ -63,7 +64,14 @@ const SMALL_SET: &str = r#"{
 #[test]
 fn a_pool_is_ranked_by_the_index_without_the_ineligible_and_measured_against_its_grades() {
     let set: GradedSet = serde_json::from_str(SMALL_SET).unwrap();
-    let report = evaluate(&set, &reference(), &rules(), &Rules::default()).unwrap();
+    let report = evaluate(
+        &set,
+        &reference(),
+        &rules(),
+        &Rules::default(),
+        &SpreadSettings::default(),
+    )
+    .unwrap();
     let offer = &report.offers[0];
     let ranked: Vec<&str> = offer.ranked.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ranked, ["C1", "C2"], "the 2023 graduate is not ranked");
@@ -80,7 +88,14 @@ fn a_pool_is_ranked_by_the_index_without_the_ineligible_and_measured_against_its
 fn a_pool_naming_an_unknown_candidate_is_refused_naming_the_offer() {
     let mut set: GradedSet = serde_json::from_str(SMALL_SET).unwrap();
     set.offers[0].pool.push("C9".to_owned());
-    let error = evaluate(&set, &reference(), &rules(), &Rules::default()).unwrap_err();
+    let error = evaluate(
+        &set,
+        &reference(),
+        &rules(),
+        &Rules::default(),
+        &SpreadSettings::default(),
+    )
+    .unwrap_err();
     assert_eq!(
         error.to_string(),
         "offer F1: pool names C9, who is not among the candidates"
@@ -94,7 +109,14 @@ fn a_pool_naming_an_unknown_candidate_is_refused_naming_the_offer() {
 fn the_development_set_shows_no_ineligible_pair_and_misses_no_good_one() {
     let path = vte_testbed::reference_dir().join("../eval/ranking-dev.json");
     let set: GradedSet = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let report = evaluate(&set, &reference(), &rules(), &Rules::default()).unwrap();
+    let report = evaluate(
+        &set,
+        &reference(),
+        &rules(),
+        &Rules::default(),
+        &SpreadSettings::default(),
+    )
+    .unwrap();
     assert_eq!(
         report.overall.ineligible_shown,
         0,

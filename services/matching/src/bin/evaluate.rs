@@ -80,26 +80,27 @@ fn run(args: &Args) -> Result<Report, String> {
         set.judgments.len(),
         set.as_of
     );
-    evaluate(&set, &reference, &book, &settings.rules).map_err(|e| e.to_string())
+    evaluate(&set, &reference, &book, &settings.rules, &settings.spread).map_err(|e| e.to_string())
 }
 
 fn print(report: &Report, show: usize) {
     println!(
-        "\n{:<6} {:>4} {:>6} {:>8} {:>6} {:>10} {:>8}  title",
-        "offer", "pool", "ranked", "nDCG@10", "P@5", "inelig.", "missed"
+        "\n{:<6} {:>4} {:>6} {:>8} {:>6} {:>10} {:>8} {:>8}  title",
+        "offer", "pool", "ranked", "nDCG@10", "P@5", "inelig.", "missed", "lowered"
     );
     for offer in &report.offers {
         let m = &offer.measures;
         let title: String = offer.title.chars().take(60).collect();
         println!(
-            "{:<6} {:>4} {:>6} {:>8.3} {:>6.2} {:>10} {:>8}  {title}",
+            "{:<6} {:>4} {:>6} {:>8.3} {:>6.2} {:>10} {:>8} {:>8}  {title}",
             offer.id,
             offer.pool,
             offer.ranked.len(),
             m.ndcg_at_10,
             m.precision_at_5,
             m.ineligible_shown,
-            m.eligible_missed
+            m.eligible_missed,
+            offer.lowered
         );
         for (rank, (id, score)) in offer.ranked.iter().take(show).enumerate() {
             println!("         {:>2}. {id} {score:.3}", rank + 1);
@@ -113,6 +114,17 @@ fn print(report: &Report, show: usize) {
         m.precision_at_5,
         m.ineligible_shown,
         m.eligible_missed
+    );
+    let (u, g) = (&report.unspread, report.exposure_gini);
+    println!(
+        "by score alone (no exposure spread): nDCG@10 {:.3}, P@5 {:.3}; the spread changes \
+         nDCG@10 by {:+.3}; exposure Gini of the first pages {:.3} -> {:.3}",
+        u.ndcg_at_10,
+        u.precision_at_5,
+        // Rounded first, so that a change below the shown precision prints +0.000, not -0.000.
+        ((m.ndcg_at_10 - u.ndcg_at_10) * 1000.0).round() / 1000.0 + 0.0,
+        g.0,
+        g.1
     );
     println!("{}", report.summary_line());
 }

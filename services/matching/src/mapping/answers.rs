@@ -9,6 +9,7 @@ use vte_wire::eligibility::{aids, eligibility};
 use crate::domain::{
     Assessment, CandidateModel, ComponentKind, Explanation, FilterKind, one_decimal,
 };
+use crate::spread::Lowered;
 use crate::usecases::{OffersForCandidate, PairExplanation, PublishedNearMiss, RankedCandidates};
 
 /// A calendar date for the wire.
@@ -124,9 +125,18 @@ pub fn rank_candidates_response(ranked: &RankedCandidates) -> wire::RankCandidat
                 explanation: Some(explanation_to_proto(&hit.explanation)),
                 eligibility: Some(eligibility(&hit.verdict)),
                 aids: aids(&hit.verdict.aids),
+                spread: hit.spread.as_ref().map(spread),
             })
             .collect(),
         eligible_count: ranked.eligible,
+    }
+}
+
+/// How the exposure spread moved an item down its list.
+fn spread(lowered: &Lowered) -> wire::Spread {
+    wire::Spread {
+        penalty: f64::from(lowered.penalty),
+        reason: lowered.reason.clone(),
     }
 }
 
@@ -145,6 +155,7 @@ pub fn rank_offers_response(ranked: OffersForCandidate) -> wire::RankOffersRespo
                     aids: hit.aids,
                     offer: Some(hit.published),
                     eligibility: Some(eligibility(&hit.ranked.verdict)),
+                    spread: hit.ranked.spread.as_ref().map(spread),
                 }
             })
             .collect(),

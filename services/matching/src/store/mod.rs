@@ -18,8 +18,8 @@ pub use candidates::{
 };
 pub use offers::{OfferRow, Recorded, load_offer, load_offers, load_open_offers, record_offer};
 pub use pairs::{
-    applicants, lock_suggestions, record_application, record_suggestions, suggested_candidates,
-    suggested_offers,
+    applicants, application_counts, lock_suggestions, record_application, record_suggestions,
+    suggested_candidates, suggested_offers,
 };
 
 /// The consumer runner's transaction, in which an event is applied.

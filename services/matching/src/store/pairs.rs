@@ -1,7 +1,7 @@
 //! Pairs of an offer and a candidate: who applied to what, what was already suggested, and the
 //! lock under which suggesting handlers take turns.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -44,6 +44,29 @@ pub async fn applicants(
             .fetch_all(pool)
             .await?;
     Ok(ids.into_iter().map(CandidateId::from_uuid).collect())
+}
+
+/// How many applications each of `offers` received (any status); offers with none are left out.
+pub async fn application_counts(
+    pool: &PgPool,
+    offers: &[OfferId],
+) -> Result<HashMap<OfferId, u32>, sqlx::Error> {
+    let ids: Vec<Uuid> = offers.iter().map(|offer| offer.as_uuid()).collect();
+    let rows: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT offer_id, count(*) FROM applications WHERE offer_id = ANY($1) GROUP BY offer_id",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, count)| {
+            (
+                OfferId::from_uuid(id),
+                u32::try_from(count).unwrap_or(u32::MAX),
+            )
+        })
+        .collect())
 }
 
 /// The candidates already suggested for an offer.

@@ -27,6 +27,7 @@ use crate::error::Error;
 use crate::follower::Follower;
 use crate::impressions::Recorder;
 use crate::index::{Index, SharedIndex};
+use crate::spread::SharedExposure;
 
 pub use crate::error::Unmatchable;
 pub use explanation::PairExplanation;
@@ -50,6 +51,8 @@ pub struct Matching {
     settings: MatchingSettings,
     /// Where rankings shown are recorded (issue 15, item 8); disabled unless given.
     impressions: Recorder,
+    /// Which candidates were shown for which offers lately, for the exposure spread.
+    exposure: SharedExposure,
 }
 
 impl Matching {
@@ -67,7 +70,13 @@ impl Matching {
             reference,
             settings,
             impressions: Recorder::disabled(),
+            exposure: SharedExposure::default(),
         }
+    }
+
+    /// The exposure the spread reads; the service's refresh task adds every instance's to it.
+    pub fn exposure(&self) -> &SharedExposure {
+        &self.exposure
     }
 
     /// The same use cases, recording the rankings they show with `recorder`.

@@ -1,11 +1,13 @@
 //! RankCandidates and RankOffers: find the offer or the candidate, check who may ask, rank on
-//! the index. [`Matching::candidates_for`] and [`Matching::offers_for`] are the ranking itself,
-//! each hit assessed, judged under the scheme's rules (its verdict and aids) and worded for the
-//! side that reads it; suggestions rank with them too.
+//! the index, spread the exposure ([`crate::spread`]: a candidate shown for many other offers
+//! lately, an offer crowded with applications, lowered a little and told why).
+//! [`Matching::candidates_for`] and [`Matching::offers_for`] are the ranking itself, each hit
+//! assessed, judged under the scheme's rules (its verdict and aids) and worded for the side
+//! that reads it; suggestions rank with them too, by score alone.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use vte_domain::{CandidateId, MissionType, OfferId};
 use vte_proto::vte::common::v1::Aid;
 use vte_proto::vte::offers::v1::Offer;
@@ -23,6 +25,7 @@ use crate::error::Error;
 use crate::error::Unmatchable;
 use crate::impressions::{self, Impression};
 use crate::index::{CandidateFilter, OfferFilter};
+use crate::spread::{Lowered, rerank};
 use crate::store;
 
 /// A RankCandidates request, decoded.
@@ -67,6 +70,8 @@ pub struct RankedCandidate {
     /// The pair under the scheme's rules: eligible or to confirm, with its aids.
     pub verdict: Verdict,
     pub explanation: Explanation,
+    /// How the exposure spread lowered the candidate in the list shown, if it did.
+    pub spread: Option<Lowered>,
 }
 
 /// The best candidates for an offer, best first.
@@ -85,6 +90,8 @@ pub struct RankedOffer {
     /// The pair under the scheme's rules: eligible or to confirm, with its aids.
     pub verdict: Verdict,
     pub explanation: Explanation,
+    /// How the exposure spread lowered the offer in the list shown, if it did.
+    pub spread: Option<Lowered>,
 }
 
 /// The best offers for a candidate, best first.
@@ -151,7 +158,13 @@ impl Matching {
             available_by: query.available_by,
             exclude,
         };
-        let ranking = self.candidates_for(offer, filter, query.limit).await?;
+        let spread = self.settings.spread;
+        let mut ranking = self
+            .candidates_for(offer, filter, spread.widened(query.limit))
+            .await?;
+        if spread.enabled {
+            ranking.hits = self.spread_candidates(query.offer_id, ranking.hits, query.limit);
+        }
         let (audience, rules) = (impressions::Audience::Company, &self.settings.rules);
         let shown = Impression::of_candidates(audience, query.offer_id, &ranking.hits, rules);
         self.impressions.record(shown);
@@ -182,13 +195,19 @@ impl Matching {
             mission_types: query.mission_types,
             exclude: Default::default(),
         };
-        let ranking = self
-            .offers_for(candidate.clone(), filter.clone(), query.limit)
+        let spread = self.settings.spread;
+        let mut ranking = self
+            .offers_for(
+                candidate.clone(),
+                filter.clone(),
+                spread.widened(query.limit),
+            )
             .await?;
         let mut ids: Vec<OfferId> = ranking.hits.iter().map(|hit| hit.offer.id).collect();
         let near = if (ranking.eligible as usize) < query.limit {
             // Never more items in all than asked.
-            let cap = MAX_NEAR_MISSES.min(query.limit.saturating_sub(ranking.hits.len()));
+            let shown = ranking.hits.len().min(query.limit);
+            let cap = MAX_NEAR_MISSES.min(query.limit.saturating_sub(shown));
             let ranked = ids.iter().copied().collect();
             self.near_misses(candidate, filter, ranked, cap).await?
         } else {
@@ -196,6 +215,28 @@ impl Matching {
         };
         ids.extend(near.iter().map(|miss| miss.offer.id));
         let mut published = self.published_offers(&ids).await?;
+        if spread.enabled {
+            let crowds = store::application_counts(&self.pool, &ids).await?;
+            let positions = |id: &OfferId| {
+                published
+                    .get(id)
+                    .map_or(1, |offer| offer.positions_remaining)
+            };
+            ranking.hits = rerank(
+                ranking.hits,
+                query.limit,
+                |hit| hit.assessment.score,
+                |hit| {
+                    let applications = crowds.get(&hit.offer.id).copied().unwrap_or(0);
+                    Lowered::offer(&spread, applications, positions(&hit.offer.id))
+                },
+            )
+            .into_iter()
+            .map(|(hit, spread)| RankedOffer { spread, ..hit })
+            .collect();
+        } else {
+            ranking.hits.truncate(query.limit);
+        }
         let offers: Vec<PublishedOffer> = ranking
             .hits
             .into_iter()
@@ -259,6 +300,7 @@ impl Matching {
                         assessment,
                         verdict,
                         explanation,
+                        spread: None,
                     }
                 })
                 .collect();
@@ -300,6 +342,7 @@ impl Matching {
                         assessment,
                         verdict,
                         explanation,
+                        spread: None,
                     }
                 })
                 .collect();
@@ -309,5 +352,40 @@ impl Matching {
             }
         })
         .await
+    }
+
+    /// Re-orders `hits` (ranked for `offer`) so that candidates shown for many other offers
+    /// lately come a little lower, keeps the first `limit`, and notes the first page shown as
+    /// exposure at once.
+    fn spread_candidates(
+        &self,
+        offer: OfferId,
+        hits: Vec<RankedCandidate>,
+        limit: usize,
+    ) -> Vec<RankedCandidate> {
+        let spread = self.settings.spread;
+        let now = Utc::now();
+        let since = now - chrono::Duration::days(i64::from(spread.window_days));
+        let hits: Vec<RankedCandidate> = {
+            let exposure = self.exposure.read().unwrap_or_else(PoisonError::into_inner);
+            rerank(
+                hits,
+                limit,
+                |hit| hit.score,
+                |hit| {
+                    let others = exposure.others(&hit.candidate.id, offer, since);
+                    Lowered::candidate(&spread, others)
+                },
+            )
+            .into_iter()
+            .map(|(hit, spread)| RankedCandidate { spread, ..hit })
+            .collect()
+        };
+        let page = hits.iter().take(spread.top as usize);
+        self.exposure
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .note(offer, page.map(|hit| hit.candidate.id), now);
+        hits
     }
 }

@@ -120,6 +120,7 @@ impl Matching {
                     assessment: hit.assessment.clone(),
                     verdict: hit.verdict.clone(),
                     explanation,
+                    spread: None,
                 };
                 (hit, ranked)
             })
