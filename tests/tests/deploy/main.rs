@@ -3,7 +3,8 @@
 //! what the service crates define, their environments loaded through the services' own
 //! settings (a misspelt or unknown key fails), and the Kubernetes manifests validated against
 //! the API's JSON schemas. Docker itself is not needed: `docker compose config` runs where it
-//! is installed and is reported as skipped elsewhere.
+//! is installed and is reported as skipped elsewhere. The alerts and Grafana dashboards name
+//! only metrics the services export, and every alert is unit-tested (monitoring.rs).
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,7 +12,9 @@ mod compose;
 mod dockerfile;
 mod kubernetes;
 mod manifests;
+mod monitoring;
 mod network;
+mod promql;
 mod schema;
 mod support;
 mod topics;
