@@ -4,11 +4,9 @@
 //! contract, and the metric names and label values a PromQL expression mentions.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use prost::Message as _;
-
-use crate::support::repo;
 
 /// Metrics the alerts and dashboards may name that no service exports, with their source.
 pub const EXTERNAL_METRICS: [(&str, &str); 1] = [(
@@ -33,6 +31,14 @@ const HISTOGRAM_CONSTRUCTORS: [&str; 2] = ["HistogramOpts::new(", "Histogram::ne
 
 /// The prefix every service's registry gives its metrics (`Registry::new_custom(Some("vte"))`).
 pub const PREFIX: &str = "vte_";
+
+/// The repository root (this module is also included by tests/tests/metrics_exported.rs).
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repository")
+        .to_owned()
+}
 
 /// Every series name the services export: what their source registers, with the prefix.
 pub fn exported_metrics() -> BTreeSet<String> {
