@@ -5,9 +5,11 @@
 //! more or less in any table of any service and not one event published.
 //!
 //! One table per service (`bad_input_corpus/<service>.rs`, offers' hiring calls in
-//! `hiring.rs`), each case a name, a call, the codes allowed and, for most refusals of input,
+//! `hiring.rs`, its invitations to apply in `invitations.rs` and its label steps in
+//! `labels.rs`), each case a name, a call, the codes allowed and, for most refusals of input,
 //! the field it must name; the cases run one after the other on one platform, against a few
-//! real targets (a draft and published offers of one company, a student of one school).
+//! real targets (a draft and published offers of one company, a student of one school, a
+//! pending invitation of a consenting student, a placement whose label is requested).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -24,6 +26,10 @@ mod candidates;
 mod fixtures;
 #[path = "bad_input_corpus/hiring.rs"]
 mod hiring;
+#[path = "bad_input_corpus/invitations.rs"]
+mod invitations;
+#[path = "bad_input_corpus/labels.rs"]
+mod labels;
 #[path = "bad_input_corpus/matching.rs"]
 mod matching;
 #[path = "bad_input_corpus/notifications.rs"]
@@ -157,6 +163,8 @@ async fn every_bad_request_is_refused_as_the_contract_says_briefly_and_changes_n
         school,
         student,
     };
+    let invited = invitations::Invited::set_up(&bed).await;
+    let labelled = labels::Labelled::set_up(&bed).await;
 
     let mut readers = bed.readers();
     for (_, reader) in &mut readers {
@@ -166,6 +174,8 @@ async fn every_bad_request_is_refused_as_the_contract_says_briefly_and_changes_n
 
     let mut cases = offers::cases(&bed, &targets);
     cases.extend(hiring::cases(&bed, &targets));
+    cases.extend(invitations::cases(&bed, &targets, &invited));
+    cases.extend(labels::cases(&bed, &labelled));
     cases.extend(candidates::cases(&bed, school, student));
     cases.extend(matching::cases(&bed, &a_published.id, student));
     cases.extend(notifications::cases(&bed));
