@@ -111,6 +111,22 @@ fn the_alerts_are_a_prometheus_rule_the_kustomization_applies_each_with_its_runb
             "{alert_name}: deploy/OPERATIONS.md has no section #{anchor}"
         );
     }
+    // A service with no series at all (none of its pods scraped) has no relay either.
+    let without_leader = alerts()
+        .into_iter()
+        .find(|alert| str_at(alert, &["alert"]) == "VteOutboxRelayWithoutLeader")
+        .expect("an alert on a relay without a leader");
+    for spec in services() {
+        let absent = format!(
+            "absent(vte_outbox_relay_leader{{service=\"{}\"}})",
+            spec.name()
+        );
+        assert!(
+            str_at(&without_leader, &["expr"]).contains(&absent),
+            "VteOutboxRelayWithoutLeader names {}",
+            spec.name()
+        );
+    }
     // The six concerns of issue 16: dead letters, outbox backlog, relay without a leader,
     // consumer lag, error ratio and latency.
     let selected: BTreeSet<String> = alerts()
