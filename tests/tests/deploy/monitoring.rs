@@ -310,7 +310,8 @@ fn every_alert_and_panel_names_only_metrics_methods_and_services_the_platform_ha
     }
     let methods = contract_methods();
     let service_names: BTreeSet<&str> = services().iter().map(|spec| spec.name()).collect();
-    let mut expressions: Vec<(String, String)> = alerts()
+    // (where it is, the expression)
+    let mut queries: Vec<(String, String)> = alerts()
         .iter()
         .map(|alert| {
             (
@@ -320,9 +321,13 @@ fn every_alert_and_panel_names_only_metrics_methods_and_services_the_platform_ha
         })
         .collect();
     for (file, dashboard) in dashboards() {
-        expressions.extend(expressions_of(&file, &dashboard));
+        queries.extend(
+            expressions(&dashboard)
+                .into_iter()
+                .map(|expression| (file.clone(), expression)),
+        );
     }
-    for (source, expression) in &expressions {
+    for (source, expression) in &queries {
         let names = metric_names(expression);
         assert!(
             !names.is_empty(),
@@ -344,13 +349,6 @@ fn every_alert_and_panel_names_only_metrics_methods_and_services_the_platform_ha
             );
         }
     }
-}
-
-fn expressions_of(file: &str, dashboard: &serde_json::Value) -> Vec<(String, String)> {
-    expressions(dashboard)
-        .into_iter()
-        .map(|expression| (file.to_owned(), expression))
-        .collect()
 }
 
 /// promtool, as scripts/test installs it (Debian's prometheus package), or `VTE_PROMTOOL`.
