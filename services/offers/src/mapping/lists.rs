@@ -116,3 +116,72 @@ impl<S: WireEnum> FilteredList for ScopedList<S> {
         &mut self.page
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use vte_domain::CandidateId;
+    use vte_proto::vte::applications::v1::ApplicationStatus as WireApplicationStatus;
+    use vte_proto::vte::invitations::v1::InvitationStatus as WireInvitationStatus;
+    use vte_proto::vte::offers::v1::{
+        ListApplicationsRequest, ListInvitationsRequest, list_applications_request,
+        list_invitations_request,
+    };
+
+    use super::*;
+    use crate::domain::{ApplicationStatus, InvitationStatus};
+
+    fn fields(errors: &FieldErrors) -> Vec<&str> {
+        errors.iter().map(|error| error.field()).collect()
+    }
+
+    #[test]
+    fn applications_and_invitations_of_a_candidate_decode_alike_into_one_scope() {
+        let candidate = CandidateId::new();
+        let page = Some(common::PageRequest {
+            page_size: 5,
+            page_token: String::new(),
+        });
+        let invitations = scoped_list_input(&ListInvitationsRequest {
+            scope: Some(list_invitations_request::Scope::CandidateId(
+                candidate.to_string(),
+            )),
+            statuses: vec![WireInvitationStatus::Declined as i32; 2],
+            page: page.clone(),
+        })
+        .unwrap();
+        let applications = scoped_list_input(&ListApplicationsRequest {
+            scope: Some(list_applications_request::Scope::CandidateId(
+                candidate.to_string(),
+            )),
+            statuses: vec![WireApplicationStatus::InReview as i32],
+            page,
+        })
+        .unwrap();
+        assert_eq!(invitations.scope, ListScope::Candidate(candidate));
+        assert_eq!(invitations.statuses, vec![InvitationStatus::Declined]);
+        assert_eq!(applications.scope, invitations.scope);
+        assert_eq!(applications.statuses, vec![ApplicationStatus::InReview]);
+        assert_eq!(applications.page.size, 5);
+    }
+
+    #[test]
+    fn a_list_without_a_scope_and_with_17_statuses_is_told_both_at_once() {
+        let invitations = scoped_list_input(&ListInvitationsRequest {
+            scope: None,
+            statuses: vec![1; 17],
+            page: None,
+        })
+        .unwrap_err();
+        assert_eq!(fields(&invitations), ["scope", "statuses"]);
+        let applications = scoped_list_input(&ListApplicationsRequest {
+            scope: Some(list_applications_request::Scope::OfferId(
+                "offre-42".to_owned(),
+            )),
+            statuses: vec![99],
+            page: None,
+        })
+        .unwrap_err();
+        assert_eq!(fields(&applications), ["offer_id", "statuses[0]"]);
+    }
+}
