@@ -130,35 +130,23 @@ pub async fn lock_pending_invitation(
     row.map(InvitationRow::into_invitation).transpose()
 }
 
-/// The offer's pending invitations, locked by id: those an offer that ends expires.
-pub async fn pending_invitations_of_offer(
+/// The pending invitations of an offer (those its end expires) or of a candidate (those their
+/// erasure expires), locked by id.
+pub async fn pending_invitations(
     conn: &mut PgConnection,
-    offer: OfferId,
+    scope: ListScope,
 ) -> Result<Vec<Invitation>, StoreError> {
-    let rows: Vec<InvitationRow> = sqlx::query_as(concat!(
-        invitation_select!(),
-        "WHERE offer_id = $1 AND status = 'PENDING' ORDER BY id FOR UPDATE"
-    ))
-    .bind(offer.as_uuid())
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(InvitationRow::into_invitation)
-        .collect()
-}
-
-/// The candidate's pending invitations, locked by id: those their erasure expires.
-pub async fn pending_invitations_of_candidate(
-    conn: &mut PgConnection,
-    candidate: CandidateId,
-) -> Result<Vec<Invitation>, StoreError> {
-    let rows: Vec<InvitationRow> = sqlx::query_as(concat!(
-        invitation_select!(),
-        "WHERE candidate_id = $1 AND status = 'PENDING' ORDER BY id FOR UPDATE"
-    ))
-    .bind(candidate.as_uuid())
-    .fetch_all(conn)
-    .await?;
+    let (sql, key) = scope.query(
+        concat!(
+            invitation_select!(),
+            "WHERE offer_id = $1 AND status = 'PENDING' ORDER BY id FOR UPDATE"
+        ),
+        concat!(
+            invitation_select!(),
+            "WHERE candidate_id = $1 AND status = 'PENDING' ORDER BY id FOR UPDATE"
+        ),
+    );
+    let rows: Vec<InvitationRow> = sqlx::query_as(sql).bind(key).fetch_all(conn).await?;
     rows.into_iter()
         .map(InvitationRow::into_invitation)
         .collect()

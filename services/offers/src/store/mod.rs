@@ -31,8 +31,7 @@ pub use error::{StoreError, UniqueRule};
 pub use invitations::{
     anonymise_candidate_invitations, count_pending_of_offer, count_sent_by_company_since,
     has_open_application, insert_invitation, list_invitations, lock_invitation,
-    lock_pending_invitation, pending_invitations_of_candidate, pending_invitations_of_offer,
-    save_invitation,
+    lock_pending_invitation, pending_invitations, save_invitation,
 };
 pub use labels::{LabelScope, insert_label_decision, label_history, list_label_decisions};
 pub use lists::ListScope;

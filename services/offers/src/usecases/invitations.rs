@@ -20,7 +20,7 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::mapping::{self, DeclineInput, InviteInput, ListInvitationsInput};
-use crate::store::{self, Page};
+use crate::store::{self, ListScope, Page};
 
 impl Offers {
     /// The company owning a published offer (or an operator) invites a candidate to apply: the
@@ -155,12 +155,7 @@ pub(crate) async fn erase_candidate_invitations(
     transaction: &mut Transaction<'static, Postgres>,
     candidate: CandidateId,
 ) -> Result<(), Error> {
-    let now = now();
-    for pending in store::pending_invitations_of_candidate(transaction, candidate).await? {
-        let expired = pending.expire(now)?;
-        store::save_invitation(transaction, &expired, pending.revision).await?;
-        vte_events::append(transaction, &mapping::invitation_event(&expired)).await?;
-    }
+    expire_all(transaction, ListScope::Candidate(candidate), now()).await?;
     store::anonymise_candidate_invitations(transaction, candidate).await?;
     Ok(())
 }
@@ -177,8 +172,17 @@ pub(super) async fn expire_pending(
     ) {
         return Ok(());
     }
-    for pending in store::pending_invitations_of_offer(transaction, offer.id).await? {
-        let expired = pending.expire(offer.updated_at)?;
+    expire_all(transaction, ListScope::Offer(offer.id), offer.updated_at).await
+}
+
+/// Expires the pending invitations of `scope` at `at`, each with its event.
+async fn expire_all(
+    transaction: &mut Transaction<'static, Postgres>,
+    scope: ListScope,
+    at: DateTime<Utc>,
+) -> Result<(), Error> {
+    for pending in store::pending_invitations(transaction, scope).await? {
+        let expired = pending.expire(at)?;
         store::save_invitation(transaction, &expired, pending.revision).await?;
         vte_events::append(transaction, &mapping::invitation_event(&expired)).await?;
     }
