@@ -175,7 +175,16 @@ impl Mailer {
         let Ok(to) = to.parse::<Mailbox>() else {
             return failed("invalid_address", true);
         };
+        // Every email its own Message-ID (RFC 5322 3.6.4), on the sender's domain: relays and
+        // mail clients thread, deduplicate and trace by it, and some spam filters score its
+        // absence. Random, so it tells nothing of the recipient or the host.
+        let message_id = format!(
+            "<{}@{}>",
+            uuid::Uuid::new_v4().simple(),
+            self.from.email.domain()
+        );
         let message = Message::builder()
+            .message_id(Some(message_id))
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
