@@ -130,12 +130,8 @@ pub async fn send(
             candidate_id: candidate_id.to_owned(),
             message: message.to_owned(),
         })
-        .await
-        .map_err(refusal)?;
-    answer
-        .into_inner()
-        .invitation
-        .ok_or_else(|| anyhow::anyhow!("the offers service answered no invitation"))
+        .await;
+    answered(answer.map_err(refusal)?.into_inner().invitation)
 }
 
 /// Every invitation in `scope`, most recently changed first, page after page.
@@ -180,12 +176,13 @@ pub async fn decline(
             invitation_id: invitation_id.to_owned(),
             reason: reason.to_owned(),
         })
-        .await
-        .map_err(refusal)?;
-    answer
-        .into_inner()
-        .invitation
-        .ok_or_else(|| anyhow::anyhow!("the offers service answered no invitation"))
+        .await;
+    answered(answer.map_err(refusal)?.into_inner().invitation)
+}
+
+/// The invitation an answer carries (the contract says it always does).
+fn answered(invitation: Option<Invitation>) -> anyhow::Result<Invitation> {
+    invitation.ok_or_else(|| anyhow::anyhow!("the offers service answered no invitation"))
 }
 
 /// An invitation in a few lines: its status, the offer and company, the candidate, when it was
