@@ -138,7 +138,7 @@ async fn a_company_ranking_is_recorded_in_rank_order_with_ids_and_numbers_only()
     .fetch_one(&matching.pool)
     .await
     .unwrap();
-    assert!(version.starts_with("scoring-1/"), "{version}");
+    assert!(version.starts_with("scoring-2/"), "{version}");
     assert!(
         version.contains("/vte-"),
         "names the scheme's rule set: {version}"

@@ -8,7 +8,7 @@
 use vte_rules::Verdict;
 
 use super::geo::one_decimal;
-use super::model::{CandidateModel, OfferModel};
+use super::model::{CandidateModel, OfferModel, mission_index};
 use super::score::{Assessment, ComponentKind, RegionPreference, level_in};
 use super::taxonomy;
 use super::text::{held_keys, skill_credit};
@@ -323,32 +323,48 @@ fn sentence(
                 format!("Disponible {late} jours après le début du contrat.")
             }
         }
-        ComponentKind::Competence => competence_sentence(offer, candidate, a.values[7]),
+        ComponentKind::Competence => competence_sentence(offer, candidate),
     }
 }
 
-/// What the candidate's studies say of the mission type, by their family in the taxonomy.
-fn competence_sentence(offer: &OfferModel, candidate: &CandidateModel, value: f32) -> String {
+/// What the candidate's studies say of the offer's mission type, by their family in the
+/// taxonomy, and which of their skills' families prepare for it too.
+fn competence_sentence(offer: &OfferModel, candidate: &CandidateModel) -> String {
     let field = &candidate.field_of_study;
+    let primary = mission_index(offer.primary);
     let mission = offer.primary.label();
-    let Some(first) = field.disciplines.first() else {
-        return format!(
+    let studies = match field.disciplines.first() {
+        None => format!(
             "La formation « {} » n'est pas reconnue : sa préparation à la mission « {mission} » \
              n'est pas évaluée.",
             field.text
-        );
+        ),
+        Some(first) => {
+            let value = taxonomy::fields()
+                .competence(&field.disciplines, primary)
+                .unwrap_or(0.0);
+            let family = taxonomy::fields().family_name(*first);
+            let degree = if value >= 0.8 {
+                "prépare directement"
+            } else if value >= 0.5 {
+                "prépare en partie"
+            } else if value > 0.0 {
+                "prépare peu"
+            } else {
+                "ne prépare pas"
+            };
+            format!("Une formation en {family} {degree} à la mission « {mission} ».")
+        }
     };
-    let family = taxonomy::fields().family_name(*first);
-    let degree = if value >= 0.8 {
-        "prépare directement"
-    } else if value >= 0.5 {
-        "prépare en partie"
-    } else if value > 0.0 {
-        "prépare peu"
+    let skills = taxonomy::skills().preparing(candidate.skills.iter().map(|t| &t.skill), primary);
+    if skills.is_empty() {
+        studies
     } else {
-        "ne prépare pas"
-    };
-    format!("Une formation en {family} {degree} à la mission « {mission} ».")
+        format!(
+            "{studies} Compétences qui y préparent aussi : {}.",
+            skills.join(", ")
+        )
+    }
 }
 
 /// The CEFR name of a level number (1 = A1 ... 6 = C2).

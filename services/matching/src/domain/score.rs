@@ -198,20 +198,54 @@ pub fn skills_fit(credit: f32, sought: u32) -> f32 {
 /// taxonomy: unknown, neither a plus nor a minus.
 pub const UNKNOWN_COMPETENCE: f32 = 0.5;
 
-/// Competence: how well the candidate's studies prepare for the offer's primary mission type,
-/// or the configured share of the secondary one when that is higher; in [0, 1].
+/// How well a profile (a discipline family's or a skill family's, by mission type) prepares
+/// for the offer's primary mission type, or the configured share of the secondary one when
+/// that is higher; in [0, 1].
 #[inline]
-pub fn competence_fit(
-    competences: Option<&[f32; 8]>,
+fn mission_competence(
+    profile: &[f32; 8],
     primary: usize,
     secondary: Option<usize>,
     share: f32,
 ) -> f32 {
-    let Some(competences) = competences else {
-        return UNKNOWN_COMPETENCE;
-    };
-    let secondary = secondary.map_or(0.0, |s| share * competences[s]);
-    competences[primary].max(secondary)
+    let secondary = secondary.map_or(0.0, |s| share * profile[s]);
+    profile[primary].max(secondary)
+}
+
+/// What the candidate's studies say of the offer's mission types ([`UNKNOWN_COMPETENCE`] when
+/// the taxonomy reads no discipline in them).
+#[inline]
+pub fn studies_competence(
+    studies: Option<&[f32; 8]>,
+    primary: usize,
+    secondary: Option<usize>,
+    share: f32,
+) -> f32 {
+    studies.map_or(UNKNOWN_COMPETENCE, |profile| {
+        mission_competence(profile, primary, secondary, share)
+    })
+}
+
+/// What the candidate's skills say of the offer's mission types (0 when none is in a family
+/// of the taxonomy).
+#[inline]
+pub fn skills_competence(
+    skills: Option<&[f32; 8]>,
+    primary: usize,
+    secondary: Option<usize>,
+    share: f32,
+) -> f32 {
+    skills.map_or(0.0, |profile| {
+        mission_competence(profile, primary, secondary, share)
+    })
+}
+
+/// Competence: the studies' value, raised by the skills' for the part `skills_share` of the gap
+/// to 1 (`studies + (1 − studies) × skills_share × skills`): skills add, never take away, and
+/// weigh less than studies; in [0, 1].
+#[inline]
+pub fn competence_fit(studies: f32, skills: f32, skills_share: f32) -> f32 {
+    studies + (1.0 - studies) * skills_share * skills
 }
 
 /// Distance: 1 at home, one half at the candidate's radius (or the minimum scale), smoothly
@@ -393,7 +427,13 @@ pub fn assess(offer: &OfferModel, candidate: &CandidateModel, rules: &Rules) -> 
         .iter()
         .map(|sought| skill_credit(&sought.skill, &held))
         .sum();
-    let competences = taxonomy::fields().competences(&candidate.field_of_study.disciplines);
+    let studies = taxonomy::fields().competences(&candidate.field_of_study.disciplines);
+    let skill_profile = taxonomy::skills().competences(candidate.skills.iter().map(|t| &t.skill));
+    let (primary, secondary) = (
+        mission_index(offer.primary),
+        offer.secondary.map(mission_index),
+    );
+    let share = rules.secondary_mission_share;
     let region = region_preference(&candidate.preferred_regions, &offer.place.region_code);
     let values = [
         mission_fit(
@@ -411,10 +451,9 @@ pub fn assess(offer: &OfferModel, candidate: &CandidateModel, rules: &Rules) -> 
         }),
         availability_fit(days_late, rules.availability_tolerance_days),
         competence_fit(
-            competences.as_ref(),
-            mission_index(offer.primary),
-            offer.secondary.map(mission_index),
-            rules.secondary_mission_share,
+            studies_competence(studies.as_ref(), primary, secondary, share),
+            skills_competence(skill_profile.as_ref(), primary, secondary, share),
+            taxonomy::skills().skills_share(),
         ),
     ];
     let weights = rules.weights_for(offer);

@@ -57,7 +57,14 @@ pub struct Skills {
     skills: Vec<(String, Option<usize>)>,
     /// Each family's key.
     families: Vec<String>,
+    /// Each family's position by its key.
+    family_of_key: HashMap<String, usize>,
+    /// How well holding a skill of each family prepares for each mission type.
+    family_missions: Vec<[f32; 8]>,
+    /// Each family's name, for explanations.
+    family_names: Vec<String>,
     same_family: f32,
+    skills_share: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +188,7 @@ struct DisciplineFile {
 struct SkillsFile {
     version: String,
     same_family: f32,
+    skills_share: f32,
     sources: Vec<SourceFile>,
     families: Vec<SkillFamilyFile>,
     skills: Vec<SkillFile>,
@@ -190,9 +198,9 @@ struct SkillsFile {
 #[serde(deny_unknown_fields)]
 struct SkillFamilyFile {
     id: String,
-    #[allow(dead_code)] // documentation in the data
     name: String,
     labels: Vec<String>,
+    missions: HashMap<String, f32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,6 +237,23 @@ pub fn version() -> String {
     format!("fields {}, skills {}", fields().version, skills().version)
 }
 
+/// A family's `missions` table: a value in 0..=1 for every mission type, in
+/// [`MissionType::ALL`] order, and no other key.
+fn missions(family: &str, table: &HashMap<String, f32>) -> Result<[f32; 8], String> {
+    let mut missions = [0.0; 8];
+    for (i, mission) in MissionType::ALL.iter().enumerate() {
+        let value = table
+            .get(mission.code())
+            .copied()
+            .ok_or_else(|| format!("family {family}: missions.{} is missing", mission.code()))?;
+        missions[i] = share(value, &format!("family {family}: missions"))?;
+    }
+    if table.len() != MissionType::ALL.len() {
+        return Err(format!("family {family}: missions names an unknown type"));
+    }
+    Ok(missions)
+}
+
 fn share(value: f32, what: &str) -> Result<f32, String> {
     if (0.0..=1.0).contains(&value) {
         Ok(value)
@@ -253,27 +278,7 @@ impl Fields {
             .collect();
         let mut families = Vec::with_capacity(file.families.len());
         for family in &file.families {
-            let mut missions = [0.0; 8];
-            for (i, mission) in MissionType::ALL.iter().enumerate() {
-                let value = family
-                    .missions
-                    .get(mission.code())
-                    .copied()
-                    .ok_or_else(|| {
-                        format!(
-                            "family {}: missions.{} is missing",
-                            family.id,
-                            mission.code()
-                        )
-                    })?;
-                missions[i] = share(value, &format!("family {}: missions", family.id))?;
-            }
-            if family.missions.len() != MissionType::ALL.len() {
-                return Err(format!(
-                    "family {}: missions names an unknown type",
-                    family.id
-                ));
-            }
+            let missions = missions(&family.id, &family.missions)?;
             let related = family
                 .related
                 .iter()
@@ -449,16 +454,29 @@ impl Skills {
             }
             skills.push((format!("s:{}", skill.id), family));
         }
+        let families: Vec<String> = file
+            .families
+            .iter()
+            .map(|family| format!("f:{}", family.id))
+            .collect();
         Ok(Self {
             version: file.version,
             labels,
             skills,
-            families: file
+            family_of_key: families
+                .iter()
+                .enumerate()
+                .map(|(i, key)| (key.clone(), i))
+                .collect(),
+            family_missions: file
                 .families
                 .iter()
-                .map(|family| format!("f:{}", family.id))
-                .collect(),
+                .map(|family| missions(&family.id, &family.missions))
+                .collect::<Result<_, _>>()?,
+            family_names: file.families.iter().map(|f| f.name.clone()).collect(),
+            families,
             same_family: share(file.same_family, "same_family")?,
+            skills_share: share(file.skills_share, "skills_share")?,
         })
     }
 
@@ -499,6 +517,50 @@ impl Skills {
     /// The credit a family match earns (an offer's skill met by another of its family).
     pub fn same_family(&self) -> f32 {
         self.same_family
+    }
+
+    /// How well holding `skills` prepares for every mission type: the best of their families
+    /// (a skill's own, or the family a text names, e.g. "CAO"); `None` when none is in a family.
+    pub fn competences<'a>(&self, skills: impl Iterator<Item = &'a SkillKeys>) -> Option<[f32; 8]> {
+        let mut best: Option<[f32; 8]> = None;
+        for keys in skills {
+            for key in keys.held() {
+                if let Some(&f) = self.family_of_key.get(key) {
+                    let profile = best.get_or_insert([0.0; 8]);
+                    for (slot, value) in profile.iter_mut().zip(self.family_missions[f]) {
+                        *slot = slot.max(value);
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// The names of the families of `skills` that prepare well (0.5 or more) for the mission
+    /// type at `mission`, each once, for explanations.
+    pub fn preparing<'a>(
+        &self,
+        skills: impl Iterator<Item = &'a SkillKeys>,
+        mission: usize,
+    ) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for keys in skills {
+            for key in keys.held() {
+                if let Some(&f) = self.family_of_key.get(key)
+                    && self.family_missions[f][mission] >= 0.5
+                    && !names.contains(&self.family_names[f].as_str())
+                {
+                    names.push(&self.family_names[f]);
+                }
+            }
+        }
+        names
+    }
+
+    /// The part of the gap their studies leave to 1 that a candidate's skills may close in
+    /// the competence component (`skills_share`: 0.5).
+    pub fn skills_share(&self) -> f32 {
+        self.skills_share
     }
 }
 

@@ -29,7 +29,7 @@ pub use recorder::{ImpressionMetrics, Recorder};
 
 /// The scoring code's version, bumped whenever what a component or a score means changes in
 /// code (settings changes are caught by the hash in [`rules_version`] without it).
-pub const SCORING_VERSION: &str = "scoring-1";
+pub const SCORING_VERSION: &str = "scoring-2";
 
 /// Who a ranking was shown to, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -173,7 +173,7 @@ impl Impression {
 /// rules' settings (weights, tolerance, factors: any change gives another hash) and of the
 /// taxonomy's version ([`taxonomy::version`]: its fields and skills files), and the
 /// scheme's rule sets the pairs were judged by, sorted, e.g.
-/// `scoring-1/3f9c0a7d12e4b856/vte-2023-ti-2023-2027`.
+/// `scoring-2/3f9c0a7d12e4b856/vte-2023-ti-2023-2027`.
 pub fn rules_version<'a>(rules: &Rules, rule_sets: impl Iterator<Item = &'a str>) -> String {
     let sets: BTreeSet<&str> = rule_sets.collect();
     let scoring = format!("{rules:?} {}", taxonomy::version());

@@ -23,7 +23,8 @@ use vte_reference::ReferenceData;
 use crate::domain::eligibility::day;
 use crate::domain::score::{
     COMPONENTS, RegionPreference, availability_fit, competence_fit, distance_fit, languages_fit,
-    level_in, mission_fit, mobility_passes, skills_fit, territory_fit, weighted,
+    level_in, mission_fit, mobility_passes, skills_competence, skills_fit, studies_competence,
+    territory_fit, weighted,
 };
 use crate::domain::taxonomy::{self, Discipline};
 use crate::domain::{
@@ -75,6 +76,13 @@ struct FieldInfo {
     disciplines: Vec<Discipline>,
     /// How well these studies prepare for each mission type; `None` when no discipline is read.
     competences: Option<[f32; 8]>,
+}
+
+/// A query's values computed on first sight: per interned field (field of study, studies'
+/// competence) and per interned skill profile (skills' competence); NaN until then.
+struct Memo {
+    fields: Vec<[f32; 2]>,
+    skill_profiles: Vec<f32>,
 }
 
 /// Where a candidate's rows are, and their whole profile for explanations.
@@ -138,6 +146,10 @@ pub struct Index {
     fields: Interner,
     /// What the taxonomy reads in each interned field, by its id.
     field_info: Vec<FieldInfo>,
+    /// What candidates' skills say of each mission type, interned: id 0 is "nothing" (no
+    /// skill in a family of the taxonomy), few distinct profiles in all.
+    skill_profiles: Vec<Option<[f32; 8]>>,
+    skill_profile_ids: HashMap<[u32; 8], u32>,
     /// One bit per région code of the reference data.
     regions: HashMap<String, u32>,
     /// The day whose shuffle breaks ties; `None`: the current UTC day.
@@ -163,6 +175,8 @@ impl Index {
             skills: Interner::default(),
             fields: Interner::default(),
             field_info: Vec::new(),
+            skill_profiles: vec![None],
+            skill_profile_ids: HashMap::new(),
             regions,
             tie_day: None,
         }
@@ -227,6 +241,7 @@ impl Index {
                 disciplines,
             });
         }
+        let skill_profile = self.skill_profile(&candidate);
         let regions = candidate
             .preferred_regions
             .iter()
@@ -255,6 +270,7 @@ impl Index {
                     missions: candidate.mission_weights,
                     regions,
                     field,
+                    skill_profile,
                     skills: skills.clone(),
                     languages: candidate.languages.clone().into_boxed_slice(),
                 },
@@ -268,6 +284,23 @@ impl Index {
                 rows,
             },
         );
+    }
+
+    /// The interned id of what `candidate`'s skills say of each mission type.
+    fn skill_profile(&mut self, candidate: &CandidateModel) -> u32 {
+        let Some(profile) =
+            taxonomy::skills().competences(candidate.skills.iter().map(|t| &t.skill))
+        else {
+            return 0;
+        };
+        let key = profile.map(f32::to_bits);
+        if let Some(id) = self.skill_profile_ids.get(&key) {
+            return *id;
+        }
+        let id = u32::try_from(self.skill_profiles.len()).unwrap_or(0);
+        self.skill_profiles.push(Some(profile));
+        self.skill_profile_ids.insert(key, id);
+        id
     }
 
     /// Removes a candidate (no longer matchable, or erased).
@@ -295,7 +328,10 @@ impl Index {
     ) -> CandidateRanking {
         let mut query = Query::new(self, offer, rules, filter);
         query.seed = self.tie_seed();
-        let mut field_values = vec![[f32::NAN; 2]; self.fields.names.len()];
+        let mut memo = Memo {
+            fields: vec![[f32::NAN; 2]; self.fields.names.len()],
+            skill_profiles: vec![f32::NAN; self.skill_profiles.len()],
+        };
         let mut top = TopK::new(limit);
         let mut eligible = 0u32;
         if offer.open && offer.scheme.offer_admitted() {
@@ -311,7 +347,7 @@ impl Index {
                 if let Some(p) = partition_of(offer.contract, level) {
                     for cell in &self.partitions[p].cells {
                         if !cell.out_of_reach(&query.unit, filter.max_distance_km) {
-                            eligible += query.scan(&cell.rows, filter, &mut field_values, &mut top);
+                            eligible += query.scan(&cell.rows, filter, &mut memo, &mut top);
                         }
                     }
                 }
@@ -411,6 +447,9 @@ struct Query<'a> {
     sought_fields: &'a [Term],
     field_names: &'a [String],
     field_info: &'a [FieldInfo],
+    /// Every interned skill profile, and the part of the gap skills may close.
+    skill_profiles: &'a [Option<[f32; 8]>],
+    skills_share: f32,
     offer: &'a OfferModel,
     gate: Gate,
     in_territory: bool,
@@ -468,6 +507,8 @@ impl<'a> Query<'a> {
             sought_fields: &offer.fields,
             field_names: &index.fields.names,
             field_info: &index.field_info,
+            skill_profiles: &index.skill_profiles,
+            skills_share: taxonomy::skills().skills_share(),
             offer,
             gate: Gate::new(offer),
             in_territory: offer.territory().is_some(),
@@ -480,10 +521,11 @@ impl<'a> Query<'a> {
         }
     }
 
-    /// The field-of-study and competence values of an interned field, computed on first sight
-    /// in this query (`field_values` starts as NaN), as [`crate::domain::field_fit`] and
-    /// [`competence_fit`] compute them for one pair: the dictionary of fields may be large, the
-    /// fields of the candidates that pass the filters are far fewer.
+    /// The field-of-study and studies' competence values of an interned field, computed on
+    /// first sight in this query (`field_values` starts as NaN), as
+    /// [`crate::domain::field_fit`] and [`studies_competence`] compute them for one pair: the
+    /// dictionary of fields may be large, the fields of the candidates that pass the filters
+    /// are far fewer.
     #[inline]
     fn field_values(&self, field: u32, field_values: &mut [[f32; 2]]) -> [f32; 2] {
         let Some(slot) = field_values.get_mut(field as usize) else {
@@ -506,13 +548,27 @@ impl<'a> Query<'a> {
                         .fold(0.0, f32::max)
                 })
             };
-            let competence = competence_fit(
+            let competence = studies_competence(
                 info.and_then(|info| info.competences.as_ref()),
                 self.primary,
                 self.secondary,
                 self.share,
             );
             *slot = [fit, competence];
+        }
+        *slot
+    }
+
+    /// The skills' competence value of an interned skill profile, computed on first sight in
+    /// this query, as [`skills_competence`] computes it for one pair.
+    #[inline]
+    fn skills_value(&self, profile: u32, values: &mut [f32]) -> f32 {
+        let Some(slot) = values.get_mut(profile as usize) else {
+            return 0.0;
+        };
+        if slot.is_nan() {
+            let profile = self.skill_profiles.get(profile as usize).copied().flatten();
+            *slot = skills_competence(profile.as_ref(), self.primary, self.secondary, self.share);
         }
         *slot
     }
@@ -543,7 +599,7 @@ impl<'a> Query<'a> {
         &self,
         p: &Partition,
         filter: &CandidateFilter,
-        field_values: &mut [[f32; 2]],
+        memo: &mut Memo,
         top: &mut TopK<(u64, CandidateId)>,
     ) -> u32 {
         let n = p.len();
@@ -560,8 +616,12 @@ impl<'a> Query<'a> {
             &p.regions[..n],
             &p.field[..n],
         );
-        let (signatures, skills, languages) =
-            (&p.skill_signature[..n], &p.skills[..n], &p.languages[..n]);
+        let (signatures, skills, languages, profiles) = (
+            &p.skill_signature[..n],
+            &p.skills[..n],
+            &p.languages[..n],
+            &p.skill_profile[..n],
+        );
         let w = &self.weights;
         // Skills and languages are the costly components: skipped when even full marks on
         // both could not reach the heap.
@@ -595,7 +655,9 @@ impl<'a> Query<'a> {
             } else {
                 RegionPreference::NotPreferred
             };
-            let [field, competence] = self.field_values(fields[i], field_values);
+            let [field, studies] = self.field_values(fields[i], &mut memo.fields);
+            let skills_side = self.skills_value(profiles[i], &mut memo.skill_profiles);
+            let competence = competence_fit(studies, skills_side, self.skills_share);
             let mut values = [
                 mission_fit(&missions[i], self.primary, self.secondary, self.share),
                 0.0,

@@ -26,6 +26,8 @@ pub struct Partition {
     pub regions: Vec<u32>,
     /// Field of study, interned.
     pub field: Vec<u32>,
+    /// What the skills say of each mission type, interned (0: no skill in a family).
+    pub skill_profile: Vec<u32>,
     /// One bit per skill (by interned id modulo 64): a candidate whose signature shares no bit
     /// with the offer's has none of its skills, without reading their list.
     pub skill_signature: Vec<u64>,
@@ -46,6 +48,7 @@ pub struct Row {
     pub missions: [u8; 8],
     pub regions: u32,
     pub field: u32,
+    pub skill_profile: u32,
     pub skills: Box<[u32]>,
     pub languages: Box<[Language]>,
 }
@@ -77,6 +80,7 @@ impl Partition {
         self.missions.push(row.missions);
         self.regions.push(row.regions);
         self.field.push(row.field);
+        self.skill_profile.push(row.skill_profile);
         self.skill_signature.push(
             row.skills
                 .iter()
@@ -103,6 +107,7 @@ impl Partition {
         self.missions.swap_remove(at);
         self.regions.swap_remove(at);
         self.field.swap_remove(at);
+        self.skill_profile.swap_remove(at);
         self.skill_signature.swap_remove(at);
         self.skills.swap_remove(at);
         self.languages.swap_remove(at);

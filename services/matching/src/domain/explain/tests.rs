@@ -263,3 +263,34 @@ fn the_skills_sentence_counts_the_offers_skills_met_not_the_candidates_skills() 
          par un outil de la même famille."
     );
 }
+
+#[test]
+fn skills_raise_the_competence_studies_give_and_say_so() {
+    let reference = reference();
+    let (mut offer, mut candidate) = pair(&reference);
+    offer.primary = MissionType::Technologie;
+    offer.fields = vec![];
+    // International trade studies do not prepare for a technology mission (0)...
+    candidate.skills = vec![Term::new("Anglais courant")];
+    let studies_alone = assess(&offer, &candidate, &Rules::default()).values[7];
+    // ...SolidWorks (CAO, 1.0 for technology) closes half the gap: 0 + 1 × 0.5 × 1.0.
+    candidate.skills = vec![Term::new("SolidWorks"), Term::new("Excel")];
+    let with_skills = assess(&offer, &candidate, &Rules::default()).values[7];
+    assert_eq!(studies_alone, 0.0);
+    assert!((with_skills - 0.5).abs() < 1e-6, "{with_skills}");
+    let explained = explained(&offer, &candidate, Audience::Company);
+    let competence = explained
+        .components
+        .iter()
+        .find(|c| c.kind == ComponentKind::Competence)
+        .unwrap();
+    assert_eq!(
+        competence.sentence,
+        format!(
+            "Une formation en Commerce international, affaires internationales ne prépare pas à \
+             la mission « {} ». Compétences qui y préparent aussi : CAO, DAO, conception \
+             assistée.",
+            MissionType::Technologie.label()
+        )
+    );
+}
