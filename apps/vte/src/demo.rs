@@ -1,8 +1,9 @@
 //! `vte up --demo`: a realistic demo data set loaded through the platform's own APIs, as its
 //! users would: three schools push a hundred students each (homes in communes around the
-//! school, real fields of study), the students consent, and a dozen companies publish a few
-//! dozen offers in towns of the Territoires d'industrie and elsewhere. Deterministic: the same
-//! ids and data on every run, so the README's tour can name them.
+//! school, real fields of study), the students consent, and six companies publish 36 offers,
+//! two thirds of them in towns of the Territoires d'industrie. Deterministic: the same schools,
+//! companies and data on every run, so the README's tour can name them. Loaded once per data
+//! set: when the demo companies' offers are there already, nothing is published again.
 
 use anyhow::Context;
 use vte_domain::{SchoolId, Siren};
@@ -16,6 +17,7 @@ use vte_proto::vte::common::v1::{
 };
 use vte_proto::vte::notifications::v1::UpdatePreferencesRequest;
 use vte_proto::vte::notifications::v1::notifications_service_client::NotificationsServiceClient;
+use vte_proto::vte::offers::v1::ListOffersRequest;
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
 use vte_reference::{GeoPoint, Programme, ReferenceData, haversine_km};
 use vte_service::auth::Caller;
@@ -54,6 +56,20 @@ pub const COMPANIES: [(&str, &str, &str); 6] = [
 
 const STUDENTS_PER_SCHOOL: usize = 100;
 const OFFERS: usize = 36;
+/// Offers of each demo company (offer `n` is company `n % 6`'s).
+const OFFERS_PER_COMPANY: usize = OFFERS / COMPANIES.len();
+
+/// What [`load`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Demo {
+    /// The data set was loaded (or completed, after a run stopped halfway through loading it).
+    Loaded,
+    /// Every demo company had its offers already: nothing was pushed or published.
+    AlreadyLoaded {
+        /// The demo companies' offers found.
+        offers: usize,
+    },
+}
 
 /// Deterministic pseudo-random numbers (xorshift64*).
 struct Rng(u64);
@@ -310,7 +326,16 @@ fn offer(rng: &mut Rng, n: usize, commune: &str, today: chrono::NaiveDate) -> (u
 }
 
 /// Loads the demo data through the running platform's APIs.
-pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow::Result<()> {
+pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow::Result<Demo> {
+    // Once per data set: the demo companies' offers say whether it was loaded. A run stopped
+    // halfway through publishes only each company's missing offers (students are pushed again,
+    // which changes nothing for those already there).
+    let existing = offers_of_demo_companies(connection).await?;
+    if existing.iter().all(|&count| count >= OFFERS_PER_COMPANY) {
+        return Ok(Demo::AlreadyLoaded {
+            offers: existing.iter().sum(),
+        });
+    }
     let mut rng = Rng(0x5eed_0000_0000_0001);
     let today = chrono::Utc::now().date_naive();
     let mut consented = Vec::new();
@@ -416,6 +441,11 @@ pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow:
             rng.pick(&in_territory).clone()
         };
         let (company, file) = offer(&mut rng, n, &commune, today);
+        // Offer n is the (n / 6)th of its company: published by an earlier run if the company
+        // has more offers than that.
+        if existing[company] > n / COMPANIES.len() {
+            continue;
+        }
         let siren = Siren::parse(COMPANIES[company].0).map_err(|e| anyhow::anyhow!("{e}"))?;
         let caller = Caller::Company { siren };
         let mut client =
@@ -430,5 +460,39 @@ pub async fn load(connection: &Connection, reference: &ReferenceData) -> anyhow:
     for (siren, name, _) in COMPANIES {
         println!("    {name} (SIREN {siren}), email {}", company_email(name));
     }
-    Ok(())
+    Ok(Demo::Loaded)
+}
+
+/// How many offers, in any status, each demo company has (in [`COMPANIES`] order).
+async fn offers_of_demo_companies(
+    connection: &Connection,
+) -> anyhow::Result<[usize; COMPANIES.len()]> {
+    let mut counts = [0; COMPANIES.len()];
+    for (count, (siren, _, _)) in counts.iter_mut().zip(COMPANIES) {
+        let siren = Siren::parse(siren).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let caller = Caller::Company { siren };
+        let mut client =
+            OffersServiceClient::new(connection.channel(&connection.offers, &caller).await?);
+        let mut page_token = String::new();
+        loop {
+            let page = client
+                .list_offers(ListOffersRequest {
+                    company_siren: String::new(),
+                    statuses: vec![],
+                    page: Some(PageRequest {
+                        page_size: 100,
+                        page_token,
+                    }),
+                })
+                .await
+                .map_err(crate::cli::refusal)?
+                .into_inner();
+            *count += page.offers.len();
+            page_token = page.page.map(|p| p.next_page_token).unwrap_or_default();
+            if page_token.is_empty() {
+                break;
+            }
+        }
+    }
+    Ok(counts)
 }

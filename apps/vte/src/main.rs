@@ -16,9 +16,7 @@ use vte::platform::{Platform, PlatformOptions};
 use vte_domain::{CandidateId, Siren};
 use vte_proto::vte::matching::v1::matching_service_client::MatchingServiceClient;
 use vte_proto::vte::notifications::v1::notifications_service_client::NotificationsServiceClient;
-use vte_proto::vte::offers::v1::DecideLabelRequest;
 use vte_proto::vte::offers::v1::offers_service_client::OffersServiceClient;
-use vte_proto::vte::placements::v1::LabelOutcome;
 use vte_service::auth::Caller;
 
 #[derive(Debug, Parser)]
@@ -63,7 +61,8 @@ enum Command {
     /// Invites a ranked candidate to apply to an offer (as its company); `list` and `decline`
     /// show and answer invitations.
     Invite(cli::invite::InviteArgs),
-    /// Records Bpifrance's label decision on a completed VTE.
+    /// Records Bpifrance's label decision on a VTE whose label was requested, and prints a
+    /// summary of it.
     Label {
         /// The placement (UUID).
         placement: String,
@@ -93,6 +92,9 @@ enum Command {
         #[arg(long)]
         follow: bool,
     },
+    /// Dead letters: list a topic's, or replay them to the topic they came from.
+    #[command(subcommand)]
+    Dlq(cli::dlq::DlqCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,28 +233,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             refuse,
             reconsiders,
         } => {
-            let (outcome, reason) = match (grant, refuse) {
-                (true, None) => (LabelOutcome::Granted, String::new()),
-                (false, Some(reason)) => (LabelOutcome::Refused, reason),
+            let decision = match (grant, refuse) {
+                (true, None) => cli::label::Decision::Grant,
+                (false, Some(reason)) => cli::label::Decision::Refuse { reason },
                 _ => anyhow::bail!("say --grant, or --refuse <reason>"),
             };
-            let mut client = OffersServiceClient::new(
-                connection
-                    .channel(&connection.offers, &Caller::Bpifrance)
-                    .await?,
-            );
-            let decision = client
-                .decide_label(DecideLabelRequest {
-                    placement_id: placement,
-                    outcome: outcome as i32,
-                    reason,
-                    reconsiders_decision_id: reconsiders.unwrap_or_default(),
-                })
-                .await
-                .map_err(cli::refusal)?
-                .into_inner();
-            println!("{decision:#?}");
-            Ok(())
+            cli::label::decide(&connection, placement, decision, reconsiders).await
         }
         Command::Notifications {
             role,
@@ -279,6 +265,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             cli::tail::run(&mut client, unread, follow).await
         }
+        Command::Dlq(command) => cli::dlq::run(command).await,
     }
 }
 
@@ -336,10 +323,18 @@ async fn up(args: UpArgs, connection: &Connection) -> anyhow::Result<()> {
             mailbox.dir().display()
         );
     }
+    print_client_environment(&platform);
     if args.demo {
         println!("\nLoading the demo data…");
         let reference = vte_reference::ReferenceData::load(&reference_dir)?;
-        vte::demo::load(&platform.connection(), &reference).await?;
+        if let vte::demo::Demo::AlreadyLoaded { offers } =
+            vte::demo::load(&platform.connection(), &reference).await?
+        {
+            println!(
+                "  demo data already loaded ({offers} offers of the demo companies are there): \
+                 nothing pushed or published again"
+            );
+        }
     }
     println!(
         "\nA development token: `cargo run --release -p vte -- token school --school <uuid>` \
@@ -357,4 +352,20 @@ async fn up(args: UpArgs, connection: &Connection) -> anyhow::Result<()> {
     platform.stop(Duration::from_secs(30)).await?;
     println!("Stopped.");
     Ok(())
+}
+
+/// What another terminal sets for the client to reach this platform: the client's defaults are
+/// the ports without `--port-offset`, and the embedded broker's port is new on every run.
+fn print_client_environment(platform: &Platform) {
+    let connection = platform.connection();
+    println!(
+        "\nFor the client (`vte rank`, `vte notifications`, `vte dlq`...) in another terminal:\n  \
+         export VTE_OFFERS_URL={} VTE_CANDIDATES_URL={} VTE_MATCHING_URL={} \
+         VTE_NOTIFICATIONS_URL={} VTE_KAFKA__BROKERS={}",
+        connection.offers,
+        connection.candidates,
+        connection.matching,
+        connection.notifications,
+        platform.kafka_brokers()
+    );
 }

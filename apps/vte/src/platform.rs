@@ -22,6 +22,8 @@ use vte_reference::ReferenceData;
 use vte_service::settings::OwnSettings;
 use vte_service::{Service, ServiceDefaults, Settings, Shared};
 
+use crate::data_dir::{self, DataDirLock};
+
 pub use crate::connection::DEV_SECRET;
 
 /// Partitions of each topic on the embedded broker.
@@ -114,6 +116,8 @@ pub struct Platform {
     broker: Option<EmbeddedBroker>,
     keep: bool,
     secret: String,
+    /// The data directory's lock, released last, once PostgreSQL has stopped.
+    _lock: Option<DataDirLock>,
 }
 
 impl std::fmt::Debug for Platform {
@@ -129,6 +133,19 @@ impl Platform {
     /// Starts everything and returns once every service reports SERVING.
     pub async fn start(options: PlatformOptions) -> anyhow::Result<Self> {
         let keep = options.data_dir.is_some();
+        // One platform per data directory; a server a killed run left behind is stopped first.
+        let lock = match &options.data_dir {
+            Some(dir) => {
+                let lock = DataDirLock::acquire(dir)?;
+                if options.database_url.is_none() {
+                    let postgres = dir.join("postgres");
+                    tokio::task::spawn_blocking(move || data_dir::clear_orphans(&postgres))
+                        .await??;
+                }
+                Some(lock)
+            }
+            None => None,
+        };
         let (postgres, base_url) = match &options.database_url {
             Some(url) => (None, url.clone()),
             None => {
@@ -240,6 +257,7 @@ impl Platform {
             broker,
             keep,
             secret: options.secret.clone(),
+            _lock: lock,
         };
         platform.wait_healthy(Duration::from_secs(60)).await?;
         Ok(platform)

@@ -408,10 +408,19 @@ impl PostgresCluster {
         }
     }
 
-    /// The eighth line of `postmaster.pid` reads `ready` once the server accepts connections.
+    /// The eighth line of `postmaster.pid` reads `ready` once the server accepts connections;
+    /// its first line must be our server's pid: a file left by another server on the same
+    /// directory (still running, or killed) says nothing of ours, which will refuse to start.
     fn is_ready(&self) -> bool {
+        let Some(pid) = self.server.as_ref().map(Child::id) else {
+            return false;
+        };
         fs::read_to_string(self.data_dir.join("postmaster.pid"))
-            .map(|pid_file| pid_file.lines().nth(7).is_some_and(|s| s.trim() == "ready"))
+            .map(|pid_file| {
+                let mut lines = pid_file.lines();
+                lines.next().is_some_and(|s| s.trim() == pid.to_string())
+                    && lines.nth(6).is_some_and(|s| s.trim() == "ready")
+            })
             .unwrap_or(false)
     }
 

@@ -68,9 +68,16 @@ pub fn init(
         .with_tracer(tracer)
         .with_filter(trace_filter);
     let registry = tracing_subscriber::registry().with(otel);
+    // Colours only for a person at a terminal: a redirected log (a file, a collector) gets
+    // plain text, not escape codes.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let _ = match settings.log_format {
         LogFormat::Text => registry
-            .with(tracing_subscriber::fmt::layer().with_filter(log_filter))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(ansi)
+                    .with_filter(log_filter),
+            )
             .try_init(),
         LogFormat::Json => registry
             .with(

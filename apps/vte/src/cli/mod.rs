@@ -1,8 +1,11 @@
 //! The command-line client: development tokens, a school's CSV import, an offer from a file,
 //! rankings as readable tables, invitations to apply, label decisions, notifications. It talks
-//! gRPC to a running platform (`vte up`, or any deployment given its URLs and a token).
+//! gRPC to a running platform (`vte up`, or any deployment given its URLs and a token), and
+//! Kafka for the dead letters (`vte dlq`).
 
+pub mod dlq;
 pub mod invite;
+pub mod label;
 pub mod offer;
 pub mod rank;
 pub mod students;

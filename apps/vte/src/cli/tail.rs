@@ -1,5 +1,5 @@
-//! `vte notifications`: a recipient's in-app notifications, newest first; with `--follow`,
-//! new ones as they arrive.
+//! `vte notifications`: a recipient's in-app notifications, newest first as the API lists them;
+//! with `--follow`, new ones below as they arrive (oldest of each batch first, like a log).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -54,15 +54,15 @@ fn print(notification: &Notification) {
     }
 }
 
-/// Prints the caller's notifications, then new ones every two seconds when `follow`.
+/// Prints the caller's latest notifications, newest first, then new ones every two seconds
+/// when `follow`.
 pub async fn run(
     client: &mut NotificationsServiceClient<super::Authed>,
     unread_only: bool,
     follow: bool,
 ) -> anyhow::Result<()> {
     let mut seen = HashSet::new();
-    let mut first = page(client, unread_only).await?;
-    first.reverse();
+    let first = page(client, unread_only).await?;
     for notification in &first {
         seen.insert(notification.id.clone());
         print(notification);
