@@ -107,7 +107,10 @@ pub fn scoped_list_input<R: ScopedListRequest>(
 
 impl<S: WireEnum> FilteredList for ScopedList<S> {
     fn filters(&self) -> Filters {
+        // The list's own name first: a token of one list (its cursor in its table) is never
+        // taken by the other for the same scope.
         Filters::NONE
+            .with("list", S::PROTO_NAME)
             .with("scope", self.scope)
             .with("statuses", filter_set(&self.statuses))
     }
@@ -183,5 +186,26 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(fields(&applications), ["offer_id", "statuses[0]"]);
+    }
+
+    #[test]
+    fn a_page_of_applications_and_one_of_invitations_never_share_a_token() {
+        let candidate = CandidateId::new().to_string();
+        let applications = scoped_list_input(&ListApplicationsRequest {
+            scope: Some(list_applications_request::Scope::CandidateId(
+                candidate.clone(),
+            )),
+            statuses: vec![],
+            page: None,
+        })
+        .unwrap();
+        let invitations = scoped_list_input(&ListInvitationsRequest {
+            scope: Some(list_invitations_request::Scope::CandidateId(candidate)),
+            statuses: vec![],
+            page: None,
+        })
+        .unwrap();
+        assert_eq!(applications.scope, invitations.scope);
+        assert_ne!(applications.filters(), invitations.filters());
     }
 }
