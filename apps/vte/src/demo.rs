@@ -54,8 +54,10 @@ pub const COMPANIES: [(&str, &str, &str); 6] = [
     ("338357510", "Chaudronnerie du Rhône", "PME"),
 ];
 
-const STUDENTS_PER_SCHOOL: usize = 100;
-const OFFERS: usize = 36;
+/// Students each demo school pushes.
+pub const STUDENTS_PER_SCHOOL: usize = 100;
+/// Offers the demo companies publish, six each.
+pub const OFFERS: usize = 36;
 /// Offers of each demo company (offer `n` is company `n % 6`'s).
 const OFFERS_PER_COMPANY: usize = OFFERS / COMPANIES.len();
 

@@ -7,7 +7,7 @@
 )]
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -349,7 +349,7 @@ async fn up(args: UpArgs, connection: &Connection) -> anyhow::Result<()> {
             eprintln!("a service failed: {:#}", failure.err().unwrap_or_else(|| anyhow::anyhow!("unknown")));
         }
     }
-    platform.stop(Duration::from_secs(30)).await?;
+    platform.stop(vte::platform::DRAIN_PATIENCE).await?;
     println!("Stopped.");
     Ok(())
 }

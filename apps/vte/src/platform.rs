@@ -26,8 +26,11 @@ use crate::data_dir::{self, DataDirLock};
 
 pub use crate::connection::DEV_SECRET;
 
-/// Partitions of each topic on the embedded broker.
-const PARTITIONS: i32 = 3;
+/// Partitions of each topic `vte up` creates (on the embedded broker, or an external cluster).
+pub const PARTITIONS: i32 = 3;
+
+/// How long `vte up` waits at Ctrl-C for outboxes and consumers to drain when data is kept.
+pub const DRAIN_PATIENCE: Duration = Duration::from_secs(30);
 
 /// The four services: name and default ports, and the topics each one reads (as each service
 /// declares them).
