@@ -49,6 +49,16 @@ pub struct KafkaSettings {
     /// bad event cannot stall its partition for ever.
     #[serde(default = "default_handler_max_attempts")]
     pub handler_max_attempts: u32,
+    /// How long a consumer may go without progress (out of touch with its group and brokers, or
+    /// a partition's records waiting on a handler that does not finish one) before it is reported
+    /// stalled: its service's health turns NOT_SERVING, `events_consumer_stalled` shows 1 and a
+    /// log line names the topic or partition. In seconds.
+    #[serde(default = "default_stall_after_seconds")]
+    pub stall_after_seconds: u32,
+    /// The largest record the broker accepts (its `message.max.bytes`; the producer's too), in
+    /// bytes: the outbox refuses an event that would not fit rather than let it block the relay.
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: u32,
     /// `plaintext` (default), `ssl`, `sasl_plaintext` or `sasl_ssl` (production).
     #[serde(default)]
     pub security_protocol: SecurityProtocol,
@@ -80,6 +90,17 @@ pub struct KafkaSettings {
 /// minute of trying.
 fn default_handler_max_attempts() -> u32 {
     20
+}
+
+fn default_stall_after_seconds() -> u32 {
+    120
+}
+
+/// 1 MiB: within Apache Kafka's default `message.max.bytes` (1,048,588 bytes per batch).
+pub const DEFAULT_MAX_MESSAGE_BYTES: u32 = 1024 * 1024;
+
+fn default_max_message_bytes() -> u32 {
+    DEFAULT_MAX_MESSAGE_BYTES
 }
 
 fn default_dedupe_window_hours() -> u32 {
@@ -114,6 +135,8 @@ impl KafkaSettings {
             create_topics: default_create_topics(),
             dedupe_window_hours: default_dedupe_window_hours(),
             handler_max_attempts: default_handler_max_attempts(),
+            stall_after_seconds: default_stall_after_seconds(),
+            max_message_bytes: default_max_message_bytes(),
             security_protocol: SecurityProtocol::default(),
             sasl_mechanism: None,
             sasl_username: None,
@@ -164,6 +187,11 @@ impl KafkaSettings {
         Duration::from_secs(u64::from(self.dedupe_window_hours) * 3600)
     }
 
+    /// How long a consumer may go without progress before it is reported stalled.
+    pub fn stall_after(&self) -> Duration {
+        Duration::from_secs(u64::from(self.stall_after_seconds.max(1)))
+    }
+
     /// The names of this deployment's topics and groups.
     pub fn topics(&self) -> Topics {
         Topics {
@@ -181,12 +209,16 @@ impl KafkaSettings {
             .set("linger.ms", "2")
             .set("compression.type", "lz4")
             .set("message.timeout.ms", self.delivery_timeout_ms.to_string())
+            .set("message.max.bytes", self.max_message_bytes.to_string())
             .create()
     }
 
     /// The configuration of a consumer in `group` (already namespaced): offsets are stored by
     /// the runner only after the handler's transaction commits, and committed in the background
-    /// and once more, synchronously, at shutdown. With TLS and SASL as configured, unchecked:
+    /// and once more, synchronously, at shutdown. A partition without a committed offset starts
+    /// from its earliest record; one whose committed offset the broker no longer has is not
+    /// silently moved (`auto.offset.reset=error`): the runner raises an alarm and stops it
+    /// (see [`crate::consumer`]). With TLS and SASL as configured, unchecked:
     /// the runner checks [`KafkaSettings::check_security`] before using it.
     pub fn consumer_config(&self, group: &str) -> ClientConfig {
         let mut config = self.unchecked_config();

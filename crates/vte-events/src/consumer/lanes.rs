@@ -5,6 +5,11 @@
 //! partition order and only over handled records. A record that keeps failing stalls its own
 //! partition and no other.
 //!
+//! An error from the client is told and passed over: librdkafka reconnects and rejoins by itself,
+//! and the loop keeps polling so that errors never queue up ahead of the rebalance that follows an
+//! outage. A fatal error, or a client out of touch for twice the stall bound, ends the loop with
+//! [`Ended::Restart`], and the runner replaces the client.
+//!
 //! Memory stays bounded: a lane that falls behind pauses its partition and resumes it once caught
 //! up. Pausing makes librdkafka drop what it had fetched ahead for the partition and, on resume,
 //! fetch again from the record after the last one it handed over, so nothing is lost or read
@@ -16,7 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::error::KafkaError;
 use rdkafka::message::{Message, OwnedMessage};
+use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinSet};
@@ -25,28 +32,34 @@ use tokio_util::sync::CancellationToken;
 
 use super::ConsumerError;
 use super::handling::{Handling, Outcome};
-use crate::Backoff;
+use super::progress::{CHECK_EVERY, Progress};
 
 /// The runner's consumer: told of revocations through [`RunnerContext`].
 pub(super) type RunnerConsumer = StreamConsumer<RunnerContext>;
 
 /// A deployed topic and a partition of it.
-type Partition = (String, i32);
+pub(super) type Partition = (String, i32);
 
-/// Hands the partitions a rebalance took away to the runner's loop. It runs inside
-/// `StreamConsumer::recv`, so the loop hears of a revocation before the next record.
+/// Hands the partitions a rebalance took away to the runner's loop, and librdkafka's statistics
+/// to the runner's [`Progress`]. It runs inside `StreamConsumer::recv`, so the loop hears of a
+/// revocation before the next record.
 pub(super) struct RunnerContext {
     revoked: mpsc::UnboundedSender<Vec<Partition>>,
+    progress: Arc<Progress>,
 }
 
 impl RunnerContext {
-    pub(super) fn new() -> (Self, mpsc::UnboundedReceiver<Vec<Partition>>) {
+    pub(super) fn new(progress: Arc<Progress>) -> (Self, mpsc::UnboundedReceiver<Vec<Partition>>) {
         let (revoked, revocations) = mpsc::unbounded_channel();
-        (Self { revoked }, revocations)
+        (Self { revoked, progress }, revocations)
     }
 }
 
-impl ClientContext for RunnerContext {}
+impl ClientContext for RunnerContext {
+    fn stats(&self, statistics: Statistics) {
+        self.progress.statistics(&statistics);
+    }
+}
 
 impl ConsumerContext for RunnerContext {
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -81,9 +94,21 @@ struct Completion {
     outcome: Result<Outcome, ConsumerError>,
 }
 
+/// Why the loop ended other than by a fail point.
+#[derive(Debug)]
+pub(super) enum Ended {
+    /// Shutdown was asked.
+    Shutdown,
+    /// The client cannot go on (the reason says why): the runner replaces it.
+    Restart(String),
+}
+
 /// The lanes of one runner and the loop that feeds them.
 pub(super) struct Lanes {
     handling: Arc<Handling>,
+    progress: Arc<Progress>,
+    /// Out of touch for this long, the client is replaced.
+    restart_after: Duration,
     lanes: HashMap<Partition, Lane>,
     workers: JoinSet<()>,
     completed: mpsc::UnboundedSender<Completion>,
@@ -101,6 +126,8 @@ pub(super) struct Lanes {
 impl Lanes {
     pub(super) fn new(
         handling: Arc<Handling>,
+        progress: Arc<Progress>,
+        restart_after: Duration,
         revocations: mpsc::UnboundedReceiver<Vec<Partition>>,
         stop: CancellationToken,
     ) -> Self {
@@ -108,6 +135,8 @@ impl Lanes {
         let (completed, completions) = mpsc::unbounded_channel();
         Self {
             handling,
+            progress,
+            restart_after,
             lanes: HashMap::new(),
             workers: JoinSet::new(),
             completed,
@@ -121,30 +150,43 @@ impl Lanes {
     }
 
     /// Routes records to their lanes and stores offsets as the lanes get through them, until
-    /// `shutdown` (`Ok`) or a fail point (`Err`).
+    /// `shutdown`, a client that must be replaced, or a fail point (`Err`).
     pub(super) async fn run(
         &mut self,
         consumer: &RunnerConsumer,
         shutdown: &CancellationToken,
-    ) -> Result<(), ConsumerError> {
-        let mut backoff = Backoff::new(self.handling.options.max_backoff);
-        // After a consumer error, the loop keeps serving its workers but receives again only
-        // once the backoff has passed.
-        let mut receive_after: Option<Instant> = None;
+    ) -> Result<Ended, ConsumerError> {
+        let started = Instant::now();
+        let mut errors = ErrorLog::default();
+        let mut ticks = tokio::time::interval(CHECK_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 biased;
-                () = shutdown.cancelled() => return Ok(()),
+                () = shutdown.cancelled() => return Ok(Ended::Shutdown),
                 Some(revoked) = self.revocations.recv() => self.revoke(consumer, revoked),
                 Some(completion) = self.completions.recv() => self.complete(consumer, completion)?,
                 Some(joined) = self.workers.join_next(), if !self.workers.is_empty() => {
                     worker_ended(joined);
                 }
-                () = tokio::time::sleep_until(receive_after.unwrap_or_else(Instant::now)),
-                    if receive_after.is_some() => receive_after = None,
-                received = consumer.recv(), if receive_after.is_none() => match received {
+                _ = ticks.tick() => {
+                    let now = Instant::now();
+                    let out_of_touch = self.progress.out_of_touch(now);
+                    if out_of_touch > self.restart_after
+                        && now.duration_since(started) > self.restart_after
+                    {
+                        return Ok(Ended::Restart(format!(
+                            "out of touch with its group and brokers for {}s",
+                            out_of_touch.as_secs()
+                        )));
+                    }
+                }
+                // Polled again at once after an error: librdkafka paces its errors, and an
+                // error left in the queue would hold back the events behind it (the rebalance
+                // that follows an outage among them).
+                received = consumer.recv() => match received {
                     Ok(message) => {
-                        backoff.reset();
+                        self.progress.touch();
                         let message = message.detach();
                         // A revocation served by this `recv` came before its record.
                         while let Ok(revoked) = self.revocations.try_recv() {
@@ -152,10 +194,11 @@ impl Lanes {
                         }
                         self.route(consumer, message);
                     }
-                    Err(error) => {
-                        tracing::warn!(%error, "consumer error; retrying");
-                        receive_after = Some(Instant::now() + backoff.next_delay());
+                    Err(KafkaError::MessageConsumptionFatal(code)) => {
+                        tracing::error!(%code, "fatal consumer error; the client is replaced");
+                        return Ok(Ended::Restart(format!("fatal error {code}")));
                     }
+                    Err(error) => errors.tell(&error),
                 },
             }
         }
@@ -209,6 +252,7 @@ impl Lanes {
             return;
         }
         lane.queued += 1;
+        self.progress.routed(&partition);
         if lane.queued >= self.pause_at && !lane.paused {
             match consumer.pause(&one(&partition)) {
                 Ok(()) => {
@@ -276,6 +320,7 @@ impl Lanes {
             return Ok(());
         };
         lane.queued = lane.queued.saturating_sub(1);
+        self.progress.completed(&partition);
         if let Outcome::Done = outcome {
             // The offset to commit is that of the next record to read. `store_offsets` stores it
             // as given (`store_offset` would add one of its own).
@@ -303,6 +348,7 @@ impl Lanes {
             let Some(lane) = self.lanes.remove(&partition) else {
                 continue;
             };
+            self.progress.released(&partition);
             lane.stop.cancel();
             if lane.paused {
                 // librdkafka keeps an application's pause across a reassignment: lifted now,
@@ -312,6 +358,37 @@ impl Lanes {
                 }
             }
         }
+    }
+}
+
+/// Tells consumer errors without flooding the log: an error is told when it differs from the
+/// last one told or [`ErrorLog::QUIET`] has passed, with the count of those passed over.
+#[derive(Default)]
+struct ErrorLog {
+    last: Option<(String, Instant)>,
+    passed_over: u64,
+}
+
+impl ErrorLog {
+    const QUIET: Duration = Duration::from_secs(30);
+
+    fn tell(&mut self, error: &KafkaError) {
+        let text = error.to_string();
+        let now = Instant::now();
+        if let Some((last, at)) = &self.last
+            && *last == text
+            && now.duration_since(*at) < Self::QUIET
+        {
+            self.passed_over += 1;
+            return;
+        }
+        tracing::warn!(
+            %error,
+            passed_over = self.passed_over,
+            "consumer error; librdkafka retries by itself"
+        );
+        self.passed_over = 0;
+        self.last = Some((text, now));
     }
 }
 

@@ -8,12 +8,19 @@
 //! the handlers in hand finish, then commits the stored offsets synchronously within a hard
 //! deadline (`closing`), because closing a librdkafka consumer can hang when the broker has gone
 //! away; dropping a running runner closes its consumer in the background.
+//!
+//! The runner never gives up on the broker: librdkafka reconnects by itself, and a client that
+//! cannot (a fatal error, or out of touch for twice the stall bound) is closed and replaced,
+//! resuming from the committed offsets. A runner that makes no progress for longer than
+//! `kafka.stall_after_seconds` says so (`progress`): a log line naming the topic or partition,
+//! `events_consumer_stalled`, and its [`StallWatch`], which the service's health follows.
 
 mod closing;
 mod dispatch;
 mod failure;
 mod handling;
 mod lanes;
+mod progress;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -33,10 +40,13 @@ use vte_proto::EventEnvelope;
 use self::closing::CloseGuard;
 use self::dispatch::{Dispatch, Typed};
 use self::handling::{ConsumerMetrics, Handling};
-use self::lanes::{Lanes, RunnerConsumer, RunnerContext};
+use self::lanes::{Ended, Lanes, RunnerConsumer, RunnerContext};
+use self::progress::{CHECK_EVERY, Progress, StallMetrics, Watchdog};
+use crate::Backoff;
 use crate::kafka::{KafkaSettings, Topics};
 
 pub use self::failure::{classify, is_permanent_sqlstate};
+pub use self::progress::StallWatch;
 
 /// Why a handler did not handle an event.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +119,9 @@ pub struct ConsumerOptions {
     /// Handler transactions open at once across all partitions; `None`: half the pool's
     /// connections (at least one), leaving the rest to the service's requests.
     pub max_concurrent_handlers: Option<usize>,
+    /// How long without progress before the runner reports itself stalled (and, twice that
+    /// out of touch, replaces its client); `None`: the deployment's `kafka.stall_after_seconds`.
+    pub stall_after: Option<Duration>,
 }
 
 impl Default for ConsumerOptions {
@@ -120,6 +133,7 @@ impl Default for ConsumerOptions {
             fail_point: None,
             partition_backlog: 128,
             max_concurrent_handlers: None,
+            stall_after: None,
         }
     }
 }
@@ -134,6 +148,8 @@ pub struct ConsumerRunner {
     handlers: HashMap<String, Box<dyn Dispatch>>,
     options: ConsumerOptions,
     metrics: ConsumerMetrics,
+    stall_metrics: StallMetrics,
+    stalled: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for ConsumerRunner {
@@ -166,7 +182,15 @@ impl ConsumerRunner {
             handlers: HashMap::new(),
             options,
             metrics: ConsumerMetrics::new(registry),
+            stall_metrics: StallMetrics::new(registry),
+            stalled: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Whether this runner is stalled, kept up to date while it runs: what a service's health
+    /// follows.
+    pub fn stall_watch(&self) -> StallWatch {
+        StallWatch::new(self.stalled.subscribe())
     }
 
     /// Subscribes to `E`'s topic, handled by `handler`.
@@ -184,34 +208,47 @@ impl ConsumerRunner {
     /// within the deadline. Dropped before it returns, it stops its workers at once and leaves
     /// the final commit and close to a thread of their own.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), ConsumerError> {
-        let (context, revocations) = RunnerContext::new();
         self.settings
             .check_security()
             .map_err(|error| KafkaError::ClientCreation(error.to_string()))?;
-        let consumer: RunnerConsumer = self
-            .settings
-            .consumer_config(&self.group)
-            .create_with_context(context)?;
-        let subscribed: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
-        consumer.subscribe(&subscribed)?;
-        tracing::info!(group = %self.group, topics = ?subscribed, "consumer started");
-        let consumer = CloseGuard::new(consumer);
-        let deadline = self.options.shutdown_deadline;
-        let mut lanes = Lanes::new(
-            Arc::new(self.into_handling()),
-            revocations,
-            shutdown.child_token(),
+        let bound = self
+            .options
+            .stall_after
+            .unwrap_or_else(|| self.settings.stall_after())
+            .max(CHECK_EVERY);
+        let progress = Arc::new(Progress::new());
+        let watchdog = Watchdog::new(
+            bound,
+            self.topics.clone(),
+            self.handlers.keys().cloned().collect(),
+            self.stall_metrics.clone(),
+            self.stalled.clone(),
         );
-        let result = match lanes.run(&consumer, &shutdown).await {
-            Ok(()) => lanes.finish(&consumer, deadline).await,
-            Err(error) => {
-                lanes.abandon();
-                Err(error)
-            }
+        let consuming = Consuming {
+            config: self.consumer_config(),
+            subscribed: self.handlers.keys().cloned().collect(),
+            group: self.group.clone(),
+            restart_after: (bound * 2).max(MIN_RESTART_AFTER),
+            max_backoff: self.options.max_backoff,
+            deadline: self.options.shutdown_deadline,
+            handling: Arc::new(self.into_handling()),
+            progress: progress.clone(),
         };
-        let crashed = matches!(result, Err(ConsumerError::FailPoint(_)));
-        consumer.close(!crashed, deadline).await;
-        result
+        tokio::select! {
+            result = consuming.run(&shutdown) => result,
+            never = watchdog.run(&progress) => match never {},
+        }
+    }
+
+    /// The consumer's configuration, with librdkafka's statistics every [`CHECK_EVERY`] (what
+    /// tells the watchdog the client is in touch).
+    fn consumer_config(&self) -> rdkafka::ClientConfig {
+        let mut config = self.settings.consumer_config(&self.group);
+        config.set(
+            "statistics.interval.ms",
+            CHECK_EVERY.as_millis().to_string(),
+        );
+        config
     }
 
     fn into_handling(self) -> Handling {
@@ -233,6 +270,76 @@ impl ConsumerRunner {
             options: self.options,
             metrics: self.metrics,
             transactions: Semaphore::new(transactions.max(1)),
+        }
+    }
+}
+
+/// A client is never replaced for being out of touch sooner than this: a new member joins a
+/// group only once the group has heard from (or given up on) the old one, which takes a session
+/// timeout or more, and replacing clients faster would keep the group from ever settling.
+const MIN_RESTART_AFTER: Duration = Duration::from_secs(60);
+
+/// One client after another, until shutdown or a fail point. A client replaced for being out of
+/// touch gives its successor twice as long (up to 16 times the first wait) until one of them
+/// gets in touch.
+struct Consuming {
+    config: rdkafka::ClientConfig,
+    subscribed: Vec<String>,
+    group: String,
+    restart_after: Duration,
+    max_backoff: Duration,
+    deadline: Duration,
+    handling: Arc<Handling>,
+    progress: Arc<Progress>,
+}
+
+impl Consuming {
+    async fn run(self, shutdown: &CancellationToken) -> Result<(), ConsumerError> {
+        let mut backoff = Backoff::new(self.max_backoff.max(Duration::from_secs(1)));
+        let mut restart_after = self.restart_after;
+        loop {
+            let born = tokio::time::Instant::now();
+            let (context, revocations) = RunnerContext::new(self.progress.clone());
+            let consumer: RunnerConsumer = self.config.create_with_context(context)?;
+            let subscribed: Vec<&str> = self.subscribed.iter().map(String::as_str).collect();
+            consumer.subscribe(&subscribed)?;
+            tracing::info!(group = %self.group, topics = ?subscribed, "consumer started");
+            let consumer = CloseGuard::new(consumer);
+            let mut lanes = Lanes::new(
+                self.handling.clone(),
+                self.progress.clone(),
+                restart_after,
+                revocations,
+                shutdown.child_token(),
+            );
+            let (result, restart) = match lanes.run(&consumer, shutdown).await {
+                Ok(Ended::Shutdown) => (lanes.finish(&consumer, self.deadline).await, None),
+                Ok(Ended::Restart(reason)) => {
+                    (lanes.finish(&consumer, self.deadline).await, Some(reason))
+                }
+                Err(error) => {
+                    lanes.abandon();
+                    (Err(error), None)
+                }
+            };
+            let crashed = matches!(result, Err(ConsumerError::FailPoint(_)));
+            consumer.close(!crashed, self.deadline).await;
+            self.progress.release_all();
+            let Some(reason) = restart.filter(|_| result.is_ok()) else {
+                return result;
+            };
+            // Out of touch since before this client was made: its successor waits longer.
+            restart_after =
+                if self.progress.out_of_touch(tokio::time::Instant::now()) > born.elapsed() {
+                    (restart_after * 2).min(self.restart_after * 16)
+                } else {
+                    self.restart_after
+                };
+            tracing::warn!(group = %self.group, %reason, "replacing the consumer client");
+            backoff.wait(shutdown).await;
+            if shutdown.is_cancelled() {
+                return Ok(());
+            }
         }
     }
 }
