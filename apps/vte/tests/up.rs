@@ -1,8 +1,8 @@
 //! `vte up` as people run it: the binary itself, its output read as a person reads it. A run
-//! killed with kill -9 is followed 2 s later by one on the same data directory that starts; a
-//! second run on a directory in use says which process holds it; the demo is loaded once per
-//! data directory; with `--port-offset` the banner's exports lead the client to the platform;
-//! logs written to a pipe carry no colour codes.
+//! killed with kill -9 is followed at once, or 2 s later, by one on the same data directory that
+//! starts; a second run on a directory in use says which process holds it; the demo is loaded
+//! once per data directory; with `--port-offset` the banner's exports lead the client to the
+//! platform; logs written to a pipe carry no colour codes.
 //!
 //! Ports: `--port-offset` 12000 and up puts gRPC at 62051+ and metrics at 21451+, both outside
 //! Linux's ephemeral range (32768-60999), where no test's port-0 listener lands.
@@ -167,7 +167,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restart_two_seconds_after_a_kill_9_starts_and_a_second_run_is_told_who_holds_the_directory()
+async fn a_run_right_after_a_kill_9_or_2_s_later_starts_and_a_second_run_is_told_who_holds_the_directory()
  {
     let dir = data_dir();
     let path = dir.path().to_str().unwrap();
@@ -196,9 +196,16 @@ async fn a_restart_two_seconds_after_a_kill_9_starts_and_a_second_run_is_told_wh
         "{said}"
     );
 
-    // kill -9, and 2 s later a new run on the same directory.
+    // kill -9 and a new run at once, while the dead run's PostgreSQL server still runs on the
+    // directory (its lock file said "ready": the new server's port was refused).
     first.child.start_kill().unwrap();
     first.child.wait().await.unwrap();
+    let mut at_once = Up::start(&["--data-dir", path, "--port-offset", "12000"]);
+    at_once.until_ready().await;
+
+    // kill -9 again, and 2 s later a new run on the same directory.
+    at_once.child.start_kill().unwrap();
+    at_once.child.wait().await.unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut restarted = Up::start(&["--data-dir", path, "--port-offset", "12000"]);
     restarted.until_ready().await;
