@@ -29,7 +29,7 @@ pub mod topic_config;
 pub use backoff::Backoff;
 pub use consumer::{ConsumerRunner, HandlerError, Handles, RecordMeta};
 pub use kafka::{KafkaSettings, Topics};
-pub use outbox::{append, append_all, append_tombstone};
+pub use outbox::{append, append_all, append_all_within, append_tombstone, append_within};
 pub use relay::Relay;
 pub use vte_proto::EventEnvelope;
 

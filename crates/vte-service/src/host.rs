@@ -228,8 +228,10 @@ impl ServiceHost {
         )
     }
 
-    /// Runs `runner` beside the server until shutdown.
+    /// Runs `runner` beside the server until shutdown; the service's health reports
+    /// NOT_SERVING while it is stalled (`kafka.stall_after_seconds`).
     pub fn consume(&mut self, runner: ConsumerRunner) {
+        self.grpc.follow_consumer(runner.stall_watch());
         self.spawn("event consumer", move |stop| async move {
             runner.run(stop).await.map_err(|error| error.to_string())
         });

@@ -6,6 +6,7 @@
 //! every other path, so made-up paths cannot grow the metrics). Accepted connections set
 //! `TCP_NODELAY`, each connection runs a bounded number of calls at once, and TLS is optional.
 //! It takes a bound listener, so tests start it on port 0, and stops on a cancellation token.
+//! Health follows the service's event consumers too: NOT_SERVING while one of them is stalled.
 
 mod observe;
 
@@ -21,6 +22,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, ServerTlsConfig};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+use vte_events::consumer::StallWatch;
 
 use crate::metrics::Metrics;
 use crate::settings::ServerSettings;
@@ -61,7 +63,12 @@ pub struct GrpcServer {
     names: Vec<&'static str>,
     metrics: Metrics,
     options: Options,
+    /// The consumers whose stall makes the service NOT_SERVING.
+    followed: Vec<StallWatch>,
 }
+
+/// How often health looks at the consumers it follows.
+const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
 impl GrpcServer {
     /// A server on `listener` with health and reflection mounted and the default limits (a
@@ -110,7 +117,15 @@ impl GrpcServer {
             names,
             metrics,
             options,
+            followed: Vec::new(),
         }
+    }
+
+    /// Reports the service NOT_SERVING (its own services and the overall status) while the
+    /// consumer `stalls` watches is stalled, and SERVING again once it is not.
+    pub fn follow_consumer(&mut self, stalls: StallWatch) -> &mut Self {
+        self.followed.push(stalls);
+        self
     }
 
     /// The address the server listens on.
@@ -153,6 +168,12 @@ impl GrpcServer {
                 .set_service_status(name, ServingStatus::Serving)
                 .await;
         }
+        let following = follow_consumers(
+            self.health.clone(),
+            own.clone(),
+            self.followed,
+            shutdown.clone(),
+        );
         let health = self.health.clone();
         let stopping = shutdown.clone();
         let signal = async move {
@@ -181,11 +202,46 @@ impl GrpcServer {
         tokio::pin!(server);
         tokio::select! {
             result = &mut server => result,
+            never = following => match never {},
             // Calls still running after the grace period are cut off.
             () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
                 tracing::warn!("calls still in flight after the shutdown grace period were cut off");
                 Ok(())
             }
+        }
+    }
+}
+
+/// Keeps the health of `own` services and the overall status at NOT_SERVING while one of the
+/// `followed` consumers is stalled, until `shutdown` (after which the server reports
+/// NOT_SERVING itself); never returns.
+async fn follow_consumers(
+    health: HealthReporter,
+    own: Vec<&'static str>,
+    followed: Vec<StallWatch>,
+    shutdown: CancellationToken,
+) -> Infallible {
+    let mut reported = false;
+    loop {
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return std::future::pending().await,
+            () = tokio::time::sleep(FOLLOW_EVERY) => {}
+        }
+        let stalled = followed.iter().any(StallWatch::is_stalled);
+        if stalled == reported {
+            continue;
+        }
+        reported = stalled;
+        let status = if stalled {
+            tracing::error!("an event consumer is stalled: health reports NOT_SERVING");
+            ServingStatus::NotServing
+        } else {
+            tracing::info!("event consumers are making progress: health reports SERVING");
+            ServingStatus::Serving
+        };
+        for name in own.iter().copied().chain([""]) {
+            health.set_service_status(name, status).await;
         }
     }
 }
@@ -269,5 +325,54 @@ mod tests {
             let accepted = incoming.next().await.unwrap().unwrap();
             assert_eq!(accepted.nodelay().unwrap(), nodelay);
         }
+    }
+
+    #[tokio::test]
+    async fn health_is_not_serving_while_a_followed_consumer_is_stalled() {
+        use tonic_health::pb::HealthCheckRequest;
+        use tonic_health::pb::health_check_response::ServingStatus as Status;
+        use tonic_health::pb::health_client::HealthClient;
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut server = GrpcServer::new(listener, Metrics::new("probe"));
+        let (stalled, watch) = tokio::sync::watch::channel(false);
+        server.follow_consumer(StallWatch::new(watch));
+        let shutdown = CancellationToken::new();
+        let serving = tokio::spawn(server.serve(shutdown.clone(), Duration::from_secs(1)));
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut health = HealthClient::new(channel);
+        let mut status_becomes = async |expected: Status| {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let status = health
+                    .check(HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .status();
+                if status == expected {
+                    return;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "health still {status:?}, not {expected:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        status_becomes(Status::Serving).await;
+        stalled.send(true).unwrap();
+        status_becomes(Status::NotServing).await;
+        stalled.send(false).unwrap();
+        status_becomes(Status::Serving).await;
+        shutdown.cancel();
+        serving.await.unwrap().unwrap();
     }
 }

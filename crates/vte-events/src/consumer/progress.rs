@@ -144,7 +144,8 @@ pub(super) struct Stalls {
 pub struct StallWatch(watch::Receiver<bool>);
 
 impl StallWatch {
-    pub(super) fn new(receiver: watch::Receiver<bool>) -> Self {
+    /// A watch told by `receiver` (`true`: stalled), for a caller that judges stalls itself.
+    pub fn new(receiver: watch::Receiver<bool>) -> Self {
         Self(receiver)
     }
 
