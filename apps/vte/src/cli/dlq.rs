@@ -21,16 +21,40 @@ const DLQ_HEADER_PREFIX: &str = "vte-dlq-";
 /// How long one metadata, watermark or delivery request may take.
 const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Which cluster, and the deployment's namespace.
+/// Which cluster, and the deployment's namespace: the services' own `kafka` settings (the file
+/// named by `VTE_CONFIG`, `VTE_KAFKA__*`, `KAFKA_BROKERS`: brokers, namespace, TLS, SASL), the
+/// options below taking precedence.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BrokerArgs {
-    /// The Kafka cluster (`vte up` prints the embedded broker's address). Not `KAFKA_BROKERS`,
-    /// which `vte up` reads as an external cluster to use.
-    #[arg(long, env = "VTE_KAFKA__BROKERS", default_value = "127.0.0.1:9092")]
-    pub kafka_brokers: String,
+    /// The Kafka cluster (`vte up` prints the embedded broker's address as
+    /// `VTE_KAFKA__BROKERS`).
+    #[arg(long, value_name = "HOST:PORT,...")]
+    pub kafka_brokers: Option<String>,
     /// The deployment's prefix of every topic (`kafka.namespace`, e.g. `staging.`).
-    #[arg(long, env = "VTE_KAFKA__NAMESPACE", default_value = "")]
-    pub namespace: String,
+    #[arg(long)]
+    pub namespace: Option<String>,
+}
+
+impl BrokerArgs {
+    /// The Kafka settings the services would read here, with these options applied.
+    fn settings(&self) -> anyhow::Result<KafkaSettings> {
+        // The services' layered sources, under a name of its own (`VTE_DLQ__...`).
+        let defaults = vte_service::ServiceDefaults {
+            name: "dlq",
+            grpc_port: 0,
+            metrics_port: 0,
+        };
+        let mut kafka: KafkaSettings = vte_service::Settings::figment(defaults)
+            .extract_inner("kafka")
+            .map_err(|error| anyhow::anyhow!("kafka settings: {error}"))?;
+        if let Some(brokers) = &self.kafka_brokers {
+            kafka.brokers = brokers.clone();
+        }
+        if let Some(namespace) = &self.namespace {
+            kafka.namespace = namespace.clone();
+        }
+        Ok(kafka)
+    }
 }
 
 /// `vte dlq ...`.
@@ -174,9 +198,10 @@ impl Source {
                 vte_proto::TOPICS.join(", ")
             );
         };
-        let mut kafka = KafkaSettings::new(broker.kafka_brokers.clone());
-        kafka.namespace = broker.namespace.clone();
-        Ok(Self { kafka, logical })
+        Ok(Self {
+            kafka: broker.settings()?,
+            logical,
+        })
     }
 
     /// Every record of the dead-letter topic (from `from` on), up to its end when asked.
@@ -423,10 +448,25 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_options_override_the_services_kafka_settings() {
+        let staging = BrokerArgs {
+            kafka_brokers: Some("kafka-0.staging:9093".into()),
+            namespace: Some("staging.".into()),
+        }
+        .settings()
+        .unwrap();
+        assert_eq!(staging.brokers, "kafka-0.staging:9093");
+        assert_eq!(
+            staging.topics().dead_letters("vte.offers.v1"),
+            "staging.vte.offers.v1.dlq"
+        );
+    }
+
     fn args() -> BrokerArgs {
         BrokerArgs {
-            kafka_brokers: "127.0.0.1:9092".into(),
-            namespace: String::new(),
+            kafka_brokers: Some("127.0.0.1:9092".into()),
+            namespace: Some(String::new()),
         }
     }
 }
