@@ -216,9 +216,9 @@ impl KafkaSettings {
     /// The configuration of a consumer in `group` (already namespaced): offsets are stored by
     /// the runner only after the handler's transaction commits, and committed in the background
     /// and once more, synchronously, at shutdown. A partition without a committed offset starts
-    /// from its earliest record; one whose committed offset the broker no longer has is not
-    /// silently moved (`auto.offset.reset=error`): the runner raises an alarm and stops it
-    /// (see [`crate::consumer`]). With TLS and SASL as configured, unchecked:
+    /// from its earliest record (`auto.offset.reset=earliest`; the runner itself sets `error`
+    /// and starts such partitions from the earliest record, so that one whose committed offset
+    /// is out of range is stopped with an alarm, not skipped: see [`crate::consumer`]). With TLS and SASL as configured, unchecked:
     /// the runner checks [`KafkaSettings::check_security`] before using it.
     pub fn consumer_config(&self, group: &str) -> ClientConfig {
         let mut config = self.unchecked_config();

@@ -275,6 +275,7 @@ pub(super) struct ConsumerMetrics {
     pub(super) retries: IntCounterVec,
     pub(super) dead_letters: IntCounterVec,
     pub(super) pauses: IntCounterVec,
+    pub(super) out_of_range: IntCounterVec,
 }
 
 impl ConsumerMetrics {
@@ -300,6 +301,10 @@ impl ConsumerMetrics {
             pauses: counter(
                 "events_partition_pauses_total",
                 "Times a partition was paused because its worker had fallen behind",
+            ),
+            out_of_range: counter(
+                "events_offsets_out_of_range_total",
+                "Partitions stopped because the group's committed offset was out of range",
             ),
         }
     }

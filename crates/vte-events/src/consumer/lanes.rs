@@ -10,6 +10,11 @@
 //! outage. A fatal error, or a client out of touch for twice the stall bound, ends the loop with
 //! [`Ended::Restart`], and the runner replaces the client.
 //!
+//! The consumer runs with `auto.offset.reset=error`, so librdkafka never moves a partition's
+//! position by itself: a partition the group has never committed on is started here from its
+//! earliest record, and one whose committed offset is out of range (its records deleted or
+//! expired unread) is left stopped, with an alarm, instead of skipping to the earliest record.
+//!
 //! Memory stays bounded: a lane that falls behind pauses its partition and resumes it once caught
 //! up. Pausing makes librdkafka drop what it had fetched ahead for the partition and, on resume,
 //! fetch again from the record after the last one it handed over, so nothing is lost or read
@@ -24,6 +29,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, Stre
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Message, OwnedMessage};
 use rdkafka::statistics::Statistics;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinSet};
@@ -32,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::ConsumerError;
 use super::handling::{Handling, Outcome};
-use super::progress::{CHECK_EVERY, Progress};
+use super::progress::{CHECK_EVERY, Fetching, Progress};
 
 /// The runner's consumer: told of revocations through [`RunnerContext`].
 pub(super) type RunnerConsumer = StreamConsumer<RunnerContext>;
@@ -121,6 +127,9 @@ pub(super) struct Lanes {
     pause_at: usize,
     /// ...and resumes it at this many.
     resume_at: usize,
+    /// When librdkafka last stopped a partition for want of a usable offset, until statistics
+    /// taken since have been looked at.
+    reset_since: Option<Instant>,
 }
 
 impl Lanes {
@@ -146,6 +155,7 @@ impl Lanes {
             last_id: 0,
             pause_at,
             resume_at: pause_at / 4,
+            reset_since: None,
         }
     }
 
@@ -158,7 +168,8 @@ impl Lanes {
     ) -> Result<Ended, ConsumerError> {
         let started = Instant::now();
         let mut errors = ErrorLog::default();
-        let mut ticks = tokio::time::interval(CHECK_EVERY);
+        // Often enough that a stopped partition is seen to soon after the statistics show it.
+        let mut ticks = tokio::time::interval(CHECK_EVERY / 4);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
@@ -170,6 +181,12 @@ impl Lanes {
                     worker_ended(joined);
                 }
                 _ = ticks.tick() => {
+                    if let Some(since) = self.reset_since
+                        && self.progress.statistics_after(since)
+                    {
+                        self.reset_since = None;
+                        self.resolve_stopped(consumer, since);
+                    }
                     let now = Instant::now();
                     let out_of_touch = self.progress.out_of_touch(now);
                     if out_of_touch > self.restart_after
@@ -197,6 +214,10 @@ impl Lanes {
                     Err(KafkaError::MessageConsumptionFatal(code)) => {
                         tracing::error!(%code, "fatal consumer error; the client is replaced");
                         return Ok(Ended::Restart(format!("fatal error {code}")));
+                    }
+                    Err(KafkaError::MessageConsumption(RDKafkaErrorCode::AutoOffsetReset)) => {
+                        // Which partition, and why, the next statistics tell.
+                        self.reset_since = Some(Instant::now());
                     }
                     Err(error) => errors.tell(&error),
                 },
@@ -340,6 +361,74 @@ impl Lanes {
             }
         }
         Ok(())
+    }
+
+    /// Looks at the partitions of the assignment that librdkafka stopped (`auto.offset.reset=
+    /// error`), in statistics taken after `since`: one without a committed offset starts from its
+    /// earliest record; one whose committed offset is out of range stays stopped, with an alarm.
+    fn resolve_stopped(&mut self, consumer: &RunnerConsumer, since: Instant) {
+        let assignment = match consumer.assignment() {
+            Ok(assignment) => assignment,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the assignment");
+                return;
+            }
+        };
+        for element in assignment.elements() {
+            let partition = (element.topic().to_owned(), element.partition());
+            match self.progress.fetching_after(since, &partition) {
+                Some(Fetching {
+                    stopped: true,
+                    committed: None,
+                }) => self.start_from_earliest(consumer, &partition),
+                Some(Fetching {
+                    stopped: true,
+                    committed: Some(committed),
+                }) => self.alarm_out_of_range(&partition, committed),
+                _ => {}
+            }
+        }
+    }
+
+    /// Starts `partition`, which the group has never committed on, from its earliest record.
+    fn start_from_earliest(&self, consumer: &RunnerConsumer, partition: &Partition) {
+        let mut earliest = TopicPartitionList::new();
+        let restarted = earliest
+            .add_partition_offset(&partition.0, partition.1, Offset::Beginning)
+            .and_then(|()| consumer.incremental_unassign(&one(partition)))
+            .and_then(|()| consumer.incremental_assign(&earliest));
+        match restarted {
+            Ok(()) => tracing::debug!(
+                topic = self.handling.logical(&partition.0),
+                partition = partition.1,
+                "no committed offset: reading from the earliest record"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "cannot start a partition from its earliest record")
+            }
+        }
+    }
+
+    /// Raises the alarm for `partition`, stopped because the group's committed offset is out of
+    /// range: its records were deleted or expired before this group read them.
+    fn alarm_out_of_range(&self, partition: &Partition, committed: i64) {
+        if !self.progress.stopped_out_of_range(partition) {
+            return;
+        }
+        let topic = self.handling.logical(&partition.0);
+        self.handling
+            .metrics
+            .out_of_range
+            .with_label_values(&[topic])
+            .inc();
+        tracing::error!(
+            topic,
+            partition = partition.1,
+            committed_offset = committed,
+            "committed offset out of range: the partition is stopped, nothing was skipped; \
+             move the group's offset deliberately (kafka-consumer-groups --reset-offsets), \
+             then restart the service"
+        );
     }
 
     /// Closes the lanes of partitions a rebalance took away.

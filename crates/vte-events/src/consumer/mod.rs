@@ -13,7 +13,8 @@
 //! cannot (a fatal error, or out of touch for twice the stall bound) is closed and replaced,
 //! resuming from the committed offsets. A runner that makes no progress for longer than
 //! `kafka.stall_after_seconds` says so (`progress`): a log line naming the topic or partition,
-//! `events_consumer_stalled`, and its [`StallWatch`], which the service's health follows.
+//! `events_consumer_stalled`, and its [`StallWatch`], which the service's health follows. A
+//! partition whose committed offset is out of range is stopped with an alarm (`lanes`).
 
 mod closing;
 mod dispatch;
@@ -241,13 +242,17 @@ impl ConsumerRunner {
     }
 
     /// The consumer's configuration, with librdkafka's statistics every [`CHECK_EVERY`] (what
-    /// tells the watchdog the client is in touch).
+    /// tells the watchdog the client is in touch and which partitions are stopped), and no
+    /// automatic offset reset: the lanes start a partition without a committed offset from its
+    /// earliest record themselves, and stop one whose committed offset is out of range.
     fn consumer_config(&self) -> rdkafka::ClientConfig {
         let mut config = self.settings.consumer_config(&self.group);
-        config.set(
-            "statistics.interval.ms",
-            CHECK_EVERY.as_millis().to_string(),
-        );
+        config
+            .set(
+                "statistics.interval.ms",
+                CHECK_EVERY.as_millis().to_string(),
+            )
+            .set("auto.offset.reset", "error");
         config
     }
 

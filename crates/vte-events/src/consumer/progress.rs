@@ -4,9 +4,10 @@
 //! partition has records in hand that its worker does not get through. Past the bound
 //! (`kafka.stall_after_seconds`) the watchdog logs the topic or partition, sets
 //! `events_consumer_stalled` and tells [`StallWatch`] holders (the service's gRPC health); it
-//! says so again when progress resumes.
+//! says so again when progress resumes. A partition stopped because its committed offset fell
+//! out of range is stalled at once, until it is taken away.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -28,6 +29,19 @@ pub(super) struct Progress {
     contact: Mutex<Instant>,
     /// Partitions with records in hand: how many, and when one was last got through.
     partitions: Mutex<HashMap<Partition, Waiting>>,
+    /// The fetch state of each partition at librdkafka's last statistics, and when they came.
+    fetching: Mutex<(Option<Instant>, HashMap<Partition, Fetching>)>,
+    /// Partitions stopped because their committed offset is out of range, and since when.
+    out_of_range: Mutex<BTreeMap<Partition, Instant>>,
+}
+
+/// A partition's fetcher, as librdkafka's statistics show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Fetching {
+    /// Not fetching (`fetch_state` `none`): what `auto.offset.reset=error` leaves behind.
+    pub(super) stopped: bool,
+    /// The group's committed offset, if it has one.
+    pub(super) committed: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +55,8 @@ impl Progress {
         Self {
             contact: Mutex::new(Instant::now()),
             partitions: Mutex::new(HashMap::new()),
+            fetching: Mutex::new((None, HashMap::new())),
+            out_of_range: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -55,6 +71,55 @@ impl Progress {
         if in_touch(statistics) {
             self.touch();
         }
+        let fetching = statistics
+            .topics
+            .values()
+            .flat_map(|topic| {
+                topic
+                    .partitions
+                    .values()
+                    .filter(|partition| partition.partition >= 0)
+                    .map(|partition| {
+                        let state = Fetching {
+                            stopped: partition.fetch_state == "none",
+                            committed: (partition.committed_offset >= 0)
+                                .then_some(partition.committed_offset),
+                        };
+                        ((topic.topic.clone(), partition.partition), state)
+                    })
+            })
+            .collect();
+        *lock(&self.fetching) = (Some(Instant::now()), fetching);
+    }
+
+    /// The fetch state of `partition` in statistics that came after `since`, if any have.
+    pub(super) fn fetching_after(&self, since: Instant, partition: &Partition) -> Option<Fetching> {
+        let fetching = lock(&self.fetching);
+        let (Some(at), states) = &*fetching else {
+            return None;
+        };
+        if *at <= since {
+            return None;
+        }
+        Some(states.get(partition).copied().unwrap_or(Fetching {
+            stopped: false,
+            committed: None,
+        }))
+    }
+
+    /// Whether statistics came after `since`.
+    pub(super) fn statistics_after(&self, since: Instant) -> bool {
+        lock(&self.fetching).0.is_some_and(|at| at > since)
+    }
+
+    /// `partition` was stopped: its committed offset is out of range. Whether it is news.
+    pub(super) fn stopped_out_of_range(&self, partition: &Partition) -> bool {
+        let mut stopped = lock(&self.out_of_range);
+        if stopped.contains_key(partition) {
+            return false;
+        }
+        stopped.insert(partition.clone(), Instant::now());
+        true
     }
 
     /// A record of `partition` was handed to its worker.
@@ -81,11 +146,13 @@ impl Progress {
     /// `partition` is no longer this consumer's (revoked, or the client is being replaced).
     pub(super) fn released(&self, partition: &Partition) {
         lock(&self.partitions).remove(partition);
+        lock(&self.out_of_range).remove(partition);
     }
 
-    /// Forgets every partition's records in hand.
+    /// Forgets every partition's records in hand and stops: the client is being replaced.
     pub(super) fn release_all(&self) {
         lock(&self.partitions).clear();
+        lock(&self.out_of_range).clear();
     }
 
     /// How long the client has been out of touch.
@@ -107,6 +174,12 @@ impl Progress {
             })
             .filter(|(_, waited)| *waited > bound)
             .collect();
+        // Stopped out of range: stalled at once, whatever the bound.
+        for (partition, since) in lock(&self.out_of_range).iter() {
+            if !partitions.iter().any(|(stalled, _)| stalled == partition) {
+                partitions.push((partition.clone(), now.saturating_duration_since(*since)));
+            }
+        }
         partitions.sort();
         Stalls {
             client: (out_of_touch > bound).then_some(out_of_touch),

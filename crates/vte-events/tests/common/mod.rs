@@ -194,6 +194,23 @@ impl Bed {
         }
     }
 
+    /// Commits `offset` on `partition` of `topic` (deployed name) for the runners' group, as
+    /// an operator's tool would while the group has no member.
+    pub fn commit_offset(&self, topic: &str, partition: i32, offset: i64) {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", self.kafka.brokers())
+            .set("group.id", self.settings.topics().group(SERVICE))
+            .create()
+            .unwrap();
+        let mut offsets = TopicPartitionList::new();
+        offsets
+            .add_partition_offset(topic, partition, Offset::Offset(offset))
+            .unwrap();
+        consumer
+            .commit(&offsets, rdkafka::consumer::CommitMode::Sync)
+            .unwrap();
+    }
+
     /// The ids and revisions handled so far on `partition` of logical `topic`, in handling order.
     pub async fn handled_on(&self, topic: &str, partition: i32) -> Vec<(String, i64)> {
         sqlx::query_as(
