@@ -6,6 +6,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read as _, Seek as _, SeekFrom, Write as _};
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -154,11 +155,18 @@ fn is_server_of(pid: i32, postgres_dir: &Path) -> bool {
     let runs_postgres = args
         .first()
         .is_some_and(|program| program.ends_with(b"postgres"));
-    let dir = postgres_dir.as_os_str().as_encoded_bytes();
+    // The same directory however it was spelt (a symbolic link, `./`).
+    let same_dir = |arg: &[u8]| {
+        let arg = Path::new(std::ffi::OsStr::from_bytes(arg));
+        match (fs::canonicalize(arg), fs::canonicalize(postgres_dir)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => arg == postgres_dir,
+        }
+    };
     runs_postgres
         && args
             .windows(2)
-            .any(|pair| pair[0] == b"-D" && pair[1] == dir)
+            .any(|pair| pair[0] == b"-D" && same_dir(pair[1]))
 }
 
 #[cfg(test)]

@@ -134,7 +134,14 @@ impl std::fmt::Debug for Platform {
 
 impl Platform {
     /// Starts everything and returns once every service reports SERVING.
-    pub async fn start(options: PlatformOptions) -> anyhow::Result<Self> {
+    pub async fn start(mut options: PlatformOptions) -> anyhow::Result<Self> {
+        // PostgreSQL's tools run from `/`: a relative `--data-dir .vte` must be made absolute.
+        if let Some(dir) = &options.data_dir {
+            options.data_dir = Some(
+                std::path::absolute(dir)
+                    .with_context(|| format!("--data-dir {}", dir.display()))?,
+            );
+        }
         let keep = options.data_dir.is_some();
         // One platform per data directory; a server a killed run left behind is stopped first.
         let lock = match &options.data_dir {

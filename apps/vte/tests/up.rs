@@ -32,8 +32,16 @@ struct Up {
 impl Up {
     /// Starts `vte up` with `args`, logging every call (`RUST_LOG=info`) into a pipe.
     fn start(args: &[&str]) -> Self {
+        Self::start_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+    }
+
+    /// [`Up::start`] from the directory `cwd` (relative paths are read from there).
+    fn start_in(cwd: &Path, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vte"))
+            .current_dir(cwd)
             .arg("up")
+            .arg("--rules-dir")
+            .arg(vte_rules::repository_rules_dir())
             .arg("--reference-dir")
             .arg(vte_testbed::reference_dir())
             .args(args)
@@ -221,9 +229,10 @@ async fn a_run_right_after_a_kill_9_or_2_s_later_starts_and_a_second_run_is_told
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_is_loaded_once_per_data_directory() {
+    // As the README says it: `--data-dir .vte`, relative to where it runs.
     let dir = data_dir();
-    let path = dir.path().to_str().unwrap();
-    let mut first = Up::start(&["--demo", "--data-dir", path, "--port-offset", "12200"]);
+    let args = ["--demo", "--data-dir", ".vte", "--port-offset", "12200"];
+    let mut first = Up::start_in(dir.path(), &args);
     first.until_ready().await;
     assert!(
         first
@@ -234,7 +243,7 @@ async fn the_demo_is_loaded_once_per_data_directory() {
     );
     first.stop().await;
 
-    let mut again = Up::start(&["--demo", "--data-dir", path, "--port-offset", "12200"]);
+    let mut again = Up::start_in(dir.path(), &args);
     again.until_ready().await;
     let banner = again.stdout();
     assert!(
