@@ -175,6 +175,16 @@ impl Platform {
                          holding initdb and postgres; or set DATABASE_URL to use a running \
                          server"
                     ),
+                    // As root, the server runs as `postgres`, which a private parent directory
+                    // (mode 700, as `mktemp -d` makes) keeps out.
+                    other if other.to_string().contains("Permission denied") => {
+                        anyhow::Error::new(other).context(
+                            "starting PostgreSQL (when vte runs as root, the server runs as the \
+                             `postgres` user, which must be able to enter the data directory \
+                             and every directory above it: `chmod o+x` them, or choose another \
+                             --data-dir)",
+                        )
+                    }
                     other => anyhow::Error::new(other).context("starting PostgreSQL"),
                 })?;
                 let url = cluster.url("postgres");

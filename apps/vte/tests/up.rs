@@ -354,3 +354,38 @@ async fn logs_written_to_a_pipe_carry_no_colour_codes() {
     );
     assert!(!printed.contains('\u{1b}'), "escape codes in:\n{printed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn as_root_a_data_directory_the_postgres_user_cannot_enter_is_named_as_the_problem() {
+    // Mode 700, as `mktemp -d` makes it.
+    let private = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let runs_as_root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap();
+    let data = private.path().join("vte");
+    let mut up = Up::start(&[
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--port-offset",
+        "12600",
+    ]);
+    let status = tokio::time::timeout(Duration::from_secs(20), up.child.wait())
+        .await
+        .ok()
+        .map(Result::unwrap);
+    if runs_as_root {
+        // Only root hands the cluster to another user; an ordinary user owns the directory.
+        let status =
+            status.unwrap_or_else(|| panic!("not refused:\n{}\n{}", up.stdout(), up.stderr()));
+        assert!(!status.success());
+        let said = up.stderr();
+        assert!(
+            said.contains("the `postgres` user, which must be able to enter the data directory"),
+            "{said}"
+        );
+    } else {
+        assert!(status.is_none(), "{}", up.stderr());
+        up.stop().await;
+    }
+}
