@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{Bed, Recorder, commit_event};
+use common::{Bed, Recorder, commit_event, counter};
 use prometheus::Registry;
 use tokio_util::sync::CancellationToken;
 use vte_events::consumer::{ConsumerOptions, StallWatch};
@@ -206,4 +206,57 @@ async fn a_partition_whose_handler_does_not_get_through_is_reported_stalled_unti
     stop.cancel();
     stop_relay.cancel();
     running.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_out_of_touch_too_long_is_replaced_and_its_successor_resumes_where_it_stopped() {
+    let bed = Bed::private().await;
+    let stop_relay = bed.spawn_relay();
+    let recorder = Recorder::new("only");
+    let options = ConsumerOptions {
+        stall_after: Some(Duration::from_secs(2)),
+        restart_after: Some(Duration::from_secs(4)),
+        ..ConsumerOptions::default()
+    };
+    let (runner, registry) = bed.runner(recorder.clone(), options);
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(runner.run(stop.clone()));
+    let mut committed = BTreeSet::new();
+    for revision in 1..=3 {
+        committed.insert(commit_event(&bed.pool, "offre-cahors-1", revision).await);
+    }
+    eventually("the first offers to be handled", PATIENCE, || async {
+        (bed.handled_count().await == 3).then_some(())
+    })
+    .await;
+
+    bed.kafka.set_reachable(false);
+    for revision in 4..=6 {
+        committed.insert(commit_event(&bed.pool, "offre-cahors-1", revision).await);
+    }
+    // Replaced after 4 s out of touch, and so is its successor, 4 s after it was made.
+    eventually("two clients to be replaced", PATIENCE, || async {
+        (counter(&registry, "events_consumer_restarts_total") >= 2.0).then_some(())
+    })
+    .await;
+    bed.kafka.set_reachable(true);
+    for revision in 7..=9 {
+        committed.insert(commit_event(&bed.pool, "offre-cahors-1", revision).await);
+    }
+    eventually(
+        "every offer to be handled",
+        Duration::from_secs(60),
+        || async { (bed.handled_count().await == 9).then_some(()) },
+    )
+    .await;
+    stop.cancel();
+    stop_relay.cancel();
+    running.await.unwrap().unwrap();
+    handled_exactly_once(&bed, &recorder, &committed).await;
+    // One offer's revisions, in the order they were committed, across the clients.
+    let revisions: Vec<i64> = sqlx::query_scalar("SELECT revision FROM handled ORDER BY seq")
+        .fetch_all(&bed.pool)
+        .await
+        .unwrap();
+    assert_eq!(revisions, (1..=9).collect::<Vec<i64>>());
 }

@@ -7,7 +7,7 @@
 //!
 //! An error from the client is told and passed over: librdkafka reconnects and rejoins by itself,
 //! and the loop keeps polling so that errors never queue up ahead of the rebalance that follows an
-//! outage. A fatal error, or a client out of touch for twice the stall bound, ends the loop with
+//! outage. A fatal error, or a client out of touch for too long (`restart_after`), ends the loop with
 //! [`Ended::Restart`], and the runner replaces the client.
 //!
 //! The consumer runs with `auto.offset.reset=error`, so librdkafka never moves a partition's

@@ -10,8 +10,8 @@
 //! away; dropping a running runner closes its consumer in the background.
 //!
 //! The runner never gives up on the broker: librdkafka reconnects by itself, and a client that
-//! cannot (a fatal error, or out of touch for twice the stall bound) is closed and replaced,
-//! resuming from the committed offsets. A runner that makes no progress for longer than
+//! cannot (a fatal error, or out of touch for twice the stall bound, at least a minute) is closed
+//! and replaced, resuming from the committed offsets (`events_consumer_restarts_total`). A runner that makes no progress for longer than
 //! `kafka.stall_after_seconds` says so (`progress`): a log line naming the topic or partition,
 //! `events_consumer_stalled`, and its [`StallWatch`], which the service's health follows. A
 //! partition whose committed offset is out of range is stopped with an alarm (`lanes`).
@@ -120,9 +120,12 @@ pub struct ConsumerOptions {
     /// Handler transactions open at once across all partitions; `None`: half the pool's
     /// connections (at least one), leaving the rest to the service's requests.
     pub max_concurrent_handlers: Option<usize>,
-    /// How long without progress before the runner reports itself stalled (and, twice that
-    /// out of touch, replaces its client); `None`: the deployment's `kafka.stall_after_seconds`.
+    /// How long without progress before the runner reports itself stalled; `None`: the
+    /// deployment's `kafka.stall_after_seconds`.
     pub stall_after: Option<Duration>,
+    /// How long out of touch before the client is replaced (twice as long for each successor
+    /// still out of touch, up to 16 times); `None`: twice the stall bound, at least a minute.
+    pub restart_after: Option<Duration>,
 }
 
 impl Default for ConsumerOptions {
@@ -135,6 +138,7 @@ impl Default for ConsumerOptions {
             partition_backlog: 128,
             max_concurrent_handlers: None,
             stall_after: None,
+            restart_after: None,
         }
     }
 }
@@ -229,7 +233,12 @@ impl ConsumerRunner {
             config: self.consumer_config(),
             subscribed: self.handlers.keys().cloned().collect(),
             group: self.group.clone(),
-            restart_after: (bound * 2).max(MIN_RESTART_AFTER),
+            restart_after: self
+                .options
+                .restart_after
+                .unwrap_or((bound * 2).max(MIN_RESTART_AFTER))
+                .max(CHECK_EVERY),
+            restarts: self.stall_metrics.restarts.clone(),
             max_backoff: self.options.max_backoff,
             deadline: self.options.shutdown_deadline,
             handling: Arc::new(self.into_handling()),
@@ -279,7 +288,7 @@ impl ConsumerRunner {
     }
 }
 
-/// A client is never replaced for being out of touch sooner than this: a new member joins a
+/// By default a client is not replaced for being out of touch sooner than this: a new member joins a
 /// group only once the group has heard from (or given up on) the old one, which takes a session
 /// timeout or more, and replacing clients faster would keep the group from ever settling.
 const MIN_RESTART_AFTER: Duration = Duration::from_secs(60);
@@ -292,6 +301,7 @@ struct Consuming {
     subscribed: Vec<String>,
     group: String,
     restart_after: Duration,
+    restarts: prometheus::IntCounter,
     max_backoff: Duration,
     deadline: Duration,
     handling: Arc<Handling>,
@@ -341,6 +351,7 @@ impl Consuming {
                     self.restart_after
                 };
             tracing::warn!(group = %self.group, %reason, "replacing the consumer client");
+            self.restarts.inc();
             backoff.wait(shutdown).await;
             if shutdown.is_cancelled() {
                 return Ok(());

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use prometheus::{IntGaugeVec, Opts, Registry};
+use prometheus::{IntCounter, IntGaugeVec, Opts, Registry};
 use rdkafka::statistics::Statistics;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -239,6 +239,8 @@ impl StallWatch {
 pub(super) struct StallMetrics {
     stalled: IntGaugeVec,
     without_progress: IntGaugeVec,
+    /// Consumer clients replaced (a fatal error, or out of touch for too long).
+    pub(super) restarts: IntCounter,
 }
 
 impl StallMetrics {
@@ -250,7 +252,14 @@ impl StallMetrics {
             let _ = registry.register(Box::new(gauge.clone()));
             gauge
         };
+        let restarts = IntCounter::new(
+            "events_consumer_restarts_total",
+            "Consumer clients closed and made anew after a fatal error or too long out of touch",
+        )
+        .expect("a valid metric");
+        let _ = registry.register(Box::new(restarts.clone()));
         Self {
+            restarts,
             stalled: gauge(
                 "events_consumer_stalled",
                 "1 while the consumer of this topic has made no progress for longer than \
