@@ -47,12 +47,18 @@ fn profile_changed(candidate: &str, event_id: &str) -> Vec<u8> {
 
 /// Writes a dead letter as the consumer runner does (`vte-events`' handling.rs), after the
 /// record's own trace header.
-async fn dead_letter(kafka: &TestKafka, topics: &Topics, key: &str, payload: &[u8], offset: i64) {
+async fn dead_letter(
+    kafka: &TestKafka,
+    topics: &Topics,
+    source: &str,
+    key: &str,
+    payload: &[u8],
+    offset: i64,
+) {
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", kafka.brokers())
         .create()
         .unwrap();
-    let source = topics.topic("vte.candidates.v1");
     let offset = offset.to_string();
     let group = topics.group("matching");
     let headers = OwnedHeaders::new()
@@ -62,7 +68,7 @@ async fn dead_letter(kafka: &TestKafka, topics: &Topics, key: &str, payload: &[u
             "still failing after 20 tries with the database up (the last error is in the \
              consumer's log)",
         ))
-        .insert(header("vte-dlq-source-topic", &source))
+        .insert(header("vte-dlq-source-topic", source))
         .insert(header("vte-dlq-source-partition", "2"))
         .insert(header("vte-dlq-source-offset", &offset))
         .insert(header("vte-dlq-consumer-group", &group));
@@ -201,7 +207,7 @@ async fn dead_letters_are_listed_without_their_data_and_replayed_to_their_topic_
         .map(|(candidate, event)| profile_changed(candidate, event))
         .collect();
     for (n, ((candidate, _), payload)) in letters.iter().zip(&payloads).enumerate() {
-        dead_letter(&kafka, &topics, candidate, payload, 40 + n as i64).await;
+        dead_letter(&kafka, &topics, &source, candidate, payload, 40 + n as i64).await;
     }
 
     // list: every dead letter by its key, event, size and failure; nothing of the profile.
@@ -314,4 +320,33 @@ async fn dead_letters_are_listed_without_their_data_and_replayed_to_their_topic_
         said.contains("is not a topic of the platform; one of vte.offers.v1"),
         "{said}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_from_another_namespaces_topic_is_not_replayed_here() {
+    let kafka = TestKafka::start();
+    let namespace = format!("{}.", kafka.namespace());
+    let topics = Topics::new(namespace.clone());
+    let source = topics.topic("vte.candidates.v1");
+    kafka
+        .create_topics([
+            (source.clone(), 3),
+            (topics.dead_letters("vte.candidates.v1"), 1),
+        ])
+        .await;
+    let candidate = "0193b000-0000-7000-8000-00000000c0b1";
+    let payload = profile_changed(candidate, "0193b000-0000-7000-8000-00000000e0b1");
+    let elsewhere = format!("staging.{source}");
+    dead_letter(&kafka, &topics, &elsewhere, candidate, &payload, 7).await;
+
+    let (ok, _, said) = vte(&kafka, &namespace, &["dlq", "replay", "vte.candidates.v1"]).await;
+    assert!(!ok);
+    assert!(
+        said.contains(&format!(
+            "dead letter 0 came from {elsewhere}, not {source}: is the namespace right? \
+             Nothing replayed"
+        )),
+        "{said}"
+    );
+    assert_eq!(high_watermarks(&kafka, &source), 0);
 }

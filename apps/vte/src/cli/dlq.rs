@@ -110,6 +110,19 @@ pub async fn run(command: DlqCommand) -> anyhow::Result<()> {
             let source = Source::new(&topic, &broker)?;
             let kafka = source.kafka.clone();
             let letters = tokio::task::spawn_blocking(move || source.read(from)).await??;
+            // Back where each came from: a record dead-lettered from another name (another
+            // namespace's topic) is not ours to put here.
+            if let Some(stray) = letters.records.iter().find(|letter| {
+                let came_from = letter.header("source-topic");
+                came_from != "?" && came_from != letters.topic
+            }) {
+                bail!(
+                    "dead letter {} came from {}, not {}: is the namespace right? Nothing replayed",
+                    stray.offset,
+                    stray.header("source-topic"),
+                    letters.topic
+                );
+            }
             let verb = if dry_run { "would replay" } else { "replaying" };
             println!(
                 "{}: {verb} {} dead letter(s) to {}",
