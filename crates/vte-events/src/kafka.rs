@@ -218,8 +218,9 @@ impl KafkaSettings {
     /// and once more, synchronously, at shutdown. A partition without a committed offset starts
     /// from its earliest record (`auto.offset.reset=earliest`; the runner itself sets `error`
     /// and starts such partitions from the earliest record, so that one whose committed offset
-    /// is out of range is stopped with an alarm, not skipped: see [`crate::consumer`]). With TLS and SASL as configured, unchecked:
-    /// the runner checks [`KafkaSettings::check_security`] before using it.
+    /// is out of range is stopped with an alarm, not skipped: see [`crate::consumer`]). With TLS
+    /// and SASL as configured, unchecked: the runner checks [`KafkaSettings::check_security`]
+    /// before using it.
     pub fn consumer_config(&self, group: &str) -> ClientConfig {
         let mut config = self.unchecked_config();
         config

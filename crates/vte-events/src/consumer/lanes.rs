@@ -7,13 +7,9 @@
 //!
 //! An error from the client is told and passed over: librdkafka reconnects and rejoins by itself,
 //! and the loop keeps polling so that errors never queue up ahead of the rebalance that follows an
-//! outage. A fatal error, or a client out of touch for too long (`restart_after`), ends the loop with
-//! [`Ended::Restart`], and the runner replaces the client.
-//!
-//! The consumer runs with `auto.offset.reset=error`, so librdkafka never moves a partition's
-//! position by itself: a partition the group has never committed on is started here from its
-//! earliest record, and one whose committed offset is out of range (its records deleted or
-//! expired unread) is left stopped, with an alarm, instead of skipping to the earliest record.
+//! outage. A fatal error, or a client out of touch for too long (`restart_after`), ends the
+//! loop with [`Ended::Restart`], and the runner replaces the client. A partition librdkafka
+//! stopped for want of a usable offset is seen to by `resets`.
 //!
 //! Memory stays bounded: a lane that falls behind pauses its partition and resumes it once caught
 //! up. Pausing makes librdkafka drop what it had fetched ahead for the partition and, on resume,
@@ -38,7 +34,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::ConsumerError;
 use super::handling::{Handling, Outcome};
-use super::progress::{CHECK_EVERY, Fetching, Progress};
+use super::progress::{CHECK_EVERY, Progress};
+use super::resets::ErrorLog;
 
 /// The runner's consumer: told of revocations through [`RunnerContext`].
 pub(super) type RunnerConsumer = StreamConsumer<RunnerContext>;
@@ -111,8 +108,8 @@ pub(super) enum Ended {
 
 /// The lanes of one runner and the loop that feeds them.
 pub(super) struct Lanes {
-    handling: Arc<Handling>,
-    progress: Arc<Progress>,
+    pub(super) handling: Arc<Handling>,
+    pub(super) progress: Arc<Progress>,
     /// Out of touch for this long, the client is replaced.
     restart_after: Duration,
     lanes: HashMap<Partition, Lane>,
@@ -363,74 +360,6 @@ impl Lanes {
         Ok(())
     }
 
-    /// Looks at the partitions of the assignment that librdkafka stopped (`auto.offset.reset=
-    /// error`), in statistics taken after `since`: one without a committed offset starts from its
-    /// earliest record; one whose committed offset is out of range stays stopped, with an alarm.
-    fn resolve_stopped(&mut self, consumer: &RunnerConsumer, since: Instant) {
-        let assignment = match consumer.assignment() {
-            Ok(assignment) => assignment,
-            Err(error) => {
-                tracing::warn!(%error, "cannot read the assignment");
-                return;
-            }
-        };
-        for element in assignment.elements() {
-            let partition = (element.topic().to_owned(), element.partition());
-            match self.progress.fetching_after(since, &partition) {
-                Some(Fetching {
-                    stopped: true,
-                    committed: None,
-                }) => self.start_from_earliest(consumer, &partition),
-                Some(Fetching {
-                    stopped: true,
-                    committed: Some(committed),
-                }) => self.alarm_out_of_range(&partition, committed),
-                _ => {}
-            }
-        }
-    }
-
-    /// Starts `partition`, which the group has never committed on, from its earliest record.
-    fn start_from_earliest(&self, consumer: &RunnerConsumer, partition: &Partition) {
-        let mut earliest = TopicPartitionList::new();
-        let restarted = earliest
-            .add_partition_offset(&partition.0, partition.1, Offset::Beginning)
-            .and_then(|()| consumer.incremental_unassign(&one(partition)))
-            .and_then(|()| consumer.incremental_assign(&earliest));
-        match restarted {
-            Ok(()) => tracing::debug!(
-                topic = self.handling.logical(&partition.0),
-                partition = partition.1,
-                "no committed offset: reading from the earliest record"
-            ),
-            Err(error) => {
-                tracing::warn!(%error, "cannot start a partition from its earliest record")
-            }
-        }
-    }
-
-    /// Raises the alarm for `partition`, stopped because the group's committed offset is out of
-    /// range: its records were deleted or expired before this group read them.
-    fn alarm_out_of_range(&self, partition: &Partition, committed: i64) {
-        if !self.progress.stopped_out_of_range(partition) {
-            return;
-        }
-        let topic = self.handling.logical(&partition.0);
-        self.handling
-            .metrics
-            .out_of_range
-            .with_label_values(&[topic])
-            .inc();
-        tracing::error!(
-            topic,
-            partition = partition.1,
-            committed_offset = committed,
-            "committed offset out of range: the partition is stopped, nothing was skipped; \
-             move the group's offset deliberately (kafka-consumer-groups --reset-offsets), \
-             then restart the service"
-        );
-    }
-
     /// Closes the lanes of partitions a rebalance took away.
     fn revoke(&mut self, consumer: &RunnerConsumer, revoked: Vec<Partition>) {
         for partition in revoked {
@@ -447,37 +376,6 @@ impl Lanes {
                 }
             }
         }
-    }
-}
-
-/// Tells consumer errors without flooding the log: an error is told when it differs from the
-/// last one told or [`ErrorLog::QUIET`] has passed, with the count of those passed over.
-#[derive(Default)]
-struct ErrorLog {
-    last: Option<(String, Instant)>,
-    passed_over: u64,
-}
-
-impl ErrorLog {
-    const QUIET: Duration = Duration::from_secs(30);
-
-    fn tell(&mut self, error: &KafkaError) {
-        let text = error.to_string();
-        let now = Instant::now();
-        if let Some((last, at)) = &self.last
-            && *last == text
-            && now.duration_since(*at) < Self::QUIET
-        {
-            self.passed_over += 1;
-            return;
-        }
-        tracing::warn!(
-            %error,
-            passed_over = self.passed_over,
-            "consumer error; librdkafka retries by itself"
-        );
-        self.passed_over = 0;
-        self.last = Some((text, now));
     }
 }
 
@@ -523,7 +421,7 @@ fn worker_ended(joined: Result<(), JoinError>) {
     }
 }
 
-fn one((topic, partition): &Partition) -> TopicPartitionList {
+pub(super) fn one((topic, partition): &Partition) -> TopicPartitionList {
     let mut list = TopicPartitionList::new();
     list.add_partition(topic, *partition);
     list

@@ -11,10 +11,11 @@
 //!
 //! The runner never gives up on the broker: librdkafka reconnects by itself, and a client that
 //! cannot (a fatal error, or out of touch for twice the stall bound, at least a minute) is closed
-//! and replaced, resuming from the committed offsets (`events_consumer_restarts_total`). A runner that makes no progress for longer than
-//! `kafka.stall_after_seconds` says so (`progress`): a log line naming the topic or partition,
-//! `events_consumer_stalled`, and its [`StallWatch`], which the service's health follows. A
-//! partition whose committed offset is out of range is stopped with an alarm (`lanes`).
+//! and replaced, resuming from the committed offsets (`events_consumer_restarts_total`). A runner
+//! that makes no progress for longer than `kafka.stall_after_seconds` says so (`progress`): a
+//! log line naming the topic or partition, `events_consumer_stalled`, and its [`StallWatch`],
+//! which the service's health follows. A partition whose committed offset is out of range is
+//! stopped with an alarm (`resets`).
 
 mod closing;
 mod dispatch;
@@ -22,6 +23,7 @@ mod failure;
 mod handling;
 mod lanes;
 mod progress;
+mod resets;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -288,9 +290,9 @@ impl ConsumerRunner {
     }
 }
 
-/// By default a client is not replaced for being out of touch sooner than this: a new member joins a
-/// group only once the group has heard from (or given up on) the old one, which takes a session
-/// timeout or more, and replacing clients faster would keep the group from ever settling.
+/// By default a client is not replaced for being out of touch sooner than this: a new member
+/// joins a group only once the group has heard from (or given up on) the old one, which takes a
+/// session timeout or more, and replacing clients faster would keep the group from settling.
 const MIN_RESTART_AFTER: Duration = Duration::from_secs(60);
 
 /// One client after another, until shutdown or a fail point. A client replaced for being out of
