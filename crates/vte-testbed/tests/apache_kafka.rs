@@ -1,9 +1,11 @@
 //! The test bed on Apache Kafka (`VTE_TEST_KAFKA_BROKERS`, which `scripts/test` points at the
 //! broker `scripts/kafka/start` runs): the platform's topics are made through CreateTopics with
 //! the partitions, retention and cleanup policy of production, whether the services' bootstrap or
-//! the test bed creates them; and provisioning that broker refuses a jar the lock does not pin.
-//! librdkafka's embedded cluster answers no DescribeConfigs, so the broker tests check nothing
-//! on it: `scripts/test` runs them on Apache Kafka.
+//! the test bed creates them; provisioning that broker refuses a jar the lock does not pin; and
+//! a broker the scripts start answers, and goes with its directory once the process that owns it
+//! dies. librdkafka's embedded cluster answers no DescribeConfigs, and Java and the broker's jars
+//! are provisioned only for the run on Apache Kafka, so the broker tests check nothing on the
+//! embedded broker: `scripts/test` runs them on Apache Kafka.
 
 #![allow(clippy::unwrap_used)]
 
@@ -20,7 +22,7 @@ use vte_events::topic_config::{DEAD_LETTERS_RETENTION_MS, ERASED_WITHIN_MS, EVEN
 use vte_proto::EventEnvelope as _;
 use vte_proto::vte::candidates::v1::CandidateEvent;
 use vte_proto::vte::offers::v1::OfferEvent;
-use vte_testbed::{PARTITIONS, TestBroker, TestKafka};
+use vte_testbed::{PARTITIONS, TestBroker, TestKafka, eventually};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -97,9 +99,63 @@ async fn a_topic_the_test_bed_creates_on_apache_kafka_has_the_platforms_configur
     assert_eq!(config["retention.ms"], EVENTS_RETENTION_MS.to_string());
 }
 
+/// `scripts/kafka`.
+fn scripts() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/kafka")
+}
+
+/// Whether process `pid` is gone (or a zombie no one has reaped yet).
+fn is_gone(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rsplit(") ")
+            .next()
+            .is_some_and(|rest| rest.starts_with('Z'))
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_the_scripts_start_answers_and_goes_with_its_directory_when_its_owner_dies() {
+    if std::env::var_os("VTE_TEST_KAFKA_BROKERS").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut owner = Command::new("sleep").arg("600").spawn().unwrap();
+    let started = Command::new(scripts().join("start"))
+        .arg(dir.path())
+        .arg(owner.id().to_string())
+        .output()
+        .unwrap();
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let brokers = String::from_utf8(started.stdout).unwrap().trim().to_owned();
+    let client: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &brokers)
+        .create()
+        .unwrap();
+    let metadata = client.fetch_metadata(None, TIMEOUT).unwrap();
+    assert_eq!(metadata.brokers().len(), 1);
+    assert!(brokers.starts_with("127.0.0.1:"), "{brokers}");
+    let broker_pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();
+    let broker_pid = broker_pid.trim();
+    assert!(!is_gone(broker_pid));
+
+    // Killed outright, as a test run interrupted by kill -9 would be.
+    owner.kill().unwrap();
+    owner.wait().unwrap();
+    eventually(
+        "the watchdog to stop the broker and remove its directory",
+        TIMEOUT,
+        || async { (is_gone(broker_pid) && !dir.path().exists()).then_some(()) },
+    )
+    .await;
+}
+
 #[test]
 fn provisioning_refuses_a_kafka_jar_whose_checksum_differs_from_the_lock() {
-    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/kafka");
+    let scripts = scripts();
     let lock = std::fs::read_to_string(scripts.join("jars.sha256")).unwrap();
     let clients = lock
         .lines()
