@@ -62,6 +62,19 @@ impl ClientContext for RunnerContext {
     fn stats(&self, statistics: Statistics) {
         self.progress.statistics(&statistics);
     }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        match error {
+            // Every partition of a new group stops so (`auto.offset.reset=error`), and the lanes
+            // see to it; one out of range raises its own alarm there.
+            KafkaError::Global(RDKafkaErrorCode::AutoOffsetReset)
+            | KafkaError::MessageConsumption(RDKafkaErrorCode::AutoOffsetReset) => {
+                tracing::debug!(%reason, "partition stopped for want of a usable offset");
+            }
+            // As librdkafka's Rust client logs them by default.
+            error => tracing::error!("librdkafka: {error}: {reason}"),
+        }
+    }
 }
 
 impl ConsumerContext for RunnerContext {
