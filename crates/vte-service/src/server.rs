@@ -70,6 +70,13 @@ pub struct GrpcServer {
 /// How often health looks at the consumers it follows.
 const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
+/// The health service name that says only whether the process is alive and serving calls:
+/// SERVING from start to shutdown, whatever its event consumers do. Kubernetes' liveness probe
+/// asks it, so a consumer stalled by a broker outage takes the pod out of the Service (the
+/// readiness probe asks the service's own name, and the overall status `""` follows the
+/// consumers too) without restarting it in a loop.
+pub const LIVENESS: &str = "vte.liveness";
+
 impl GrpcServer {
     /// A server on `listener` with health and reflection mounted and the default limits (a
     /// development server: production ones come from [`GrpcServer::with_settings`]).
@@ -163,7 +170,7 @@ impl GrpcServer {
             .copied()
             .filter(|name| !name.starts_with("grpc."))
             .collect();
-        for name in &own {
+        for name in own.iter().chain(&[LIVENESS]) {
             self.health
                 .set_service_status(name, ServingStatus::Serving)
                 .await;
@@ -178,7 +185,7 @@ impl GrpcServer {
         let stopping = shutdown.clone();
         let signal = async move {
             stopping.cancelled().await;
-            for name in own.iter().copied().chain([""]) {
+            for name in own.iter().copied().chain(["", LIVENESS]) {
                 health
                     .set_service_status(name, ServingStatus::NotServing)
                     .await;
@@ -346,12 +353,12 @@ mod tests {
             .await
             .unwrap();
         let mut health = HealthClient::new(channel);
-        let mut status_becomes = async |expected: Status| {
+        let mut status_becomes = async |service: &str, expected: Status| {
             let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
             loop {
                 let status = health
                     .check(HealthCheckRequest {
-                        service: String::new(),
+                        service: service.to_owned(),
                     })
                     .await
                     .unwrap()
@@ -362,16 +369,18 @@ mod tests {
                 }
                 assert!(
                     tokio::time::Instant::now() < deadline,
-                    "health still {status:?}, not {expected:?}"
+                    "health of {service:?} still {status:?}, not {expected:?}"
                 );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         };
-        status_becomes(Status::Serving).await;
+        status_becomes("", Status::Serving).await;
         stalled.send(true).unwrap();
-        status_becomes(Status::NotServing).await;
+        status_becomes("", Status::NotServing).await;
+        // The process is alive: the liveness probe's name says so, stalled or not.
+        status_becomes(LIVENESS, Status::Serving).await;
         stalled.send(false).unwrap();
-        status_becomes(Status::Serving).await;
+        status_becomes("", Status::Serving).await;
         shutdown.cancel();
         serving.await.unwrap().unwrap();
     }
