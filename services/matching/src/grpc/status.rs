@@ -5,6 +5,7 @@
 use tonic::Status;
 
 use crate::error::Error;
+use vte_events::outbox::OutboxError;
 
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
@@ -19,6 +20,14 @@ impl From<Error> for Status {
             Error::Denied(rule) => Status::permission_denied(rule),
             Error::OfferNotOpen | Error::CandidateNotMatchable(_) => {
                 Status::failed_precondition(error.to_string())
+            }
+            Error::Outbox(too_large @ OutboxError::TooLarge { .. }) => {
+                // The request's content made the event too large: sending it again cannot help,
+                // sending less can (INVALID_ARGUMENT, not RESOURCE_EXHAUSTED, which reads as
+                // "retry later").
+                Status::invalid_argument(format!(
+                    "the request is too large to publish: {too_large}"
+                ))
             }
             Error::Store(_)
             | Error::UnreadableOffer { .. }
@@ -57,5 +66,22 @@ mod tests {
         assert_eq!(status.message(), "internal error");
         let busy = Status::from(Error::Store(sqlx::Error::PoolTimedOut));
         assert_eq!(busy.code(), Code::Unavailable);
+    }
+
+    #[test]
+    fn an_event_too_large_for_the_broker_is_an_invalid_argument_naming_it_and_the_limit() {
+        let status = Status::from(Error::Outbox(OutboxError::TooLarge {
+            event_type: "MatchingEvent",
+            topic: "vte.matching.v1",
+            size: 1_200_311,
+            limit: 1_048_576,
+        }));
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert_eq!(
+            status.message(),
+            "the request is too large to publish: MatchingEvent on vte.matching.v1 would be a record of \
+             1200311 bytes, more than the broker's limit of 1048576 bytes \
+             (kafka.max_message_bytes)"
+        );
     }
 }

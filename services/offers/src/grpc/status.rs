@@ -10,6 +10,7 @@ use vte_wire::status::invalid_status;
 use crate::domain::{DomainError, ErrorKind};
 use crate::error::Error;
 use crate::store::UniqueRule;
+use vte_events::outbox::OutboxError;
 
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
@@ -34,6 +35,14 @@ impl From<Error> for Status {
             Error::ContactsUnavailable(failed) => {
                 tracing::warn!(code = ?failed.0, "contact lookup failed");
                 Status::unavailable(error.to_string())
+            }
+            Error::Outbox(too_large @ OutboxError::TooLarge { .. }) => {
+                // The request's content made the event too large: sending it again cannot help,
+                // sending less can (INVALID_ARGUMENT, not RESOURCE_EXHAUSTED, which reads as
+                // "retry later").
+                Status::invalid_argument(format!(
+                    "the request is too large to publish: {too_large}"
+                ))
             }
             Error::Store(_) | Error::Outbox(_) => {
                 tracing::error!(%error, "offers service failure");
@@ -209,5 +218,22 @@ mod tests {
         }
         let busy = to_status(StoreError::Database(sqlx::Error::PoolTimedOut));
         assert_eq!(busy.code(), Code::Unavailable);
+    }
+
+    #[test]
+    fn an_event_too_large_for_the_broker_is_an_invalid_argument_naming_it_and_the_limit() {
+        let status = Status::from(Error::Outbox(OutboxError::TooLarge {
+            event_type: "OfferEvent",
+            topic: "vte.offers.v1",
+            size: 1_200_311,
+            limit: 1_048_576,
+        }));
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert_eq!(
+            status.message(),
+            "the request is too large to publish: OfferEvent on vte.offers.v1 would be a record of \
+             1200311 bytes, more than the broker's limit of 1048576 bytes \
+             (kafka.max_message_bytes)"
+        );
     }
 }
