@@ -9,6 +9,7 @@
 //! - [`backoff`]: the platform's one retry schedule, exponential with jitter;
 //! - [`security`]: TLS and SASL towards the brokers, refused when unsafe or unworkable;
 //! - [`kafka`]: settings, topic names (with a deployment namespace), clients, topic bootstrap;
+//! - [`kept`]: on a broker that is not durable, outbox rows kept until consumed, and replayed;
 //! - [`migrations`]: the outbox and processed-events tables, merged into each service's schema;
 //! - [`retention`]: forgets processed event ids once Kafka can no longer redeliver them;
 //! - [`topic_config`]: how long each topic keeps its records, and which are compacted.
@@ -19,6 +20,7 @@
 pub mod backoff;
 pub mod consumer;
 pub mod kafka;
+pub mod kept;
 pub mod migrations;
 pub mod outbox;
 pub mod relay;

@@ -231,13 +231,17 @@ fn limit(max_message_bytes: u32) -> usize {
 }
 
 /// How many committed events wait in the outbox for the relay: all of them, or those of one
-/// logical topic. What a drain, a test or a benchmark waits on.
+/// logical topic (rows published and kept until consumed, see [`crate::kept`], do not wait).
+/// What a drain, a test or a benchmark waits on.
 pub async fn waiting<'e>(
     executor: impl sqlx::PgExecutor<'e>,
     topic: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE $1::text IS NULL OR topic = $1")
-        .bind(topic)
-        .fetch_one(executor)
-        .await
+    sqlx::query_scalar(
+        "SELECT count(*) FROM outbox
+         WHERE published_at IS NULL AND ($1::text IS NULL OR topic = $1)",
+    )
+    .bind(topic)
+    .fetch_one(executor)
+    .await
 }

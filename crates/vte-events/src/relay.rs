@@ -7,14 +7,21 @@
 //! one row of a key fails, the rows after it of that key stay in the outbox even if the broker
 //! took them, and go again behind it: a key's rows leave the outbox in order or not at all. A row
 //! without a payload is a tombstone, published with a null value for compaction.
+//!
+//! On a broker that is not durable (a database marked with [`crate::kept::keep_until_consumed`])
+//! a published row is kept, with its partition and offset, until every reader has committed past
+//! it (the [`crate::kept::Keeper`] deletes it then); a leader that finds the broker without its
+//! kept rows (a fresh broker after a crash) publishes them again first, in order; and a topic
+//! with a partition holding more than `max_unconsumed_records` / `max_unconsumed_bytes` not yet
+//! consumed gets no more until consumers catch up: the outbox is the durable buffer.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use prometheus::{IntCounter, IntGauge, Registry};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use sqlx::Row;
 use sqlx::postgres::{PgListener, PgPool};
 use tokio_util::sync::CancellationToken;
@@ -37,6 +44,13 @@ pub struct RelayOptions {
     pub max_backoff: Duration,
     /// How often a standby instance tries to become the leader.
     pub standby_poll: Duration,
+    /// With a broker that is not durable: the most records one partition may hold that some
+    /// reader has not committed past; beyond it the relay holds the topic back (it may pass the
+    /// bound by one batch). The embedded broker keeps at most 100,000 per partition.
+    pub max_unconsumed_records: i64,
+    /// The same bound in bytes (values, keys and trace headers, uncompressed); the embedded
+    /// broker keeps at most 5 MiB per partition.
+    pub max_unconsumed_bytes: i64,
 }
 
 impl Default for RelayOptions {
@@ -46,6 +60,8 @@ impl Default for RelayOptions {
             idle_wait: Duration::from_millis(250),
             max_backoff: Duration::from_secs(5),
             standby_poll: Duration::from_secs(2),
+            max_unconsumed_records: 20_000,
+            max_unconsumed_bytes: 3 * 1024 * 1024,
         }
     }
 }
@@ -61,6 +77,9 @@ pub enum RelayError {
         total: usize,
         first: String,
     },
+    /// The broker could not say which records it holds (when looking for kept rows it lost).
+    #[error("broker: {0}")]
+    Broker(#[from] rdkafka::error::KafkaError),
 }
 
 /// The relay's metrics.
@@ -69,6 +88,7 @@ struct RelayMetrics {
     published: IntCounter,
     backlog: IntGauge,
     leader: IntGauge,
+    held: IntGauge,
 }
 
 impl RelayMetrics {
@@ -85,10 +105,16 @@ impl RelayMetrics {
         .expect("a valid metric");
         let leader = IntGauge::new("outbox_relay_leader", "1 while this instance relays")
             .expect("a valid metric");
+        let held = IntGauge::new(
+            "outbox_topics_held",
+            "Topics the relay holds back until consumers catch up (broker not durable)",
+        )
+        .expect("a valid metric");
         for metric in [
             Box::new(published.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(backlog.clone()),
             Box::new(leader.clone()),
+            Box::new(held.clone()),
         ] {
             // One relay per registry: a second one's series would be left unregistered.
             let _ = registry.register(metric);
@@ -97,6 +123,7 @@ impl RelayMetrics {
             published,
             backlog,
             leader,
+            held,
         }
     }
 }
@@ -106,17 +133,28 @@ impl RelayMetrics {
 /// before them. A row the broker took after an earlier one of its key failed is published again
 /// behind it, so that from the failed row on the log holds the key's rows in order; consumers
 /// skip the second copy by its event id (one that read the first copy saw that row early).
-fn in_order_per_key(delivered: &[(&OutboxRow, bool)]) -> Vec<i64> {
+fn in_order_per_key(delivered: &[(&OutboxRow, Option<Placed>)]) -> Vec<(i64, Placed)> {
     let mut failed_keys: HashSet<&str> = HashSet::new();
     let mut acknowledged = Vec::with_capacity(delivered.len());
-    for (row, taken) in delivered {
-        if !*taken {
-            failed_keys.insert(row.key.as_str());
-        } else if !failed_keys.contains(row.key.as_str()) {
-            acknowledged.push(row.id);
+    for (row, placed) in delivered {
+        match placed {
+            None => {
+                failed_keys.insert(row.key.as_str());
+            }
+            Some(placed) if !failed_keys.contains(row.key.as_str()) => {
+                acknowledged.push((row.id, *placed));
+            }
+            Some(_) => {}
         }
     }
     acknowledged
+}
+
+/// Where the broker put a record: partition and offset.
+#[derive(Debug, Clone, Copy)]
+struct Placed {
+    partition: i32,
+    offset: i64,
 }
 
 /// Publishes one service's outbox.
@@ -208,6 +246,24 @@ impl Relay {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(NOTIFY_CHANNEL).await?;
         let mut backoff = Backoff::new(self.options.max_backoff);
+        // Nothing is published before the kept rows the broker lost are queued again.
+        while !shutdown.is_cancelled() {
+            match self.republish_lost_on(&mut leader).await {
+                Ok(0) => break,
+                Ok(lost) => {
+                    tracing::warn!(
+                        lost,
+                        "the broker lost published events; publishing them again"
+                    );
+                    break;
+                }
+                Err(RelayError::Database(error)) => return Err(RelayError::Database(error)),
+                Err(error) => {
+                    tracing::warn!(%error, "outbox relay cannot see the broker; backing off");
+                    backoff.wait(shutdown).await;
+                }
+            }
+        }
         while !shutdown.is_cancelled() {
             match self.publish_batch_on(&mut leader).await {
                 Ok(published) if published as i64 == self.options.batch_size => backoff.reset(),
@@ -245,11 +301,22 @@ impl Relay {
         &self,
         connection: &mut sqlx::PgConnection,
     ) -> Result<usize, RelayError> {
-        let rows: Vec<OutboxRow> = sqlx::query(
+        let keep = crate::kept::keeps(connection).await?;
+        let held = if keep {
+            self.held_topics(connection).await?
+        } else {
+            Vec::new()
+        };
+        let rows: Vec<OutboxRow> = sqlx::query(if keep {
             "SELECT id, topic, message_key, payload, traceparent, tracestate
-             FROM outbox ORDER BY id LIMIT $1",
-        )
+             FROM outbox WHERE published_at IS NULL AND topic <> ALL($2)
+             ORDER BY id LIMIT $1"
+        } else {
+            "SELECT id, topic, message_key, payload, traceparent, tracestate
+             FROM outbox WHERE $2::text[] IS NOT NULL ORDER BY id LIMIT $1"
+        })
         .bind(self.options.batch_size)
+        .bind(&held)
         .fetch_all(&mut *connection)
         .await?
         .into_iter()
@@ -290,23 +357,46 @@ impl Relay {
         let mut delivered = Vec::with_capacity(rows.len());
         for (row, outcome) in outcomes {
             match outcome {
-                Ok(Ok(_)) => delivered.push((row, true)),
+                Ok(Ok(delivery)) => delivered.push((
+                    row,
+                    Some(Placed {
+                        partition: delivery.partition,
+                        offset: delivery.offset,
+                    }),
+                )),
                 Ok(Err((error, _))) => {
                     failures.push(error.to_string());
-                    delivered.push((row, false));
+                    delivered.push((row, None));
                 }
                 Err(_) => {
                     failures.push(String::from("the producer dropped the record"));
-                    delivered.push((row, false));
+                    delivered.push((row, None));
                 }
             }
         }
         let acknowledged = in_order_per_key(&delivered);
         if !acknowledged.is_empty() {
-            sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
-                .bind(&acknowledged)
+            let ids: Vec<i64> = acknowledged.iter().map(|(id, _)| *id).collect();
+            if keep {
+                let partitions: Vec<i32> = acknowledged.iter().map(|(_, p)| p.partition).collect();
+                let offsets: Vec<i64> = acknowledged.iter().map(|(_, p)| p.offset).collect();
+                sqlx::query(
+                    "UPDATE outbox SET published_at = clock_timestamp(),
+                         kafka_partition = d.part, kafka_offset = d.pos
+                     FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS d(id, part, pos)
+                     WHERE outbox.id = d.id",
+                )
+                .bind(&ids)
+                .bind(&partitions)
+                .bind(&offsets)
                 .execute(&mut *connection)
                 .await?;
+            } else {
+                sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
+                    .bind(&ids)
+                    .execute(&mut *connection)
+                    .await?;
+            }
             self.metrics.published.inc_by(acknowledged.len() as u64);
         }
         self.update_backlog(connection, rows.len()).await;
@@ -323,6 +413,89 @@ impl Relay {
                 first: first.clone(),
             }),
         }
+    }
+
+    /// The logical topics with a partition holding more published records than consumers have
+    /// committed past than the options allow: no more is published to them for now.
+    async fn held_topics(
+        &self,
+        connection: &mut sqlx::PgConnection,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let held: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT topic FROM (
+                 SELECT topic FROM outbox WHERE published_at IS NOT NULL
+                 GROUP BY topic, kafka_partition
+                 HAVING count(*) >= $1
+                     OR sum(coalesce(octet_length(payload), 0) + octet_length(message_key)
+                            + coalesce(octet_length(traceparent), 0)
+                            + coalesce(octet_length(tracestate), 0)) >= $2
+             ) AS full_partitions",
+        )
+        .bind(self.options.max_unconsumed_records)
+        .bind(self.options.max_unconsumed_bytes)
+        .fetch_all(connection)
+        .await?;
+        if !held.is_empty() {
+            tracing::debug!(?held, "topics held back until consumers catch up");
+        }
+        self.metrics.held.set(held.len() as i64);
+        Ok(held)
+    }
+
+    /// With a broker that is not durable: queues again, before anything newer, every kept row
+    /// the broker no longer holds (at or past its partition's end: a fresh broker holds
+    /// nothing). Returns how many. For tests; the leader does it at the start of each term.
+    pub async fn republish_lost(&self) -> Result<u64, RelayError> {
+        let mut connection = self.pool.acquire().await?;
+        self.republish_lost_on(&mut connection).await
+    }
+
+    async fn republish_lost_on(
+        &self,
+        connection: &mut sqlx::PgConnection,
+    ) -> Result<u64, RelayError> {
+        if !crate::kept::keeps(connection).await? {
+            return Ok(0);
+        }
+        let partitions: Vec<(String, i32, i64)> = sqlx::query_as(
+            "SELECT topic, kafka_partition, max(kafka_offset) FROM outbox
+             WHERE published_at IS NOT NULL GROUP BY topic, kafka_partition",
+        )
+        .fetch_all(&mut *connection)
+        .await?;
+        let mut ends = HashMap::new();
+        for (logical, partition, _) in &partitions {
+            let client = self.producer.clone();
+            let topic = self.topics.topic(logical);
+            let partition = *partition;
+            let (_, high) = tokio::task::spawn_blocking(move || {
+                client
+                    .client()
+                    .fetch_watermarks(&topic, partition, Duration::from_secs(5))
+            })
+            .await
+            .map_err(|_| rdkafka::error::KafkaError::Canceled)??;
+            ends.insert((logical.clone(), partition), high);
+        }
+        let mut lost = 0;
+        for (topic, partition, last) in &partitions {
+            let end = ends.get(&(topic.clone(), *partition)).copied().unwrap_or(0);
+            if *last < end {
+                continue;
+            }
+            lost += sqlx::query(
+                "UPDATE outbox SET published_at = NULL, kafka_partition = NULL, kafka_offset = NULL
+                 WHERE published_at IS NOT NULL AND topic = $1 AND kafka_partition = $2
+                   AND kafka_offset >= $3",
+            )
+            .bind(topic)
+            .bind(partition)
+            .bind(end)
+            .execute(&mut *connection)
+            .await?
+            .rows_affected();
+        }
+        Ok(lost)
     }
 
     /// Hands a row to the producer, which retries on its own until `message.timeout.ms`.
@@ -352,16 +525,18 @@ impl Relay {
     async fn update_backlog(&self, connection: &mut sqlx::PgConnection, fetched: usize) {
         if (fetched as i64) < self.options.batch_size {
             // The whole outbox was in this batch: whatever failed is the backlog.
-            let remaining: Result<i64, _> = sqlx::query_scalar("SELECT count(*) FROM outbox")
-                .fetch_one(&mut *connection)
-                .await;
+            let remaining: Result<i64, _> =
+                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                    .fetch_one(&mut *connection)
+                    .await;
             if let Ok(remaining) = remaining {
                 self.metrics.backlog.set(remaining);
             }
-        } else if let Ok(estimate) =
-            sqlx::query_scalar::<_, i64>("SELECT coalesce(max(id) - min(id) + 1, 0) FROM outbox")
-                .fetch_one(&mut *connection)
-                .await
+        } else if let Ok(estimate) = sqlx::query_scalar::<_, i64>(
+            "SELECT coalesce(max(id) - min(id) + 1, 0) FROM outbox WHERE published_at IS NULL",
+        )
+        .fetch_one(&mut *connection)
+        .await
         {
             // A cheap upper bound while a large backlog drains.
             self.metrics.backlog.set(estimate);
