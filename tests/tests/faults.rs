@@ -1,0 +1,211 @@
+//! Faults across processes: the four services run as separate processes (their real binaries,
+//! see `faults/process.rs` for how they are built and found) on an Apache Kafka of the suite's
+//! own (`scripts/kafka/start`, killed and restarted on its log directory by
+//! `scripts/kafka/restart`) and the test bed's PostgreSQL, while a school pushes students and a
+//! company publishes offers. Each fault is checked at the edges: every acknowledged student gets
+//! exactly one consent email at the SMTP sink, every acknowledged offer reaches matching's read
+//! model, the databases hold one row per fact, and the platform has done all of it within a
+//! stated time of the fault's end, by itself. Each test prints its row of the fault table
+//! (BENCHMARKS.md, "Faults across processes").
+//!
+//! The suite always starts a broker of its own, even when `VTE_TEST_KAFKA_BROKERS` names the
+//! run's: it kills its broker, which other tests share. It needs Java (Apache Kafka runs on it;
+//! `scripts/test` installs it): without Java it says so and skips, as no fault can be shown
+//! without the broker production runs. The tests run one at a time (each runs five JVM and
+//! service processes); the whole suite takes about N minutes on 2 cores.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "faults/broker.rs"]
+mod broker;
+#[path = "faults/load.rs"]
+mod load;
+#[path = "faults/platform.rs"]
+mod platform;
+#[path = "faults/process.rs"]
+mod process;
+#[path = "../../services/notifications/tests/support/smtp.rs"]
+#[allow(dead_code)]
+mod smtp;
+
+use std::time::{Duration, Instant};
+
+use platform::Platform;
+use tokio::task::JoinHandle;
+use vte_domain::{SchoolId, Siren};
+use vte_service::auth::Caller;
+
+/// Within how long of a fault's end every effect owed must be at the edges.
+const RECOVER_WITHIN: Duration = Duration::from_secs(60);
+/// How long the edges are watched, once complete, for a late duplicate.
+const QUIET: Duration = Duration::from_secs(3);
+/// The company publishing the offers.
+const SIREN: &str = "732829320";
+
+/// One fault at a time: each starts a broker and four services.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Whether the suite can run here; says why not when it cannot.
+fn can_run() -> bool {
+    if broker::java_is_installed() {
+        return true;
+    }
+    eprintln!(
+        "SKIPPED: the fault suite needs Java 17+ for its Apache Kafka broker (scripts/test \
+         installs it: apt-get install default-jre-headless)"
+    );
+    false
+}
+
+/// The flow under way: a school pushing students, a company publishing offers.
+struct Flow {
+    tag: String,
+    pushes: JoinHandle<Vec<String>>,
+    offers: JoinHandle<Vec<String>>,
+    described: String,
+}
+
+impl Flow {
+    /// Starts a school pushing `students` students in batches of 10 and the company
+    /// publishing `offers` offers, both paced over about `over`.
+    fn start(platform: &mut Platform, students: usize, offers: usize, over: Duration) -> Self {
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+        let school = SchoolId::new();
+        let siren = Siren::parse(SIREN).unwrap();
+        let batches = students.div_ceil(10).max(1);
+        let pushes = tokio::spawn(load::school_pushes(
+            platform.candidates(&Caller::School { school_id: school }),
+            school,
+            tag.clone(),
+            students,
+            10,
+            over / u32::try_from(batches).unwrap(),
+        ));
+        let offers_task = tokio::spawn(load::company_publishes(
+            platform.offers(&Caller::Company { siren }),
+            siren,
+            offers,
+            over / u32::try_from(offers.max(1)).unwrap(),
+        ));
+        Self {
+            tag,
+            pushes,
+            offers: offers_task,
+            described: format!("{students} students pushed, {offers} offers published"),
+        }
+    }
+}
+
+/// A row of the fault table.
+#[derive(Debug)]
+struct Row {
+    lost: usize,
+    duplicated: usize,
+    recovered_in: Duration,
+}
+
+/// Waits for the flow's clients, then until every effect they are owed is at the edges (at
+/// most [`RECOVER_WITHIN`] after `fault_ended`), watches a while for duplicates, prints the
+/// row and asserts nothing was lost or duplicated.
+async fn settle(platform: &mut Platform, flow: Flow, fault: &str, fault_ended: Instant) -> Row {
+    let addresses = flow.pushes.await.unwrap();
+    let offers = flow.offers.await.unwrap();
+    let offer_ids: Vec<uuid::Uuid> = offers.iter().map(|id| id.parse().unwrap()).collect();
+    let until = fault_ended + RECOVER_WITHIN;
+    let missing = loop {
+        platform.assert_all_alive();
+        let emails = load::consent_emails(&platform.smtp);
+        let unmailed = addresses
+            .iter()
+            .filter(|a| !emails.contains_key(*a))
+            .count();
+        let unmatched = offer_ids.len()
+            - usize::try_from(
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT count(*) FROM offers WHERE offer_id = ANY($1)",
+                )
+                .bind(&offer_ids)
+                .fetch_one(platform.pool("matching"))
+                .await
+                .unwrap(),
+            )
+            .unwrap();
+        if unmailed + unmatched == 0 || Instant::now() > until {
+            break unmailed + unmatched;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let recovered_in = fault_ended.elapsed();
+    tokio::time::sleep(QUIET).await;
+    let emails = load::consent_emails(&platform.smtp);
+    let prefix = format!("etu-{}-", flow.tag);
+    let duplicated: usize = emails
+        .iter()
+        .filter(|(to, _)| to.starts_with(&prefix))
+        .map(|(_, n)| n - 1)
+        .sum();
+    // Rows in the databases: one profile per student, one consent notification per profile.
+    let profiles: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM profiles WHERE school_student_ref LIKE $1")
+            .bind(format!("{prefix}%"))
+            .fetch_one(platform.pool("candidates"))
+            .await
+            .unwrap();
+    let consents: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM notifications WHERE kind = 'CONSENT_REQUESTED'")
+            .fetch_one(platform.pool("notifications"))
+            .await
+            .unwrap();
+    let row = Row {
+        lost: missing,
+        duplicated,
+        recovered_in,
+    };
+    println!(
+        "| {fault} | {} | {} | {} | {:.1} s |",
+        flow.described,
+        row.lost,
+        row.duplicated,
+        row.recovered_in.as_secs_f64()
+    );
+    assert_eq!(
+        row.lost,
+        0,
+        "{fault}: effects owed but missing {RECOVER_WITHIN:?} after the fault (logs in {})",
+        platform.logs().display()
+    );
+    assert_eq!(row.duplicated, 0, "{fault}: emails sent twice");
+    assert!(
+        usize::try_from(profiles).unwrap() >= addresses.len(),
+        "{fault}: {profiles} profiles for {} acknowledged students",
+        addresses.len()
+    );
+    assert!(
+        usize::try_from(consents).unwrap() <= emails.values().sum::<usize>(),
+        "{fault}: {consents} consent notifications, fewer emails"
+    );
+    row
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_service_killed_mid_flow_loses_and_repeats_nothing_once_restarted() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let mut platform = Platform::start().await;
+    for service in process::SERVICES {
+        let flow = Flow::start(&mut platform, 200, 20, Duration::from_secs(4));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        platform.process(service).kill();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let restarted = Instant::now();
+        platform.process(service).spawn();
+        platform
+            .process(service)
+            .wait_serving(platform::START_WITHIN)
+            .await;
+        let fault = format!("kill -9 of {service}, restarted 1 s later");
+        settle(&mut platform, flow, &fault, restarted).await;
+    }
+}
