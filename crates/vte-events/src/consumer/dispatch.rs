@@ -1,5 +1,6 @@
 //! A topic's handler with its envelope type erased, so that one runner holds the handlers of
-//! every topic a service reads: decode once, then handle (possibly more than once).
+//! every topic a service reads: decode once, then handle (possibly more than once), alone or,
+//! for a handler that allows it, several in one transaction.
 
 use std::any::Any;
 use std::future::Future;
@@ -9,7 +10,7 @@ use std::pin::Pin;
 use sqlx::{Postgres, Transaction};
 use vte_proto::EventEnvelope;
 
-use super::{HandlerError, Handles, RecordMeta};
+use super::{HandlerError, Handles, HandlesBatch, RecordMeta};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -29,6 +30,23 @@ pub(super) trait Dispatch: Send + Sync {
         envelope: &'a (dyn Any + Send + Sync),
         meta: &'a RecordMeta,
     ) -> BoxFuture<'a, Result<(), HandlerError>>;
+    /// Whether several records of this topic may be handled in one transaction.
+    fn batches(&self) -> bool {
+        false
+    }
+    /// Handles several decoded envelopes in one transaction, in order.
+    fn handle_batch<'a>(
+        &'a self,
+        transaction: &'a mut Transaction<'static, Postgres>,
+        envelopes: &'a [(&'a (dyn Any + Send + Sync), &'a RecordMeta)],
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            for (envelope, meta) in envelopes {
+                self.handle(transaction, *envelope, meta).await?;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// The longest reason a record is refused for: prost's errors name the message and field
@@ -103,6 +121,61 @@ where
                 .downcast_ref::<E>()
                 .ok_or_else(|| HandlerError::Permanent("envelope of the wrong type".into()))?;
             self.handler.handle(transaction, envelope, meta).await
+        })
+    }
+}
+
+/// `H`, a handler of envelope type `E` that takes batches, as a [`Dispatch`].
+pub(super) struct Batched<E, H>(Typed<E, H>);
+
+impl<E, H> Batched<E, H> {
+    pub(super) fn new(handler: H) -> Self {
+        Self(Typed::new(handler))
+    }
+}
+
+impl<E, H> Dispatch for Batched<E, H>
+where
+    E: EventEnvelope + 'static,
+    H: HandlesBatch<E>,
+{
+    fn topic(&self) -> &'static str {
+        E::TOPIC
+    }
+
+    fn decode(&self, payload: &[u8]) -> Result<Decoded, String> {
+        self.0.decode(payload)
+    }
+
+    fn handle<'a>(
+        &'a self,
+        transaction: &'a mut Transaction<'static, Postgres>,
+        envelope: &'a (dyn Any + Send + Sync),
+        meta: &'a RecordMeta,
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        self.0.handle(transaction, envelope, meta)
+    }
+
+    fn batches(&self) -> bool {
+        true
+    }
+
+    fn handle_batch<'a>(
+        &'a self,
+        transaction: &'a mut Transaction<'static, Postgres>,
+        envelopes: &'a [(&'a (dyn Any + Send + Sync), &'a RecordMeta)],
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            let events = envelopes
+                .iter()
+                .map(|(envelope, meta)| {
+                    envelope
+                        .downcast_ref::<E>()
+                        .map(|event| (event, *meta))
+                        .ok_or_else(|| HandlerError::Permanent("envelope of the wrong type".into()))
+                })
+                .collect::<Result<Vec<(&E, &RecordMeta)>, _>>()?;
+            self.0.handler.handle_batch(transaction, &events).await
         })
     }
 }

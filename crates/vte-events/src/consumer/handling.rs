@@ -276,6 +276,8 @@ pub(super) struct ConsumerMetrics {
     pub(super) dead_letters: IntCounterVec,
     pub(super) pauses: IntCounterVec,
     pub(super) out_of_range: IntCounterVec,
+    pub(super) batches: IntCounterVec,
+    pub(super) batch_fallbacks: IntCounterVec,
 }
 
 impl ConsumerMetrics {
@@ -305,6 +307,14 @@ impl ConsumerMetrics {
             out_of_range: counter(
                 "events_offsets_out_of_range_total",
                 "Partitions stopped because the group's committed offset was out of range",
+            ),
+            batches: counter(
+                "events_batches_total",
+                "Batches of several records handled and committed in one transaction",
+            ),
+            batch_fallbacks: counter(
+                "events_batch_fallbacks_total",
+                "Batches rolled back and handled one record at a time (one failed)",
             ),
         }
     }

@@ -393,7 +393,8 @@ impl Lanes {
 }
 
 /// A partition's worker: handles its records in order and reports on each, until `stop` or
-/// until a record cannot be finished (stopped while failing, or a fail point).
+/// until a record cannot be finished (stopped while failing, or a fail point). For a handler
+/// that takes batches, the records already waiting in the queue go with the first one.
 async fn work(
     handling: Arc<Handling>,
     partition: Partition,
@@ -411,16 +412,26 @@ async fn work(
                 None => return,
             },
         };
-        let outcome = handling.process(&message, &stop).await;
-        let carry_on = matches!(outcome, Ok(Outcome::Done));
-        let completion = Completion {
-            partition: partition.clone(),
-            lane,
-            offset: message.offset(),
-            outcome,
-        };
-        if completed.send(completion).is_err() || !carry_on {
-            return;
+        let limit = handling.batch_limit(message.topic());
+        let mut batch = vec![message];
+        while batch.len() < limit {
+            match queue.try_recv() {
+                Ok(message) => batch.push(message),
+                Err(_) => break,
+            }
+        }
+        let outcomes = handling.process_batch(&batch, &stop).await;
+        for (message, outcome) in batch.iter().zip(outcomes) {
+            let carry_on = matches!(outcome, Ok(Outcome::Done));
+            let completion = Completion {
+                partition: partition.clone(),
+                lane,
+                offset: message.offset(),
+                outcome,
+            };
+            if completed.send(completion).is_err() || !carry_on {
+                return;
+            }
         }
     }
 }

@@ -16,7 +16,13 @@
 //! log line naming the topic or partition, `events_consumer_stalled`, and its [`StallWatch`],
 //! which the service's health follows. A partition whose committed offset is out of range is
 //! stopped with an alarm (`resets`).
+//!
+//! A handler that allows it ([`HandlesBatch`], registered with [`ConsumerRunner::on_batches`])
+//! gets the records waiting in its partition's queue several at a time, in one transaction
+//! (`batch`); a batch that fails is rolled back and its records handled one by one, so a poison
+//! record is still dead-lettered alone.
 
+mod batch;
 mod closing;
 mod dispatch;
 mod failure;
@@ -41,7 +47,7 @@ use tokio_util::sync::CancellationToken;
 use vte_proto::EventEnvelope;
 
 use self::closing::CloseGuard;
-use self::dispatch::{Dispatch, Typed};
+use self::dispatch::{Batched, Dispatch, Typed};
 use self::handling::{ConsumerMetrics, Handling};
 use self::lanes::{Ended, Lanes, RunnerConsumer, RunnerContext};
 use self::progress::{CHECK_EVERY, Progress, StallMetrics, Watchdog};
@@ -87,6 +93,31 @@ pub trait Handles<E: EventEnvelope>: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), HandlerError>> + Send + 'a;
 }
 
+/// A handler that can take several records of one partition in one transaction, registered
+/// with [`ConsumerRunner::on_batches`]. When records wait in its partition's queue, the runner
+/// passes up to [`ConsumerOptions::max_batch`] of them at once, in partition order and none
+/// handled before (their event ids are recorded in the same transaction), and stores their
+/// offsets once it commits. A batch that fails in any way is rolled back and its records are
+/// handled again one by one with [`Handles::handle`]: a poison record is dead-lettered alone,
+/// its neighbours are handled. A record that arrives while its partition is idle is handled at
+/// once, alone: batching adds no wait.
+pub trait HandlesBatch<E: EventEnvelope>: Handles<E> {
+    /// Handles `events` inside `transaction`. By default each in turn with [`Handles::handle`]:
+    /// the batch then saves a transaction, its commit and its event-id insert per record.
+    fn handle_batch<'a>(
+        &'a self,
+        transaction: &'a mut Transaction<'static, Postgres>,
+        events: &'a [(&'a E, &'a RecordMeta)],
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send + 'a {
+        async move {
+            for (event, meta) in events {
+                self.handle(transaction, event, meta).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Why the runner stopped other than by shutdown.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsumerError {
@@ -128,6 +159,9 @@ pub struct ConsumerOptions {
     /// How long out of touch before the client is replaced (twice as long for each successor
     /// still out of touch, up to 16 times); `None`: twice the stall bound, at least a minute.
     pub restart_after: Option<Duration>,
+    /// Most records of one partition handed at once to a handler registered with
+    /// [`ConsumerRunner::on_batches`] (other handlers get one record per transaction).
+    pub max_batch: usize,
 }
 
 impl Default for ConsumerOptions {
@@ -141,6 +175,7 @@ impl Default for ConsumerOptions {
             max_concurrent_handlers: None,
             stall_after: None,
             restart_after: None,
+            max_batch: 64,
         }
     }
 }
@@ -207,6 +242,18 @@ impl ConsumerRunner {
         H: Handles<E>,
     {
         let dispatch: Box<dyn Dispatch> = Box::new(Typed::<E, H>::new(handler));
+        self.handlers.insert(self.topics.topic(E::TOPIC), dispatch);
+        self
+    }
+
+    /// Subscribes to `E`'s topic, handled by `handler` several records per transaction when
+    /// they wait in a partition's queue ([`HandlesBatch`]).
+    pub fn on_batches<E, H>(mut self, handler: H) -> Self
+    where
+        E: EventEnvelope + 'static,
+        H: HandlesBatch<E>,
+    {
+        let dispatch: Box<dyn Dispatch> = Box::new(Batched::<E, H>::new(handler));
         self.handlers.insert(self.topics.topic(E::TOPIC), dispatch);
         self
     }
