@@ -209,3 +209,36 @@ async fn a_service_killed_mid_flow_loses_and_repeats_nothing_once_restarted() {
         settle(&mut platform, flow, &fault, restarted).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_broker_killed_then_away_for_a_minute_loses_and_repeats_nothing_once_restarted() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let mut platform = Platform::start().await;
+
+    // Killed mid-flow and started again at once on its log directory.
+    let flow = Flow::start(&mut platform, 200, 20, Duration::from_secs(4));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    platform.broker.kill();
+    let took = restart_broker(&platform).await;
+    let fault = format!("kill -9 of the broker, restarted at once ({took:.0?} of log recovery)");
+    settle(&mut platform, flow, &fault, Instant::now()).await;
+
+    // Killed, and away for a minute while the school pushes and the company publishes.
+    let flow = Flow::start(&mut platform, 300, 30, Duration::from_secs(40));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    platform.broker.kill();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    platform.assert_all_alive();
+    let took = restart_broker(&platform).await;
+    let fault = format!("kill -9 of the broker, away 60 s, restarted ({took:.0?} of log recovery)");
+    settle(&mut platform, flow, &fault, Instant::now()).await;
+}
+
+/// Starts the killed broker again on its log directory; returns how long that took.
+async fn restart_broker(platform: &Platform) -> Duration {
+    let broker = &platform.broker;
+    tokio::task::block_in_place(|| broker.restart())
+}
