@@ -24,6 +24,8 @@ mod load;
 mod platform;
 #[path = "faults/process.rs"]
 mod process;
+#[path = "faults/records.rs"]
+mod records;
 #[path = "../../services/notifications/tests/support/smtp.rs"]
 #[allow(dead_code)]
 mod smtp;
@@ -241,4 +243,75 @@ async fn the_broker_killed_then_away_for_a_minute_loses_and_repeats_nothing_once
 async fn restart_broker(platform: &Platform) -> Duration {
     let broker = &platform.broker;
     tokio::task::block_in_place(|| broker.restart())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_instance_joining_then_the_first_leaving_mid_flow_loses_and_repeats_nothing() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let mut platform = Platform::start().await;
+    for service in ["matching", "notifications"] {
+        let flow = Flow::start(&mut platform, 300, 30, Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // The group rebalances as the second instance joins...
+        platform.add_instance(service).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        // ...and again as the first leaves (SIGTERM: a rolling update).
+        platform.process(service).terminate(Duration::from_secs(20));
+        let left = Instant::now();
+        let fault = format!(
+            "{service}: a second instance joins the group mid-flow, then the first stops (SIGTERM)"
+        );
+        settle(&mut platform, flow, &fault, left).await;
+    }
+}
+
+/// How many of the four services read the logical `topic` (each dead-letters in its own group).
+fn readers_of(topic: &str) -> usize {
+    use vte_service::Service;
+    [
+        vte_offers::Application::READS,
+        vte_candidates::Application::READS,
+        vte_matching::Application::READS,
+        vte_notifications::Application::READS,
+    ]
+    .iter()
+    .filter(|reads| reads.contains(&topic))
+    .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_poison_and_an_oversized_record_on_every_topic_are_dead_lettered_and_the_rest_flows() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let mut platform = Platform::start().await;
+    let flow = Flow::start(&mut platform, 200, 20, Duration::from_secs(6));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let keys = vec![format!("poison-{tag}"), format!("oversized-{tag}")];
+    // Not a protobuf message: a length-delimited field running past the end.
+    let poison = b"\x0a\xff\xff\xff\x0fnot an event".to_vec();
+    // Just under what the broker accepts, and no event either.
+    let oversized = vec![0xff_u8; records::BROKER_MAX_BYTES - 8 * 1024];
+    let brokers = platform.broker.brokers().to_owned();
+    for logical in vte_proto::TOPICS {
+        let topic = platform.topic(logical);
+        records::produce(&brokers, &topic, &keys[0], &poison).await;
+        records::produce(&brokers, &topic, &keys[1], &oversized).await;
+    }
+    let written = Instant::now();
+    let fault = "a poison and a 1 MiB record written to each of the 7 topics mid-flow";
+    settle(&mut platform, flow, fault, written).await;
+    for logical in vte_proto::TOPICS {
+        // Each group reading the topic dead-letters both records, once.
+        let expected = 2 * readers_of(logical);
+        let dead_letters = format!("{}.dlq", platform.topic(logical));
+        let found =
+            records::count_keyed(&brokers, &dead_letters, &keys, expected, RECOVER_WITHIN).await;
+        assert_eq!(found, expected, "records of {dead_letters}");
+    }
 }

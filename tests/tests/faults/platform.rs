@@ -153,8 +153,8 @@ impl Platform {
     }
 
     /// Starts another instance of service `name`, on another gRPC port, in the same consumer
-    /// group and on the same database; returns its index for [`Platform::instance`].
-    pub async fn add_instance(&mut self, name: &'static str) -> usize {
+    /// group and on the same database, and waits until it serves.
+    pub async fn add_instance(&mut self, name: &'static str) {
         let mut addrs: Vec<SocketAddr> = self.processes[..4].iter().map(|p| p.grpc).collect();
         let index = SERVICES.iter().position(|s| *s == name).unwrap();
         addrs[index] = free_addr();
@@ -166,12 +166,6 @@ impl Platform {
         process.spawn();
         process.wait_serving(START_WITHIN).await;
         self.processes.push(process);
-        self.processes.len() - 1
-    }
-
-    /// The process at `index` (the four services, then the instances added).
-    pub fn instance(&mut self, index: usize) -> &mut Process {
-        &mut self.processes[index]
     }
 
     /// A pool on service `name`'s database.
@@ -206,6 +200,11 @@ impl Platform {
     pub fn offers(&mut self, caller: &Caller) -> Offers {
         let token = self.tokens.bearer(Some(caller));
         OffersServiceClient::with_interceptor(self.channel("offers"), token)
+    }
+
+    /// The deployed name of a logical topic (`vte.offers.v1`) in this test's namespace.
+    pub fn topic(&self, logical: &str) -> String {
+        format!("{}.{logical}", self.namespace)
     }
 
     /// Where the services' logs are.
