@@ -3,7 +3,10 @@
 //! embedded Kafka-protocol broker (or `KAFKA_BROKERS`), the reference data, and a mail catcher
 //! for the notifications service's email. [`Platform::start`] returns once every service
 //! answers its health check; [`Platform::stop`] drains the outboxes and the consumers first
-//! when the data is kept, because the embedded broker keeps nothing on disk.
+//! when the data is kept, because the embedded broker keeps nothing on disk. For the same reason,
+//! with the embedded broker each outbox keeps what it published until every group reading the
+//! topic has committed past it ([`vte_events::kept`]): after a kill -9 the fresh broker gets it
+//! again, and nothing acknowledged to a caller is lost.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,6 +34,9 @@ pub const PARTITIONS: i32 = 3;
 
 /// How long `vte up` waits at Ctrl-C for outboxes and consumers to drain when data is kept.
 pub const DRAIN_PATIENCE: Duration = Duration::from_secs(30);
+
+/// How often the outboxes' kept rows are trimmed as consumers commit (embedded broker).
+const TRIM_EVERY: Duration = Duration::from_millis(250);
 
 /// The four services: name and default ports, and the topics each one reads (as each service
 /// declares them).
@@ -117,6 +123,8 @@ pub struct Platform {
     services: JoinSet<(&'static str, Result<(), vte_service::RunError>)>,
     postgres: Option<PostgresCluster>,
     broker: Option<EmbeddedBroker>,
+    /// Trims the outboxes' kept rows (embedded broker only), stopped before PostgreSQL.
+    keeper: Option<(Arc<vte_events::kept::Keeper>, tokio::task::JoinHandle<()>)>,
     keep: bool,
     secret: String,
     /// The data directory's lock, released last, once PostgreSQL has stopped.
@@ -191,10 +199,13 @@ impl Platform {
                 (Some(cluster), url)
             }
         };
+        // The embedded broker keeps nothing across a crash: the outboxes keep what consumers
+        // have not committed past (before the services connect, which read it once per session).
+        let durable_broker = options.kafka_brokers.is_some();
         let mut database_urls = Vec::new();
         for (service, _) in SERVICES {
             let url = database_url(&base_url, service.name)?;
-            create_database(&base_url, service.name).await?;
+            create_database(&base_url, service.name, !durable_broker).await?;
             database_urls.push((service.name.to_owned(), url));
         }
 
@@ -265,6 +276,10 @@ impl Platform {
             endpoints,
             ..
         } = launch;
+        let keeper = match &broker {
+            Some(_) => Some(start_keeper(&kafka, &database_urls, &shutdown).await?),
+            None => None,
+        };
 
         let platform = Self {
             endpoints,
@@ -275,6 +290,7 @@ impl Platform {
             services,
             postgres,
             broker,
+            keeper,
             keep,
             secret: options.secret.clone(),
             _lock: lock,
@@ -355,7 +371,16 @@ impl Platform {
                 Err(error) => tracing::warn!(%error, "stopping before everything was drained"),
             }
         }
+        if let Some((keeper, _)) = &self.keeper {
+            // What the drain let consumers commit leaves the outboxes now, not at the next start.
+            if let Err(error) = keeper.trim().await {
+                tracing::warn!(%error, "could not trim the outboxes' kept events");
+            }
+        }
         self.shutdown.cancel();
+        if let Some((_, task)) = self.keeper.take() {
+            let _ = task.await;
+        }
         while let Some(joined) = self.services.join_next().await {
             if let Ok((name, Err(error))) = joined {
                 tracing::warn!(service = name, %error, "service stopped with an error");
@@ -500,8 +525,40 @@ fn database_url(base: &str, database: &str) -> anyhow::Result<String> {
     })
 }
 
-/// Creates `database` on the server unless it exists.
-async fn create_database(base: &str, database: &str) -> anyhow::Result<()> {
+/// Starts trimming the outboxes' kept rows as the services' groups commit.
+async fn start_keeper(
+    kafka: &vte_service::settings::KafkaSettings,
+    database_urls: &[(String, String)],
+    shutdown: &CancellationToken,
+) -> anyhow::Result<(Arc<vte_events::kept::Keeper>, tokio::task::JoinHandle<()>)> {
+    let mut outboxes = Vec::new();
+    for (_, url) in database_urls {
+        let options: PgConnectOptions = url.parse().context("database URL")?;
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.disable_statement_logging())
+            .await?;
+        outboxes.push(pool);
+    }
+    let readers: Vec<(&str, &[&str])> = SERVICES
+        .iter()
+        .map(|(service, reads)| (service.name, *reads))
+        .collect();
+    let keeper = Arc::new(vte_events::kept::Keeper::new(
+        kafka.clone(),
+        &readers,
+        outboxes,
+        TRIM_EVERY,
+    ));
+    let running = Arc::clone(&keeper);
+    let stop = shutdown.clone();
+    let task = tokio::spawn(async move { running.run(stop).await });
+    Ok((keeper, task))
+}
+
+/// Creates `database` on the server unless it exists, and marks whether its outbox keeps what
+/// it published until consumed (`keep`: the broker is not durable).
+async fn create_database(base: &str, database: &str, keep: bool) -> anyhow::Result<()> {
     let options: PgConnectOptions = base.parse().context("DATABASE_URL")?;
     let mut connection = options
         .clone()
@@ -521,6 +578,19 @@ async fn create_database(base: &str, database: &str) -> anyhow::Result<()> {
         .execute(&mut connection)
         .await
         .with_context(|| format!("creating database {database}"))?;
+    }
+    let marked = vte_events::kept::keep_until_consumed(&mut connection, database, keep).await;
+    match marked {
+        Ok(()) => {}
+        Err(error) if keep => {
+            return Err(anyhow::Error::new(error).context(format!(
+                "setting {} on database {database} (the embedded broker keeps nothing across a \
+                 crash, so the outbox must)",
+                vte_events::kept::SETTING
+            )));
+        }
+        // A durable broker needs no mark: a database the user may not alter keeps none.
+        Err(error) => tracing::debug!(%error, database, "could not reset the outbox mark"),
     }
     Ok(())
 }

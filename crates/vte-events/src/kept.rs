@@ -149,7 +149,7 @@ impl Keeper {
     }
 
     /// Trims until `shutdown`; failures are logged and tried again next round.
-    pub async fn run(self, shutdown: CancellationToken) {
+    pub async fn run(&self, shutdown: CancellationToken) {
         loop {
             if let Err(error) = self.trim().await {
                 tracing::warn!(%error, "could not trim the kept outbox rows");
