@@ -14,7 +14,10 @@
 //! deliveries already in the table (written in one statement, then the worker is woken).
 //!
 //! `cargo bench -p vte-notifications --bench delivery` (`VTE_BENCH_N` sets the count, 1,000
-//! by default). Prints one line per measurement and the service/baseline ratios.
+//! by default; `VTE_BENCH_PER_ENDPOINT` the worker's `per_endpoint`, the service's default of
+//! 2 otherwise: every webhook delivery of the bench goes to one endpoint, which the baseline
+//! reaches with all 16 requests in flight). Prints one line per measurement and the
+//! service/baseline ratios.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -55,12 +58,22 @@ async fn run() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000);
+    let per_endpoint: Option<usize> = std::env::var("VTE_BENCH_PER_ENDPOINT")
+        .ok()
+        .and_then(|n| n.parse().ok());
     let platform = Platform::start_with(|own| {
         own.worker.concurrency = CONCURRENCY;
         own.smtp.pool_size = CONCURRENCY as u32;
+        if let Some(per_endpoint) = per_endpoint {
+            own.worker.per_endpoint = per_endpoint;
+        }
     })
     .await;
-    println!("notifications delivered per second, {n} per run, {CONCURRENCY} in flight");
+    println!(
+        "notifications delivered per second, {n} per run, {CONCURRENCY} in flight, \
+         per endpoint {}",
+        per_endpoint.map_or_else(|| "default".to_owned(), |n| n.to_string())
+    );
 
     let (email, email_fan_out, students) = email_through_service(&platform, n).await;
     let email_worker = email_worker_only(&platform, &students, n).await;

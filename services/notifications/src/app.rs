@@ -132,11 +132,11 @@ impl Service for Application {
         let consumer = host
             .consumer()
             .on::<MatchingEvent, _>(handler.clone())
-            .on::<ApplicationEvent, _>(handler.clone())
-            .on::<PlacementEvent, _>(handler.clone())
-            .on::<OfferEvent, _>(handler.clone())
-            .on::<CandidateEvent, _>(handler.clone())
-            .on::<InvitationEvent, _>(handler);
+            .on_batches::<ApplicationEvent, _>(handler.clone())
+            .on_batches::<PlacementEvent, _>(handler.clone())
+            .on_batches::<OfferEvent, _>(handler.clone())
+            .on_batches::<CandidateEvent, _>(handler.clone())
+            .on_batches::<InvitationEvent, _>(handler);
         host.consume(consumer);
         let backoff = Backoff {
             first_delay: Duration::from_millis(own.retry.first_delay_ms),

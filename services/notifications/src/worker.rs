@@ -5,7 +5,10 @@
 //! handlers only write deliveries; nothing acknowledged there is lost if a send fails or the
 //! process stops, since the rows stay until an outcome is recorded. Each delivery is a task of
 //! its own holding one of `concurrency` slots, at most `per_endpoint` of them for one webhook:
-//! an endpoint that hangs until the timeout delays its own deliveries, nobody else's.
+//! an endpoint that hangs until the timeout delays its own deliveries, nobody else's. A
+//! delivery frees its slot as soon as it is attempted: its outcome goes to a recorder task that
+//! writes the outcomes waiting for it in one transaction (the claimed row stays leased
+//! meanwhile), so a slot's next delivery does not wait on the last one's transaction.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,7 +18,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use futures::future::BoxFuture;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -36,6 +39,9 @@ use crate::store::{WAKE_CHANNEL, preferences};
 /// Digest deliveries claimed by one round: a recipient's items beyond it (rare: a thousand
 /// due at once) go out in a second email.
 const DIGEST_BATCH: i64 = 1_000;
+
+/// Outcomes recorded in one transaction at most.
+const RECORD_BATCH: usize = 256;
 
 /// How long deliveries in flight may take to finish once the worker is told to stop.
 pub const STOP_GRACE: Duration = Duration::from_secs(2);
@@ -135,11 +141,13 @@ impl Deliverer {
         let mut listener = self.listen().await;
         let poll = Duration::from_millis(self.settings.poll_ms.max(10));
         let mut tasks = JoinSet::new();
+        let (recorded, outcomes) = mpsc::unbounded_channel();
+        let recorder = tokio::spawn(self.clone().record(outcomes));
         loop {
             let now = Utc::now().trunc_subsecs(6);
             let asked = self.room().min(self.batch());
             // A full claim: more may be due.
-            let busy = match self.dispatch_due(now, &mut tasks).await {
+            let busy = match self.dispatch_due(now, &mut tasks, Some(&recorded)).await {
                 Ok(claimed) => asked > 0 && i64::try_from(claimed).unwrap_or(0) >= asked,
                 Err(error) => {
                     tracing::warn!(%error, "delivery round failed; retrying");
@@ -167,6 +175,29 @@ impl Deliverer {
         if tokio::time::timeout(STOP_GRACE, drained).await.is_err() {
             tasks.shutdown().await;
         }
+        // Every task has ended: the recorder stops once it has written what they sent.
+        drop(recorded);
+        if tokio::time::timeout(STOP_GRACE, recorder).await.is_err() {
+            tracing::warn!("outcomes still unrecorded at shutdown; their deliveries are retried");
+        }
+    }
+
+    /// Records the outcomes the deliveries send, those waiting together in one transaction,
+    /// until every sender is gone.
+    async fn record(self, mut outcomes: mpsc::UnboundedReceiver<Outcome>) {
+        while let Some(first) = outcomes.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < RECORD_BATCH {
+                match outcomes.try_recv() {
+                    Ok(outcome) => batch.push(outcome),
+                    Err(_) => break,
+                }
+            }
+            if let Err(error) = self.finish(&batch).await {
+                // Their leases run out and the deliveries are attempted again.
+                tracing::warn!(%error, deliveries = batch.len(), "recording deliveries failed");
+            }
+        }
     }
 
     async fn listen(&self) -> Option<PgListener> {
@@ -188,18 +219,20 @@ impl Deliverer {
     /// returns how many were attempted.
     pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<usize, Error> {
         let mut tasks = JoinSet::new();
-        let claimed = self.dispatch_due(now, &mut tasks).await;
+        let claimed = self.dispatch_due(now, &mut tasks, None).await;
         while tasks.join_next().await.is_some() {}
         claimed
     }
 
     /// Claims as many due immediate deliveries as there are free slots (no more of one
     /// webhook than `per_endpoint` allows, counting those in flight) and starts each in
-    /// `tasks`, which records its outcome when done; returns how many were claimed.
+    /// `tasks`, which records its outcome when done (or hands it to `recorder`); returns how
+    /// many were claimed.
     async fn dispatch_due(
         &self,
         now: DateTime<Utc>,
         tasks: &mut JoinSet<()>,
+        recorder: Option<&mpsc::UnboundedSender<Outcome>>,
     ) -> Result<usize, Error> {
         let room = self.room().min(self.batch());
         if room == 0 {
@@ -225,19 +258,23 @@ impl Deliverer {
                 &self.in_flight,
                 delivery.webhook.as_ref().map(|hook| hook.id),
             );
-            tasks.spawn(self.clone().deliver_one(delivery, endpoint, slot));
+            tasks.spawn(
+                self.clone()
+                    .deliver_one(delivery, endpoint, slot, recorder.cloned()),
+            );
         }
         Ok(count)
     }
 
-    /// Attempts `delivery` and records the outcome, then frees its slot and its endpoint's
-    /// count. Boxed: the task's future is `Send` by its signature (the compiler cannot prove
-    /// it through the database calls' higher-ranked lifetimes otherwise).
+    /// Attempts `delivery` and records the outcome (or hands it to `recorder`), then frees its
+    /// slot and its endpoint's count. Boxed: the task's future is `Send` by its signature (the
+    /// compiler cannot prove it through the database calls' higher-ranked lifetimes otherwise).
     fn deliver_one(
         self,
         delivery: Claimed,
         endpoint: EndpointGuard,
         slot: OwnedSemaphorePermit,
+        recorder: Option<mpsc::UnboundedSender<Outcome>>,
     ) -> BoxFuture<'static, ()> {
         Box::pin(async move {
             let attempt = self.attempt(&delivery).await;
@@ -246,6 +283,12 @@ impl Deliverer {
                 attempts: delivery.attempts,
                 attempt,
             };
+            // Handed to the recorder, the slot is free at once; with none (or once it has
+            // stopped), the outcome is recorded here.
+            if recorder.is_some_and(|recorder| recorder.send(outcome).is_ok()) {
+                drop((endpoint, slot));
+                return;
+            }
             if let Err(error) = self.finish(&[outcome]).await {
                 // The lease runs out and the delivery is attempted again.
                 tracing::warn!(%error, delivery = %delivery.id, "recording a delivery failed");

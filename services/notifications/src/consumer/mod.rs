@@ -8,6 +8,11 @@
 //! facts from `vte.offers.v1`), `placements` (`vte.placements.v1`), `candidates`
 //! (`vte.candidates.v1`: consent requests and erasure) and `invitations`
 //! (`vte.invitations.v1`: a company invites a candidate to apply).
+//!
+//! Every topic but `vte.matching.v1` is handled in batches ([`HandlesBatch`]): the records
+//! waiting in a partition go through one transaction, each as if alone. `vte.matching.v1` is
+//! not, because its offer-alert counters count outside the transaction and would count again
+//! the records of a batch rolled back for one bad record.
 
 mod applications;
 mod candidates;
@@ -21,7 +26,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 use vte_domain::{CandidateId, SchoolId};
-use vte_events::consumer::{HandlerError, RecordMeta};
+use vte_events::consumer::{HandlerError, HandlesBatch, RecordMeta};
 use vte_events::outbox::OutboxError;
 
 use crate::Error;
@@ -31,6 +36,12 @@ use crate::mapping;
 use crate::store::StoreError;
 use crate::store::notifications::FanOut;
 use crate::usecases::inbox::notify;
+
+impl HandlesBatch<vte_proto::vte::applications::v1::ApplicationEvent> for EventsHandler {}
+impl HandlesBatch<vte_proto::vte::offers::v1::OfferEvent> for EventsHandler {}
+impl HandlesBatch<vte_proto::vte::placements::v1::PlacementEvent> for EventsHandler {}
+impl HandlesBatch<vte_proto::vte::candidates::v1::CandidateEvent> for EventsHandler {}
+impl HandlesBatch<vte_proto::vte::invitations::v1::InvitationEvent> for EventsHandler {}
 
 /// The rules the handler applies, from configuration.
 #[derive(Debug, Clone)]
