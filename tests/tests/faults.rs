@@ -315,3 +315,44 @@ async fn a_poison_and_an_oversized_record_on_every_topic_are_dead_lettered_and_t
         assert_eq!(found, expected, "records of {dead_letters}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgresql_stopped_and_started_again_under_load_loses_and_repeats_nothing() {
+    use vte_embedded::{PostgresCluster, PostgresOptions};
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    // A cluster of this test's: stopping the test bed's would stop every other test's too.
+    let root = std::env::temp_dir().join(format!("vte-faults-pg-{}", uuid::Uuid::new_v4()));
+    let options = PostgresOptions {
+        data_dir: Some(root.join("data")),
+        port: Some(process::free_addr().port()),
+        durable: true,
+        max_connections: 200,
+    };
+    let start = |options: PostgresOptions| async move {
+        tokio::task::spawn_blocking(move || PostgresCluster::start(&options))
+            .await
+            .unwrap()
+            .expect("cannot start the test's PostgreSQL")
+    };
+    let cluster = start(options.clone()).await;
+    let mut platform = Platform::start_on(&cluster).await;
+    let flow = Flow::start(&mut platform, 300, 30, Duration::from_secs(20));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // A fast shutdown (every session ended), 10 s down, then the same cluster again.
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    platform.assert_all_alive();
+    let cluster = start(options).await;
+    let fault = "PostgreSQL (all four databases) stopped mid-flow, started again 10 s later";
+    settle(&mut platform, flow, fault, Instant::now()).await;
+    drop(platform);
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
@@ -37,8 +38,10 @@ pub struct Platform {
     pub smtp: SmtpSink,
     /// One process per service, in [`SERVICES`] order; a test may add instances.
     processes: Vec<Process>,
-    /// Each service's database and a pool on it, in [`SERVICES`] order.
-    databases: Vec<(TestDatabase, PgPool)>,
+    /// Each service's database URL and a pool on it, in [`SERVICES`] order.
+    databases: Vec<(String, PgPool)>,
+    /// The test bed's databases, dropped with the platform (none on a cluster of the test's).
+    _test_bed: Vec<TestDatabase>,
     namespace: String,
     logs: PathBuf,
     tokens: Tokens,
@@ -47,15 +50,46 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// Starts a broker, four databases and the four services, and waits until all serve.
+    /// Starts a broker, four databases of the test bed and the four services, and waits until
+    /// all serve.
     pub async fn start() -> Self {
-        let broker = tokio::task::spawn_blocking(Broker::start).await.unwrap();
+        let mut test_bed = Vec::new();
         let mut databases = Vec::new();
         for _ in SERVICES {
             let database = TestDatabase::create().await;
-            let pool = database.pool().await;
-            databases.push((database, pool));
+            databases.push((database.url(), database.pool().await));
+            test_bed.push(database);
         }
+        Self::start_with(databases, test_bed).await
+    }
+
+    /// Starts the platform on `cluster` (a PostgreSQL of the test's own, which it may stop),
+    /// one new database per service.
+    pub async fn start_on(cluster: &vte_embedded::PostgresCluster) -> Self {
+        let admin = PgPool::connect(&cluster.url("postgres")).await.unwrap();
+        let mut databases = Vec::new();
+        for service in SERVICES {
+            // Our own name (a service's): safe to splice.
+            let create = format!("CREATE DATABASE {service}");
+            sqlx::query(sqlx::AssertSqlSafe(create))
+                .execute(&admin)
+                .await
+                .unwrap();
+            let url = cluster.url(service);
+            // Room for the test's own reads, whatever the services hold.
+            let pool = PgPoolOptions::new()
+                .max_connections(2)
+                .connect(&url)
+                .await
+                .unwrap();
+            databases.push((url, pool));
+        }
+        admin.close().await;
+        Self::start_with(databases, Vec::new()).await
+    }
+
+    async fn start_with(databases: Vec<(String, PgPool)>, test_bed: Vec<TestDatabase>) -> Self {
+        let broker = tokio::task::spawn_blocking(Broker::start).await.unwrap();
         let namespace = format!("f{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
         let logs = std::env::temp_dir().join(format!("vte-faults-{namespace}"));
         std::fs::create_dir_all(&logs).unwrap();
@@ -63,6 +97,7 @@ impl Platform {
             smtp: SmtpSink::start().await,
             processes: Vec::new(),
             databases,
+            _test_bed: test_bed,
             namespace,
             logs,
             tokens: Tokens::new(SECRET),
@@ -92,7 +127,7 @@ impl Platform {
             ("VTE_SERVER__GRPC_ADDR", addrs[index].to_string()),
             ("VTE_SERVER__METRICS_ADDR", "127.0.0.1:0".to_owned()),
             ("VTE_SERVER__SHUTDOWN_GRACE_SECS", "2".to_owned()),
-            ("VTE_DATABASE__URL", self.databases[index].0.url()),
+            ("VTE_DATABASE__URL", self.databases[index].0.clone()),
             ("VTE_KAFKA__BROKERS", self.broker.brokers().to_owned()),
             ("VTE_KAFKA__NAMESPACE", format!("{}.", self.namespace)),
             ("VTE_KAFKA__CREATE_TOPICS", "true".to_owned()),
