@@ -319,6 +319,14 @@ impl Platform {
         Ok(())
     }
 
+    /// The database URL of service `name` (benchmarks and operators read its tables).
+    pub fn database_url(&self, name: &str) -> Option<&str> {
+        self.database_urls
+            .iter()
+            .find(|(service, _)| service == name)
+            .map(|(_, url)| url.as_str())
+    }
+
     /// The Kafka bootstrap servers the services use.
     pub fn kafka_brokers(&self) -> &str {
         &self.kafka.brokers

@@ -6,6 +6,7 @@
 //! relay its backpressure: a partition's kept rows are exactly what consumers have not read yet.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -95,6 +96,9 @@ pub struct Keeper {
     readers: HashMap<String, Vec<String>>,
     outboxes: Vec<PgPool>,
     every: Duration,
+    /// One client per group, made at the first round and kept (making one costs threads and
+    /// connections).
+    clients: Arc<Mutex<HashMap<String, BaseConsumer>>>,
 }
 
 impl std::fmt::Debug for Keeper {
@@ -145,6 +149,7 @@ impl Keeper {
             readers: by_topic,
             outboxes,
             every,
+            clients: Arc::default(),
         }
     }
 
@@ -166,7 +171,8 @@ impl Keeper {
     pub async fn trim(&self) -> Result<u64, KeeperError> {
         let kafka = self.kafka.clone();
         let readers = self.readers.clone();
-        let committed = tokio::task::spawn_blocking(move || committed(&kafka, &readers))
+        let clients = Arc::clone(&self.clients);
+        let committed = tokio::task::spawn_blocking(move || committed(&kafka, &readers, &clients))
             .await
             .map_err(|_| rdkafka::error::KafkaError::Canceled)??;
         let mut deleted = 0;
@@ -191,7 +197,11 @@ impl Keeper {
 fn committed(
     kafka: &KafkaSettings,
     readers: &HashMap<String, Vec<String>>,
+    clients: &Mutex<HashMap<String, BaseConsumer>>,
 ) -> Result<Committed, rdkafka::error::KafkaError> {
+    let mut clients = clients
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let topics = kafka.topics();
     let timeout = Duration::from_secs(5);
     let mut lowest: HashMap<(String, i32), i64> = HashMap::new();
@@ -202,7 +212,13 @@ fn committed(
         }
     }
     for (group, logicals) in by_group {
-        let consumer: BaseConsumer = kafka.consumer_config(group).create()?;
+        if !clients.contains_key(group) {
+            let consumer: BaseConsumer = kafka.consumer_config(group).create()?;
+            clients.insert(group.to_owned(), consumer);
+        }
+        let Some(consumer) = clients.get(group) else {
+            continue;
+        };
         let metadata = consumer.fetch_metadata(None, timeout)?;
         let mut assignment = TopicPartitionList::new();
         for logical in &logicals {
