@@ -10,7 +10,10 @@
 //! Also measured: the time from the start of `Platform::start` to four healthy services.
 //!
 //! `cargo bench -p vte --bench flow` (`VTE_BENCH_N` sets the number of publications, 200 by
-//! default).
+//! default). With `VTE_TEST_KAFKA_BROKERS` set, the platform uses that cluster instead of the
+//! embedded broker (as `vte up --kafka-brokers` does; the services create their topics), and the
+//! baseline's hop runs there too: `scripts/kafka/with-broker cargo bench -p vte --bench flow`
+//! measures both on Apache Kafka.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -124,6 +127,13 @@ async fn run() {
         .unwrap_or(200);
     let mut options = PlatformOptions::new(vte_reference::ReferenceData::default_dir());
     options.any_port = true;
+    options.kafka_brokers = std::env::var("VTE_TEST_KAFKA_BROKERS")
+        .ok()
+        .filter(|brokers| !brokers.trim().is_empty());
+    let broker = options
+        .kafka_brokers
+        .clone()
+        .unwrap_or_else(|| String::from("the embedded broker"));
     let started = Instant::now();
     let platform = Platform::start(options).await.expect("the platform starts");
     let healthy = started.elapsed();
@@ -228,10 +238,14 @@ async fn run() {
     // Baseline: one Kafka hop on the same broker.
     let topic = format!("bench.hop.{}", uuid::Uuid::new_v4());
     platform.create_topic(&topic, 1).unwrap();
+    if options_external(&platform) {
+        create_external_topic(platform.kafka_brokers(), &topic).await;
+    }
     let hops = kafka_hops(platform.kafka_brokers(), &topic, n).await;
 
     let (p50, p99) = (percentile(&latencies, 0.50), percentile(&latencies, 0.99));
     let (b50, b99) = (percentile(&hops, 0.50), percentile(&hops, 0.99));
+    println!("Kafka: {broker}");
     println!(
         "platform healthy {:.2} s after Platform::start began",
         healthy.as_secs_f64()
@@ -253,6 +267,36 @@ async fn run() {
         ms(p99) / ms(b99)
     );
     platform.stop(Duration::from_secs(5)).await.unwrap();
+}
+
+/// Whether the platform runs on a cluster of its own rather than the embedded broker.
+fn options_external(platform: &Platform) -> bool {
+    std::env::var("VTE_TEST_KAFKA_BROKERS")
+        .is_ok_and(|brokers| brokers.trim() == platform.kafka_brokers())
+}
+
+/// Creates the baseline's topic (one partition) on an external cluster, which creates none by
+/// itself (`auto.create.topics.enable=false` in `scripts/kafka/start`).
+async fn create_external_topic(brokers: &str, topic: &str) {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    let admin: AdminClient<DefaultClientContext> = vte_events::KafkaSettings::new(brokers)
+        .client_config()
+        .unwrap()
+        .create()
+        .unwrap();
+    let created = admin
+        .create_topics(
+            &[NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(10))),
+        )
+        .await
+        .unwrap();
+    for result in created {
+        result
+            .map_err(|(name, code)| format!("{name}: {code}"))
+            .unwrap();
+    }
 }
 
 /// `n` produce → consume round trips of one small record on `topic`, with the producer and
