@@ -247,3 +247,12 @@ impl Platform {
         &self.logs
     }
 }
+
+impl Drop for Platform {
+    /// Removes the services' logs, unless the test failed (its message names where they are).
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.logs);
+        }
+    }
+}
