@@ -59,6 +59,12 @@ fn the_readme_states_the_ports_partitions_and_demo_counts_vte_up_runs_with() {
         "waits (up to {} s) for its outboxes and consumers to drain",
         DRAIN_PATIENCE.as_secs()
     )));
+    let relay = vte_events::relay::RelayOptions::default();
+    assert!(readme.contains(&format!(
+        "holds a topic back while a partition has more than {} records or {} MiB unread",
+        thousands(relay.max_unconsumed_records),
+        relay.max_unconsumed_bytes / (1024 * 1024)
+    )));
 
     assert!(
         readme.contains(&format!(
@@ -76,4 +82,17 @@ fn the_readme_states_the_ports_partitions_and_demo_counts_vte_up_runs_with() {
         )),
         "the demo's offers and companies"
     );
+}
+
+/// `20000` as the README writes it: `20,000`.
+fn thousands(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
