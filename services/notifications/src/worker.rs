@@ -362,6 +362,8 @@ impl Deliverer {
         items: &[&Claimed],
         digest: Option<Kind>,
     ) -> Attempt {
+        // The email's Message-ID: its first delivery's id, the same when it is sent again.
+        let message_id = items.first().map_or_else(uuid::Uuid::nil, |item| item.id);
         let Recipient::Candidate(candidate) = recipient else {
             // A company, a school or Bpifrance: the address they registered, read now.
             let address = match preferences::email_address(&self.pool, &recipient).await {
@@ -378,7 +380,7 @@ impl Deliverer {
             };
             let texts: Vec<_> = items.iter().map(|item| &item.text).collect();
             let message = email::render("", &texts, digest, &self.site);
-            return self.mailer.send(&address, &message).await;
+            return self.mailer.send(&address, &message, message_id).await;
         };
         let contact = match self.contacts.lookup(candidate).await {
             Ok(Lookup::Found(contact)) => contact,
@@ -394,7 +396,7 @@ impl Deliverer {
         };
         let texts: Vec<_> = items.iter().map(|item| &item.text).collect();
         let message = email::render(&contact.first_name, &texts, digest, &self.site);
-        self.mailer.send(&contact.email, &message).await
+        self.mailer.send(&contact.email, &message, message_id).await
     }
 
     /// Records `outcomes` and the events of those that reached a final status in one

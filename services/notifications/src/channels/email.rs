@@ -164,9 +164,9 @@ impl Mailer {
         })
     }
 
-    /// Sends `email` to `to`. A refusal by the relay (5xx) or an unusable address is permanent;
-    /// anything else is worth retrying.
-    pub async fn send(&self, to: &str, email: &Email) -> Attempt {
+    /// Sends `email` to `to` as the message `id` (the delivery's). A refusal by the relay (5xx)
+    /// or an unusable address is permanent; anything else is worth retrying.
+    pub async fn send(&self, to: &str, email: &Email, id: uuid::Uuid) -> Attempt {
         let failed = |error, permanent| Attempt::Failed {
             error,
             http_status: 0,
@@ -177,12 +177,11 @@ impl Mailer {
         };
         // Every email its own Message-ID (RFC 5322 3.6.4), on the sender's domain: relays and
         // mail clients thread, deduplicate and trace by it, and some spam filters score its
-        // absence. Random, so it tells nothing of the recipient or the host.
-        let message_id = format!(
-            "<{}@{}>",
-            uuid::Uuid::new_v4().simple(),
-            self.from.email.domain()
-        );
+        // absence. It is the delivery's id: the same email sent again (the worker died after the
+        // relay accepted it, before recording it, and its lease ran out) carries the same
+        // Message-ID, so mail systems that deduplicate show it once. An opaque id: it tells
+        // nothing of the recipient or the host.
+        let message_id = format!("<{}@{}>", id.simple(), self.from.email.domain());
         let message = Message::builder()
             .message_id(Some(message_id))
             .from(self.from.clone())
