@@ -58,6 +58,9 @@ impl Up {
             .arg(data_dir)
             .args(["--port-offset", port_offset])
             .env("RUST_LOG", "warn")
+            // A delivery the killed run had claimed but not sent is taken up again when its
+            // lease runs out: 15 s here rather than the default 120 s, still far above a send.
+            .env("VTE_NOTIFICATIONS__WORKER__LEASE_SECS", "15")
             .env_remove("DATABASE_URL")
             .env_remove("KAFKA_BROKERS")
             .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
