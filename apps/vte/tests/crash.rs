@@ -11,14 +11,14 @@
 //! Ports: `--port-offset` 12500 and 12600 (see up.rs: outside Linux's ephemeral range).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::HashMap;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt as _, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use vte_domain::{CandidateId, SchoolId};
 use vte_proto::vte::candidates::v1::candidates_service_client::CandidatesServiceClient;
@@ -70,8 +70,8 @@ impl Up {
             .kill_on_drop(true)
             .spawn()
             .expect("vte up starts");
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
+        let stdout = support::collect(child.stdout.take().unwrap());
+        let stderr = support::collect(child.stderr.take().unwrap());
         let mut up = Self {
             child,
             stdout,
@@ -105,16 +105,7 @@ impl Up {
 
     /// The URL the banner's `export` line gives `name`.
     fn exported(&self, name: &str) -> String {
-        let stdout = self.stdout.lock().unwrap().clone();
-        stdout
-            .lines()
-            .find(|line| line.trim_start().starts_with("export "))
-            .and_then(|line| {
-                line.split_whitespace()
-                    .find_map(|word| word.strip_prefix(&format!("{name}=")))
-            })
-            .unwrap_or_else(|| panic!("{name} is not exported:\n{stdout}"))
-            .to_owned()
+        support::exported(&self.stdout.lock().unwrap(), name)
     }
 
     async fn kill_9(mut self) {
@@ -129,27 +120,6 @@ impl Up {
         let mut child = self.child;
         let _ = tokio::time::timeout(Duration::from_secs(60), child.wait()).await;
     }
-}
-
-fn collect(stream: impl AsyncRead + Unpin + Send + 'static) -> Arc<Mutex<String>> {
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = text.clone();
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stream).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            let mut text = sink.lock().unwrap();
-            text.push_str(&line);
-            text.push('\n');
-        }
-    });
-    text
-}
-
-/// A data directory PostgreSQL may enter when the tests run as root.
-fn data_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
 }
 
 fn authed(url: &str, caller: &Caller) -> vte::cli::Authed {
@@ -259,7 +229,7 @@ fn recipients(mail: &Path) -> HashMap<String, usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_9_a_fifth_of_a_second_after_300_consents_loses_none_of_them() {
-    let dir = data_dir();
+    let dir = support::data_dir();
     let up = Up::start(dir.path(), "12500").await;
     let candidates_url = up.exported("VTE_CANDIDATES_URL");
     let school = Caller::School {
@@ -293,8 +263,8 @@ async fn a_kill_9_a_fifth_of_a_second_after_300_consents_loses_none_of_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_9_1_5_s_after_1000_profiles_loses_no_consent_email_and_records_each_once() {
-    let dir = data_dir();
-    let up = Up::start(dir.path(), "12600").await;
+    let dir = support::data_dir();
+    let up = Up::start(dir.path(), "12700").await;
     let school = Caller::School {
         school_id: SchoolId::new(),
     };
@@ -304,7 +274,7 @@ async fn a_kill_9_1_5_s_after_1000_profiles_loses_no_consent_email_and_records_e
     up.kill_9().await;
     let before = recipients(&dir.path().join("mail"));
 
-    let up = Up::start(dir.path(), "12600").await;
+    let up = Up::start(dir.path(), "12700").await;
     let mail = dir.path().join("mail");
     let deadline = tokio::time::Instant::now() + CATCH_UP;
     while recipients(&mail).len() < 1000 {

@@ -8,13 +8,15 @@
 //! Linux's ephemeral range (32768-60999), where no test's port-0 listener lands.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt as _;
+
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt as _, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
 /// A debug build starting PostgreSQL, four services and loading the demo takes its time.
@@ -56,8 +58,8 @@ impl Up {
             .kill_on_drop(true)
             .spawn()
             .expect("vte up starts");
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
+        let stdout = support::collect(child.stdout.take().unwrap());
+        let stderr = support::collect(child.stderr.take().unwrap());
         Self {
             child,
             stdout,
@@ -112,39 +114,8 @@ impl Up {
 
     /// The value the banner's `export` line gives `name`.
     fn exported(&self, name: &str) -> String {
-        let stdout = self.stdout();
-        let line = stdout
-            .lines()
-            .find(|line| line.trim_start().starts_with("export "))
-            .unwrap_or_else(|| panic!("no export line in:\n{stdout}"));
-        line.split_whitespace()
-            .find_map(|word| word.strip_prefix(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("{name} is not exported: {line}"))
-            .to_owned()
+        support::exported(&self.stdout(), name)
     }
-}
-
-/// Everything `stream` prints, gathered as it comes.
-fn collect(stream: impl AsyncRead + Unpin + Send + 'static) -> Arc<Mutex<String>> {
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = text.clone();
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stream).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            let mut text = sink.lock().unwrap();
-            text.push_str(&line);
-            text.push('\n');
-        }
-    });
-    text
-}
-
-/// A data directory the PostgreSQL server may enter when the tests run as root (it then runs
-/// as the `postgres` user).
-fn data_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
 }
 
 /// Runs the client binary with `env` (and none of the client's variables from outside).
@@ -177,7 +148,7 @@ fn text(bytes: &[u8]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_right_after_a_kill_9_or_2_s_later_starts_and_a_second_run_is_told_who_holds_the_directory()
  {
-    let dir = data_dir();
+    let dir = support::data_dir();
     let path = dir.path().to_str().unwrap();
     let mut first = Up::start(&["--data-dir", path, "--port-offset", "12000"]);
     first.until_ready().await;
@@ -230,7 +201,7 @@ async fn a_run_right_after_a_kill_9_or_2_s_later_starts_and_a_second_run_is_told
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_is_loaded_once_per_data_directory() {
     // As the README says it: `--data-dir .vte`, relative to where it runs.
-    let dir = data_dir();
+    let dir = support::data_dir();
     let args = ["--demo", "--data-dir", ".vte", "--port-offset", "12200"];
     let mut first = Up::start_in(dir.path(), &args);
     first.until_ready().await;
